@@ -1,0 +1,274 @@
+"""A tiny, safe expression language for ``lr_lambda`` and ``metric``.
+
+A config is data, so an expression is never handed to ``eval`` as text. It is parsed to
+a Python AST, checked against a whitelist (numbers, the allowed variables, arithmetic,
+comparisons, ``x if c else y``, ``and``/``or``/``not``, and calls of ``min``, ``max``,
+``abs``, ``round``, ``int``, ``float`` and the numeric ``math`` functions), and only then
+compiled into an ordinary Python function. The result runs at native lambda speed while
+no attribute, subscript, dunder, import or builtin outside the list can be reached.
+Integer powers go through a guard so ``9 ** 9 ** 9 ** 9`` is refused, not computed.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lrplot.errors import ExpressionError
+
+MAX_CHARS = 1000
+MAX_NODES = 300
+MAX_INT_BITS = 4096
+MAX_LITERAL_DIGITS = 40
+
+# Numeric math functions only: nothing that iterates (fsum, prod) or whose cost grows
+# with an integer argument without bound (factorial, comb, perm).
+_MATH_FUNCTIONS = (
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "ceil", "copysign",
+    "cos", "cosh", "degrees", "erf", "erfc", "exp", "exp2", "expm1", "fabs", "floor", "fmod",
+    "gamma", "gcd", "hypot", "isclose", "isfinite", "isinf", "isnan", "isqrt", "ldexp", "lgamma",
+    "log", "log10", "log1p", "log2", "pow", "radians", "remainder", "sin", "sinh", "sqrt", "tan",
+    "tanh", "trunc",
+)  # fmt: skip
+_MATH_CONSTANTS = ("pi", "e", "tau", "inf", "nan")
+_ALLOWED_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+_ALLOWED_UNARYOPS = (ast.UAdd, ast.USub, ast.Not)
+_ALLOWED_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_SAFE_POW = "_lrplot_pow"
+CODE_FILENAME = "<lrplot expression>"
+
+
+def _safe_pow(base: Any, exponent: Any) -> Any:
+    """``base ** exponent``, refusing integer results too large to compute quickly."""
+    if (
+        isinstance(base, int)
+        and isinstance(exponent, int)
+        and exponent > 1
+        and abs(base) > 1
+        and exponent * base.bit_length() > MAX_INT_BITS
+    ):
+        raise ExpressionError(
+            f"{base} ** {exponent} would be an integer of about "
+            f"{exponent * base.bit_length():,} bits; refused (limit {MAX_INT_BITS:,} bits)"
+        )
+    return base**exponent
+
+
+def _namespace() -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__builtins__": {}}
+    namespace.update(min=min, max=max, abs=abs, round=round, int=int, float=float)
+    for name in _MATH_FUNCTIONS:
+        if hasattr(math, name):
+            namespace[name] = getattr(math, name)
+    for name in _MATH_CONSTANTS:
+        namespace[name] = getattr(math, name)
+    namespace[_SAFE_POW] = _safe_pow
+    return namespace
+
+
+ALLOWED_FUNCTIONS = tuple(
+    sorted(["min", "max", "abs", "round", "int", "float", *(n for n in _MATH_FUNCTIONS if hasattr(math, n))])
+)
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked expression and the fast function compiled from it."""
+
+    source: str
+    variables: tuple[str, ...]
+    function: Callable[..., Any]
+
+    def __call__(self, *args: Any) -> Any:
+        return self.function(*args)
+
+
+def compile_expression(
+    source: Any,
+    variables: tuple[str, ...],
+    *,
+    aliases: dict[str, str] | None = None,
+    what: str = "expression",
+) -> Expression:
+    """Check ``source`` against the whitelist and compile it into a function of ``variables``.
+
+    ``aliases`` maps extra names to variables (``epoch`` → ``step``). Numbers are accepted
+    as constant expressions. Raises :class:`ExpressionError` naming what was refused.
+
+    >>> f = compile_expression("max(0, 1 - step / 100)", ("step",))
+    >>> f(0), f(50), f(200)
+    (1.0, 0.5, 0)
+    >>> compile_expression("0.5 ** (epoch // 20)", ("step",), aliases={"epoch": "step"})(40)
+    0.25
+    """
+    aliases = aliases or {}
+    if isinstance(source, bool) or not isinstance(source, (str, int, float)):
+        raise ExpressionError(f"{what} must be an expression string or a number, got {source!r}")
+    text = source if isinstance(source, str) else repr(source)
+    if not text.strip():
+        raise ExpressionError(f"{what} is empty")
+    if len(text) > MAX_CHARS:
+        raise ExpressionError(f"{what} is {len(text)} characters long (limit {MAX_CHARS})")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"{what} {text!r} is not a valid expression: {exc.msg}") from None
+    checker = _Checker(text, set(variables), aliases, what)
+    checker.visit(tree)
+    tree = _Rewriter(aliases).visit(tree)
+    lambda_node = ast.Expression(
+        body=ast.Lambda(
+            args=ast.arguments(
+                posonlyargs=[],
+                args=[ast.arg(arg=name) for name in variables],
+                vararg=None,
+                kwonlyargs=[],
+                kw_defaults=[],
+                kwarg=None,
+                defaults=[],
+            ),
+            body=tree.body,
+        )
+    )
+    ast.fix_missing_locations(lambda_node)
+    code = compile(lambda_node, f"{CODE_FILENAME[:-1]} {text}>", "eval")
+    function = eval(code, _namespace())  # the AST was whitelisted above
+    expression = Expression(source=text, variables=variables, function=function)
+    _try_constant_parts(tree, text, what)
+    return expression
+
+
+def _try_constant_parts(tree: ast.Expression, text: str, what: str) -> None:
+    """Evaluate sub-expressions that use no variable now, so huge constants fail early."""
+    namespace = _namespace()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.BinOp, ast.Call)):
+            if any(isinstance(n, ast.Name) and n.id not in namespace for n in ast.walk(node)):
+                continue
+            code = compile(ast.fix_missing_locations(ast.Expression(body=node)), CODE_FILENAME, "eval")
+            try:
+                eval(code, namespace)
+            except ExpressionError as exc:
+                raise ExpressionError(f"{what} {text!r}: {exc.message}") from None
+            except (ArithmeticError, ValueError, TypeError):
+                # Whether this matters depends on the branch taken at run time.
+                continue
+
+
+class _Checker(ast.NodeVisitor):
+    """Walks the AST and refuses every node that is not explicitly allowed."""
+
+    def __init__(self, text: str, variables: set[str], aliases: dict[str, str], what: str) -> None:
+        self.text = text
+        self.names = variables | set(aliases)
+        self.functions = set(ALLOWED_FUNCTIONS)
+        self.constants = set(_MATH_CONSTANTS)
+        self.what = what
+        self.count = 0
+
+    def refuse(self, reason: str) -> None:
+        raise ExpressionError(f"{self.what} {self.text!r}: {reason}")
+
+    def generic_visit(self, node: ast.AST) -> None:
+        self.count += 1
+        if self.count > MAX_NODES:
+            self.refuse(f"too complex (more than {MAX_NODES} syntax nodes)")
+        allowed = (
+            ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp,
+            ast.Call, ast.Name, ast.Constant, ast.Load, ast.And, ast.Or,
+            *_ALLOWED_BINOPS, *_ALLOWED_UNARYOPS, *_ALLOWED_CMPOPS,
+        )  # fmt: skip
+        if not isinstance(node, allowed):
+            self.refuse(f"{_describe(node)} is not allowed")
+        super().generic_visit(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.value, ast.Name) and node.value.id == "math":
+            if node.attr in self.functions or node.attr in self.constants:
+                self.count += 1
+                return
+            self.refuse(f"math.{node.attr} is not an allowed function")
+        self.refuse("attribute access is not allowed")
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id.startswith("_"):
+            self.refuse(f"name {node.id!r} is not allowed")
+        if node.id not in self.names | self.functions | self.constants:
+            self.refuse(
+                f"unknown name {node.id!r}; use {', '.join(sorted(self.names))}, "
+                "numbers and the allowed functions"
+            )
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            self.refuse(f"only numbers may appear as constants, not {node.value!r}")
+        if isinstance(node.value, int) and len(str(abs(node.value))) > MAX_LITERAL_DIGITS:
+            self.refuse(f"integer literal longer than {MAX_LITERAL_DIGITS} digits")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        target = node.func
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "math"
+        ):
+            name = target.attr
+        elif isinstance(target, ast.Name):
+            name = target.id
+        else:
+            self.refuse("only direct calls of the allowed functions are allowed")
+        if name not in self.functions:
+            self.refuse(f"calling {name!r} is not allowed; allowed functions: {', '.join(ALLOWED_FUNCTIONS)}")
+        if node.keywords:
+            self.refuse("keyword arguments are not allowed")
+        if any(isinstance(arg, ast.Starred) for arg in node.args):
+            self.refuse("*arguments are not allowed")
+        self.count += 1
+        for arg in node.args:
+            self.visit(arg)
+
+
+class _Rewriter(ast.NodeTransformer):
+    """Resolves aliases, ``math.x`` and guards integer powers."""
+
+    def __init__(self, aliases: dict[str, str]) -> None:
+        self.aliases = aliases
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.aliases:
+            return ast.copy_location(ast.Name(id=self.aliases[node.id], ctx=ast.Load()), node)
+        return node
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        return ast.copy_location(ast.Name(id=node.attr, ctx=ast.Load()), node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Pow):
+            return node
+        base_is_float = isinstance(node.left, ast.Constant) and isinstance(node.left.value, float)
+        exponent_is_float = isinstance(node.right, ast.Constant) and isinstance(node.right.value, float)
+        if base_is_float or exponent_is_float:
+            return node  # a float power cannot grow without bound
+        call = ast.Call(
+            func=ast.Name(id=_SAFE_POW, ctx=ast.Load()), args=[node.left, node.right], keywords=[]
+        )
+        return ast.copy_location(call, node)
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        ast.Subscript: "indexing", ast.Lambda: "lambda", ast.NamedExpr: "assignment (:=)",
+        ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator", ast.List: "a list",
+        ast.Tuple: "a tuple", ast.Dict: "a dict", ast.Set: "a set", ast.JoinedStr: "an f-string",
+        ast.Starred: "*unpacking", ast.BitAnd: "operator &", ast.BitOr: "operator |",
+        ast.BitXor: "operator ^", ast.LShift: "operator <<", ast.RShift: "operator >>",
+        ast.Invert: "operator ~", ast.MatMult: "operator @", ast.Is: "'is'", ast.IsNot: "'is not'",
+        ast.In: "'in'", ast.NotIn: "'not in'", ast.Await: "await", ast.Yield: "yield",
+    }  # fmt: skip
+    return names.get(type(node), type(node).__name__)

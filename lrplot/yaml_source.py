@@ -1,0 +1,216 @@
+"""Load YAML as plain data, remembering the line of every key.
+
+Configs arrive from pull requests, so YAML is only ever *data*: PyYAML's safe loader
+(no ``!!python/...`` tags), a cap on document size, and an error naming the file and
+line for every problem. Each key path (``("curves", 0, "scheduler", "T_max")``) is mapped
+to its 1-based line so later layers can point at the culprit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lrplot.errors import KeyPath, LrplotError
+
+MAX_CONFIG_BYTES = 2_000_000
+MAX_NODES = 200_000
+
+# YAML 1.1 (PyYAML) reads ``1e-3`` as a *string*; ML configs write learning rates that
+# way all the time, so floats without a dot are accepted too (as YAML 1.2 does).
+_FLOAT_RE = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+def _loader_class() -> type:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """SafeLoader with YAML 1.2-style floats (``1e-3`` is a number)."""
+
+    Loader.yaml_implicit_resolvers = {
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789."))
+    return Loader
+
+
+@dataclass
+class YamlSource:
+    """A loaded YAML document: its data, its file name and the line of every key path."""
+
+    data: Any
+    name: str
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    path: Path | None = None
+
+    def where(self, key_path: KeyPath | None) -> str:
+        """``file:line`` for the key path, or the nearest enclosing key that has a line."""
+        if key_path is None:
+            return self.name
+        for end in range(len(key_path), 0, -1):
+            line = self.lines.get(tuple(key_path[:end]))
+            if line is not None:
+                return f"{self.name}:{line}"
+        return self.name
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or a one-line error saying why it cannot be read."""
+    if not path.exists():
+        raise LrplotError(f"{path}: no such file")
+    if path.is_dir():
+        raise LrplotError(f"{path}: is a directory, not a config file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise LrplotError(
+                f"{path}: {size:,} bytes is too large for a config (limit {MAX_CONFIG_BYTES:,})"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise LrplotError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LrplotError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def load_yaml_file(path: Path) -> YamlSource:
+    """Read and safely parse a YAML file."""
+    source = parse_yaml(read_text(path), name=str(path))
+    source.path = path
+    return source
+
+
+def parse_yaml(text: str, *, name: str = "<config>") -> YamlSource:
+    """Safely parse YAML text into plain data plus a line for every key path.
+
+    >>> src = parse_yaml("total_step: 10\\ncurves:\\n  - scheduler: {name: StepLR}\\n")
+    >>> src.data["total_step"], src.where(("curves", 0, "scheduler", "name"))
+    (10, '<config>:3')
+    """
+    import yaml
+
+    loader = _loader_class()(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise LrplotError(_yaml_message(exc), where=_mark_where(name, exc)) from None
+    except yaml.YAMLError as exc:
+        raise LrplotError(f"invalid YAML: {exc}", where=name) from None
+    if node is None:
+        raise LrplotError("the config is empty", where=name)
+    lines: dict[KeyPath, int] = {}
+    data = _construct(node, (), lines, name, [0])
+    return YamlSource(data=data, name=name, lines=lines)
+
+
+def _construct(node: Any, path: KeyPath, lines: dict[KeyPath, int], name: str, count: list[int]) -> Any:
+    """Build plain Python data from a node tree, recording lines and refusing what is not data."""
+    import yaml
+
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise LrplotError(
+            f"the config has more than {MAX_NODES:,} values (aliases included); refusing it",
+            where=name,
+        )
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        _check_collection_tag(node, name)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        _flatten_merge_keys(node, name)
+        for key_node, value_node in node.value:
+            key = _scalar(key_node, name)
+            if isinstance(key, (dict, list)) or key is None:
+                raise LrplotError(
+                    "mapping keys must be plain names", where=f"{name}:{key_node.start_mark.line + 1}"
+                )
+            key = str(key)
+            if key in result:
+                raise LrplotError(f"duplicate key '{key}'", where=f"{name}:{key_node.start_mark.line + 1}")
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = _construct(value_node, (*path, key), lines, name, count)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[(*path, index)] = item.start_mark.line + 1
+            items.append(_construct(item, (*path, index), lines, name, count))
+        return items
+    return _scalar(node, name)
+
+
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def _check_collection_tag(node: Any, name: str) -> None:
+    """Refuse tagged mappings and sequences (``!!python/object:...``, ``!!set``...)."""
+    if node.tag not in _COLLECTION_TAGS:
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise LrplotError(
+            f"YAML tag {shown} is not allowed: lrplot reads configs as plain data "
+            "and never runs code from them",
+            where=f"{name}:{node.start_mark.line + 1}",
+        )
+
+
+def _flatten_merge_keys(node: Any, name: str) -> None:
+    """Apply YAML ``<<`` merge keys the way PyYAML does, refusing anything exotic."""
+    import yaml
+
+    loader = _loader_class()("")
+    try:
+        loader.flatten_mapping(node)
+    except yaml.MarkedYAMLError as exc:
+        raise LrplotError(_yaml_message(exc), where=_mark_where(name, exc)) from None
+    finally:
+        loader.dispose()
+
+
+def _scalar(node: Any, name: str) -> Any:
+    import yaml
+
+    if not isinstance(node, yaml.ScalarNode):
+        raise LrplotError("mapping keys must be plain names", where=f"{name}:{node.start_mark.line + 1}")
+    loader = _loader_class()("")
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        raise LrplotError(_yaml_message(exc), where=_mark_where(name, exc)) from None
+    finally:
+        loader.dispose()
+
+
+def _mark_where(name: str, exc: Any) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    return f"{name}:{mark.line + 1}" if mark is not None else name
+
+
+def _yaml_message(exc: Any) -> str:
+    problem = (exc.problem or "").strip()
+    tag = re.search(r"tag '([^']+)'", problem)
+    if tag and "constructor" in problem:
+        shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        return (
+            f"YAML tag {shown} is not allowed: lrplot reads configs as plain data "
+            "and never runs code from them"
+        )
+    context = (exc.context or "").strip()
+    text = f"invalid YAML: {problem}" if problem else "invalid YAML"
+    if context and context not in problem:
+        text += f" ({context})"
+    return text
