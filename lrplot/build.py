@@ -508,3 +508,24 @@ def walk(scheduler: Any) -> list[Any]:
     for child in getattr(scheduler, "_schedulers", []) or []:
         found.extend(walk(child))
     return found
+
+
+def skip_dynamo_import() -> None:
+    """Spare the CLI torch's ~2 s import of torch._dynamo (call only in a process that never compiles).
+
+    ``Optimizer.add_param_group`` is wrapped by ``torch._disable_dynamo``, which imports
+    torch._dynamo on its first call just to mark the method as not compilable, and caches
+    the result on the function. Pre-filling that cache with the plain method changes no
+    value (the method runs as written either way); it is left alone whenever torch's
+    wrapper does not look exactly like this, and never done for library users, whose
+    process may use torch.compile.
+    """
+    import torch
+
+    method = getattr(torch.optim.Optimizer, "add_param_group", None)
+    wrapped = getattr(method, "__wrapped__", None)
+    code = getattr(method, "__code__", None)
+    if wrapped is None or code is None or not code.co_filename.endswith("_compile.py"):
+        return
+    if "__dynamo_disable" in code.co_names and getattr(wrapped, "__dynamo_disable", None) is None:
+        wrapped.__dynamo_disable = wrapped
