@@ -22,12 +22,12 @@ if TYPE_CHECKING:
     from lrplot.config import load, loads
     from lrplot.errors import LrplotError
     from lrplot.render.figure import figure
-    from lrplot.simulate import simulate
+    from lrplot.simulation import simulate
 
 _LAZY = {
     "load": "lrplot.config",
     "loads": "lrplot.config",
-    "simulate": "lrplot.simulate",
+    "simulate": "lrplot.simulation",
     "figure": "lrplot.render.figure",
     "LrplotError": "lrplot.errors",
 }

@@ -86,7 +86,7 @@ def plot(
     from lrplot.build import skip_dynamo_import
     from lrplot.config import load
     from lrplot.output import check_outputs, write_outputs
-    from lrplot.simulate import simulate
+    from lrplot.simulation import simulate
 
     outputs = list(output) if output else [Path(f"{config.stem}.png")]
     try:

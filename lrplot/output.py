@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
-from lrplot.simulate import Result
+from lrplot.simulation import Result
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".csv": "csv"}
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lrplot.simulate import Result
+from lrplot.simulation import Result
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -22,6 +22,7 @@ _BEST_LEGEND_LIMIT = 50_000
 def figure(result: Result) -> Figure:
     """Draw a result; Jupyter shows the returned Figure inline."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import StrMethodFormatter
 
     options = result.plot
     fig = Figure(figsize=tuple(options.size), dpi=options.dpi, layout="constrained")
@@ -44,6 +45,10 @@ def figure(result: Result) -> Figure:
                     steps, _finite(group.momentum), color=line.get_color(), linewidth=1.5, label=label
                 )
     lr_axes.set_yscale(options.yscale)
+    if options.yscale == "linear":
+        lr_axes.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
+    bottom_axes = momentum_axes if momentum_axes is not None else lr_axes
+    bottom_axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     lr_axes.set_ylabel("learning rate")
     lr_axes.grid(True, alpha=0.3)
     if result.title:

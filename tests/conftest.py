@@ -1,0 +1,43 @@
+"""Shared helpers: run the CLI in-process, load YAML snippets, compare bit for bit."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lrplot.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):
+    """Write a dedented YAML snippet to tmp_path/name and return its path."""
+
+    def write(text: str, name: str = "config.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli():
+    """Invoke ``lrplot`` in-process; returns the click Result (exit_code, stdout, stderr)."""
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def same_bits(ours: np.ndarray, theirs: list[float]) -> bool:
+    """Bit-for-bit equality (so 0.0 vs -0.0 and NaN payloads count)."""
+    return ours.tobytes() == np.asarray(theirs, dtype=np.float64).tobytes()
