@@ -15,7 +15,7 @@ import ast
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from lrplot.errors import ExpressionError
 
@@ -39,6 +39,12 @@ _ALLOWED_UNARYOPS = (ast.UAdd, ast.USub, ast.Not)
 _ALLOWED_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 _SAFE_POW = "_lrplot_pow"
 CODE_FILENAME = "<lrplot expression>"
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """Expression text short enough for a one-line message."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _safe_pow(base: Any, exponent: Any) -> Any:
@@ -115,7 +121,9 @@ def compile_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"{what} {text!r} is not a valid expression: {exc.msg}") from None
+        raise ExpressionError(
+            f"{what} {shorten(text)!r} is not a valid expression: {exc.msg}"
+        ) from None
     checker = _Checker(text, set(variables), aliases, what)
     checker.visit(tree)
     tree = _Rewriter(aliases).visit(tree)
@@ -152,7 +160,7 @@ def _try_constant_parts(tree: ast.Expression, text: str, what: str) -> None:
             try:
                 eval(code, namespace)
             except ExpressionError as exc:
-                raise ExpressionError(f"{what} {text!r}: {exc.message}") from None
+                raise ExpressionError(f"{what} {shorten(text)!r}: {exc.message}") from None
             except (ArithmeticError, ValueError, TypeError):
                 # Whether this matters depends on the branch taken at run time.
                 continue
@@ -169,8 +177,8 @@ class _Checker(ast.NodeVisitor):
         self.what = what
         self.count = 0
 
-    def refuse(self, reason: str) -> None:
-        raise ExpressionError(f"{self.what} {self.text!r}: {reason}")
+    def refuse(self, reason: str) -> NoReturn:
+        raise ExpressionError(f"{self.what} {shorten(self.text)!r}: {reason}")
 
     def generic_visit(self, node: ast.AST) -> None:
         self.count += 1
@@ -212,18 +220,18 @@ class _Checker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         target = node.func
-        if (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id == "math"
-        ):
-            name = target.attr
+        is_math = isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+        if is_math and target.value.id == "math":
+            name, shown = target.attr, f"math.{target.attr}"
         elif isinstance(target, ast.Name):
-            name = target.id
+            name = shown = target.id
         else:
             self.refuse("only direct calls of the allowed functions are allowed")
         if name not in self.functions:
-            self.refuse(f"calling {name!r} is not allowed; allowed functions: {', '.join(ALLOWED_FUNCTIONS)}")
+            self.refuse(
+                f"calling {shown!r} is not allowed (allowed: min, max, abs, round, int, float "
+                "and the numeric math functions such as cos, exp, log, sqrt)"
+            )
         if node.keywords:
             self.refuse("keyword arguments are not allowed")
         if any(isinstance(arg, ast.Starred) for arg in node.args):

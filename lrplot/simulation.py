@@ -26,7 +26,7 @@ import numpy as np
 from lrplot.build import CurvePlan, allowed_imports, plan_curve, walk
 from lrplot.config import Config, PlotOptions
 from lrplot.errors import ExpressionError, LrplotError
-from lrplot.expressions import CODE_FILENAME
+from lrplot.expressions import CODE_FILENAME, shorten
 
 # torch warns when scheduler.step() runs before optimizer.step(); a simulation never
 # takes optimizer steps, so the warning is noise here.
@@ -271,7 +271,7 @@ def _torch_error(exc: BaseException, curve_plan: CurvePlan, phase: str, step: in
     if expression is not None:
         at = f" while stepping from step {step} to {step + 1}" if step is not None else " at step 0"
         return LrplotError(
-            f"curve {label!r}: expression {expression!r} failed{at}: {type(cause).__name__}: {text}",
+            f"curve {label!r}: expression {shorten(expression)!r} failed{at}: {type(cause).__name__}: {text}",
             key_path=key_path,
         )
     what = f"{curve_plan.scheduler.name}" if phase == "stepping" else "building the optimizer/scheduler"
