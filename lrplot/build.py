@@ -417,7 +417,8 @@ def _compile_per_group(
         if isinstance(value, list):
             if len(value) != group_count:
                 raise LrplotError(
-                    f"{what} lists {len(value)} expressions but the optimizer has {group_count} param group(s)",
+                    f"{what} lists {len(value)} expressions but the optimizer has "
+                    f"{group_count} param group(s)",
                     key_path=key_path,
                 )
             return [compile_expression(v, variables, aliases=aliases, what=what).function for v in value]
@@ -445,7 +446,8 @@ def _plan_metric(
         return None
     if curve.metric is None:
         raise LrplotError(
-            "ReduceLROnPlateau needs 'metric:': lr, an expression in step and lr, or {csv: FILE, column: NAME}",
+            "ReduceLROnPlateau needs 'metric:': lr, an expression in step and lr, "
+            "or {csv: FILE, column: NAME}",
             key_path=key_path,
         )
     if isinstance(curve.metric, MetricLog):

@@ -59,7 +59,9 @@ def _root(
 def plot(
     config: Annotated[
         Path,
-        typer.Argument(help="YAML config describing the curves (see the README's reference).", show_default=False),
+        typer.Argument(
+            help="YAML config describing the curves (see the README's reference).", show_default=False
+        ),
     ],
     output: Annotated[
         list[Path] | None,

@@ -121,9 +121,7 @@ def compile_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(
-            f"{what} {shorten(text)!r} is not a valid expression: {exc.msg}"
-        ) from None
+        raise ExpressionError(f"{what} {shorten(text)!r} is not a valid expression: {exc.msg}") from None
     checker = _Checker(text, set(variables), aliases, what)
     checker.visit(tree)
     tree = _Rewriter(aliases).visit(tree)

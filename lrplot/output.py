@@ -26,9 +26,7 @@ def check_outputs(outputs: Sequence[Path], *, inputs: Sequence[Path] = ()) -> No
         suffix = output.suffix.lower()
         if suffix not in FORMATS:
             shown = suffix or "no extension"
-            raise LrplotError(
-                f"{output}: unknown output format ({shown}); use one of {', '.join(FORMATS)}"
-            )
+            raise LrplotError(f"{output}: unknown output format ({shown}); use one of {', '.join(FORMATS)}")
         folder = output.parent if str(output.parent) else Path(".")
         if not folder.is_dir():
             raise LrplotError(f"{output}: cannot write, folder {folder} does not exist")

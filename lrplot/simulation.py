@@ -207,7 +207,9 @@ def _loop(
     return steps
 
 
-def _step_function(scheduler: Any, curve_plan: CurvePlan, groups: list[dict[str, Any]]) -> Callable[[int], None]:
+def _step_function(
+    scheduler: Any, curve_plan: CurvePlan, groups: list[dict[str, Any]]
+) -> Callable[[int], None]:
     """``scheduler.step`` bound for the loop; ReduceLROnPlateau gets its metric."""
     metric = curve_plan.metric
     if metric is None:
@@ -237,15 +239,14 @@ def _momentum_key(scheduler: Any, groups: list[dict[str, Any]]) -> str | None:
 def _check_one_cycle_length(scheduler: Any, steps: int, curve_plan: CurvePlan) -> None:
     from torch.optim.lr_scheduler import OneCycleLR
 
-    if isinstance(scheduler, OneCycleLR):
-        # The training loop calls step() total_step times; torch raises past total_steps.
-        if steps > scheduler.total_steps:
-            raise LrplotError(
-                f"curve {curve_plan.curve.label!r}: total_step is {steps} but OneCycleLR's total_steps is "
-                f"{scheduler.total_steps}; OneCycleLR cannot run past its total_steps "
-                "(raise total_steps or lower total_step)",
-                key_path=("curves", curve_plan.curve.index, "scheduler"),
-            )
+    # The training loop calls step() total_step times; torch raises past total_steps.
+    if isinstance(scheduler, OneCycleLR) and steps > scheduler.total_steps:
+        raise LrplotError(
+            f"curve {curve_plan.curve.label!r}: total_step is {steps} but OneCycleLR's total_steps is "
+            f"{scheduler.total_steps}; OneCycleLR cannot run past its total_steps "
+            "(raise total_steps or lower total_step)",
+            key_path=("curves", curve_plan.curve.index, "scheduler"),
+        )
 
 
 def _failed_step(exc: BaseException) -> int | None:

@@ -13,7 +13,10 @@ GOOD_CURVE = "  - scheduler: {name: StepLR, step_size: 10}\n"
 BAD_CONFIGS: dict[str, tuple[str, list[str]]] = {
     "empty file": ("", ["config.yaml", "empty"]),
     "only a comment": ("# nothing here\n", ["config.yaml", "empty"]),
-    "broken YAML": ("total_step: 10\ncurves:\n  - scheduler: {name: StepLR\n", ["config.yaml:4", "invalid YAML"]),
+    "broken YAML": (
+        "total_step: 10\ncurves:\n  - scheduler: {name: StepLR\n",
+        ["config.yaml:4", "invalid YAML"],
+    ),
     "python tag": (
         "total_step: !!python/object/apply:os.system ['echo pwned']\ncurves:\n" + GOOD_CURVE,
         ["config.yaml:1", "!!python/object/apply:os.system", "not allowed"],
@@ -24,8 +27,14 @@ BAD_CONFIGS: dict[str, tuple[str, list[str]]] = {
     ),
     "not a mapping": ("- 1\n- 2\n", ["must be a mapping"]),
     "no curves": ("total_step: 10\ncurves: []\n", ["config.yaml:2", "curves"]),
-    "duplicate key": ("total_step: 10\ntotal_step: 20\ncurves:\n" + GOOD_CURVE, ["config.yaml:2", "duplicate key 'total_step'"]),
-    "unknown top-level key": ("total_steps: 10\ncurves:\n" + GOOD_CURVE, ["config.yaml:1", "unknown key 'total_steps'", "valid keys"]),
+    "duplicate key": (
+        "total_step: 10\ntotal_step: 20\ncurves:\n" + GOOD_CURVE,
+        ["config.yaml:2", "duplicate key 'total_step'"],
+    ),
+    "unknown top-level key": (
+        "total_steps: 10\ncurves:\n" + GOOD_CURVE,
+        ["config.yaml:1", "unknown key 'total_steps'", "valid keys"],
+    ),
     "unknown curve key": (
         "total_step: 10\ncurves:\n  - scheduler: {name: StepLR, step_size: 10}\n    lable: x\n",
         ["config.yaml:4", "unknown key 'lable'", "label"],
@@ -82,7 +91,10 @@ BAD_CONFIGS: dict[str, tuple[str, list[str]]] = {
         "total_step: 20\ncurves:\n  - label: boom\n    scheduler: {name: LambdaLR, lr_lambda: '1 / (5 - step)'}\n",
         ["config.yaml:4", "curve 'boom'", "'1 / (5 - step)'", "step 4 to 5", "ZeroDivisionError"],
     ),
-    "total_step zero": ("total_step: 0\ncurves:\n" + GOOD_CURVE, ["config.yaml:1", "total_step must be a positive integer, got 0"]),
+    "total_step zero": (
+        "total_step: 0\ncurves:\n" + GOOD_CURVE,
+        ["config.yaml:1", "total_step must be a positive integer, got 0"],
+    ),
     "total_step negative": ("total_step: -5\ncurves:\n" + GOOD_CURVE, ["positive integer, got -5"]),
     "total_step fractional": ("total_step: 2.5\ncurves:\n" + GOOD_CURVE, ["positive integer, got 2.5"]),
     "total_step text": ("total_step: many\ncurves:\n" + GOOD_CURVE, ["positive integer, got 'many'"]),
@@ -131,7 +143,10 @@ BAD_CONFIGS: dict[str, tuple[str, list[str]]] = {
         "total_step: 10\ncurves:\n  - scheduler: {name: SequentialLR, milestones: []}\n",
         ["needs 'schedulers:'"],
     ),
-    "bad plot option": ("total_step: 10\nplot: {yscale: logarithmic}\ncurves:\n" + GOOD_CURVE, ["config.yaml:2", "plot.yscale"]),
+    "bad plot option": (
+        "total_step: 10\nplot: {yscale: logarithmic}\ncurves:\n" + GOOD_CURVE,
+        ["config.yaml:2", "plot.yscale"],
+    ),
 }
 
 
@@ -206,7 +221,9 @@ def test_bad_config_leaves_previous_outputs_untouched(write_config, tmp_path: Pa
     assert previous.read_bytes() == b"previous figure"
 
 
-def test_failure_while_rendering_writes_none_of_the_outputs(write_config, tmp_path: Path, cli, monkeypatch) -> None:
+def test_failure_while_rendering_writes_none_of_the_outputs(
+    write_config, tmp_path: Path, cli, monkeypatch
+) -> None:
     import lrplot.render.figure as figure_module
 
     def broken(*args, **kwargs):

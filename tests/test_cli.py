@@ -39,7 +39,9 @@ def test_writes_every_format_in_one_run(write_config, tmp_path: Path, cli) -> No
     assert "2 curve(s), 100 steps" in result.stderr
 
 
-def test_default_output_is_config_stem_png_in_current_folder(write_config, tmp_path: Path, cli, monkeypatch) -> None:
+def test_default_output_is_config_stem_png_in_current_folder(
+    write_config, tmp_path: Path, cli, monkeypatch
+) -> None:
     config = write_config(COSINE, name="my_schedule.yaml")
     workdir = tmp_path / "work"
     workdir.mkdir()
@@ -95,12 +97,25 @@ def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     environment.pop("DISPLAY", None)
     return subprocess.run(
-        [sys.executable, "-m", "lrplot", *args], cwd=cwd, capture_output=True, text=True, env=environment, timeout=300
+        [sys.executable, "-m", "lrplot", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
     )
 
 
 def test_real_subprocess_draws_a_shipped_config_headless(tmp_path: Path) -> None:
-    result = run("plot", str(ROOT / "configs" / "cosine_annealing.yaml"), "-o", "cos.png", "-o", "cos.csv", cwd=tmp_path)
+    result = run(
+        "plot",
+        str(ROOT / "configs" / "cosine_annealing.yaml"),
+        "-o",
+        "cos.png",
+        "-o",
+        "cos.csv",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "cos.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "cos.csv").read_text().count("\n") == 1 + 4 * 100
@@ -110,7 +125,10 @@ def test_real_subprocess_bad_config_exits_2_without_traceback(tmp_path: Path) ->
     (tmp_path / "bad.yaml").write_text("total_step: 10\ncurves:\n  - scheduler: {name: StepLR}\n")
     result = run("plot", "bad.yaml", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == "lrplot: error: bad.yaml:3: curve 'StepLR': scheduler StepLR needs keyword 'step_size'"
+    assert (
+        result.stderr.strip()
+        == "lrplot: error: bad.yaml:3: curve 'StepLR': scheduler StepLR needs keyword 'step_size'"
+    )
     assert not (tmp_path / "bad.png").exists()
 
 
@@ -121,12 +139,18 @@ def test_help_does_not_import_torch_or_matplotlib(tmp_path: Path) -> None:
         "print(sorted(m for m in ('torch', 'matplotlib', 'numpy') if m in sys.modules))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.stdout.strip() == "[]", result.stderr
 
 
-@pytest.mark.skipif(not (Path(sys.executable).parent / "lrplot").exists(), reason="console script not installed")
+@pytest.mark.skipif(
+    not (Path(sys.executable).parent / "lrplot").exists(), reason="console script not installed"
+)
 def test_console_script_is_installed(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "lrplot"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True)

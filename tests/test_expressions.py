@@ -103,4 +103,4 @@ def test_metric_expressions_take_step_and_lr() -> None:
 
 def test_the_sandbox_has_no_builtins() -> None:
     compiled = step_fn("step")
-    assert compiled.function.__globals__["__builtins"+"__"] == {}
+    assert compiled.function.__globals__["__builtins" + "__"] == {}

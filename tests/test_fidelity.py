@@ -148,9 +148,7 @@ CASES: dict[str, tuple[str, Callable[[], tuple[Any, Any]]]] = {
         "[{name: ConstantLR, factor: 0.1, total_iters: 20}, {name: ExponentialLR, gamma: 0.9}]}",
         lambda: (
             o := sgd(None),
-            L.ChainedScheduler(
-                [L.ConstantLR(o, factor=0.1, total_iters=20), L.ExponentialLR(o, gamma=0.9)]
-            ),
+            L.ChainedScheduler([L.ConstantLR(o, factor=0.1, total_iters=20), L.ExponentialLR(o, gamma=0.9)]),
         ),
     ),
     "SWALR": (
@@ -232,7 +230,10 @@ def test_param_groups_with_own_lrs_and_per_group_lambdas() -> None:
 
 @pytest.mark.parametrize(
     ("optimizer_yaml", "optimizer_cls", "kind"),
-    [("{name: SGD, momentum: 0.9}", torch.optim.SGD, "momentum"), ("{name: Adam}", torch.optim.Adam, "betas")],
+    [
+        ("{name: SGD, momentum: 0.9}", torch.optim.SGD, "momentum"),
+        ("{name: Adam}", torch.optim.Adam, "betas"),
+    ],
 )
 def test_one_cycle_records_momentum_or_beta1(optimizer_yaml: str, optimizer_cls: type, kind: str) -> None:
     result = simulate(

@@ -27,9 +27,7 @@ def figure(result: Result) -> Figure:
     options = result.plot
     fig = Figure(figsize=tuple(options.size), dpi=options.dpi, layout="constrained")
     if result.has_momentum:
-        lr_axes, momentum_axes = fig.subplots(
-            2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
-        )
+        lr_axes, momentum_axes = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     else:
         lr_axes, momentum_axes = fig.subplots(1, 1), None
     points = 0

@@ -1,0 +1,66 @@
+"""The README cannot rot: its commands, YAML, CSV, error and API examples are executed here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import lrplot
+from lrplot.errors import LrplotError
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def fenced_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def command_after(marker: str) -> str:
+    match = re.search(rf"<!-- {marker} -->\s*```bash\n(.*?)\n```", README, flags=re.S)
+    assert match, f"README has no {marker} block"
+    return match.group(1).strip()
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "test-command" in ci
+    assert "pytest" in command_after("test-command")
+
+
+def test_figure_command_names_a_shipped_config() -> None:
+    command = command_after("figure-command")
+    config = re.search(r"lrplot plot (\S+)", command).group(1)
+    assert (ROOT / config).is_file()
+
+
+@pytest.mark.parametrize("block", [b for b in fenced_blocks("yaml") if "curves:" in b])
+def test_yaml_examples_simulate(block: str) -> None:
+    result = lrplot.simulate(lrplot.loads(block))
+    assert result.curves
+
+
+def test_csv_example_is_real_output(tmp_path: Path) -> None:
+    example = next(b for b in fenced_blocks("text") if b.startswith("curve,group,step"))
+    lrplot.write(lrplot.simulate(lrplot.load(ROOT / "configs" / "cosine_annealing.yaml")), tmp_path / "c.csv")
+    produced = (tmp_path / "c.csv").read_text().splitlines()
+    for line in example.strip().splitlines()[1:]:
+        assert line in produced
+
+
+def test_error_example_is_the_real_message() -> None:
+    example = next(b for b in fenced_blocks("text") if b.startswith("lrplot: error:")).strip()
+    text = "total_step: 10\ncurves:\n  - label: cosine\n    scheduler:\n      T_mx: 40\n      name: CosineAnnealingLR\n"
+    with pytest.raises(LrplotError) as info:
+        lrplot.simulate(lrplot.loads(text, name="configs/x.yaml"))
+    assert example == f"lrplot: error: {info.value}"
+
+
+def test_python_api_example_runs(tmp_path: Path, monkeypatch) -> None:
+    block = next(b for b in fenced_blocks("python") if "lrplot.load(" in b)
+    (tmp_path / "configs").symlink_to(ROOT / "configs")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    assert (tmp_path / "cosine.png").is_file() and (tmp_path / "cosine.csv").is_file()
