@@ -7,6 +7,7 @@ or usage. Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -95,10 +96,13 @@ def plot(
         check_outputs(outputs, inputs=[config])
         skip_dynamo_import()
         result = simulate(load(config), allow_imports=allow_import or ())
-        write_outputs(result, outputs)
+        with warnings.catch_warnings(record=True) as drawing_warnings:
+            warnings.simplefilter("always")
+            write_outputs(result, outputs)
     except LrplotError as error:
         _fail(error)
-    for note in result.warnings:
+    notes = [*result.warnings, *dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings)]
+    for note in notes:
         typer.echo(f"lrplot: warning: {note}", err=True)
     if not quiet:
         steps = sum(curve.total_step for curve in result.curves)

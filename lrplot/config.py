@@ -152,6 +152,9 @@ class Config(BaseModel):
         from_defaults = ("defaults", *key_path[2:])
         if from_defaults in lines:
             return self.source.where(from_defaults)
+        inherited = tuple(key_path[2:])  # e.g. a top-level total_step every curve inherits
+        if inherited in lines and tuple(key_path[:3]) not in lines:
+            return self.source.where(inherited)
         return self.source.where(key_path)
 
     def locate(self, error: LrplotError) -> LrplotError:

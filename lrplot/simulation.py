@@ -98,6 +98,8 @@ def simulate(
     always); ``progress(done_steps, all_steps)`` is called after each curve.
     """
     plans = plan(config, allow_imports=allow_imports)
+    for curve_plan in plans:
+        _check_size(curve_plan, config)
     total = sum(p.curve.total_step for p in plans)
     curves, notes, done = [], [], 0
     for curve_plan in plans:
@@ -126,9 +128,9 @@ def run_curve(curve_plan: CurvePlan) -> tuple[CurveResult, list[str]]:
             raise _torch_error(exc, curve_plan, "construction", None) from None
         _check_one_cycle_length(scheduler, steps, curve_plan)
         groups = optimizer.param_groups
-        lr_traces = [array("d", bytes(8 * steps)) for _ in groups]
+        lr_traces = [_zeros(steps) for _ in groups]
         momentum_key = _momentum_key(scheduler, groups)
-        momentum_traces = [array("d", bytes(8 * steps)) for _ in groups] if momentum_key else []
+        momentum_traces = [_zeros(steps) for _ in groups] if momentum_key else []
         step_fn = _step_function(scheduler, curve_plan, groups)
         try:
             _loop(steps, groups, lr_traces, momentum_traces, momentum_key, step_fn)
@@ -157,6 +159,11 @@ def run_curve(curve_plan: CurvePlan) -> tuple[CurveResult, list[str]]:
         groups=traces,
     )
     return result, notes
+
+
+def _zeros(steps: int) -> array:
+    """A preallocated float64 buffer (8 bytes a step, no Python float objects)."""
+    return array("d", [0.0]) * steps
 
 
 class _StepFailed(Exception):
@@ -234,6 +241,24 @@ def _momentum_key(scheduler: Any, groups: list[dict[str, Any]]) -> str | None:
     if not any(getattr(s, "cycle_momentum", False) for s in walk(scheduler)):
         return None
     return "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
+
+
+MAX_TOTAL_STEP = 100_000_000
+
+
+def _check_size(curve_plan: CurvePlan, config: Config) -> None:
+    """Refuse lengths that would take minutes and gigabytes, with the estimate."""
+    steps = curve_plan.curve.total_step
+    if steps > MAX_TOTAL_STEP:
+        estimate = steps * len(curve_plan.groups) * 8
+        raise config.locate(
+            LrplotError(
+                f"curve {curve_plan.curve.label!r}: total_step {steps:,} is above the limit of "
+                f"{MAX_TOTAL_STEP:,}; it would need about {estimate / 2**30:.1f} GiB of memory "
+                "and many minutes of stepping",
+                key_path=("curves", curve_plan.curve.index, "total_step"),
+            )
+        )
 
 
 def _check_one_cycle_length(scheduler: Any, steps: int, curve_plan: CurvePlan) -> None:

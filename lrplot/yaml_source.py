@@ -17,6 +17,7 @@ from lrplot.errors import KeyPath, LrplotError
 
 MAX_CONFIG_BYTES = 2_000_000
 MAX_NODES = 200_000
+MAX_DEPTH = 64
 
 # YAML 1.1 (PyYAML) reads ``1e-3`` as a *string*; ML configs write learning rates that
 # way all the time, so floats without a dot are accepted too (as YAML 1.2 does).
@@ -111,6 +112,8 @@ def parse_yaml(text: str, *, name: str = "<config>") -> YamlSource:
         raise LrplotError(_yaml_message(exc), where=_mark_where(name, exc)) from None
     except yaml.YAMLError as exc:
         raise LrplotError(f"invalid YAML: {exc}", where=name) from None
+    except RecursionError:
+        raise LrplotError(f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", where=name) from None
     if node is None:
         raise LrplotError("the config is empty", where=name)
     lines: dict[KeyPath, int] = {}
@@ -123,6 +126,11 @@ def _construct(node: Any, path: KeyPath, lines: dict[KeyPath, int], name: str, c
     import yaml
 
     count[0] += 1
+    if len(path) > MAX_DEPTH:
+        raise LrplotError(
+            f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)",
+            where=f"{name}:{node.start_mark.line + 1}",
+        )
     if count[0] > MAX_NODES:
         raise LrplotError(
             f"the config has more than {MAX_NODES:,} values (aliases included); refusing it",

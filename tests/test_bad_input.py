@@ -143,6 +143,18 @@ BAD_CONFIGS: dict[str, tuple[str, list[str]]] = {
         "total_step: 10\ncurves:\n  - scheduler: {name: SequentialLR, milestones: []}\n",
         ["needs 'schedulers:'"],
     ),
+    "YAML nested too deeply": (
+        "total_step: " + "[" * 500 + "]" * 500 + "\ncurves:\n" + GOOD_CURVE,
+        ["nested too deeply"],
+    ),
+    "total_step above the limit": (
+        "total_step: 1e9\ncurves:\n" + GOOD_CURVE,
+        ["config.yaml:1", "above the limit of 100,000,000", "GiB"],
+    ),
+    "title that is broken mathtext": (
+        "title: 'bad $\\frac{$ math'\ntotal_step: 5\ncurves:\n" + GOOD_CURVE,
+        ["cannot draw the figure", "mathtext"],
+    ),
     "bad plot option": (
         "total_step: 10\nplot: {yscale: logarithmic}\ncurves:\n" + GOOD_CURVE,
         ["config.yaml:2", "plot.yscale"],
@@ -240,3 +252,10 @@ def test_usage_error_exits_2(cli) -> None:
     result = cli("plot")
     assert result.exit_code == 2
     assert "Missing argument" in result.output + result.stderr
+
+
+def test_output_under_a_file_instead_of_a_folder(write_config, tmp_path: Path, cli) -> None:
+    config = write_config("total_step: 10\ncurves:\n" + GOOD_CURVE)
+    (tmp_path / "plain.txt").write_text("x")
+    result = cli("plot", config, "-o", tmp_path / "plain.txt" / "x.png")
+    assert_clean_failure(result, ["cannot write", "does not exist"])

@@ -155,3 +155,13 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "lrplot"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("lrplot ")
+
+
+def test_drawing_warnings_are_one_line_notes(write_config, tmp_path: Path, cli) -> None:
+    config = write_config(
+        "total_step: 5\nplot: {yscale: log}\ncurves:\n  - scheduler: {name: LambdaLR, lr_lambda: '0'}\n"
+    )
+    result = cli("plot", config, "-o", tmp_path / "a.png")
+    assert result.exit_code == 0
+    assert "lrplot: warning: figure: Data has no positive values" in result.stderr
+    assert "Traceback" not in result.stderr and "UserWarning" not in result.stderr

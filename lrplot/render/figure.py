@@ -74,6 +74,8 @@ def save_figure(fig: Any, stream: Any, fmt: str) -> None:
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    from lrplot.errors import LrplotError
+
     FigureCanvasAgg(fig)
     metadata: dict[str, Any] = {
         "png": {"Software": None},
@@ -81,4 +83,11 @@ def save_figure(fig: Any, stream: Any, fmt: str) -> None:
         "pdf": {"CreationDate": None, "ModDate": None},
     }[fmt]
     with matplotlib.rc_context({"svg.hashsalt": "lrplot", "svg.fonttype": "path"}):
-        fig.savefig(stream, format=fmt, metadata=metadata)
+        try:
+            fig.savefig(stream, format=fmt, metadata=metadata)
+        except ValueError as exc:  # mathtext in a title or label that does not parse
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LrplotError(
+                f"cannot draw the figure: {first} (a title or label with '$...$' must be "
+                "valid matplotlib mathtext; write \\$ for a literal dollar)"
+            ) from None
