@@ -10,12 +10,24 @@ torch class's own signature (``build.py``).
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.overrides import (
+    Origins,
+    apply_sets,
+    describe_variant,
+    parse_assignment,
+    parse_sweep_option,
+    render_label,
+    set_path,
+    split_key,
+    sweep_variants,
+)
 from lrplot.yaml_source import YamlSource, load_yaml_file, parse_yaml
 
 DEFAULT_OPTIMIZER = "SGD"
@@ -88,6 +100,21 @@ class CurveSpec(_Strict):
         default=None,
         description="ReduceLROnPlateau only: 'lr', an expression in step and lr, or {csv, column}.",
     )
+    sweep: dict[str, Any] | None = Field(
+        default=None, description="Dotted curve keys → lists of values: one curve per value (zip: true pairs)."
+    )
+    steps_per_epoch: Any = Field(default=None, description="Iterations per epoch (positive integer).")
+    dataset_size: Any = Field(default=None, description="Samples per epoch; with batch_size gives steps_per_epoch.")
+    batch_size: Any = Field(default=None, description="Samples per step; with dataset_size gives steps_per_epoch.")
+    drop_last: bool | None = Field(default=None, description="Like DataLoader(drop_last=...): floor instead of ceil.")
+    interval: Literal["step", "epoch", "fractional_epoch"] | None = Field(
+        default=None,
+        description="When scheduler.step() runs: every step (default), once per epoch, or every step "
+        "with a fractional epoch (CosineAnnealingWarmRestarts' step(epoch + i / iters)).",
+    )
+
+
+EPOCH_KEYS = ("steps_per_epoch", "dataset_size", "batch_size", "drop_last", "interval")
 
 
 class PlotOptions(_Strict):
@@ -110,6 +137,12 @@ class ConfigFile(_Strict):
     defaults: dict[str, Any] | None = Field(default=None, description="Deep-merged into every curve.")
     curves: list[dict[str, Any]] = Field(min_length=1)
     plot: PlotOptions = Field(default_factory=PlotOptions)
+    sweep: dict[str, Any] | None = Field(default=None, description="Applied to every curve (see curves[].sweep).")
+    steps_per_epoch: Any = None
+    dataset_size: Any = None
+    batch_size: Any = None
+    drop_last: bool | None = None
+    interval: Literal["step", "epoch", "fractional_epoch"] | None = None
 
 
 class Curve(BaseModel):
@@ -123,6 +156,9 @@ class Curve(BaseModel):
     optimizer: OptimizerSpec
     scheduler: SchedulerSpec
     metric: str | int | float | MetricLog | None = None
+    steps_per_epoch: int | None = None
+    interval: Literal["step", "epoch", "fractional_epoch"] = "step"
+    variant: dict[str, Any] = Field(default_factory=dict)
 
 
 class Config(BaseModel):
@@ -134,6 +170,13 @@ class Config(BaseModel):
     curves: list[Curve]
     plot: PlotOptions
     source: YamlSource | None = None
+    origins: Origins = Field(default_factory=Origins)
+
+    @property
+    def steps_per_epoch(self) -> int | None:
+        """The curves' common steps_per_epoch, if they share one (for an epoch axis)."""
+        values = {curve.steps_per_epoch for curve in self.curves}
+        return values.pop() if len(values) == 1 else None
 
     @property
     def base_dir(self) -> Path:
@@ -143,19 +186,11 @@ class Config(BaseModel):
         return Path.cwd()
 
     def where(self, key_path: KeyPath | None) -> str | None:
-        """``file:line`` of a key path; keys merged from ``defaults`` point at ``defaults``."""
-        if self.source is None or key_path is None:
-            return None
-        lines = self.source.lines
-        if tuple(key_path) in lines or len(key_path) < 2 or key_path[0] != "curves":
-            return self.source.where(key_path)
-        from_defaults = ("defaults", *key_path[2:])
-        if from_defaults in lines:
-            return self.source.where(from_defaults)
-        inherited = tuple(key_path[2:])  # e.g. a top-level total_step every curve inherits
-        if inherited in lines and tuple(key_path[:3]) not in lines:
-            return self.source.where(inherited)
-        return self.source.where(key_path)
+        """``file:line`` of a key path (or the ``--set`` that changed it)."""
+        if self.source is None:
+            origin = self.origins.find(key_path)
+            return origin if isinstance(origin, str) else None
+        return locate(self.source, self.origins, key_path)
 
     def locate(self, error: LrplotError) -> LrplotError:
         """Fill in ``error.where`` from its key path."""
@@ -164,60 +199,189 @@ class Config(BaseModel):
         return error
 
 
-def load(path: str | Path) -> Config:
+def locate(source: YamlSource, origins: Origins, key_path: KeyPath | None) -> str:
+    """``file:line`` for a key path: an override's own words, else the YAML line that set it.
+
+    Keys a curve inherited point at ``defaults`` or the top level; swept keys at the sweep.
+    """
+    if key_path is None:
+        return source.name
+    origin = origins.find(key_path)
+    if isinstance(origin, str):
+        return origin
+    if origin is not None:
+        key_path = origin
+    lines = source.lines
+    if tuple(key_path) in lines or len(key_path) < 2 or key_path[0] != "curves":
+        return source.where(key_path)
+    from_defaults = ("defaults", *key_path[2:])
+    if from_defaults in lines:
+        return source.where(from_defaults)
+    inherited = tuple(key_path[2:])  # e.g. a top-level total_step every curve inherits
+    if inherited in lines and tuple(key_path[:3]) not in lines:
+        return source.where(inherited)
+    return source.where(key_path)
+
+
+def load(path: str | Path, *, sets: Sequence[str] = (), sweeps: Sequence[str] = ()) -> Config:
     """Read, parse and validate a config file.
 
-    Raises :class:`LrplotError` with ``file:line`` for anything wrong in it.
+    ``sets`` are ``KEY=VALUE`` overrides and ``sweeps`` ``KEY=V1,V2`` sweeps, as on the
+    command line. Raises :class:`LrplotError` with ``file:line`` for anything wrong.
     """
     source = load_yaml_file(Path(path))
-    return from_source(source)
+    return from_source(source, sets=sets, sweeps=sweeps)
 
 
-def loads(text: str, *, name: str = "<config>", base_dir: Path | None = None) -> Config:
+def loads(
+    text: str,
+    *,
+    name: str = "<config>",
+    base_dir: Path | None = None,
+    sets: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+) -> Config:
     """Validate a config given as YAML text (for tests and notebooks)."""
     source = parse_yaml(text, name=name)
     if base_dir is not None:
         source.path = base_dir / name
-    return from_source(source)
+    return from_source(source, sets=sets, sweeps=sweeps)
 
 
-def from_source(source: YamlSource) -> Config:
-    """Validate parsed YAML data; every error names its key and line."""
-    data = source.data
+def from_source(source: YamlSource, *, sets: Sequence[str] = (), sweeps: Sequence[str] = ()) -> Config:
+    """Validate parsed YAML data (after overrides); every error names its key and line."""
+    origins = Origins()
+    data = copy.deepcopy(source.data)
     try:
         if not isinstance(data, dict):
             raise LrplotError(
                 f"the config must be a mapping with a 'curves' list, got {_kind(data)}", key_path=()
             )
+        apply_sets(data, [parse_assignment(text) for text in sets], origins)
+        for text in sweeps:
+            assignment = parse_sweep_option(text)
+            if not isinstance(data.get("sweep"), dict):
+                data["sweep"] = {}
+            data["sweep"][assignment.key] = assignment.value
+            origins.add(("sweep", assignment.key), assignment.text)
         top = _validate(ConfigFile, data, ())
-        defaults = top.defaults or {}
-        curves = []
-        for index, raw_curve in enumerate(top.curves):
-            key_path: KeyPath = ("curves", index)
-            if not isinstance(raw_curve, dict):
-                raise LrplotError(
-                    f"curves[{index}] must be a mapping, got {_kind(raw_curve)}", key_path=key_path
-                )
-            merged = merge_defaults(defaults, raw_curve)
-            spec = _validate(CurveSpec, merged, key_path)
-            total_step = _total_step(spec.total_step, top.total_step, key_path)
-            metric = _metric(spec.metric, (*key_path, "metric"))
-            curves.append(
-                Curve(
-                    index=index,
-                    label=spec.label if spec.label is not None else "",
-                    total_step=total_step,
-                    optimizer=spec.optimizer,
-                    scheduler=spec.scheduler,
-                    metric=metric,
-                )
-            )
+        curves = _expand_curves(top, origins)
         _settle_labels(curves)
     except LrplotError as error:
-        if error.where is None:
-            error.where = source.where(error.key_path) if error.key_path is not None else source.name
+        if error.where is None and error.key_path is not None:
+            error.where = locate(source, origins, error.key_path)
         raise
-    return Config(title=top.title, curves=curves, plot=top.plot, source=source)
+    return Config(title=top.title, curves=curves, plot=top.plot, source=source, origins=origins)
+
+
+def _expand_curves(top: ConfigFile, origins: Origins) -> list[Curve]:
+    """Merge defaults into each curve, expand sweeps, settle lengths, epochs and labels."""
+    defaults = top.defaults or {}
+    curves: list[Curve] = []
+    for index, raw_curve in enumerate(top.curves):
+        key_path: KeyPath = ("curves", index)
+        if not isinstance(raw_curve, dict):
+            raise LrplotError(f"curves[{index}] must be a mapping, got {_kind(raw_curve)}", key_path=key_path)
+        merged = merge_defaults(defaults, raw_curve)
+        sweep = dict(top.sweep or {})
+        own_sweep = merged.pop("sweep", None)
+        if own_sweep is not None and not isinstance(own_sweep, dict):
+            raise LrplotError("sweep must be a mapping of dotted keys to lists", key_path=(*key_path, "sweep"))
+        sweep.update(own_sweep or {})
+        sweep_path: KeyPath = (*key_path, "sweep") if own_sweep else ("sweep",)
+        for variant in sweep_variants(sweep or None, sweep_path):
+            curve_data = copy.deepcopy(merged)
+            for key, value in variant.values.items():
+                parts = split_key(key, f"sweep key {key!r}")
+                if parts[0] in ("label", "sweep"):
+                    raise LrplotError(f"sweep cannot change {parts[0]}", key_path=(*sweep_path, key))
+                set_path(curve_data, parts, value, f"sweep {key}", key)
+                origin_path = (*key_path, "sweep", key) if key in (own_sweep or {}) else ("sweep", key)
+                origins.add((*key_path, *parts), origins.find(origin_path) or origin_path)
+            curves.append(_curve(top, curve_data, index, variant.values, key_path))
+    return curves
+
+
+def _curve(
+    top: ConfigFile, data: dict[str, Any], index: int, variant: dict[str, Any], key_path: KeyPath
+) -> Curve:
+    template = data.get("label")
+    spec = _validate(CurveSpec, data, key_path)
+    total_step = _total_step(spec.total_step, top.total_step, key_path)
+    metric = _metric(spec.metric, (*key_path, "metric"))
+    steps_per_epoch, interval = _epochs(spec, top, key_path)
+    if isinstance(template, str):
+        label = render_label(template, data, key_path)
+        unnamed = {k: v for k, v in variant.items() if not _template_names(template, k)}
+        if unnamed:
+            label = f"{label} ({describe_variant(unnamed)})"
+    elif variant:
+        label = f"{spec.scheduler.name.rsplit('.', 1)[-1]} ({describe_variant(variant)})"
+    else:
+        label = ""
+    return Curve(
+        index=index,
+        label=label,
+        total_step=total_step,
+        optimizer=spec.optimizer,
+        scheduler=spec.scheduler,
+        metric=metric,
+        steps_per_epoch=steps_per_epoch,
+        interval=interval,
+        variant=variant,
+    )
+
+
+def _template_names(template: str, key: str) -> bool:
+    """Whether a label template already shows the swept key."""
+    return "{" + key + "}" in template.replace(" ", "")
+
+
+def _epochs(spec: CurveSpec, top: ConfigFile, key_path: KeyPath) -> tuple[int | None, str]:
+    """steps_per_epoch (given, or from dataset_size and batch_size) and the stepping interval."""
+
+    def pick(name: str) -> tuple[Any, KeyPath]:
+        own = getattr(spec, name)
+        return (own, (*key_path, name)) if own is not None else (getattr(top, name), (name,))
+
+    steps, steps_path = pick("steps_per_epoch")
+    dataset, dataset_path = pick("dataset_size")
+    batch, batch_path = pick("batch_size")
+    drop_last, _ = pick("drop_last")
+    interval, interval_path = pick("interval")
+    if steps is not None and (dataset is not None or batch is not None):
+        raise LrplotError(
+            "give steps_per_epoch, or dataset_size with batch_size, not both", key_path=steps_path
+        )
+    if steps is not None:
+        steps = _positive_int("steps_per_epoch", steps, steps_path)
+    elif dataset is not None or batch is not None:
+        if dataset is None or batch is None:
+            missing = "batch_size" if batch is None else "dataset_size"
+            raise LrplotError(f"dataset_size and batch_size go together; {missing} is missing", key_path=key_path)
+        dataset = _positive_int("dataset_size", dataset, dataset_path)
+        batch = _positive_int("batch_size", batch, batch_path)
+        steps = dataset // batch if drop_last else -(-dataset // batch)
+        if steps == 0:
+            raise LrplotError(
+                f"dataset_size {dataset} with batch_size {batch} and drop_last makes no full batch",
+                key_path=dataset_path,
+            )
+    interval = interval or "step"
+    if interval != "step" and steps is None:
+        raise LrplotError(
+            f"interval: {interval} needs steps_per_epoch (or dataset_size and batch_size)",
+            key_path=interval_path,
+        )
+    return steps, interval
+
+
+def _positive_int(name: str, value: Any, key_path: KeyPath) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise LrplotError(f"{name} must be a positive integer, got {value!r}", key_path=key_path)
+    return value
 
 
 def merge_defaults(defaults: dict[str, Any], curve: dict[str, Any]) -> dict[str, Any]:
@@ -257,11 +421,7 @@ def _total_step(own: Any, top: Any, key_path: KeyPath) -> int:
     value, where = (own, (*key_path, "total_step")) if own is not None else (top, ("total_step",))
     if value is None:
         raise LrplotError("total_step is missing: set it at the top level or in the curve", key_path=key_path)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise LrplotError(f"total_step must be a positive integer, got {value!r}", key_path=where)
-    return value
+    return _positive_int("total_step", value, where)
 
 
 def _settle_labels(curves: list[Curve]) -> None:
@@ -282,8 +442,11 @@ def _settle_labels(curves: list[Curve]) -> None:
     for curve in curves:
         if curve.label in seen:
             first = seen[curve.label]
+            which = (
+                f"two curves from curves[{first}]" if first == curve.index else f"curves {first} and {curve.index}"
+            )
             raise LrplotError(
-                f"curves {first} and {curve.index} share the label {curve.label!r}; "
+                f"{which} share the label {curve.label!r}; "
                 "labels name the curves in the legend and the CSV, so give each its own",
                 key_path=("curves", curve.index, "label"),
             )
