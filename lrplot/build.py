@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.config import Curve, MetricLog, OptimizerSpec, SchedulerSpec
+from lrplot.config import Curve, MetricLog, OptimizerSpec, SchedulerSpec, scheduler_calls
 from lrplot.errors import ExpressionError, KeyPath, LrplotError
 from lrplot.expressions import Expression, compile_expression
 
@@ -451,7 +451,8 @@ def _plan_metric(
             key_path=key_path,
         )
     if isinstance(curve.metric, MetricLog):
-        return _read_metric_log(curve.metric, base_dir, curve.total_step, metric_path)
+        needed = scheduler_calls(curve.total_step, curve.interval, curve.steps_per_epoch, full=False)
+        return _read_metric_log(curve.metric, base_dir, needed, metric_path)
     try:
         expression = compile_expression(
             curve.metric, ("step", "lr"), aliases={"epoch": "step"}, what="metric"
@@ -462,7 +463,7 @@ def _plan_metric(
     return MetricSource(description=expression.source, expression=expression)
 
 
-def _read_metric_log(log: MetricLog, base_dir: Path, total_step: int, key_path: KeyPath) -> MetricSource:
+def _read_metric_log(log: MetricLog, base_dir: Path, needed: int, key_path: KeyPath) -> MetricSource:
     path = Path(log.csv)
     if not path.is_absolute():
         path = base_dir / path
@@ -494,11 +495,10 @@ def _read_metric_log(log: MetricLog, base_dir: Path, total_step: int, key_path: 
         ) from None
     except (csv.Error, UnicodeDecodeError) as exc:
         raise LrplotError(f"metric log {path} is not a readable CSV: {exc}", key_path=key_path) from None
-    needed = total_step - 1
     if len(values) < needed:
         raise LrplotError(
-            f"metric log {path} has {len(values)} rows of {log.column!r}, but {total_step} steps need "
-            f"{needed} (one per scheduler.step())",
+            f"metric log {path} has {len(values)} rows of {log.column!r}, but the curve calls "
+            f"scheduler.step() {needed} times and needs one row for each",
             key_path=key_path,
         )
     return MetricSource(description=f"{log.csv}:{log.column}", values=values)
@@ -531,3 +531,13 @@ def skip_dynamo_import() -> None:
         return
     if "__dynamo_disable" in code.co_names and getattr(wrapped, "__dynamo_disable", None) is None:
         wrapped.__dynamo_disable = wrapped
+        global _DYNAMO_SKIPPED
+        _DYNAMO_SKIPPED = True
+
+
+_DYNAMO_SKIPPED = False
+
+
+def dynamo_import_skipped() -> bool:
+    """Whether this process opted out of the torch._dynamo import (workers follow suit)."""
+    return _DYNAMO_SKIPPED

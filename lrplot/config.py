@@ -125,6 +125,9 @@ class PlotOptions(_Strict):
         default=[8.0, 5.0], min_length=2, max_length=2, description="[width, height] in inches."
     )
     dpi: int = Field(default=100, gt=0, le=1200)
+    layout: Literal["overlay", "grid"] = Field(
+        default="overlay", description="overlay: all curves in one panel; grid: one small panel per curve."
+    )
 
 
 class ConfigFile(_Strict):
@@ -374,6 +377,16 @@ def _epochs(spec: CurveSpec, top: ConfigFile, key_path: KeyPath) -> tuple[int | 
             key_path=interval_path,
         )
     return steps, interval
+
+
+def scheduler_calls(total_step: int, interval: str, steps_per_epoch: int | None, *, full: bool) -> int:
+    """How many times ``scheduler.step()`` runs: in the full training loop, or as recorded.
+
+    >>> scheduler_calls(10, "step", None, full=True), scheduler_calls(10, "epoch", 3, full=False)
+    (10, 3)
+    """
+    iterations = total_step if full else total_step - 1
+    return iterations // (steps_per_epoch or 1) if interval == "epoch" else iterations
 
 
 def _positive_int(name: str, value: Any, key_path: KeyPath) -> int:

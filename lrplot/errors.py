@@ -6,6 +6,8 @@ is raised as :class:`LrplotError`; only ``cli.py`` prints it and picks the exit 
 
 from __future__ import annotations
 
+from typing import Any
+
 KeyPath = tuple[str | int, ...]
 
 
@@ -23,8 +25,16 @@ class LrplotError(Exception):
         self.where = where
         self.key_path = key_path
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep where/key_path when the error crosses a process boundary (parallel runs).
+        return (_rebuild, (type(self), self.message, self.where, self.key_path))
+
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
+
+
+def _rebuild(cls: type[LrplotError], message: str, where: str | None, key_path: KeyPath | None) -> LrplotError:
+    return cls(message, where=where, key_path=key_path)
 
 
 class ExpressionError(LrplotError):

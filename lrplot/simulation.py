@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from lrplot.build import CurvePlan, allowed_imports, plan_curve, walk
-from lrplot.config import Config, PlotOptions
+from lrplot.config import Config, PlotOptions, scheduler_calls
 from lrplot.errors import ExpressionError, LrplotError
 from lrplot.expressions import CODE_FILENAME, shorten
 
@@ -43,6 +43,7 @@ class GroupTrace:
     name: str
     lr: np.ndarray
     momentum: np.ndarray | None = None
+    weight_decay: np.ndarray | None = None
 
 
 @dataclass
@@ -54,10 +55,17 @@ class CurveResult:
     scheduler: str
     optimizer: str
     groups: list[GroupTrace]
+    steps_per_epoch: int | None = None
+    interval: str = "step"
+    markers: list[int] = field(default_factory=list)
 
     @property
     def has_momentum(self) -> bool:
         return any(group.momentum is not None for group in self.groups)
+
+    @property
+    def has_weight_decay(self) -> bool:
+        return any(group.weight_decay is not None for group in self.groups)
 
 
 @dataclass
@@ -73,6 +81,19 @@ class Result:
     def has_momentum(self) -> bool:
         return any(curve.has_momentum for curve in self.curves)
 
+    @property
+    def has_weight_decay(self) -> bool:
+        return any(curve.has_weight_decay for curve in self.curves)
+
+    @property
+    def steps_per_epoch(self) -> int | None:
+        """The curves' common steps_per_epoch, if they all share one (for an epoch axis)."""
+        values = {curve.steps_per_epoch for curve in self.curves}
+        return values.pop() if len(values) == 1 else None
+
+
+Progress = Callable[[int, int], None]
+
 
 def plan(config: Config, *, allow_imports: Sequence[str] = ()) -> list[CurvePlan]:
     """Check every curve (names, keywords, expressions, metric logs) before any runs."""
@@ -83,6 +104,8 @@ def plan(config: Config, *, allow_imports: Sequence[str] = ()) -> list[CurvePlan
             plans.append(plan_curve(curve, base_dir=config.base_dir, allowed=allowed))
         except LrplotError as error:
             raise config.locate(_with_curve(error, curve.label)) from None
+    for curve_plan in plans:
+        _check_size(curve_plan, config)
     return plans
 
 
@@ -90,32 +113,57 @@ def simulate(
     config: Config,
     *,
     allow_imports: Sequence[str] = (),
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> Result:
     """Run every curve of a validated config with real torch objects.
 
     ``allow_imports`` widens the modules a config may name classes from (torch.optim
-    always); ``progress(done_steps, all_steps)`` is called after each curve.
+    always). ``progress(done_steps, all_steps)`` is called as the work advances.
+    ``workers`` > 1 simulates curves in parallel processes (None: decide from the work;
+    the values are identical either way).
     """
     plans = plan(config, allow_imports=allow_imports)
-    for curve_plan in plans:
-        _check_size(curve_plan, config)
     total = sum(p.curve.total_step for p in plans)
-    curves, notes, done = [], [], 0
-    for curve_plan in plans:
-        try:
-            result, curve_notes = run_curve(curve_plan)
-        except LrplotError as error:
-            raise config.locate(error) from None
-        curves.append(result)
-        notes.extend(curve_notes)
-        done += curve_plan.curve.total_step
-        if progress is not None:
-            progress(done, total)
+    count = workers if workers is not None else auto_workers([p.curve.total_step for p in plans])
+    if count > 1 and len(plans) > 1:
+        from lrplot.parallel import run_parallel
+
+        outcomes = run_parallel(config, allow_imports, count, progress)
+    else:
+        outcomes = []
+        done = 0
+
+        def tick(steps: int) -> None:
+            nonlocal done
+            done += steps
+            if progress is not None:
+                progress(done, total)
+
+        for curve_plan in plans:
+            try:
+                outcomes.append(run_curve(curve_plan, tick=tick))
+            except LrplotError as error:
+                raise config.locate(error) from None
+    curves = [curve for curve, _ in outcomes]
+    notes = [note for _, curve_notes in outcomes for note in curve_notes]
     return Result(curves=curves, title=config.title, plot=config.plot, warnings=notes)
 
 
-def run_curve(curve_plan: CurvePlan) -> tuple[CurveResult, list[str]]:
+# Parallel runs pay a process start (~1-2 s with torch); worth it only for long curves.
+PARALLEL_MIN_STEPS = 400_000
+
+
+def auto_workers(lengths: list[int]) -> int:
+    """How many processes to use: one per long curve, up to the machine's cores."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    long_curves = sum(1 for length in lengths if length >= PARALLEL_MIN_STEPS)
+    return min(cores, long_curves) if long_curves >= 2 else 1
+
+
+def run_curve(curve_plan: CurvePlan, *, tick: Callable[[int], None] | None = None) -> tuple[CurveResult, list[str]]:
     """Build the torch objects for one curve and step them, recording every group's lr."""
     curve = curve_plan.curve
     label = curve.label
@@ -126,14 +174,15 @@ def run_curve(curve_plan: CurvePlan) -> tuple[CurveResult, list[str]]:
             optimizer, scheduler = curve_plan.build()
         except Exception as exc:
             raise _torch_error(exc, curve_plan, "construction", None) from None
-        _check_one_cycle_length(scheduler, steps, curve_plan)
+        start_epoch = getattr(scheduler, "last_epoch", 0)
+        _check_interval(scheduler, curve_plan)
+        _check_one_cycle_length(scheduler, curve_plan)
         groups = optimizer.param_groups
+        recorders = _recorders(scheduler, groups, steps, curve_plan)
         lr_traces = [_zeros(steps) for _ in groups]
-        momentum_key = _momentum_key(scheduler, groups)
-        momentum_traces = [_zeros(steps) for _ in groups] if momentum_key else []
         step_fn = _step_function(scheduler, curve_plan, groups)
         try:
-            _loop(steps, groups, lr_traces, momentum_traces, momentum_key, step_fn)
+            _loop(steps, groups, lr_traces, recorders, step_fn, tick)
         except Exception as exc:
             raise _torch_error(exc, curve_plan, "stepping", _failed_step(exc)) from None
     notes = sorted(
@@ -143,11 +192,17 @@ def run_curve(curve_plan: CurvePlan) -> tuple[CurveResult, list[str]]:
             if not _IGNORED_WARNINGS.search(str(w.message))
         }
     )
+    recorded = {key: traces for key, traces in _grouped(recorders).items()}
+    momentum = recorded.get("betas") or recorded.get("momentum")
+    decay = recorded.get("weight_decay")
+    if decay is not None and all(len(set(trace)) <= 1 for trace in decay):
+        decay = None  # weight decay is drawn only where a scheduler changed it
     traces = [
         GroupTrace(
             name=name,
             lr=np.frombuffer(lr_traces[i], dtype=np.float64),
-            momentum=np.frombuffer(momentum_traces[i], dtype=np.float64) if momentum_key else None,
+            momentum=np.frombuffer(momentum[i], dtype=np.float64) if momentum else None,
+            weight_decay=np.frombuffer(decay[i], dtype=np.float64) if decay else None,
         )
         for i, name in enumerate(curve_plan.group_names)
     ]
@@ -157,6 +212,9 @@ def run_curve(curve_plan: CurvePlan) -> tuple[CurveResult, list[str]]:
         scheduler=curve_plan.scheduler.name,
         optimizer=curve.optimizer.name,
         groups=traces,
+        steps_per_epoch=curve.steps_per_epoch,
+        interval=curve.interval,
+        markers=_markers(scheduler, curve_plan, start_epoch),
     )
     return result, notes
 
@@ -164,6 +222,37 @@ def run_curve(curve_plan: CurvePlan) -> tuple[CurveResult, list[str]]:
 def _zeros(steps: int) -> array:
     """A preallocated float64 buffer (8 bytes a step, no Python float objects)."""
     return array("d", [0.0]) * steps
+
+
+@dataclass
+class _Recorder:
+    """Records one extra per-group value (beta1, momentum, weight decay) at every step."""
+
+    key: str
+    group_index: int
+    trace: array
+
+
+def _recorders(scheduler: Any, groups: list[dict[str, Any]], steps: int, curve_plan: CurvePlan) -> list[_Recorder]:
+    recorders = []
+    momentum_key = _momentum_key(scheduler, groups)
+    if momentum_key:
+        recorders += [_Recorder(momentum_key, i, _zeros(steps)) for i in range(len(groups))]
+    if _may_change_weight_decay(scheduler) and all("weight_decay" in g for g in groups):
+        recorders += [_Recorder("weight_decay", i, _zeros(steps)) for i in range(len(groups))]
+    return recorders
+
+
+def _grouped(recorders: list[_Recorder]) -> dict[str, list[array]]:
+    grouped: dict[str, list[array]] = {}
+    for recorder in recorders:
+        grouped.setdefault(recorder.key, []).append(recorder.trace)
+    return grouped
+
+
+def _may_change_weight_decay(scheduler: Any) -> bool:
+    """Built-in torch schedulers never touch weight decay; a user's own class might."""
+    return any(not type(s).__module__.startswith("torch.optim") for s in walk(scheduler))
 
 
 class _StepFailed(Exception):
@@ -175,65 +264,78 @@ class _StepFailed(Exception):
         self.cause = cause
 
 
+_CHUNK = 1 << 16
+
+
 def _loop(
     steps: int,
     groups: list[dict[str, Any]],
     lr_traces: list[array],
-    momentum_traces: list[array],
-    momentum_key: str | None,
+    recorders: list[_Recorder],
     step_fn: Callable[[int], None],
-) -> int:
-    """Record then step; the common single-group case has its own tight loop."""
+    tick: Callable[[int], None] | None,
+) -> None:
+    """Record then step, in chunks (for progress); one group and nothing extra runs a tight loop."""
     last = steps - 1
-    if len(groups) == 1 and momentum_key is None:
-        group, trace = groups[0], lr_traces[0]
-        step = 0
-        try:
-            for step in range(last):
-                trace[step] = group["lr"]
-                step_fn(step)
-        except Exception as exc:
-            raise _StepFailed(step, exc) from exc
-        trace[last] = group["lr"]
-        return steps
     step = 0
     try:
-        for step in range(steps):
-            for group, trace in zip(groups, lr_traces, strict=True):
-                trace[step] = group["lr"]
-            if momentum_key == "betas":
-                for group, trace in zip(groups, momentum_traces, strict=True):
-                    trace[step] = group["betas"][0]
-            elif momentum_key == "momentum":
-                for group, trace in zip(groups, momentum_traces, strict=True):
-                    trace[step] = group["momentum"]
-            if step < last:
-                step_fn(step)
+        for start in range(0, steps, _CHUNK):
+            stop = min(start + _CHUNK, steps)
+            if len(groups) == 1 and not recorders:
+                group, trace = groups[0], lr_traces[0]
+                for step in range(start, min(stop, last)):
+                    trace[step] = group["lr"]
+                    step_fn(step)
+                if stop == steps:
+                    step = last
+                    trace[last] = group["lr"]
+            else:
+                for step in range(start, stop):
+                    for group, trace in zip(groups, lr_traces, strict=True):
+                        trace[step] = group["lr"]
+                    for recorder in recorders:
+                        group = groups[recorder.group_index]
+                        value = group["betas"][0] if recorder.key == "betas" else group[recorder.key]
+                        recorder.trace[step] = value
+                    if step < last:
+                        step_fn(step)
+            if tick is not None:
+                tick(stop - start)
     except Exception as exc:
         raise _StepFailed(step, exc) from exc
-    return steps
 
 
-def _step_function(
-    scheduler: Any, curve_plan: CurvePlan, groups: list[dict[str, Any]]
-) -> Callable[[int], None]:
-    """``scheduler.step`` bound for the loop; ReduceLROnPlateau gets its metric."""
+def _step_function(scheduler: Any, curve_plan: CurvePlan, groups: list[dict[str, Any]]) -> Callable[[int], None]:
+    """What runs after recording step ``i``: ``scheduler.step()`` as the curve's interval says."""
+    curve = curve_plan.curve
+    per_epoch = curve.steps_per_epoch or 1
     metric = curve_plan.metric
     if metric is None:
         step = scheduler.step
+        if curve.interval == "epoch":
+            return lambda i: step() if (i + 1) % per_epoch == 0 else None
+        if curve.interval == "fractional_epoch":
+
+            def fractional(i: int) -> None:
+                epoch, iteration = divmod(i, per_epoch)
+                step(epoch + iteration / per_epoch)  # the documented step(epoch + i / iters)
+
+            return fractional
         return lambda _i: step()
     plateau_step = scheduler.step
-    if metric.values is not None:
-        values = metric.values
-        return lambda i: plateau_step(values[i])
-    assert metric.expression is not None
-    function = metric.expression.function
+    calls = 0
     first = groups[0]
+    values = metric.values
+    function = metric.expression.function if metric.expression is not None else None
 
-    def step_with_expression(i: int) -> None:
-        plateau_step(function(i, first["lr"]))
+    def step_with_metric(i: int) -> None:
+        nonlocal calls
+        if curve.interval == "epoch" and (i + 1) % per_epoch:
+            return
+        plateau_step(values[calls] if values is not None else function(i, first["lr"]))
+        calls += 1
 
-    return step_with_expression
+    return step_with_metric
 
 
 def _momentum_key(scheduler: Any, groups: list[dict[str, Any]]) -> str | None:
@@ -241,6 +343,54 @@ def _momentum_key(scheduler: Any, groups: list[dict[str, Any]]) -> str | None:
     if not any(getattr(s, "cycle_momentum", False) for s in walk(scheduler)):
         return None
     return "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
+
+
+def _markers(scheduler: Any, curve_plan: CurvePlan, start: int) -> list[int]:
+    """Steps where the schedule has a milestone or restart, for faint vertical lines.
+
+    ``start`` is the scheduler's ``last_epoch`` right after construction (0 fresh, L + 1
+    when resumed with last_epoch L): recorded step 0 is that epoch.
+    """
+    from torch.optim import lr_scheduler as L
+
+    curve = curve_plan.curve
+    horizon = scheduler_calls(curve.total_step, curve.interval, curve.steps_per_epoch, full=True) + start
+    epochs: set[float] = set()
+    for s in [scheduler] if isinstance(scheduler, L.SequentialLR) else walk(scheduler):
+        if isinstance(s, L.SequentialLR):
+            epochs.update(s._milestones)
+        elif isinstance(s, L.MultiStepLR):
+            epochs.update(s.milestones)
+        elif isinstance(s, L.StepLR) and s.step_size > 0:
+            epochs.update(range(s.step_size, horizon + 1, s.step_size))
+        elif isinstance(s, L.CosineAnnealingWarmRestarts):
+            period, at = s.T_0, s.T_0
+            while at <= horizon and len(epochs) < 10_000:
+                epochs.add(at)
+                period *= s.T_mult
+                at += period
+        elif isinstance(s, L.OneCycleLR):
+            epochs.update(int(phase["end_step"]) for phase in s._schedule_phases[:-1])
+    per_epoch = curve.steps_per_epoch or 1
+    scale = per_epoch if curve.interval in ("epoch", "fractional_epoch") else 1
+    offset = 0 if curve.interval == "fractional_epoch" else start
+    positions = sorted({int(round((e - offset) * scale)) for e in epochs})
+    return [p for p in positions if 0 < p < curve.total_step][:1000]
+
+
+def _check_interval(scheduler: Any, curve_plan: CurvePlan) -> None:
+    import inspect
+
+    if curve_plan.curve.interval != "fractional_epoch":
+        return
+    parameters = inspect.signature(scheduler.step).parameters
+    if curve_plan.metric is not None or "epoch" not in parameters:
+        raise LrplotError(
+            f"curve {curve_plan.curve.label!r}: interval fractional_epoch calls "
+            f"scheduler.step(epoch + i / iters), which {curve_plan.scheduler.name} does not take "
+            "(it is meant for CosineAnnealingWarmRestarts)",
+            key_path=("curves", curve_plan.curve.index, "interval"),
+        )
 
 
 MAX_TOTAL_STEP = 100_000_000
@@ -261,15 +411,18 @@ def _check_size(curve_plan: CurvePlan, config: Config) -> None:
         )
 
 
-def _check_one_cycle_length(scheduler: Any, steps: int, curve_plan: CurvePlan) -> None:
+def _check_one_cycle_length(scheduler: Any, curve_plan: CurvePlan) -> None:
     from torch.optim.lr_scheduler import OneCycleLR
 
-    # The training loop calls step() total_step times; torch raises past total_steps.
-    if isinstance(scheduler, OneCycleLR) and steps > scheduler.total_steps:
+    # The training loop calls step() this many times; torch raises past total_steps.
+    curve = curve_plan.curve
+    calls = scheduler_calls(curve.total_step, curve.interval, curve.steps_per_epoch, full=True)
+    if isinstance(scheduler, OneCycleLR) and calls > scheduler.total_steps:
+        per = " (once per epoch)" if curve.interval == "epoch" else ""
         raise LrplotError(
-            f"curve {curve_plan.curve.label!r}: total_step is {steps} but OneCycleLR's total_steps is "
-            f"{scheduler.total_steps}; OneCycleLR cannot run past its total_steps "
-            "(raise total_steps or lower total_step)",
+            f"curve {curve.label!r}: total_step {curve.total_step} steps OneCycleLR {calls} times{per} "
+            f"but its total_steps is {scheduler.total_steps}; OneCycleLR cannot run past its "
+            "total_steps (raise total_steps or lower total_step)",
             key_path=("curves", curve_plan.curve.index, "scheduler"),
         )
 
