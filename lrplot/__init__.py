@@ -49,4 +49,4 @@ def write(result: Any, outputs: Any) -> None:
 
     paths = [Path(p) for p in ([outputs] if isinstance(outputs, (str, Path)) else outputs)]
     check_outputs(paths)
-    write_outputs(result, paths)
+    write_outputs([(result, paths)])

@@ -6,18 +6,26 @@ or usage. Errors are one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from lrplot.errors import LrplotError
 
+if TYPE_CHECKING:
+    from lrplot.simulation import Result
+
 EXIT_OK = 0
 EXIT_DIFFERENCE = 1
 EXIT_USAGE = 2
+# A progress bar is worth showing past roughly a second of stepping.
+PROGRESS_MIN_STEPS = 400_000
 
 app = typer.Typer(
     name="lrplot",
@@ -56,12 +64,16 @@ def _root(
     """Plot exactly what torch.optim.lr_scheduler does to your learning rate."""
 
 
+_OUTPUT_PANEL = "Outputs"
+_CHANGE_PANEL = "Changing the config"
+
+
 @app.command()
 def plot(
-    config: Annotated[
-        Path,
+    configs: Annotated[
+        list[Path],
         typer.Argument(
-            help="YAML config describing the curves (see the README's reference).", show_default=False
+            help="YAML config(s) describing the curves (see the README's reference).", show_default=False
         ),
     ],
     output: Annotated[
@@ -69,9 +81,52 @@ def plot(
         typer.Option(
             "--output",
             "-o",
-            help="Output file; the format follows the extension: .png .svg .pdf .csv. "
-            "Repeat for several. Default: <config stem>.png in the current folder.",
+            help="Output file; the format follows the extension: .png .svg .pdf .csv. Repeat for several. "
+            "Default: <config stem>.png in the current folder.",
             show_default=False,
+            rich_help_panel=_OUTPUT_PANEL,
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out-dir",
+            "-d",
+            help="Write <config stem>.<format> for each config into this folder (created if missing).",
+            show_default=False,
+            rich_help_panel=_OUTPUT_PANEL,
+        ),
+    ] = None,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Format(s) for --out-dir or the default outputs: png, svg, pdf, csv. "
+            "Repeatable. Default: png.",
+            show_default=False,
+            rich_help_panel=_OUTPUT_PANEL,
+        ),
+    ] = None,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            "-s",
+            help="Override a value, KEY=VALUE (YAML value): total_step=500, curves.0.scheduler.T_max=50, "
+            "scheduler.T_max=50 (every curve), scheduler.milestones=[30,60]. Repeatable.",
+            show_default=False,
+            rich_help_panel=_CHANGE_PANEL,
+        ),
+    ] = None,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sweep",
+            help="One curve per value, KEY=V1,V2,... (like a sweep: block): scheduler.T_max=20,40,80. "
+            "Several make the product.",
+            show_default=False,
+            rich_help_panel=_CHANGE_PANEL,
         ),
     ] = None,
     allow_import: Annotated[
@@ -81,33 +136,133 @@ def plot(
             help="Let the config name classes from this module prefix (beyond torch.optim). "
             "Repeatable; also LRPLOT_ALLOW_IMPORT=a,b.",
             show_default=False,
+            rich_help_panel=_CHANGE_PANEL,
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON on stdout instead of a table.")
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-j",
+            help="Processes for simulating curves in parallel "
+            "(default: one per long curve, up to the cores).",
+            show_default=False,
+            min=1,
+        ),
+    ] = None,
 ) -> None:
-    """Simulate a config's curves with real torch schedulers and write figures and/or CSV."""
+    """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
     from lrplot.build import skip_dynamo_import
     from lrplot.config import load
-    from lrplot.output import check_outputs, write_outputs
-    from lrplot.simulation import simulate
+    from lrplot.output import check_outputs, plan_outputs, write_outputs
+    from lrplot.simulation import plan, simulate
 
-    outputs = list(output) if output else [Path(f"{config.stem}.png")]
     try:
-        check_outputs(outputs, inputs=[config])
+        jobs = plan_outputs(configs, outputs=output or [], out_dir=out_dir, formats=formats or [])
+        check_outputs([path for _, paths in jobs for path in paths], inputs=configs)
+        loaded = [load(config, sets=set_values or (), sweeps=sweep or ()) for config, _ in jobs]
+        for config in loaded:
+            plan(config, allow_imports=allow_import or ())
         skip_dynamo_import()
-        result = simulate(load(config), allow_imports=allow_import or ())
+        total = sum(curve.total_step for config in loaded for curve in config.curves)
+        with _progress_bar(total, quiet) as progress:
+            results = [
+                simulate(config, allow_imports=allow_import or (), progress=progress(), workers=workers)
+                for config in loaded
+            ]
         with warnings.catch_warnings(record=True) as drawing_warnings:
             warnings.simplefilter("always")
-            write_outputs(result, outputs)
+            write_outputs(
+                [(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)],
+            )
     except LrplotError as error:
         _fail(error)
-    notes = [*result.warnings, *dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings)]
+    notes = [note for result in results for note in result.warnings]
+    notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
         typer.echo(f"lrplot: warning: {note}", err=True)
+    if json_output:
+        _print_json(jobs, results)
+    elif not quiet:
+        _print_tables(jobs, results)
     if not quiet:
-        steps = sum(curve.total_step for curve in result.curves)
-        written = ", ".join(str(path) for path in outputs)
-        typer.echo(f"lrplot: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True)
+        for (config, paths), result in zip(jobs, results, strict=True):
+            steps = sum(curve.total_step for curve in result.curves)
+            written = ", ".join(str(path) for path in paths)
+            typer.echo(
+                f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
+            )
+
+
+def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
+    from rich.console import Console
+
+    from lrplot.render.table import table
+
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=False)
+    for (config, _), result in zip(jobs, results, strict=True):
+        console.print(table(result, title=str(config)))
+
+
+def _print_json(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
+    from lrplot.render.table import records
+
+    payload = [
+        {"config": str(config), "outputs": [str(p) for p in paths], "curves": records(result)}
+        for (config, paths), result in zip(jobs, results, strict=True)
+    ]
+    typer.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
+
+
+class _progress_bar:  # a context manager used like a function
+    """A rich progress bar on a terminal for long runs; nothing in CI or when piped."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total = total
+        self.enabled = (
+            not quiet and total >= PROGRESS_MIN_STEPS and sys.stderr.isatty() and not os.environ.get("CI")
+        )
+        self.bar: Any = None
+        self.task: Any = None
+        self.base = 0
+
+    def __enter__(self) -> _progress_bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "simulating",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.__enter__()
+            self.task = self.bar.add_task("steps", total=self.total)
+        return self
+
+    def __call__(self) -> Callable[[int, int], None] | None:
+        """A progress callback for the next config (its counts add to the ones before)."""
+        if self.bar is None:
+            return None
+        base = self.base
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(self.task, completed=base + done)
+            if done == total:
+                self.base = base + total
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def main() -> None:

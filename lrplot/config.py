@@ -101,12 +101,19 @@ class CurveSpec(_Strict):
         description="ReduceLROnPlateau only: 'lr', an expression in step and lr, or {csv, column}.",
     )
     sweep: dict[str, Any] | None = Field(
-        default=None, description="Dotted curve keys → lists of values: one curve per value (zip: true pairs)."
+        default=None,
+        description="Dotted curve keys → lists of values: one curve per value (zip: true pairs).",
     )
     steps_per_epoch: Any = Field(default=None, description="Iterations per epoch (positive integer).")
-    dataset_size: Any = Field(default=None, description="Samples per epoch; with batch_size gives steps_per_epoch.")
-    batch_size: Any = Field(default=None, description="Samples per step; with dataset_size gives steps_per_epoch.")
-    drop_last: bool | None = Field(default=None, description="Like DataLoader(drop_last=...): floor instead of ceil.")
+    dataset_size: Any = Field(
+        default=None, description="Samples per epoch; with batch_size gives steps_per_epoch."
+    )
+    batch_size: Any = Field(
+        default=None, description="Samples per step; with dataset_size gives steps_per_epoch."
+    )
+    drop_last: bool | None = Field(
+        default=None, description="Like DataLoader(drop_last=...): floor instead of ceil."
+    )
     interval: Literal["step", "epoch", "fractional_epoch"] | None = Field(
         default=None,
         description="When scheduler.step() runs: every step (default), once per epoch, or every step "
@@ -140,7 +147,9 @@ class ConfigFile(_Strict):
     defaults: dict[str, Any] | None = Field(default=None, description="Deep-merged into every curve.")
     curves: list[dict[str, Any]] = Field(min_length=1)
     plot: PlotOptions = Field(default_factory=PlotOptions)
-    sweep: dict[str, Any] | None = Field(default=None, description="Applied to every curve (see curves[].sweep).")
+    sweep: dict[str, Any] | None = Field(
+        default=None, description="Applied to every curve (see curves[].sweep)."
+    )
     steps_per_epoch: Any = None
     dataset_size: Any = None
     batch_size: Any = None
@@ -289,7 +298,9 @@ def _expand_curves(top: ConfigFile, origins: Origins) -> list[Curve]:
         sweep = dict(top.sweep or {})
         own_sweep = merged.pop("sweep", None)
         if own_sweep is not None and not isinstance(own_sweep, dict):
-            raise LrplotError("sweep must be a mapping of dotted keys to lists", key_path=(*key_path, "sweep"))
+            raise LrplotError(
+                "sweep must be a mapping of dotted keys to lists", key_path=(*key_path, "sweep")
+            )
         sweep.update(own_sweep or {})
         sweep_path: KeyPath = (*key_path, "sweep") if own_sweep else ("sweep",)
         for variant in sweep_variants(sweep or None, sweep_path):
@@ -361,7 +372,9 @@ def _epochs(spec: CurveSpec, top: ConfigFile, key_path: KeyPath) -> tuple[int | 
     elif dataset is not None or batch is not None:
         if dataset is None or batch is None:
             missing = "batch_size" if batch is None else "dataset_size"
-            raise LrplotError(f"dataset_size and batch_size go together; {missing} is missing", key_path=key_path)
+            raise LrplotError(
+                f"dataset_size and batch_size go together; {missing} is missing", key_path=key_path
+            )
         dataset = _positive_int("dataset_size", dataset, dataset_path)
         batch = _positive_int("batch_size", batch, batch_path)
         steps = dataset // batch if drop_last else -(-dataset // batch)
@@ -456,7 +469,9 @@ def _settle_labels(curves: list[Curve]) -> None:
         if curve.label in seen:
             first = seen[curve.label]
             which = (
-                f"two curves from curves[{first}]" if first == curve.index else f"curves {first} and {curve.index}"
+                f"two curves from curves[{first}]"
+                if first == curve.index
+                else f"curves {first} and {curve.index}"
             )
             raise LrplotError(
                 f"{which} share the label {curve.label!r}; "

@@ -33,7 +33,9 @@ class LrplotError(Exception):
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-def _rebuild(cls: type[LrplotError], message: str, where: str | None, key_path: KeyPath | None) -> LrplotError:
+def _rebuild(
+    cls: type[LrplotError], message: str, where: str | None, key_path: KeyPath | None
+) -> LrplotError:
     return cls(message, where=where, key_path=key_path)
 
 

@@ -19,6 +19,51 @@ from lrplot.simulation import Result
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".csv": "csv"}
 
 
+def plan_outputs(
+    configs: Sequence[Path], *, outputs: Sequence[Path], out_dir: Path | None, formats: Sequence[str]
+) -> list[tuple[Path, list[Path]]]:
+    """Which files each config writes: ``-o`` paths (one config), or ``<stem>.<format>`` files."""
+    if not configs:
+        raise LrplotError("name at least one config file")
+    if outputs and (out_dir is not None or formats):
+        raise LrplotError("use either -o/--output, or --out-dir/--format, not both")
+    if outputs:
+        if len(configs) > 1:
+            raise LrplotError(
+                f"-o names the files of one config, but {len(configs)} configs were given; "
+                "use --out-dir (and --format) for several"
+            )
+        return [(configs[0], list(outputs))]
+    suffixes = []
+    for fmt in formats or ["png"]:
+        suffix = "." + fmt.lower().lstrip(".")
+        if suffix not in FORMATS:
+            raise LrplotError(
+                f"--format {fmt!r}: unknown format; use one of {', '.join(f[1:] for f in FORMATS)}"
+            )
+        if suffix not in suffixes:
+            suffixes.append(suffix)
+    folder = out_dir if out_dir is not None else Path(".")
+    if out_dir is not None:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise LrplotError(f"--out-dir {out_dir}: exists and is not a folder")
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LrplotError(f"--out-dir {out_dir}: cannot create it: {exc.strerror or exc}") from None
+    stems: dict[str, Path] = {}
+    jobs = []
+    for config in configs:
+        if config.stem in stems:
+            raise LrplotError(
+                f"{stems[config.stem]} and {config} would both write {config.stem}.*; rename one, "
+                "or plot them separately with -o"
+            )
+        stems[config.stem] = config
+        jobs.append((config, [folder / f"{config.stem}{suffix}" for suffix in suffixes]))
+    return jobs
+
+
 def check_outputs(outputs: Sequence[Path], *, inputs: Sequence[Path] = ()) -> None:
     """Refuse unknown extensions, unwritable folders and overwriting an input, before any work."""
     seen: set[Path] = set()
@@ -43,21 +88,22 @@ def check_outputs(outputs: Sequence[Path], *, inputs: Sequence[Path] = ()) -> No
         seen.add(resolved)
 
 
-def write_outputs(result: Result, outputs: Sequence[Path]) -> None:
-    """Render every output to a temporary file, then move them all into place."""
+def write_outputs(jobs: Sequence[tuple[Result, Sequence[Path]]]) -> None:
+    """Render every output of every result to a temporary file, then move them all into place."""
     staged: list[tuple[Path, Path]] = []
-    drawn: list[Any] = []
-
-    def shared_figure() -> Any:
-        if not drawn:
-            from lrplot.render.figure import figure
-
-            drawn.append(figure(result))
-        return drawn[0]
-
     try:
-        for output in outputs:
-            staged.append((_render_to_temp(result, output, shared_figure), output))
+        for result, outputs in jobs:
+            drawn: list[Any] = []
+
+            def shared_figure(result: Result = result, drawn: list[Any] = drawn) -> Any:
+                if not drawn:
+                    from lrplot.render.figure import figure
+
+                    drawn.append(figure(result))
+                return drawn[0]
+
+            for output in outputs:
+                staged.append((_render_to_temp(result, output, shared_figure), output))
         for temporary, output in staged:
             os.replace(temporary, output)
     except OSError as exc:

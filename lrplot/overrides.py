@@ -105,10 +105,14 @@ def parse_sweep_option(text: str) -> Assignment:
 def split_key(key: str, where: str) -> list[str | int]:
     """``curves.0.scheduler.T_max`` → ``["curves", 0, "scheduler", "T_max"]``."""
     parts: list[str | int] = []
-    for part in key.split("."):
+    pieces = key.split(".")
+    for position, part in enumerate(pieces):
         if part == "":
             raise LrplotError(f"{where}: empty part in key {key!r}")
         parts.append(int(part) if re.fullmatch(r"\d+", part) else part)
+        if part == "sweep" and position + 1 < len(pieces):
+            parts.append(".".join(pieces[position + 1 :]))  # sweep keys are dotted themselves
+            break
     return parts
 
 
@@ -201,7 +205,9 @@ def sweep_variants(sweep: Any, key_path: KeyPath) -> list[Variant]:
     for key in keys:
         values = sweep[key]
         if not isinstance(values, list) or not values:
-            raise LrplotError(f"sweep {key} must be a non-empty list of values, got {values!r}", key_path=(*key_path, key))
+            raise LrplotError(
+                f"sweep {key} must be a non-empty list of values, got {values!r}", key_path=(*key_path, key)
+            )
         lists.append(values)
     if not keys:
         raise LrplotError("sweep names no keys", key_path=key_path)
@@ -209,7 +215,9 @@ def sweep_variants(sweep: Any, key_path: KeyPath) -> list[Variant]:
         lengths = {len(values) for values in lists}
         if len(lengths) > 1:
             shown = ", ".join(f"{k}: {len(v)}" for k, v in zip(keys, lists, strict=True))
-            raise LrplotError(f"sweep with zip: true needs lists of one length, got {shown}", key_path=key_path)
+            raise LrplotError(
+                f"sweep with zip: true needs lists of one length, got {shown}", key_path=key_path
+            )
         combos = list(zip(*lists, strict=True))
     else:
         combos = list(itertools.product(*lists))

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from lrplot.simulation import CurveResult
 
 
-def _run_one(curve: Curve, base_dir: Path, allowed: Sequence[str], skip_dynamo: bool) -> tuple[Any, list[str]]:
+def _run_one(
+    curve: Curve, base_dir: Path, allowed: Sequence[str], skip_dynamo: bool
+) -> tuple[Any, list[str]]:
     from lrplot.build import plan_curve, skip_dynamo_import
     from lrplot.simulation import run_curve
 

@@ -163,7 +163,9 @@ def auto_workers(lengths: list[int]) -> int:
     return min(cores, long_curves) if long_curves >= 2 else 1
 
 
-def run_curve(curve_plan: CurvePlan, *, tick: Callable[[int], None] | None = None) -> tuple[CurveResult, list[str]]:
+def run_curve(
+    curve_plan: CurvePlan, *, tick: Callable[[int], None] | None = None
+) -> tuple[CurveResult, list[str]]:
     """Build the torch objects for one curve and step them, recording every group's lr."""
     curve = curve_plan.curve
     label = curve.label
@@ -233,7 +235,9 @@ class _Recorder:
     trace: array
 
 
-def _recorders(scheduler: Any, groups: list[dict[str, Any]], steps: int, curve_plan: CurvePlan) -> list[_Recorder]:
+def _recorders(
+    scheduler: Any, groups: list[dict[str, Any]], steps: int, curve_plan: CurvePlan
+) -> list[_Recorder]:
     recorders = []
     momentum_key = _momentum_key(scheduler, groups)
     if momentum_key:
@@ -305,7 +309,9 @@ def _loop(
         raise _StepFailed(step, exc) from exc
 
 
-def _step_function(scheduler: Any, curve_plan: CurvePlan, groups: list[dict[str, Any]]) -> Callable[[int], None]:
+def _step_function(
+    scheduler: Any, curve_plan: CurvePlan, groups: list[dict[str, Any]]
+) -> Callable[[int], None]:
     """What runs after recording step ``i``: ``scheduler.step()`` as the curve's interval says."""
     curve = curve_plan.curve
     per_epoch = curve.steps_per_epoch or 1
@@ -374,7 +380,7 @@ def _markers(scheduler: Any, curve_plan: CurvePlan, start: int) -> list[int]:
     per_epoch = curve.steps_per_epoch or 1
     scale = per_epoch if curve.interval in ("epoch", "fractional_epoch") else 1
     offset = 0 if curve.interval == "fractional_epoch" else start
-    positions = sorted({int(round((e - offset) * scale)) for e in epochs})
+    positions = sorted({round((e - offset) * scale) for e in epochs})
     return [p for p in positions if 0 < p < curve.total_step][:1000]
 
 

@@ -24,15 +24,14 @@ def per_epoch_by_hand(make, epochs: int, iters: int, metric=None) -> list[float]
         warnings.simplefilter("ignore")
         optimizer = sgd()
         scheduler = make(optimizer)
-        lrs, calls = [], 0
-        for _epoch in range(epochs):
+        lrs = []
+        for epoch in range(epochs):
             for _i in range(iters):
                 lrs.append(optimizer.param_groups[0]["lr"])
             if metric is None:
                 scheduler.step()
             else:
-                scheduler.step(metric(calls))
-            calls += 1
+                scheduler.step(metric(epoch))
     return lrs
 
 
@@ -66,7 +65,10 @@ def test_plateau_per_epoch_gets_one_metric_per_epoch() -> None:
     )
     # the metric expression sees the global step at which the epoch ends
     expected = per_epoch_by_hand(
-        lambda o: L.ReduceLROnPlateau(o, patience=1), 10, 5, metric=lambda call: 1.0 if (call + 1) * 5 - 1 < 10 else 0.5
+        lambda o: L.ReduceLROnPlateau(o, patience=1),
+        10,
+        5,
+        metric=lambda call: 1.0 if (call + 1) * 5 - 1 < 10 else 0.5,
     )
     assert same_bits(result.curves[0].groups[0].lr, expected)
 
@@ -92,7 +94,9 @@ def test_fractional_epoch_pattern_for_warm_restarts() -> None:
 
 def test_epoch_interval_needs_steps_per_epoch() -> None:
     with pytest.raises(LrplotError, match="interval: epoch needs steps_per_epoch"):
-        lrplot.loads("total_step: 10\ninterval: epoch\ncurves:\n  - scheduler: {name: StepLR, step_size: 1}\n")
+        lrplot.loads(
+            "total_step: 10\ninterval: epoch\ncurves:\n  - scheduler: {name: StepLR, step_size: 1}\n"
+        )
 
 
 def test_fractional_epoch_is_refused_for_schedulers_whose_step_takes_no_epoch() -> None:
@@ -112,7 +116,7 @@ def test_one_cycle_length_counts_epochs_when_stepped_per_epoch() -> None:
     assert lrplot.simulate(config).curves[0].total_step == 100
     too_long = config.model_copy()
     too_long.curves[0].total_step = 110
-    with pytest.raises(LrplotError, match="11 times .once per epoch. but its total_steps is 10"):
+    with pytest.raises(LrplotError, match=r"11 times .once per epoch. but its total_steps is 10"):
         lrplot.simulate(too_long)
 
 

@@ -1,0 +1,114 @@
+"""Result → summary numbers per curve and group, as a rich table or JSON-ready records.
+
+What a user checks first: where the schedule starts, peaks and ends, its mean, and when it
+falls below 10% of its peak.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from lrplot.simulation import Result
+
+
+@dataclass
+class Summary:
+    """The summary numbers of one curve's param group (steps count from 0).
+
+    ``below_10pct_step`` is the first step after the peak where lr < 10% of the peak.
+    """
+
+    curve: str
+    group: str
+    steps: int
+    first: float
+    peak: float
+    peak_step: int
+    min: float
+    final: float
+    mean: float
+    below_10pct_step: int | None
+
+
+def summarize(result: Result) -> list[Summary]:
+    """One :class:`Summary` per curve and group.
+
+    >>> from lrplot.simulation import CurveResult, GroupTrace
+    >>> trace = GroupTrace("0", np.array([0.5, 1.0, 0.2, 0.05]))
+    >>> s = summarize(Result([CurveResult("c", 4, "X", "SGD", [trace])]))[0]
+    >>> s.peak, s.peak_step, s.min, s.final, s.below_10pct_step
+    (1.0, 1, 0.05, 0.05, 3)
+    """
+    rows = []
+    for curve in result.curves:
+        for group in curve.groups:
+            rows.append(_summary(curve.label, group.name, group.lr))
+    return rows
+
+
+def _summary(label: str, group: str, lr: np.ndarray) -> Summary:
+    finite = np.isfinite(lr)
+    values = lr if finite.all() else np.where(finite, lr, np.nan)
+    if not finite.any():
+        nan = float("nan")
+        return Summary(label, group, len(lr), float(lr[0]), nan, 0, nan, float(lr[-1]), nan, None)
+    peak_step = int(np.nanargmax(values))
+    peak = float(values[peak_step])
+    # "Drops below": the first step after the peak, so a warmup from 0 does not count.
+    after_peak = values[peak_step:]
+    below = np.flatnonzero(after_peak < 0.1 * peak) + peak_step if peak > 0 else np.array([], dtype=np.int64)
+    return Summary(
+        curve=label,
+        group=group,
+        steps=len(lr),
+        first=float(lr[0]),
+        peak=peak,
+        peak_step=peak_step,
+        min=float(np.nanmin(values)),
+        final=float(lr[-1]),
+        mean=float(np.nanmean(values)),
+        below_10pct_step=int(below[0]) if below.size else None,
+    )
+
+
+def records(result: Result) -> list[dict[str, Any]]:
+    """The summary as plain dicts (for ``--json``); non-finite numbers become null."""
+    return [{k: _json_number(v) for k, v in asdict(row).items()} for row in summarize(result)]
+
+
+def _json_number(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def table(result: Result, title: str | None = None) -> Any:
+    """A rich Table of the summary (rendered by the CLI)."""
+    from rich.table import Table
+
+    rows = summarize(result)
+    show_group = any(row.group != "0" for row in rows) or len({row.curve for row in rows}) < len(rows)
+    out = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
+    out.add_column("curve", overflow="fold")
+    if show_group:
+        out.add_column("group")
+    for name in ("first", "peak (step)", "min", "final", "mean", "<10% peak at"):
+        out.add_column(name, justify="right")
+    for row in rows:
+        cells = [row.curve, *([row.group] if show_group else [])]
+        cells += [
+            _number(row.first),
+            f"{_number(row.peak)} ({row.peak_step:,})",
+            _number(row.min),
+            _number(row.final),
+            _number(row.mean),
+            f"{row.below_10pct_step:,}" if row.below_10pct_step is not None else "-",
+        ]
+        out.add_row(*cells)
+    return out
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"
