@@ -64,3 +64,22 @@ def test_python_api_example_runs(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})
     assert (tmp_path / "cosine.png").is_file() and (tmp_path / "cosine.csv").is_file()
+
+
+def readme_plot_commands() -> list[str]:
+    commands = []
+    for block in fenced_blocks("bash"):
+        for line in block.splitlines():
+            if line.startswith("lrplot plot "):
+                commands.append(line)
+    return commands
+
+
+@pytest.mark.parametrize("command", readme_plot_commands())
+def test_readme_plot_commands_run(command: str, tmp_path: Path, monkeypatch, cli) -> None:
+    import shlex
+
+    (tmp_path / "configs").symlink_to(ROOT / "configs")
+    monkeypatch.chdir(tmp_path)
+    result = cli(*shlex.split(command)[1:], "--quiet")
+    assert result.exit_code == 0, result.stderr
