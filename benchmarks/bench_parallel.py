@@ -25,7 +25,9 @@ def main() -> None:
         f"total_step: {steps}\ncurves:\n  - scheduler: {{name: CosineAnnealingLR, T_max: 50000}}\n"
         f"    sweep: {{scheduler.eta_min: [{values}]}}\n"
     )
-    one = lrplot.loads(f"total_step: {steps}\ncurves:\n  - scheduler: {{name: CosineAnnealingLR, T_max: 50000}}\n")
+    one = lrplot.loads(
+        f"total_step: {steps}\ncurves:\n  - scheduler: {{name: CosineAnnealingLR, T_max: 50000}}\n"
+    )
     start = time.perf_counter()
     lrplot.simulate(one, workers=1)
     single = time.perf_counter() - start

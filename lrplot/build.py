@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.config import Curve, MetricLog, OptimizerSpec, SchedulerSpec, scheduler_calls
-from lrplot.errors import ExpressionError, KeyPath, LrplotError
+from lrplot.errors import Abandoned, ExpressionError, KeyPath, LrplotError, attempt, report
 from lrplot.expressions import Expression, compile_expression
 
 DEFAULT_ALLOWED_IMPORTS = ("torch.optim",)
@@ -150,17 +150,22 @@ def check_keywords(
                 continue
             close = difflib.get_close_matches(name, list(spec.parameters), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise LrplotError(
-                f"{what} has no keyword {name!r}{hint}; valid: {spec.valid_names(handled)}",
-                key_path=(*key_path, name),
+            report(
+                LrplotError(
+                    f"{what} has no keyword {name!r}{hint}; valid: {spec.valid_names(handled)}",
+                    key_path=(*key_path, name),
+                )
             )
+            continue
         if name in EXPRESSION_KEYWORDS:
             continue
         expected = _annotation_text(parameter.annotation)
         if expected and not matches_annotation(value, expected):
-            raise LrplotError(
-                f"{what} keyword {name!r} should be {_readable(expected)}, got {value!r}",
-                key_path=(*key_path, name),
+            report(
+                LrplotError(
+                    f"{what} keyword {name!r} should be {_readable(expected)}, got {value!r}",
+                    key_path=(*key_path, name),
+                )
             )
     for name, parameter in spec.parameters.items():
         if (
@@ -169,7 +174,7 @@ def check_keywords(
             and name not in keywords
             and name not in handled
         ):
-            raise LrplotError(f"{what} needs keyword {name!r}", key_path=key_path)
+            report(LrplotError(f"{what} needs keyword {name!r}", key_path=key_path))
 
 
 def _annotation_text(annotation: Any) -> str:
@@ -181,7 +186,10 @@ def _annotation_text(annotation: Any) -> str:
 
 
 def _readable(annotation: str) -> str:
-    return annotation.replace("torch.Tensor", "float").replace("Tensor", "float").replace("Iterable", "list")
+    """An annotation as a config writer reads it: Tensor is a float, Iterable a list."""
+    text = annotation.replace("torch.Tensor", "float").replace("Tensor", "float").replace("Iterable", "list")
+    options = list(dict.fromkeys(part.strip() for part in _split_top(text, "|")))
+    return " | ".join(options)
 
 
 def _split_top(text: str, separator: str) -> list[str]:
@@ -403,9 +411,11 @@ def _plan_scheduler(
                 keywords[name], variables, group_count, (*key_path, name), name
             )
     children = [
-        _plan_scheduler(child, (*key_path, "schedulers", index), allowed, group_count)
+        attempt(_plan_scheduler, child, (*key_path, "schedulers", index), allowed, group_count)
         for index, child in enumerate(spec.schedulers or [])
     ]
+    if any(child is None for child in children):
+        raise Abandoned("nested scheduler has problems")
     return SchedulerPlan(cls=cls, name=spec.name, keywords=keywords, children=children, key_path=key_path)
 
 

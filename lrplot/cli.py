@@ -33,7 +33,8 @@ app = typer.Typer(
         "Plot exactly what torch.optim.lr_scheduler does: YAML optimizer + scheduler pairs "
         "are simulated with real torch objects and drawn or written as data."
     ),
-    epilog="Exit status: 0 ok, 1 a check found a difference, 2 bad config or usage.",
+    epilog="Exit status: 0 ok, 1 a check found a difference, 2 bad config or usage. "
+    "Start with: lrplot init && lrplot plot lrplot.yaml",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -196,6 +197,187 @@ def plot(
             typer.echo(
                 f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
             )
+
+
+@app.command()
+def validate(
+    configs: Annotated[list[Path], typer.Argument(help="Config file(s) to check.", show_default=False)],
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="Override a value, KEY=VALUE, as for plot.", show_default=False),
+    ] = None,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option("--sweep", help="Sweep KEY=V1,V2,..., as for plot.", show_default=False),
+    ] = None,
+    allow_import: Annotated[
+        list[str] | None,
+        typer.Option("--allow-import", help="Module prefix a config may import from.", show_default=False),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+) -> None:
+    """Check configs without drawing: names, keywords (against torch's signatures), expressions,
+    sweeps. Every problem is listed, each as FILE:LINE: message; exit 2 if there is any."""
+    from lrplot.validate import validate as validate_file
+
+    failed = False
+    for config in configs:
+        problems = validate_file(
+            config, sets=set_values or (), sweeps=sweep or (), allow_imports=allow_import or ()
+        )
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        failed = failed or bool(problems)
+        if not problems and not quiet:
+            typer.echo(f"{config}: ok", err=True)
+    if failed:
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def check(
+    config: Annotated[Path, typer.Argument(help="Config to simulate.", show_default=False)],
+    against: Annotated[
+        Path,
+        typer.Option(
+            "--against", "-a", help="The committed CSV snapshot to compare with.", show_default=False
+        ),
+    ],
+    update: Annotated[
+        bool, typer.Option("--update", help="Rewrite the snapshot from the config instead.")
+    ] = False,
+    rtol: Annotated[
+        float, typer.Option("--rtol", help="Relative tolerance (default 0: bit-identical).", min=0.0)
+    ] = 0.0,
+    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (default 0).", min=0.0)] = 0.0,
+    set_values: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="Override a value, KEY=VALUE, as for plot.", show_default=False),
+    ] = None,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option("--sweep", help="Sweep KEY=V1,V2,..., as for plot.", show_default=False),
+    ] = None,
+    allow_import: Annotated[
+        list[str] | None,
+        typer.Option("--allow-import", help="Module prefix a config may import from.", show_default=False),
+    ] = None,
+) -> None:
+    """Re-simulate a config and compare it with a CSV snapshot: exit 0 when identical, 1 with a
+    short report of what changed (curve, first differing step, old and new value)."""
+    from lrplot.build import skip_dynamo_import
+    from lrplot.check import compare, read_snapshot
+    from lrplot.config import load
+    from lrplot.output import check_outputs, write_outputs
+    from lrplot.simulation import simulate
+
+    try:
+        if update:
+            check_outputs([against], inputs=[config])
+        if against.suffix.lower() != ".csv":
+            raise LrplotError(f"{against}: a snapshot is a .csv file")
+        loaded = load(config, sets=set_values or (), sweeps=sweep or ())
+        snapshot = None if update else read_snapshot(against)
+        skip_dynamo_import()
+        result = simulate(loaded, allow_imports=allow_import or ())
+        if update:
+            write_outputs([(result, [against])])
+    except LrplotError as error:
+        _fail(error)
+    if snapshot is None:
+        rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
+        typer.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
+        return
+    differences = compare(result, snapshot, rtol=rtol, atol=atol)
+    if not differences:
+        typer.echo(f"lrplot: {config} matches {against}", err=True)
+        return
+    typer.echo(f"lrplot: {config} differs from {against}:", err=True)
+    for line in differences[:20]:
+        typer.echo(f"  {line}", err=True)
+    if len(differences) > 20:
+        typer.echo(f"  ... and {len(differences) - 20} more", err=True)
+    typer.echo(f"  (to accept the change: lrplot check {config} --against {against} --update)", err=True)
+    raise typer.Exit(EXIT_DIFFERENCE)
+
+
+@app.command("list")
+def list_classes(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Show one scheduler or optimizer in full.", show_default=False),
+    ] = None,
+) -> None:
+    """List the schedulers and optimizers lrplot knows, with parameters and defaults read from
+    torch's own signatures."""
+    from lrplot.catalog import catalog, find
+
+    try:
+        if name is not None:
+            entry = find(name)
+            typer.echo(f"{entry.name}  ({entry.module}.{entry.name}, {entry.kind})")
+            if entry.summary:
+                typer.echo(f"\n{entry.summary}\n")
+            for parameter in entry.parameters:
+                default = "required" if parameter.default is None else f"default {parameter.default}"
+                annotation = f": {parameter.annotation}" if parameter.annotation else ""
+                typer.echo(f"  {parameter.name}{annotation}  ({default})")
+            return
+        entries = catalog()
+    except LrplotError as error:
+        _fail(error)
+    for kind in ("scheduler", "optimizer"):
+        typer.echo(f"{kind}s:")
+        for entry in (e for e in entries if e.kind == kind):
+            shown = ", ".join(
+                p.name if p.default is None else f"{p.name}={p.default}" for p in entry.parameters
+            )
+            typer.echo(f"  {entry.name}({shown})")
+
+
+@app.command()
+def init(
+    template: Annotated[
+        str | None,
+        typer.Argument(
+            help="Starter to write (default warmup-cosine); --list shows them all.", show_default=False
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = Path("lrplot.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    list_templates: Annotated[bool, typer.Option("--list", help="List the templates and exit.")] = False,
+) -> None:
+    """Write a commented starter config that plots as it is."""
+    import difflib
+
+    from lrplot.templates import DEFAULT_TEMPLATE, TEMPLATES, render
+
+    if list_templates:
+        for name, (description, _) in TEMPLATES.items():
+            typer.echo(f"{name:15} {description}")
+        return
+    name = template or DEFAULT_TEMPLATE
+    try:
+        if name not in TEMPLATES:
+            close = difflib.get_close_matches(name, list(TEMPLATES), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise LrplotError(f"no template {name!r}{hint}; templates: {', '.join(TEMPLATES)}")
+        if output.exists() and not force:
+            raise LrplotError(f"{output}: already exists; use --force to overwrite it")
+        from lrplot.output import write_text_atomically
+
+        write_text_atomically(output, render(name, str(output)))
+    except LrplotError as error:
+        _fail(error)
+    typer.echo(f"lrplot: wrote {output} ({name}); draw it with: lrplot plot {output}", err=True)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the config format (for editors with a YAML language server)."""
+    from lrplot.config import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2, sort_keys=False))
 
 
 def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:

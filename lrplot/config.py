@@ -10,13 +10,14 @@ torch class's own signature (``build.py``).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lrplot.errors import KeyPath, LrplotError
+from lrplot.errors import KeyPath, LrplotError, attempt, collected
 from lrplot.overrides import (
     Origins,
     apply_sets,
@@ -157,6 +158,43 @@ class ConfigFile(_Strict):
     interval: Literal["step", "epoch", "fractional_epoch"] | None = None
 
 
+_POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+
+
+class SchemaCurve(CurveSpec):
+    """A curve as the JSON Schema describes it (numbers typed for editors)."""
+
+    total_step: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    steps_per_epoch: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    dataset_size: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    batch_size: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    metric: str | float | MetricLog | None = Field(
+        default=None,
+        description="ReduceLROnPlateau only: 'lr', an expression in step and lr, or {csv, column}.",
+    )
+
+
+class SchemaConfig(ConfigFile):
+    """The whole config format, for ``lrplot schema``."""
+
+    model_config = ConfigDict(title="lrplot config", strict=True, extra="forbid")
+
+    total_step: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    steps_per_epoch: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    dataset_size: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    batch_size: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    curves: list[SchemaCurve] = Field(min_length=1)  # type: ignore[assignment]
+    defaults: dict[str, Any] | None = Field(
+        default=None, description="Any curve keys, deep-merged into every curve."
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of the config format, for editors' YAML language servers."""
+    schema = SchemaConfig.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
 class Curve(BaseModel):
     """A curve ready to simulate: defaults merged, label and length settled."""
 
@@ -209,6 +247,19 @@ class Config(BaseModel):
         if error.where is None:
             error.where = self.where(error.key_path) or (self.source.name if self.source else None)
         return error
+
+
+@contextmanager
+def problems_located(source: YamlSource, origins: Origins) -> Iterator[None]:
+    """Give problems collected in this block (``lrplot validate``) their ``file:line``."""
+    sink = collected()
+    before = len(sink) if sink is not None else 0
+    try:
+        yield
+    finally:
+        for error in (sink or [])[before:]:
+            if error.where is None and error.key_path is not None:
+                error.where = locate(source, origins, error.key_path)
 
 
 def locate(source: YamlSource, origins: Origins, key_path: KeyPath | None) -> str:
@@ -277,7 +328,8 @@ def from_source(source: YamlSource, *, sets: Sequence[str] = (), sweeps: Sequenc
             data["sweep"][assignment.key] = assignment.value
             origins.add(("sweep", assignment.key), assignment.text)
         top = _validate(ConfigFile, data, ())
-        curves = _expand_curves(top, origins)
+        with problems_located(source, origins):
+            curves = _expand_curves(top, origins)
         _settle_labels(curves)
     except LrplotError as error:
         if error.where is None and error.key_path is not None:
@@ -291,28 +343,36 @@ def _expand_curves(top: ConfigFile, origins: Origins) -> list[Curve]:
     defaults = top.defaults or {}
     curves: list[Curve] = []
     for index, raw_curve in enumerate(top.curves):
-        key_path: KeyPath = ("curves", index)
-        if not isinstance(raw_curve, dict):
-            raise LrplotError(f"curves[{index}] must be a mapping, got {_kind(raw_curve)}", key_path=key_path)
-        merged = merge_defaults(defaults, raw_curve)
-        sweep = dict(top.sweep or {})
-        own_sweep = merged.pop("sweep", None)
-        if own_sweep is not None and not isinstance(own_sweep, dict):
-            raise LrplotError(
-                "sweep must be a mapping of dotted keys to lists", key_path=(*key_path, "sweep")
-            )
-        sweep.update(own_sweep or {})
-        sweep_path: KeyPath = (*key_path, "sweep") if own_sweep else ("sweep",)
-        for variant in sweep_variants(sweep or None, sweep_path):
-            curve_data = copy.deepcopy(merged)
-            for key, value in variant.values.items():
-                parts = split_key(key, f"sweep key {key!r}")
-                if parts[0] in ("label", "sweep"):
-                    raise LrplotError(f"sweep cannot change {parts[0]}", key_path=(*sweep_path, key))
-                set_path(curve_data, parts, value, f"sweep {key}", key)
-                origin_path = (*key_path, "sweep", key) if key in (own_sweep or {}) else ("sweep", key)
-                origins.add((*key_path, *parts), origins.find(origin_path) or origin_path)
-            curves.append(_curve(top, curve_data, index, variant.values, key_path))
+        expanded = attempt(_expand_curve, top, defaults, raw_curve, index, origins)
+        curves.extend(expanded or [])
+    return curves
+
+
+def _expand_curve(
+    top: ConfigFile, defaults: dict[str, Any], raw_curve: Any, index: int, origins: Origins
+) -> list[Curve]:
+    """One entry of ``curves:`` → the curves it stands for (several when swept)."""
+    curves: list[Curve] = []
+    key_path: KeyPath = ("curves", index)
+    if not isinstance(raw_curve, dict):
+        raise LrplotError(f"curves[{index}] must be a mapping, got {_kind(raw_curve)}", key_path=key_path)
+    merged = merge_defaults(defaults, raw_curve)
+    sweep = dict(top.sweep or {})
+    own_sweep = merged.pop("sweep", None)
+    if own_sweep is not None and not isinstance(own_sweep, dict):
+        raise LrplotError("sweep must be a mapping of dotted keys to lists", key_path=(*key_path, "sweep"))
+    sweep.update(own_sweep or {})
+    sweep_path: KeyPath = (*key_path, "sweep") if own_sweep else ("sweep",)
+    for variant in sweep_variants(sweep or None, sweep_path):
+        curve_data = copy.deepcopy(merged)
+        for key, value in variant.values.items():
+            parts = split_key(key, f"sweep key {key!r}")
+            if parts[0] in ("label", "sweep"):
+                raise LrplotError(f"sweep cannot change {parts[0]}", key_path=(*sweep_path, key))
+            set_path(curve_data, parts, value, f"sweep {key}", key)
+            origin_path = (*key_path, "sweep", key) if key in (own_sweep or {}) else ("sweep", key)
+            origins.add((*key_path, *parts), origins.find(origin_path) or origin_path)
+        curves.append(_curve(top, curve_data, index, variant.values, key_path))
     return curves
 
 

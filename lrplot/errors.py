@@ -6,7 +6,12 @@ is raised as :class:`LrplotError`; only ``cli.py`` prints it and picks the exit 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 KeyPath = tuple[str | int, ...]
 
@@ -41,3 +46,52 @@ def _rebuild(
 
 class ExpressionError(LrplotError):
     """An expression (``lr_lambda``, ``metric``) is malformed, unsafe or failed to evaluate."""
+
+
+class Abandoned(LrplotError):
+    """Raised while collecting problems, once a part cannot be checked further."""
+
+
+_problems: ContextVar[list[LrplotError] | None] = ContextVar("lrplot_problems", default=None)
+
+
+@contextmanager
+def collecting(problems: list[LrplotError]) -> Iterator[list[LrplotError]]:
+    """Within this block, :func:`report` collects independent problems instead of raising.
+
+    ``lrplot validate`` uses it to list every problem of a config at once.
+    """
+    token = _problems.set(problems)
+    try:
+        yield problems
+    finally:
+        _problems.reset(token)
+
+
+def collected() -> list[LrplotError] | None:
+    """The problems being collected, or None when errors are raised as usual."""
+    return _problems.get()
+
+
+def report(error: LrplotError) -> None:
+    """Raise ``error``, or record it and carry on when problems are being collected."""
+    sink = _problems.get()
+    if sink is None:
+        raise error
+    sink.append(error)
+
+
+def attempt(check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Run one independent check; while collecting, a failure is recorded and None returned."""
+    sink = _problems.get()
+    if sink is None:
+        return check(*args, **kwargs)
+    before = len(sink)
+    try:
+        result = check(*args, **kwargs)
+    except Abandoned:
+        return None
+    except LrplotError as error:
+        sink.append(error)
+        return None
+    return None if len(sink) > before else result

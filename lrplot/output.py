@@ -11,10 +11,12 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lrplot.errors import LrplotError
-from lrplot.simulation import Result
+
+if TYPE_CHECKING:
+    from lrplot.simulation import Result
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".csv": "csv"}
 
@@ -142,3 +144,20 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write a text file through a temporary file beside it (complete or not at all)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise LrplotError(f"{path}: cannot write, folder {folder} does not exist")
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(name, 0o666 & ~_umask())
+        os.replace(name, path)
+    except OSError as exc:
+        with contextlib.suppress(NameError, FileNotFoundError):
+            Path(name).unlink()
+        raise LrplotError(f"{path}: cannot write: {exc.strerror or exc}") from None

@@ -172,13 +172,8 @@ def run_curve(
     steps = curve.total_step
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
-        try:
-            optimizer, scheduler = curve_plan.build()
-        except Exception as exc:
-            raise _torch_error(exc, curve_plan, "construction", None) from None
+        optimizer, scheduler = construct(curve_plan)
         start_epoch = getattr(scheduler, "last_epoch", 0)
-        _check_interval(scheduler, curve_plan)
-        _check_one_cycle_length(scheduler, curve_plan)
         groups = optimizer.param_groups
         recorders = _recorders(scheduler, groups, steps, curve_plan)
         lr_traces = [_zeros(steps) for _ in groups]
@@ -219,6 +214,21 @@ def run_curve(
         markers=_markers(scheduler, curve_plan, start_epoch),
     )
     return result, notes
+
+
+def construct(curve_plan: CurvePlan) -> tuple[Any, Any]:
+    """Build a curve's torch optimizer and scheduler and check they can run its length.
+
+    ``lrplot validate`` calls this without stepping; torch's own errors come back wrapped
+    with the curve's label.
+    """
+    try:
+        optimizer, scheduler = curve_plan.build()
+    except Exception as exc:
+        raise _torch_error(exc, curve_plan, "construction", None) from None
+    _check_interval(scheduler, curve_plan)
+    _check_one_cycle_length(scheduler, curve_plan)
+    return optimizer, scheduler
 
 
 def _zeros(steps: int) -> array:

@@ -1,0 +1,128 @@
+"""Comparing a fresh simulation with a committed CSV snapshot (``lrplot check``).
+
+CI keeps a snapshot of each schedule; a change to a config, to lrplot or to torch that moves
+any value shows up as a short report naming the curve, the first differing step and the
+old and new values. Exact by default: the CSV is repr-exact, so equal means bit-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lrplot.errors import LrplotError
+from lrplot.render.data import HEADER
+from lrplot.simulation import Result
+
+Key = tuple[str, str]
+
+
+@dataclass
+class Series:
+    """One curve/group of a snapshot or a result: lr and (optionally) momentum by step."""
+
+    lr: np.ndarray
+    momentum: np.ndarray | None
+
+
+def read_snapshot(path: Path) -> dict[Key, Series]:
+    """Parse a CSV written by lrplot; refuse anything else with the offending line."""
+    if not path.is_file():
+        raise LrplotError(f"{path}: no such snapshot; create it with --update")
+    columns: dict[Key, tuple[list[float], list[float | None]]] = {}
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None or tuple(header[:4]) != HEADER:
+                raise LrplotError(
+                    f"{path}:1: not an lrplot CSV (expected header {','.join(HEADER)}[,momentum])"
+                )
+            with_momentum = len(header) > 4 and header[4] == "momentum"
+            for row in reader:
+                line = reader.line_num
+                if len(row) < 4:
+                    raise LrplotError(f"{path}:{line}: expected {len(header)} columns, got {len(row)}")
+                key = (row[0], row[1])
+                lrs, momenta = columns.setdefault(key, ([], []))
+                try:
+                    step = int(row[2])
+                    lr = float(row[3])
+                    momentum = float(row[4]) if with_momentum and len(row) > 4 and row[4] != "" else None
+                except ValueError:
+                    raise LrplotError(f"{path}:{line}: not a number in {row!r}") from None
+                if step != len(lrs):
+                    raise LrplotError(f"{path}:{line}: step {step} out of order (expected {len(lrs)})")
+                lrs.append(lr)
+                momenta.append(momentum)
+    except OSError as exc:
+        raise LrplotError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise LrplotError(f"{path}: not a readable CSV: {exc}") from None
+    snapshot = {}
+    for key, (lrs, momenta) in columns.items():
+        has_momentum = any(m is not None for m in momenta)
+        momentum = np.array([math.nan if m is None else m for m in momenta]) if has_momentum else None
+        snapshot[key] = Series(lr=np.array(lrs, dtype=np.float64), momentum=momentum)
+    return snapshot
+
+
+def result_series(result: Result) -> dict[Key, Series]:
+    return {
+        (curve.label, group.name): Series(lr=group.lr, momentum=group.momentum)
+        for curve in result.curves
+        for group in curve.groups
+    }
+
+
+def compare(
+    result: Result, snapshot: dict[Key, Series], *, rtol: float = 0.0, atol: float = 0.0
+) -> list[str]:
+    """One line per difference between a result and a snapshot (empty when they agree)."""
+    now = result_series(result)
+    differences = []
+    for key in snapshot:
+        if key not in now:
+            differences.append(f"{_name(key)}: in the snapshot, not in the config")
+    for key, series in now.items():
+        old = snapshot.get(key)
+        if old is None:
+            differences.append(f"{_name(key)}: new, not in the snapshot")
+            continue
+        differences += _compare_values(key, "lr", old.lr, series.lr, rtol, atol)
+        if (old.momentum is None) != (series.momentum is None):
+            state = "now recorded" if series.momentum is not None else "no longer recorded"
+            differences.append(f"{_name(key)}: momentum is {state}")
+        elif old.momentum is not None and series.momentum is not None:
+            differences += _compare_values(key, "momentum", old.momentum, series.momentum, rtol, atol)
+    return differences
+
+
+def _compare_values(
+    key: Key, what: str, old: np.ndarray, new: np.ndarray, rtol: float, atol: float
+) -> list[str]:
+    found = []
+    common = min(len(old), len(new))
+    if len(old) != len(new):
+        found.append(f"{_name(key)}: {len(new):,} steps, the snapshot has {len(old):,}")
+    if rtol or atol:
+        same = np.isclose(new[:common], old[:common], rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        same = (new[:common] == old[:common]) | (np.isnan(new[:common]) & np.isnan(old[:common]))
+    if not same.all():
+        step = int(np.argmin(same))
+        count = int((~same).sum())
+        found.append(
+            f"{_name(key)}: {what} differs first at step {step}: {float(old[step])!r} in the snapshot, "
+            f"{float(new[step])!r} now ({count:,} step(s) differ)"
+        )
+    return found
+
+
+def _name(key: Key) -> str:
+    curve, group = key
+    return f"curve {curve!r}" + (f" group {group!r}" if group != "0" else "")

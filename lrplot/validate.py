@@ -1,0 +1,67 @@
+"""Checking configs without drawing, listing every problem at once.
+
+Each problem carries ``file:line`` of the offending key. Checks: the YAML and the config
+schema, names (with suggestions), keywords against the torch classes' signatures,
+expressions, sweep keys and overrides, and finally building the torch objects (without
+stepping them), which catches what only torch knows (milestone counts, missing momentum).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from lrplot.errors import LrplotError, attempt, collecting
+
+
+def validate(
+    path: str | Path,
+    *,
+    sets: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    allow_imports: Sequence[str] = (),
+) -> list[LrplotError]:
+    """Every problem found in a config file (an empty list when it is fine)."""
+    from lrplot.build import allowed_imports, plan_curve
+    from lrplot.config import load
+    from lrplot.simulation import _check_size, _with_curve, construct
+
+    problems: list[LrplotError] = []
+    with collecting(problems):
+        try:
+            config = load(path, sets=sets, sweeps=sweeps)
+        except LrplotError as error:
+            problems.append(error)
+            return _unique(problems)
+        allowed = allowed_imports(allow_imports)
+        for curve in config.curves:
+            before = len(problems)
+            curve_plan = attempt(plan_curve, curve, base_dir=config.base_dir, allowed=allowed)
+            if curve_plan is not None:
+                attempt(_check_size, curve_plan, config)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    attempt(construct, curve_plan)
+            for error in problems[before:]:
+                config.locate(_with_curve(error, curve.label))
+    return _unique(problems)
+
+
+def _unique(problems: list[LrplotError]) -> list[LrplotError]:
+    """One line per problem, in file order: swept copies of a curve repeat the same mistake."""
+    seen: set[tuple[str | None, str]] = set()
+    unique = []
+    for error in problems:
+        message = error.message.split(": ", 1)[1] if error.message.startswith("curve ") else error.message
+        key = (error.where, message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    return sorted(unique, key=_line)
+
+
+def _line(error: LrplotError) -> int:
+    where = error.where or ""
+    number = where.rsplit(":", 1)[-1]
+    return int(number) if number.isdigit() else 0
