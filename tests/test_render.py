@@ -108,3 +108,42 @@ def test_svg_and_pdf_carry_no_dates(tmp_path: Path, mixed: Result) -> None:
     lrplot.write(mixed, [tmp_path / "a.svg", tmp_path / "a.pdf"])
     assert b"<dc:date>" not in (tmp_path / "a.svg").read_bytes()
     assert b"/CreationDate" not in (tmp_path / "a.pdf").read_bytes()
+
+
+def test_files_are_identical_across_processes_and_hash_seeds(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    config = tmp_path / "c.yaml"
+    config.write_text(MIXED)
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        out.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lrplot",
+                "plot",
+                str(config),
+                "-d",
+                str(out),
+                "-f",
+                "png",
+                "-f",
+                "svg",
+                "-f",
+                "pdf",
+                "-f",
+                "csv",
+                "-q",
+            ],
+            check=True,
+            env=env,
+        )
+    for name in ("c.png", "c.svg", "c.pdf", "c.csv"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
