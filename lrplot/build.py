@@ -28,6 +28,9 @@ from lrplot.errors import Abandoned, ExpressionError, KeyPath, LrplotError, atte
 from lrplot.expressions import Expression, compile_expression
 
 DEFAULT_ALLOWED_IMPORTS = ("torch.optim",)
+# Hugging Face schedule functions (get_scheduler, get_cosine_schedule_with_warmup, ...) are
+# allowed where transformers is installed; nothing else from transformers is.
+SCHEDULE_FACTORIES = re.compile(r"transformers(\.optimization)?\.get_\w*schedul\w*")
 ALLOW_IMPORT_ENV = "LRPLOT_ALLOW_IMPORT"
 EXPRESSION_KEYWORDS = {"lr_lambda": ("step",), "scale_fn": ("x",)}
 COMPOSITES = {"SequentialLR", "ChainedScheduler"}
@@ -82,7 +85,8 @@ def resolve(name: str, kind: str, known: dict[str, type], allowed: Sequence[str]
     if "." not in name:
         raise LrplotError(f"unknown {kind} {name!r}{_suggest(name, known)}", key_path=key_path)
     module_name, _, attribute = name.rpartition(".")
-    if not any(name == p or name.startswith(p + ".") for p in allowed):
+    factory = kind == "scheduler" and SCHEDULE_FACTORIES.fullmatch(name) is not None
+    if not factory and not any(name == p or name.startswith(p + ".") for p in allowed):
         raise LrplotError(
             f"{kind} {name!r} is outside the allowed modules ({', '.join(allowed)}); "
             f"a config cannot import other code unless you allow it: "
@@ -283,7 +287,13 @@ class SchedulerPlan:
     def build(self, optimizer: Any) -> Any:
         """Construct on ``optimizer`` in the order a training script does (children first)."""
         if not self.children:
-            return self.cls(optimizer, **self.keywords)
+            if isinstance(self.cls, type) or _optimizer_first(self.cls):
+                scheduler = self.cls(optimizer, **self.keywords)
+            else:  # a factory like transformers.get_scheduler(name, optimizer, ...)
+                scheduler = self.cls(optimizer=optimizer, **self.keywords)
+            if not callable(getattr(scheduler, "step", None)):
+                raise TypeError(f"{self.name} returned {type(scheduler).__name__}, not a scheduler")
+            return scheduler
         children = [child.build(optimizer) for child in self.children]
         try:
             parameters = list(inspect.signature(self.cls).parameters)
@@ -294,6 +304,15 @@ class SchedulerPlan:
                 return self.cls(children, optimizer=optimizer, **self.keywords)
             return self.cls(children, **self.keywords)
         return self.cls(optimizer, schedulers=children, **self.keywords)
+
+
+def _optimizer_first(function: Any) -> bool:
+    """Whether a scheduler factory takes the optimizer as its first argument."""
+    try:
+        parameters = list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return True
+    return not parameters or parameters[0] == "optimizer" or "optimizer" not in parameters
 
 
 @dataclass
@@ -307,6 +326,7 @@ class CurvePlan:
     group_names: list[str]
     scheduler: SchedulerPlan
     metric: MetricSource | None
+    reference: Any = None
 
     def build(self) -> tuple[Any, Any]:
         """The torch optimizer (one dummy parameter per group) and its scheduler."""
@@ -322,13 +342,30 @@ class CurvePlan:
 
 
 def plan_curve(curve: Curve, *, base_dir: Path, allowed: Sequence[str]) -> CurvePlan:
-    """Resolve and check one curve: classes, keywords, param groups, expressions, metric."""
+    """Resolve and check one curve: classes, keywords, param groups, expressions, metric, log.
+
+    The parts are checked independently, so ``lrplot validate`` reports the problems of
+    each; outside validation the first problem raises.
+    """
     key_path: KeyPath = ("curves", curve.index)
-    optimizer_cls, keywords, groups, names = _plan_optimizer(
-        curve.optimizer, (*key_path, "optimizer"), allowed
+    optimizer = attempt(_plan_optimizer, curve.optimizer, (*key_path, "optimizer"), allowed)
+    group_count = len(optimizer[2]) if optimizer else len(curve.optimizer.param_groups or [{}])
+    scheduler = attempt(_plan_scheduler, curve.scheduler, (*key_path, "scheduler"), allowed, group_count)
+    metric = attempt(_plan_metric, curve, scheduler, base_dir, key_path) if scheduler else None
+    reference = None
+    if curve.reference is not None:
+        from lrplot.reference import read_reference
+
+        reference = attempt(read_reference, curve.reference, base_dir, (*key_path, "reference"))
+    incomplete = (
+        optimizer is None
+        or scheduler is None
+        or (metric is None and is_plateau(scheduler.cls))
+        or (reference is None and curve.reference is not None)
     )
-    scheduler = _plan_scheduler(curve.scheduler, (*key_path, "scheduler"), allowed, len(groups))
-    metric = _plan_metric(curve, scheduler, base_dir, key_path)
+    if incomplete:
+        raise Abandoned("curve has problems")  # only reached while collecting problems
+    optimizer_cls, keywords, groups, names = optimizer
     return CurvePlan(
         curve=curve,
         optimizer_cls=optimizer_cls,
@@ -337,6 +374,7 @@ def plan_curve(curve: Curve, *, base_dir: Path, allowed: Sequence[str]) -> Curve
         group_names=names,
         scheduler=scheduler,
         metric=metric,
+        reference=reference,
     )
 
 
@@ -392,9 +430,11 @@ def _plan_scheduler(
     spec: SchedulerSpec, key_path: KeyPath, allowed: Sequence[str], group_count: int
 ) -> SchedulerPlan:
     cls = resolve(spec.name, "scheduler", scheduler_classes(), allowed, (*key_path, "name"))
-    if not isinstance(cls, type) or not callable(getattr(cls, "step", None)):
+    is_class = isinstance(cls, type)
+    if (is_class and not callable(getattr(cls, "step", None))) or not callable(cls):
         raise LrplotError(
-            f"{spec.name!r} is not a learning-rate scheduler class", key_path=(*key_path, "name")
+            f"{spec.name!r} is neither a learning-rate scheduler class nor a function returning one",
+            key_path=(*key_path, "name"),
         )
     what = f"scheduler {spec.name}"
     keywords = spec.keywords
@@ -438,10 +478,10 @@ def _compile_per_group(
         raise
 
 
-def is_plateau(cls: type) -> bool:
+def is_plateau(cls: Any) -> bool:
     from torch.optim.lr_scheduler import ReduceLROnPlateau
 
-    return issubclass(cls, ReduceLROnPlateau)
+    return isinstance(cls, type) and issubclass(cls, ReduceLROnPlateau)
 
 
 def _plan_metric(

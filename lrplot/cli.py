@@ -67,6 +67,43 @@ def _root(
 
 _OUTPUT_PANEL = "Outputs"
 _CHANGE_PANEL = "Changing the config"
+_FORMS_PANEL = "Training configs and logs"
+
+SelectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--select",
+        help="Read the optimizer/scheduler (or an lrplot config) from this KEY.PATH of a larger file, "
+        "e.g. model. LightningCLI and Hydra forms are detected automatically.",
+        show_default=False,
+        rich_help_panel=_FORMS_PANEL,
+    ),
+]
+StepsPerEpochOption = Annotated[
+    int | None,
+    typer.Option(
+        "--steps-per-epoch",
+        help="Iterations per epoch, for training configs that give trainer.max_epochs "
+        "(the scheduler is then stepped once per epoch, as Lightning does).",
+        show_default=False,
+        min=1,
+        rich_help_panel=_FORMS_PANEL,
+    ),
+]
+
+
+def _reference_sets(references: list[str] | None) -> list[str]:
+    """``--reference PATH[:COLUMN]`` → a --set of every curve's ``reference``."""
+    sets = []
+    for text in references or []:
+        path, column = text, None
+        if not Path(text).exists() and ":" in text:
+            path, _, column = text.rpartition(":")
+        value: dict[str, str] = {"csv": str(Path(path).resolve())}
+        if column:
+            value["column"] = column
+        sets.append("reference=" + json.dumps(value))
+    return sets
 
 
 @app.command()
@@ -144,6 +181,18 @@ def plot(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON on stdout instead of a table.")
     ] = False,
+    select: SelectOption = None,
+    steps_per_epoch: StepsPerEpochOption = None,
+    reference: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reference",
+            help="A training log to draw dashed over every curve: PATH or PATH:COLUMN (a CSV with a step "
+            "column and an lr column, e.g. Lightning's metrics.csv).",
+            show_default=False,
+            rich_help_panel=_FORMS_PANEL,
+        ),
+    ] = None,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -165,7 +214,11 @@ def plot(
     try:
         jobs = plan_outputs(configs, outputs=output or [], out_dir=out_dir, formats=formats or [])
         check_outputs([path for _, paths in jobs for path in paths], inputs=configs)
-        loaded = [load(config, sets=set_values or (), sweeps=sweep or ()) for config, _ in jobs]
+        sets = [*(set_values or ()), *_reference_sets(reference)]
+        loaded = [
+            load(config, sets=sets, sweeps=sweep or (), select=select, steps_per_epoch=steps_per_epoch)
+            for config, _ in jobs
+        ]
         for config in loaded:
             plan(config, allow_imports=allow_import or ())
         skip_dynamo_import()
@@ -215,6 +268,8 @@ def validate(
         typer.Option("--allow-import", help="Module prefix a config may import from.", show_default=False),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    select: SelectOption = None,
+    steps_per_epoch: StepsPerEpochOption = None,
 ) -> None:
     """Check configs without drawing: names, keywords (against torch's signatures), expressions,
     sweeps. Every problem is listed, each as FILE:LINE: message; exit 2 if there is any."""
@@ -262,6 +317,8 @@ def check(
         list[str] | None,
         typer.Option("--allow-import", help="Module prefix a config may import from.", show_default=False),
     ] = None,
+    select: SelectOption = None,
+    steps_per_epoch: StepsPerEpochOption = None,
 ) -> None:
     """Re-simulate a config and compare it with a CSV snapshot: exit 0 when identical, 1 with a
     short report of what changed (curve, first differing step, old and new value)."""
@@ -276,7 +333,9 @@ def check(
             check_outputs([against], inputs=[config])
         if against.suffix.lower() != ".csv":
             raise LrplotError(f"{against}: a snapshot is a .csv file")
-        loaded = load(config, sets=set_values or (), sweeps=sweep or ())
+        loaded = load(
+            config, sets=set_values or (), sweeps=sweep or (), select=select, steps_per_epoch=steps_per_epoch
+        )
         snapshot = None if update else read_snapshot(against)
         skip_dynamo_import()
         result = simulate(loaded, allow_imports=allow_import or ())

@@ -52,11 +52,17 @@ class SchedulerSpec(_Open):
     schedulers: list[SchedulerSpec] | None = Field(
         default=None, description="Nested schedulers, for SequentialLR and ChainedScheduler."
     )
+    keywords_: dict[str, Any] | None = Field(
+        default=None,
+        alias="keywords",
+        description="Keywords passed as they are, for names lrplot uses itself "
+        "(transformers.get_scheduler's name: {keywords: {name: cosine}}).",
+    )
 
     @property
     def keywords(self) -> dict[str, Any]:
-        """The keywords passed through to the torch class."""
-        return dict(self.model_extra or {})
+        """The keywords passed through to the torch class (or factory)."""
+        return {**(self.model_extra or {}), **(self.keywords_ or {})}
 
 
 class OptimizerSpec(_Open):
@@ -94,6 +100,10 @@ class CurveSpec(_Strict):
     """One entry of ``curves:``: an optimizer + scheduler pair drawn as one curve."""
 
     label: str | None = Field(default=None, description="Legend label and the CSV's curve column.")
+    reference: Any = Field(
+        default=None,
+        description="A training log to draw over the curve: a CSV path, or {csv, column, step, group, rtol}.",
+    )
     total_step: Any = Field(default=None, description="Steps to simulate for this curve (positive integer).")
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
     scheduler: SchedulerSpec
@@ -209,6 +219,7 @@ class Curve(BaseModel):
     steps_per_epoch: int | None = None
     interval: Literal["step", "epoch", "fractional_epoch"] = "step"
     variant: dict[str, Any] = Field(default_factory=dict)
+    reference: Any = None
 
 
 class Config(BaseModel):
@@ -221,6 +232,7 @@ class Config(BaseModel):
     plot: PlotOptions
     source: YamlSource | None = None
     origins: Origins = Field(default_factory=Origins)
+    notes: list[str] = Field(default_factory=list)
 
     @property
     def steps_per_epoch(self) -> int | None:
@@ -286,14 +298,21 @@ def locate(source: YamlSource, origins: Origins, key_path: KeyPath | None) -> st
     return source.where(key_path)
 
 
-def load(path: str | Path, *, sets: Sequence[str] = (), sweeps: Sequence[str] = ()) -> Config:
+def load(
+    path: str | Path,
+    *,
+    sets: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    select: str | None = None,
+    steps_per_epoch: int | None = None,
+) -> Config:
     """Read, parse and validate a config file.
 
     ``sets`` are ``KEY=VALUE`` overrides and ``sweeps`` ``KEY=V1,V2`` sweeps, as on the
     command line. Raises :class:`LrplotError` with ``file:line`` for anything wrong.
     """
     source = load_yaml_file(Path(path))
-    return from_source(source, sets=sets, sweeps=sweeps)
+    return from_source(source, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
 
 
 def loads(
@@ -303,23 +322,46 @@ def loads(
     base_dir: Path | None = None,
     sets: Sequence[str] = (),
     sweeps: Sequence[str] = (),
+    select: str | None = None,
+    steps_per_epoch: int | None = None,
 ) -> Config:
     """Validate a config given as YAML text (for tests and notebooks)."""
     source = parse_yaml(text, name=name)
     if base_dir is not None:
         source.path = base_dir / name
-    return from_source(source, sets=sets, sweeps=sweeps)
+    return from_source(source, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
 
 
-def from_source(source: YamlSource, *, sets: Sequence[str] = (), sweeps: Sequence[str] = ()) -> Config:
-    """Validate parsed YAML data (after overrides); every error names its key and line."""
+def from_source(
+    source: YamlSource,
+    *,
+    sets: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    select: str | None = None,
+    steps_per_epoch: int | None = None,
+) -> Config:
+    """Validate parsed YAML data (after overrides); every error names its key and line.
+
+    A LightningCLI or Hydra training config is converted to lrplot's form first
+    (:mod:`lrplot.forms`); ``select`` picks a subtree of a larger file.
+    """
+    from lrplot.forms import convert
+
     origins = Origins()
-    data = copy.deepcopy(source.data)
+    notes: list[str] = []
     try:
-        if not isinstance(data, dict):
+        if not isinstance(source.data, dict):
             raise LrplotError(
-                f"the config must be a mapping with a 'curves' list, got {_kind(data)}", key_path=()
+                f"the config must be a mapping with a 'curves' list, got {_kind(source.data)}", key_path=()
             )
+        converted = convert(source.data, select=select, steps_per_epoch=steps_per_epoch)
+        data = copy.deepcopy(converted.data)
+        base = converted.origins.pop((), None)
+        if base:  # a native config below --select: its keys sit under that prefix
+            source = source.below(base)
+        for native, original in converted.origins.items():
+            origins.add(native, original)
+        notes = [f"{converted.form} config: {note}" for note in converted.notes]
         apply_sets(data, [parse_assignment(text) for text in sets], origins)
         for text in sweeps:
             assignment = parse_sweep_option(text)
@@ -335,7 +377,7 @@ def from_source(source: YamlSource, *, sets: Sequence[str] = (), sweeps: Sequenc
         if error.where is None and error.key_path is not None:
             error.where = locate(source, origins, error.key_path)
         raise
-    return Config(title=top.title, curves=curves, plot=top.plot, source=source, origins=origins)
+    return Config(title=top.title, curves=curves, plot=top.plot, source=source, origins=origins, notes=notes)
 
 
 def _expand_curves(top: ConfigFile, origins: Origins) -> list[Curve]:
@@ -403,6 +445,7 @@ def _curve(
         steps_per_epoch=steps_per_epoch,
         interval=interval,
         variant=variant,
+        reference=spec.reference,
     )
 
 

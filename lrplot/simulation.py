@@ -58,6 +58,8 @@ class CurveResult:
     steps_per_epoch: int | None = None
     interval: str = "step"
     markers: list[int] = field(default_factory=list)
+    reference: Any = None  # a reference.ReferenceLog drawn over this curve
+    reference_group: int = 0
 
     @property
     def has_momentum(self) -> bool:
@@ -90,6 +92,50 @@ class Result:
         """The curves' common steps_per_epoch, if they all share one (for an epoch axis)."""
         values = {curve.steps_per_epoch for curve in self.curves}
         return values.pop() if len(values) == 1 else None
+
+    def to_csv(self, target: str | Path | Any | None = None) -> str | None:
+        """The tidy CSV (``curve,group,step,lr[,momentum]``), repr-exact.
+
+        To a path (written atomically) or an open text stream; without one, returned as text.
+        """
+        import io
+
+        from lrplot.render.data import write_csv
+
+        if target is None:
+            stream = io.StringIO()
+            write_csv(self, stream)
+            return stream.getvalue()
+        if isinstance(target, (str, Path)):
+            from lrplot.output import check_outputs, write_outputs
+
+            path = Path(target)
+            if path.suffix.lower() != ".csv":
+                raise LrplotError(f"{path}: to_csv writes a .csv file")
+            check_outputs([path])
+            write_outputs([(self, [path])])
+            return None
+        write_csv(self, target)
+        return None
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per curve, group and step: the CSV's rows as Python values."""
+        rows = []
+        for curve in self.curves:
+            for group in curve.groups:
+                momenta = group.momentum.tolist() if group.momentum is not None else None
+                for step, lr in enumerate(group.lr.tolist()):
+                    row: dict[str, Any] = {"curve": curve.label, "group": group.name, "step": step, "lr": lr}
+                    if momenta is not None:
+                        row["momentum"] = momenta[step]
+                    rows.append(row)
+        return rows
+
+    def summary(self) -> list[dict[str, Any]]:
+        """The summary numbers per curve and group (what ``lrplot plot --json`` prints)."""
+        from lrplot.render.table import records
+
+        return records(self)
 
 
 Progress = Callable[[int, int], None]
@@ -146,7 +192,7 @@ def simulate(
             except LrplotError as error:
                 raise config.locate(error) from None
     curves = [curve for curve, _ in outcomes]
-    notes = [note for _, curve_notes in outcomes for note in curve_notes]
+    notes = [*config.notes, *(note for _, curve_notes in outcomes for note in curve_notes)]
     return Result(curves=curves, title=config.title, plot=config.plot, warnings=notes)
 
 
@@ -212,6 +258,8 @@ def run_curve(
         steps_per_epoch=curve.steps_per_epoch,
         interval=curve.interval,
         markers=_markers(scheduler, curve_plan, start_epoch),
+        reference=curve_plan.reference,
+        reference_group=_reference_group(curve_plan),
     )
     return result, notes
 
@@ -229,6 +277,23 @@ def construct(curve_plan: CurvePlan) -> tuple[Any, Any]:
     _check_interval(scheduler, curve_plan)
     _check_one_cycle_length(scheduler, curve_plan)
     return optimizer, scheduler
+
+
+def _reference_group(curve_plan: CurvePlan) -> int:
+    """Which param group a reference log is compared with (by name or index)."""
+    reference = curve_plan.reference
+    if reference is None:
+        return 0
+    names = curve_plan.group_names
+    wanted = str(reference.group)
+    if wanted in names:
+        return names.index(wanted)
+    if isinstance(reference.group, int) and 0 <= reference.group < len(names):
+        return reference.group
+    raise LrplotError(
+        f"curve {curve_plan.curve.label!r}: reference group {reference.group!r} is not one of {names}",
+        key_path=("curves", curve_plan.curve.index, "reference"),
+    )
 
 
 def _zeros(steps: int) -> array:

@@ -21,6 +21,8 @@ def validate(
     sets: Sequence[str] = (),
     sweeps: Sequence[str] = (),
     allow_imports: Sequence[str] = (),
+    select: str | None = None,
+    steps_per_epoch: int | None = None,
 ) -> list[LrplotError]:
     """Every problem found in a config file (an empty list when it is fine)."""
     from lrplot.build import allowed_imports, plan_curve
@@ -30,7 +32,7 @@ def validate(
     problems: list[LrplotError] = []
     with collecting(problems):
         try:
-            config = load(path, sets=sets, sweeps=sweeps)
+            config = load(path, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
         except LrplotError as error:
             problems.append(error)
             return _unique(problems)

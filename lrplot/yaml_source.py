@@ -54,6 +54,15 @@ class YamlSource:
     lines: dict[KeyPath, int] = field(default_factory=dict)
     path: Path | None = None
 
+    def below(self, prefix: KeyPath) -> YamlSource:
+        """The same file seen from a subtree (for ``--select``): key paths relative to it."""
+        size = len(prefix)
+        lines = {path[size:]: line for path, line in self.lines.items() if path[:size] == tuple(prefix)}
+        data = self.data
+        for part in prefix:
+            data = data[part]
+        return YamlSource(data=data, name=self.name, lines=lines, path=self.path)
+
     def where(self, key_path: KeyPath | None) -> str:
         """``file:line`` for the key path, or the nearest enclosing key that has a line."""
         if key_path is None:

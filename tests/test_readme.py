@@ -70,8 +70,9 @@ def readme_plot_commands() -> list[str]:
     commands = []
     for block in fenced_blocks("bash"):
         for line in block.splitlines():
-            if line.startswith("lrplot plot "):
-                commands.append(line)
+            # commands on the repository's own configs run here; others name the user's files
+            if line.startswith("lrplot plot configs/"):
+                commands.append(line.split("  #", 1)[0])
     return commands
 
 

@@ -63,6 +63,8 @@ def _draw_overlay(fig: Figure, result: Result) -> None:
                 values = getattr(group, key)
                 if values is not None:
                     panel.plot(*reduce_for_drawing(values, width), color=line.get_color(), linewidth=1.5)
+            if curve.reference is not None and group is curve.groups[curve.reference_group]:
+                _draw_reference(lr_axes, curve.reference, line.get_color(), f"{label} (log)")
         _draw_markers(lr_axes, curve.markers, line.get_color())
     _style_lr_axes(lr_axes, result)
     lr_axes.legend(loc="best" if points <= _BEST_LEGEND_LIMIT else "upper right", fontsize="small")
@@ -112,6 +114,15 @@ def _style_x_axis(bottom: Any, top: Any, result: Result) -> None:
     if per_epoch:
         epochs = top.secondary_xaxis("top", functions=(lambda s: s / per_epoch, lambda e: e * per_epoch))
         epochs.set_xlabel("epoch")
+
+
+def _draw_reference(ax: Any, reference: Any, color: str, label: str) -> None:
+    """A logged lr series, dashed; dots too when it is sparse enough to see them."""
+    marker = "o" if len(reference.steps) <= 200 else None
+    ax.plot(
+        reference.steps, reference.lr, linestyle="--", linewidth=1.2, marker=marker, markersize=3,
+        color=color, alpha=0.8, label=label,
+    )  # fmt: skip
 
 
 def _draw_markers(ax: Any, markers: list[int], color: str) -> None:

@@ -32,6 +32,8 @@ class Summary:
     final: float
     mean: float
     below_10pct_step: int | None
+    reference_max_diff: float | None = None
+    reference_first_disagreement: int | None = None
 
 
 def summarize(result: Result) -> list[Summary]:
@@ -45,8 +47,11 @@ def summarize(result: Result) -> list[Summary]:
     """
     rows = []
     for curve in result.curves:
-        for group in curve.groups:
-            rows.append(_summary(curve.label, group.name, group.lr))
+        for index, group in enumerate(curve.groups):
+            row = _summary(curve.label, group.name, group.lr)
+            if curve.reference is not None and index == curve.reference_group:
+                row.reference_max_diff, row.reference_first_disagreement = curve.reference.compare(group.lr)
+            rows.append(row)
     return rows
 
 
@@ -94,7 +99,10 @@ def table(result: Result, title: str | None = None) -> Any:
     out.add_column("curve", overflow="fold")
     if show_group:
         out.add_column("group")
-    for name in ("first", "peak (step)", "min", "final", "mean", "<10% peak at"):
+    with_reference = any(curve.reference is not None for curve in result.curves)
+    names = ["first", "peak (step)", "min", "final", "mean", "<10% peak at"]
+    names += ["max |Δ| vs log", "log differs at"] if with_reference else []
+    for name in names:
         out.add_column(name, justify="right")
     for row in rows:
         cells = [row.curve, *([row.group] if show_group else [])]
@@ -106,6 +114,13 @@ def table(result: Result, title: str | None = None) -> Any:
             _number(row.mean),
             f"{row.below_10pct_step:,}" if row.below_10pct_step is not None else "-",
         ]
+        if with_reference:
+            cells += [
+                _number(row.reference_max_diff) if row.reference_max_diff is not None else "",
+                f"{row.reference_first_disagreement:,}"
+                if row.reference_first_disagreement is not None
+                else ("agrees" if row.reference_max_diff is not None else ""),
+            ]
         out.add_row(*cells)
     return out
 
