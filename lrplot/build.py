@@ -85,8 +85,12 @@ def resolve(name: str, kind: str, known: dict[str, type], allowed: Sequence[str]
     if "." not in name:
         raise LrplotError(f"unknown {kind} {name!r}{_suggest(name, known)}", key_path=key_path)
     module_name, _, attribute = name.rpartition(".")
+    if any(part.startswith("__") or not part.isidentifier() for part in name.split(".")):
+        raise LrplotError(f"{kind} {name!r} is not a dotted path of plain names", key_path=key_path)
     factory = kind == "scheduler" and SCHEDULE_FACTORIES.fullmatch(name) is not None
-    if not factory and not any(name == p or name.startswith(p + ".") for p in allowed):
+    user_allowed = [p for p in allowed if p not in DEFAULT_ALLOWED_IMPORTS]
+    by_user = any(name == p or name.startswith(p + ".") for p in user_allowed)
+    if not factory and not by_user and not any(name.startswith(p + ".") for p in DEFAULT_ALLOWED_IMPORTS):
         raise LrplotError(
             f"{kind} {name!r} is outside the allowed modules ({', '.join(allowed)}); "
             f"a config cannot import other code unless you allow it: "
@@ -102,7 +106,26 @@ def resolve(name: str, kind: str, known: dict[str, type], allowed: Sequence[str]
     obj = getattr(module, attribute, None)
     if obj is None:
         raise LrplotError(f"module {module_name!r} has no {kind} {attribute!r}", key_path=key_path)
+    if not factory and not by_user and not _is_torch_class(obj, kind):
+        # torch.optim modules import helpers (functools.partial, copy.deepcopy, ...): only
+        # their optimizer and scheduler classes may be named without --allow-import.
+        raise LrplotError(
+            f"{name!r} is not a torch {kind} class; other callables need --allow-import {module_name}",
+            key_path=key_path,
+        )
     return obj
+
+
+def _is_torch_class(obj: Any, kind: str) -> bool:
+    import torch
+
+    if not isinstance(obj, type):
+        return False
+    if kind == "optimizer":
+        return issubclass(obj, torch.optim.Optimizer)
+    from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+
+    return issubclass(obj, (LRScheduler, ReduceLROnPlateau))
 
 
 def _suggest(name: str, known: dict[str, Any]) -> str:

@@ -6,11 +6,12 @@ or usage. Errors are one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -40,6 +41,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C ends a long run with one line and status 130; outputs stay as they were."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("lrplot: interrupted", err=True)
+        raise typer.Exit(130) from None
 
 
 def _fail(error: LrplotError) -> NoReturn:
@@ -193,6 +204,9 @@ def plot(
             rich_help_panel=_FORMS_PANEL,
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run curves above the length and memory limits anyway.")
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -206,35 +220,14 @@ def plot(
     ] = None,
 ) -> None:
     """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
-    from lrplot.build import skip_dynamo_import
-    from lrplot.config import load
-    from lrplot.output import check_outputs, plan_outputs, write_outputs
-    from lrplot.simulation import plan, simulate
-
-    try:
-        jobs = plan_outputs(configs, outputs=output or [], out_dir=out_dir, formats=formats or [])
-        check_outputs([path for _, paths in jobs for path in paths], inputs=configs)
-        sets = [*(set_values or ()), *_reference_sets(reference)]
-        loaded = [
-            load(config, sets=sets, sweeps=sweep or (), select=select, steps_per_epoch=steps_per_epoch)
-            for config, _ in jobs
-        ]
-        for config in loaded:
-            plan(config, allow_imports=allow_import or ())
-        skip_dynamo_import()
-        total = sum(curve.total_step for config in loaded for curve in config.curves)
-        with _progress_bar(total, quiet) as progress:
-            results = [
-                simulate(config, allow_imports=allow_import or (), progress=progress(), workers=workers)
-                for config in loaded
-            ]
-        with warnings.catch_warnings(record=True) as drawing_warnings:
-            warnings.simplefilter("always")
-            write_outputs(
-                [(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)],
-            )
-    except LrplotError as error:
-        _fail(error)
+    with _interruptible():
+        try:
+            jobs, results, drawing_warnings = _plot(
+                configs, output, out_dir, formats, [*(set_values or ()), *_reference_sets(reference)],
+                sweep or [], select, steps_per_epoch, allow_import or [], quiet, force, workers,
+            )  # fmt: skip
+        except LrplotError as error:
+            _fail(error)
     notes = [note for result in results for note in result.warnings]
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
@@ -250,6 +243,47 @@ def plot(
             typer.echo(
                 f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
             )
+
+
+def _plot(
+    configs: list[Path],
+    output: list[Path] | None,
+    out_dir: Path | None,
+    formats: list[str] | None,
+    sets: list[str],
+    sweeps: list[str],
+    select: str | None,
+    steps_per_epoch: int | None,
+    allow_import: list[str],
+    quiet: bool,
+    force: bool,
+    workers: int | None,
+) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any]]:
+    """Everything ``plot`` does before printing: check, load, simulate, write."""
+    from lrplot.build import skip_dynamo_import
+    from lrplot.config import load
+    from lrplot.output import check_outputs, plan_outputs, write_outputs
+    from lrplot.simulation import plan, simulate
+
+    jobs = plan_outputs(configs, outputs=output or [], out_dir=out_dir, formats=formats or [])
+    check_outputs([path for _, paths in jobs for path in paths], inputs=configs)
+    loaded = [
+        load(config, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
+        for config, _ in jobs
+    ]
+    for config in loaded:
+        plan(config, allow_imports=allow_import, force=force)
+    skip_dynamo_import()
+    total = sum(curve.total_step for config in loaded for curve in config.curves)
+    with _progress_bar(total, quiet) as progress:
+        results = [
+            simulate(config, allow_imports=allow_import, progress=progress(), workers=workers, force=force)
+            for config in loaded
+        ]
+    with warnings.catch_warnings(record=True) as drawing_warnings:
+        warnings.simplefilter("always")
+        write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
+    return jobs, results, list(drawing_warnings)
 
 
 @app.command()
@@ -278,7 +312,12 @@ def validate(
     failed = False
     for config in configs:
         problems = validate_file(
-            config, sets=set_values or (), sweeps=sweep or (), allow_imports=allow_import or ()
+            config,
+            sets=set_values or (),
+            sweeps=sweep or (),
+            allow_imports=allow_import or (),
+            select=select,
+            steps_per_epoch=steps_per_epoch,
         )
         for problem in problems:
             typer.echo(str(problem), err=True)
@@ -328,21 +367,26 @@ def check(
     from lrplot.output import check_outputs, write_outputs
     from lrplot.simulation import simulate
 
-    try:
-        if update:
-            check_outputs([against], inputs=[config])
-        if against.suffix.lower() != ".csv":
-            raise LrplotError(f"{against}: a snapshot is a .csv file")
-        loaded = load(
-            config, sets=set_values or (), sweeps=sweep or (), select=select, steps_per_epoch=steps_per_epoch
-        )
-        snapshot = None if update else read_snapshot(against)
-        skip_dynamo_import()
-        result = simulate(loaded, allow_imports=allow_import or ())
-        if update:
-            write_outputs([(result, [against])])
-    except LrplotError as error:
-        _fail(error)
+    with _interruptible():
+        try:
+            if update:
+                check_outputs([against], inputs=[config])
+            if against.suffix.lower() != ".csv":
+                raise LrplotError(f"{against}: a snapshot is a .csv file")
+            loaded = load(
+                config,
+                sets=set_values or (),
+                sweeps=sweep or (),
+                select=select,
+                steps_per_epoch=steps_per_epoch,
+            )
+            snapshot = None if update else read_snapshot(against)
+            skip_dynamo_import()
+            result = simulate(loaded, allow_imports=allow_import or ())
+            if update:
+                write_outputs([(result, [against])])
+        except LrplotError as error:
+            _fail(error)
     if snapshot is None:
         rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
         typer.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)

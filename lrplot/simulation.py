@@ -141,8 +141,11 @@ class Result:
 Progress = Callable[[int, int], None]
 
 
-def plan(config: Config, *, allow_imports: Sequence[str] = ()) -> list[CurvePlan]:
-    """Check every curve (names, keywords, expressions, metric logs) before any runs."""
+def plan(config: Config, *, allow_imports: Sequence[str] = (), force: bool = False) -> list[CurvePlan]:
+    """Check every curve (names, keywords, expressions, metric logs, size) before any runs.
+
+    ``force`` lifts the limits on length and memory.
+    """
     allowed = allowed_imports(allow_imports)
     plans = []
     for curve in config.curves:
@@ -150,8 +153,10 @@ def plan(config: Config, *, allow_imports: Sequence[str] = ()) -> list[CurvePlan
             plans.append(plan_curve(curve, base_dir=config.base_dir, allowed=allowed))
         except LrplotError as error:
             raise config.locate(_with_curve(error, curve.label)) from None
-    for curve_plan in plans:
-        _check_size(curve_plan, config)
+    if not force:
+        for curve_plan in plans:
+            _check_size(curve_plan, config)
+        _check_memory(plans)
     return plans
 
 
@@ -161,6 +166,7 @@ def simulate(
     allow_imports: Sequence[str] = (),
     progress: Progress | None = None,
     workers: int | None = None,
+    force: bool = False,
 ) -> Result:
     """Run every curve of a validated config with real torch objects.
 
@@ -169,7 +175,7 @@ def simulate(
     ``workers`` > 1 simulates curves in parallel processes (None: decide from the work;
     the values are identical either way).
     """
-    plans = plan(config, allow_imports=allow_imports)
+    plans = plan(config, allow_imports=allow_imports, force=force)
     total = sum(p.curve.total_step for p in plans)
     count = workers if workers is not None else auto_workers([p.curve.total_step for p in plans])
     if count > 1 and len(plans) > 1:
@@ -235,6 +241,7 @@ def run_curve(
             if not _IGNORED_WARNINGS.search(str(w.message))
         }
     )
+    notes += _non_finite_notes(label, curve_plan.group_names, lr_traces)
     recorded = {key: traces for key, traces in _grouped(recorders).items()}
     momentum = recorded.get("betas") or recorded.get("momentum")
     decay = recorded.get("weight_decay")
@@ -277,6 +284,22 @@ def construct(curve_plan: CurvePlan) -> tuple[Any, Any]:
     _check_interval(scheduler, curve_plan)
     _check_one_cycle_length(scheduler, curve_plan)
     return optimizer, scheduler
+
+
+def _non_finite_notes(label: str, names: list[str], traces: list[array]) -> list[str]:
+    """inf/NaN learning rates (an expression can make them): where they start, how many."""
+    notes = []
+    for name, trace in zip(names, traces, strict=True):
+        values = np.frombuffer(trace, dtype=np.float64)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            first = int(np.argmax(bad))
+            group = f" group {name!r}" if len(names) > 1 else ""
+            notes.append(
+                f"curve {label!r}{group}: the lr is {float(values[first])!r} from step {first} "
+                f"({int(bad.sum()):,} non-finite values); the figure leaves them out, the CSV keeps them"
+            )
+    return notes
 
 
 def _reference_group(curve_plan: CurvePlan) -> int:
@@ -478,17 +501,41 @@ MAX_TOTAL_STEP = 100_000_000
 
 
 def _check_size(curve_plan: CurvePlan, config: Config) -> None:
-    """Refuse lengths that would take minutes and gigabytes, with the estimate."""
+    """Refuse a curve longer than MAX_TOTAL_STEP (minutes of stepping), with the estimate."""
     steps = curve_plan.curve.total_step
     if steps > MAX_TOTAL_STEP:
-        estimate = steps * len(curve_plan.groups) * 8
         raise config.locate(
             LrplotError(
                 f"curve {curve_plan.curve.label!r}: total_step {steps:,} is above the limit of "
-                f"{MAX_TOTAL_STEP:,}; it would need about {estimate / 2**30:.1f} GiB of memory "
-                "and many minutes of stepping",
+                f"{MAX_TOTAL_STEP:,} (about {_estimate_bytes([curve_plan]) / 2**30:.1f} GiB and many "
+                "minutes of stepping); use --force to run it anyway",
                 key_path=("curves", curve_plan.curve.index, "total_step"),
             )
+        )
+
+
+# Bytes per recorded value: the float64 itself, plus what the CSV text and the drawing take.
+_BYTES_PER_VALUE = 8 * 3
+MEMORY_SHARE = 0.5
+
+
+def _estimate_bytes(plans: list[CurvePlan]) -> int:
+    return sum(p.curve.total_step * len(p.groups) * _BYTES_PER_VALUE for p in plans)
+
+
+def _check_memory(plans: list[CurvePlan]) -> None:
+    """Refuse a run whose values would not fit in half of this machine's memory."""
+    import os
+
+    try:
+        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return
+    estimate = _estimate_bytes(plans)
+    if estimate > MEMORY_SHARE * available:
+        raise LrplotError(
+            f"these curves would need about {estimate / 2**30:.1f} GiB, more than half of this machine's "
+            f"{available / 2**30:.1f} GiB; lower total_step or use --force to run it anyway"
         )
 
 

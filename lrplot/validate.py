@@ -23,6 +23,7 @@ def validate(
     allow_imports: Sequence[str] = (),
     select: str | None = None,
     steps_per_epoch: int | None = None,
+    force: bool = False,
 ) -> list[LrplotError]:
     """Every problem found in a config file (an empty list when it is fine)."""
     from lrplot.build import allowed_imports, plan_curve
@@ -41,7 +42,8 @@ def validate(
             before = len(problems)
             curve_plan = attempt(plan_curve, curve, base_dir=config.base_dir, allowed=allowed)
             if curve_plan is not None:
-                attempt(_check_size, curve_plan, config)
+                if not force:
+                    attempt(_check_size, curve_plan, config)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     attempt(construct, curve_plan)

@@ -37,6 +37,9 @@ def figure(result: Result) -> Figure:
         _draw_overlay(fig, result)
     if result.title:
         fig.suptitle(result.title)
+    if any(not np.isfinite(g.lr).all() for c in result.curves for g in c.groups):
+        note = "inf/NaN learning rates are not drawn (the CSV keeps them)"
+        fig.text(0.005, 0.005, note, fontsize="x-small", color="0.4")
     return fig
 
 
