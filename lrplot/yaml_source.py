@@ -111,8 +111,8 @@ def parse_yaml(text: str, *, name: str = "<config>") -> YamlSource:
     """
     import yaml
 
-    loader = _loader_class()(text)
     try:
+        loader = _loader_class()(text)
         try:
             node = loader.get_single_node()
         finally:
@@ -120,7 +120,8 @@ def parse_yaml(text: str, *, name: str = "<config>") -> YamlSource:
     except yaml.MarkedYAMLError as exc:
         raise LrplotError(_yaml_message(exc), where=_mark_where(name, exc)) from None
     except yaml.YAMLError as exc:
-        raise LrplotError(f"invalid YAML: {exc}", where=name) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LrplotError(f"invalid YAML: {first}", where=name) from None
     except RecursionError:
         raise LrplotError(f"the YAML is nested too deeply (limit {MAX_DEPTH} levels)", where=name) from None
     if node is None:

@@ -112,6 +112,12 @@ def test_random_yaml_documents_fail_cleanly_or_succeed(document: Any) -> None:
 
 
 @FUZZ
+@given(st.one_of(st.text(max_size=200), st.binary(max_size=200).map(lambda b: b.decode("latin-1"))))
+def test_random_text_as_a_config_fails_cleanly(text: str) -> None:
+    assert_clean(run_cli(["plot", "c.yaml", "-o", "out.csv", "-q"], text))
+
+
+@FUZZ
 @given(
     st.dictionaries(st.sampled_from(KEYS), documents, min_size=1, max_size=4).map(
         lambda d: {"total_step": 30, **d}
