@@ -339,52 +339,98 @@ def _optimizer_first(function: Any) -> bool:
 
 
 @dataclass
+class SegmentPlan:
+    """One scheduler of a curve: how many steps it runs, and its (plateau) metric."""
+
+    steps: int
+    scheduler: SchedulerPlan
+    metric: MetricSource | None
+    key_path: KeyPath
+
+
+@dataclass
 class CurvePlan:
-    """Everything needed to simulate one curve, checked before anything runs."""
+    """Everything needed to simulate one curve, checked before anything runs.
+
+    A plain curve has one segment; ``segments:`` gives several. ``source`` is the earlier
+    curve whose optimizer this one continues (``optimizer: {from: label}``).
+    """
 
     curve: Curve
-    optimizer_cls: type
+    optimizer_cls: type | None
     optimizer_keywords: dict[str, Any]
     groups: list[dict[str, Any]]
     group_names: list[str]
-    scheduler: SchedulerPlan
-    metric: MetricSource | None
+    segments: list[SegmentPlan]
     reference: Any = None
+    source: CurvePlan | None = None
 
-    def build(self) -> tuple[Any, Any]:
-        """The torch optimizer (one dummy parameter per group) and its scheduler."""
+    @property
+    def scheduler(self) -> SchedulerPlan:
+        return self.segments[0].scheduler
+
+    @property
+    def metric(self) -> MetricSource | None:
+        return self.segments[0].metric
+
+    def build_optimizer(self) -> Any:
+        """A fresh torch optimizer with one dummy parameter per group."""
         import torch
 
+        if self.optimizer_cls is None:
+            raise TypeError("this curve continues another curve's optimizer")
         param_groups = []
         for group in self.groups:
             entry = {key: value for key, value in group.items() if key != "name"}
             entry["params"] = [torch.nn.Parameter(torch.zeros(1))]
             param_groups.append(entry)
-        optimizer = self.optimizer_cls(param_groups, **self.optimizer_keywords)
+        return self.optimizer_cls(param_groups, **self.optimizer_keywords)
+
+    def build(self) -> tuple[Any, Any]:
+        """The torch optimizer and the first segment's scheduler (what validation builds)."""
+        optimizer = self.build_optimizer()
         return optimizer, self.scheduler.build(optimizer)
 
 
-def plan_curve(curve: Curve, *, base_dir: Path, allowed: Sequence[str]) -> CurvePlan:
+def plan_curve(
+    curve: Curve, *, base_dir: Path, allowed: Sequence[str], earlier: dict[str, CurvePlan] | None = None
+) -> CurvePlan:
     """Resolve and check one curve: classes, keywords, param groups, expressions, metric, log.
 
     The parts are checked independently, so ``lrplot validate`` reports the problems of
-    each; outside validation the first problem raises.
+    each; outside validation the first problem raises. ``earlier`` holds the plans of the
+    curves before this one, by label, for ``optimizer: {from: label}``.
     """
     key_path: KeyPath = ("curves", curve.index)
-    optimizer = attempt(_plan_optimizer, curve.optimizer, (*key_path, "optimizer"), allowed)
+    source = None
+    if curve.optimizer.from_ is not None:
+        source = attempt(_source_plan, curve, earlier or {}, (*key_path, "optimizer", "from"))
+        optimizer = (None, {}, source.groups, source.group_names) if source else None
+    else:
+        optimizer = attempt(_plan_optimizer, curve.optimizer, (*key_path, "optimizer"), allowed)
     group_count = len(optimizer[2]) if optimizer else len(curve.optimizer.param_groups or [{}])
-    scheduler = attempt(_plan_scheduler, curve.scheduler, (*key_path, "scheduler"), allowed, group_count)
-    metric = attempt(_plan_metric, curve, scheduler, base_dir, key_path) if scheduler else None
+    segments = []
+    parts = curve.segments or [None]
+    for index, segment in enumerate(parts):
+        steps = segment.steps if segment else curve.total_step
+        spec = segment.scheduler if segment else curve.scheduler
+        metric_value = segment.metric if segment else curve.metric
+        path = (*key_path, "segments", index) if segment else key_path
+        last = index == len(parts) - 1
+        scheduler = attempt(_plan_scheduler, spec, (*path, "scheduler"), allowed, group_count)
+        metric = None
+        if scheduler is not None:
+            calls = scheduler_calls(steps, curve.interval, curve.steps_per_epoch, full=not last)
+            metric = attempt(_plan_metric, metric_value, calls, scheduler, base_dir, path)
+            if metric is not None or not is_plateau(scheduler.cls):
+                segments.append(SegmentPlan(steps=steps, scheduler=scheduler, metric=metric, key_path=path))
     reference = None
     if curve.reference is not None:
         from lrplot.reference import read_reference
 
         reference = attempt(read_reference, curve.reference, base_dir, (*key_path, "reference"))
     incomplete = (
-        optimizer is None
-        or scheduler is None
-        or (metric is None and is_plateau(scheduler.cls))
-        or (reference is None and curve.reference is not None)
+        optimizer is None or len(segments) < len(parts) or (reference is None and curve.reference is not None)
     )
     if incomplete:
         raise Abandoned("curve has problems")  # only reached while collecting problems
@@ -395,10 +441,24 @@ def plan_curve(curve: Curve, *, base_dir: Path, allowed: Sequence[str]) -> Curve
         optimizer_keywords=keywords,
         groups=groups,
         group_names=names,
-        scheduler=scheduler,
-        metric=metric,
+        segments=segments,
         reference=reference,
+        source=source,
     )
+
+
+def _source_plan(curve: Curve, earlier: dict[str, CurvePlan], key_path: KeyPath) -> CurvePlan:
+    label = curve.optimizer.from_
+    if label == curve.label:
+        raise LrplotError(f"optimizer.from names this curve itself ({label!r})", key_path=key_path)
+    if label not in earlier:
+        names = ", ".join(repr(name) for name in earlier) or "none"
+        raise LrplotError(
+            f"optimizer.from names {label!r}, which is not an earlier curve (only curves above this one "
+            f"can be continued; earlier labels: {names})",
+            key_path=key_path,
+        )
+    return earlier[label]
 
 
 def _plan_optimizer(
@@ -508,28 +568,26 @@ def is_plateau(cls: Any) -> bool:
 
 
 def _plan_metric(
-    curve: Curve, scheduler: SchedulerPlan, base_dir: Path, key_path: KeyPath
+    value: Any, calls: int, scheduler: SchedulerPlan, base_dir: Path, key_path: KeyPath
 ) -> MetricSource | None:
+    """Where ReduceLROnPlateau's metric comes from; ``calls`` is how many step() calls need one."""
     metric_path = (*key_path, "metric")
     if not is_plateau(scheduler.cls):
-        if curve.metric is not None:
+        if value is not None:
             raise LrplotError(
                 f"metric is only used by ReduceLROnPlateau, not {scheduler.name}", key_path=metric_path
             )
         return None
-    if curve.metric is None:
+    if value is None:
         raise LrplotError(
             "ReduceLROnPlateau needs 'metric:': lr, an expression in step and lr, "
             "or {csv: FILE, column: NAME}",
             key_path=key_path,
         )
-    if isinstance(curve.metric, MetricLog):
-        needed = scheduler_calls(curve.total_step, curve.interval, curve.steps_per_epoch, full=False)
-        return _read_metric_log(curve.metric, base_dir, needed, metric_path)
+    if isinstance(value, MetricLog):
+        return _read_metric_log(value, base_dir, calls, metric_path)
     try:
-        expression = compile_expression(
-            curve.metric, ("step", "lr"), aliases={"epoch": "step"}, what="metric"
-        )
+        expression = compile_expression(value, ("step", "lr"), aliases={"epoch": "step"}, what="metric")
     except ExpressionError as error:
         error.key_path = metric_path
         raise

@@ -75,6 +75,12 @@ class OptimizerSpec(_Open):
         default=None,
         description="Set as initial_lr in every param group; torch needs it when last_epoch != -1.",
     )
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        description="Label of an earlier curve: continue on the optimizer exactly as that curve's run "
+        "left it (every group's lr, initial_lr, momentum), after all of its steps.",
+    )
     param_groups: list[dict[str, Any]] | None = Field(
         default=None,
         description="One mapping per param group; each may override lr, momentum, initial_lr, ... "
@@ -96,6 +102,14 @@ class MetricLog(_Strict):
     column: str = Field(description="The column holding the metric (for example val_loss).")
 
 
+class SegmentSpec(_Strict):
+    """One entry of ``segments:``: a scheduler run for some steps on the curve's optimizer."""
+
+    steps: Any = Field(description="Steps this scheduler runs (positive integer).")
+    scheduler: SchedulerSpec
+    metric: Any = Field(default=None, description="ReduceLROnPlateau only, as for a curve.")
+
+
 class CurveSpec(_Strict):
     """One entry of ``curves:``: an optimizer + scheduler pair drawn as one curve."""
 
@@ -106,7 +120,13 @@ class CurveSpec(_Strict):
     )
     total_step: Any = Field(default=None, description="Steps to simulate for this curve (positive integer).")
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
-    scheduler: SchedulerSpec
+    scheduler: SchedulerSpec | None = None
+    segments: list[SegmentSpec] | None = Field(
+        default=None,
+        min_length=1,
+        description="Instead of scheduler: schedulers run one after another on the same optimizer, "
+        "each built at its boundary, drawn as one curve.",
+    )
     metric: Any = Field(
         default=None,
         description="ReduceLROnPlateau only: 'lr', an expression in step and lr, or {csv, column}.",
@@ -205,8 +225,19 @@ def json_schema() -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
+class Segment(BaseModel):
+    """One scheduler of a segmented curve, with its length and (plateau) metric."""
+
+    steps: int
+    scheduler: SchedulerSpec
+    metric: str | int | float | MetricLog | None = None
+
+
 class Curve(BaseModel):
-    """A curve ready to simulate: defaults merged, label and length settled."""
+    """A curve ready to simulate: defaults merged, label and length settled.
+
+    ``scheduler`` (and ``metric``) are the first segment's when ``segments`` is set.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -216,6 +247,7 @@ class Curve(BaseModel):
     optimizer: OptimizerSpec
     scheduler: SchedulerSpec
     metric: str | int | float | MetricLog | None = None
+    segments: list[Segment] | None = None
     steps_per_epoch: int | None = None
     interval: Literal["step", "epoch", "fractional_epoch"] = "step"
     variant: dict[str, Any] = Field(default_factory=dict)
@@ -423,8 +455,28 @@ def _curve(
 ) -> Curve:
     template = data.get("label")
     spec = _validate(CurveSpec, data, key_path)
-    total_step = _total_step(spec.total_step, top.total_step, key_path)
-    metric = _metric(spec.metric, (*key_path, "metric"))
+    if (spec.scheduler is None) == (spec.segments is None):
+        raise LrplotError(
+            "a curve needs a scheduler, or segments (a list of {steps, scheduler}), not both"
+            if spec.scheduler is not None
+            else "missing key 'scheduler' (or 'segments')",
+            key_path=key_path,
+        )
+    _check_optimizer_from(spec.optimizer, (*key_path, "optimizer"))
+    segments = _segments(spec, key_path)
+    if segments is not None:
+        length = sum(segment.steps for segment in segments)
+        if spec.total_step is not None and _total_step(spec.total_step, None, key_path) != length:
+            raise LrplotError(
+                f"total_step is {spec.total_step} but the segments add up to {length}; "
+                "leave total_step out of a segmented curve",
+                key_path=(*key_path, "total_step"),
+            )
+        total_step = length
+        scheduler, metric = segments[0].scheduler, segments[0].metric
+    else:
+        total_step = _total_step(spec.total_step, top.total_step, key_path)
+        scheduler, metric = spec.scheduler, _metric(spec.metric, (*key_path, "metric"))
     steps_per_epoch, interval = _epochs(spec, top, key_path)
     if isinstance(template, str):
         label = render_label(template, data, key_path)
@@ -432,7 +484,7 @@ def _curve(
         if unnamed:
             label = f"{label} ({describe_variant(unnamed)})"
     elif variant:
-        label = f"{spec.scheduler.name.rsplit('.', 1)[-1]} ({describe_variant(variant)})"
+        label = f"{scheduler.name.rsplit('.', 1)[-1]} ({describe_variant(variant)})"
     else:
         label = ""
     return Curve(
@@ -440,13 +492,40 @@ def _curve(
         label=label,
         total_step=total_step,
         optimizer=spec.optimizer,
-        scheduler=spec.scheduler,
+        scheduler=scheduler,
         metric=metric,
+        segments=segments,
         steps_per_epoch=steps_per_epoch,
         interval=interval,
         variant=variant,
         reference=spec.reference,
     )
+
+
+def _segments(spec: CurveSpec, key_path: KeyPath) -> list[Segment] | None:
+    if spec.segments is None:
+        return None
+    if spec.metric is not None:
+        raise LrplotError("a segmented curve takes metric: in each segment", key_path=(*key_path, "metric"))
+    segments = []
+    for index, segment in enumerate(spec.segments):
+        path = (*key_path, "segments", index)
+        steps = _positive_int("steps", segment.steps, (*path, "steps"))
+        metric = _metric(segment.metric, (*path, "metric"))
+        segments.append(Segment(steps=steps, scheduler=segment.scheduler, metric=metric))
+    return segments
+
+
+def _check_optimizer_from(optimizer: OptimizerSpec, key_path: KeyPath) -> None:
+    """``from:`` takes the optimizer of another curve whole; nothing else may be set with it."""
+    if optimizer.from_ is None:
+        return
+    others = [k for k in optimizer.model_fields_set if k != "from_"] + list(optimizer.model_extra or {})
+    if others:
+        raise LrplotError(
+            f"optimizer.from continues another curve's optimizer; it cannot be combined with {others[0]!r}",
+            key_path=(*key_path, others[0]),
+        )
 
 
 def _template_names(template: str, key: str) -> bool:
@@ -526,7 +605,7 @@ def merge_defaults(defaults: dict[str, Any], curve: dict[str, Any]) -> dict[str,
     for key, value in curve.items():
         base = merged.get(key)
         if isinstance(base, dict) and isinstance(value, dict):
-            if "name" in value and "name" in base and value["name"] != base["name"]:
+            if ("name" in value and "name" in base and value["name"] != base["name"]) or "from" in value:
                 merged[key] = copy.deepcopy(value)
             else:
                 merged[key] = merge_defaults(base, value)
@@ -649,3 +728,4 @@ def _kind(value: Any) -> str:
 
 
 SchedulerSpec.model_rebuild()
+Curve.model_rebuild()

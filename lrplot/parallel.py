@@ -30,7 +30,8 @@ def _run_one(
 
     if skip_dynamo:
         skip_dynamo_import()
-    return run_curve(plan_curve(curve, base_dir=base_dir, allowed=allowed))
+    result, notes, _ = run_curve(plan_curve(curve, base_dir=base_dir, allowed=allowed))
+    return result, notes
 
 
 def run_parallel(

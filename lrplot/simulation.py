@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from lrplot.build import CurvePlan, allowed_imports, plan_curve, walk
+from lrplot.build import CurvePlan, SchedulerPlan, SegmentPlan, allowed_imports, plan_curve, walk
 from lrplot.config import Config, PlotOptions, scheduler_calls
 from lrplot.errors import ExpressionError, LrplotError
 from lrplot.expressions import CODE_FILENAME, shorten
@@ -147,10 +147,11 @@ def plan(config: Config, *, allow_imports: Sequence[str] = (), force: bool = Fal
     ``force`` lifts the limits on length and memory.
     """
     allowed = allowed_imports(allow_imports)
-    plans = []
+    plans: list[CurvePlan] = []
     for curve in config.curves:
         try:
-            plans.append(plan_curve(curve, base_dir=config.base_dir, allowed=allowed))
+            earlier = {p.curve.label: p for p in plans}
+            plans.append(plan_curve(curve, base_dir=config.base_dir, allowed=allowed, earlier=earlier))
         except LrplotError as error:
             raise config.locate(_with_curve(error, curve.label)) from None
     if not force:
@@ -177,8 +178,9 @@ def simulate(
     """
     plans = plan(config, allow_imports=allow_imports, force=force)
     total = sum(p.curve.total_step for p in plans)
+    chained = any(p.source is not None for p in plans)  # later curves need earlier optimizers
     count = workers if workers is not None else auto_workers([p.curve.total_step for p in plans])
-    if count > 1 and len(plans) > 1:
+    if count > 1 and len(plans) > 1 and not chained:
         from lrplot.parallel import run_parallel
 
         outcomes = run_parallel(config, allow_imports, count, progress)
@@ -192,11 +194,20 @@ def simulate(
             if progress is not None:
                 progress(done, total)
 
+        sources = {id(p.source) for p in plans if p.source is not None}
+        optimizers: dict[int, Any] = {}
         for curve_plan in plans:
             try:
-                outcomes.append(run_curve(curve_plan, tick=tick))
+                result, curve_notes, optimizer = run_curve(
+                    curve_plan,
+                    tick=tick,
+                    optimizer=optimizers.get(id(curve_plan.source)),
+                    keep_stepping=id(curve_plan) in sources,
+                )
             except LrplotError as error:
                 raise config.locate(error) from None
+            optimizers[id(curve_plan)] = optimizer
+            outcomes.append((result, curve_notes))
     curves = [curve for curve, _ in outcomes]
     notes = [*config.notes, *(note for _, curve_notes in outcomes for note in curve_notes)]
     return Result(curves=curves, title=config.title, plot=config.plot, warnings=notes)
@@ -216,24 +227,57 @@ def auto_workers(lengths: list[int]) -> int:
 
 
 def run_curve(
-    curve_plan: CurvePlan, *, tick: Callable[[int], None] | None = None
-) -> tuple[CurveResult, list[str]]:
-    """Build the torch objects for one curve and step them, recording every group's lr."""
+    curve_plan: CurvePlan,
+    *,
+    tick: Callable[[int], None] | None = None,
+    optimizer: Any = None,
+    keep_stepping: bool = False,
+) -> tuple[CurveResult, list[str], Any]:
+    """Build the torch objects for one curve and step them, recording every group's values.
+
+    ``optimizer`` continues an earlier curve's optimizer (``optimizer: {from: ...}``).
+    ``keep_stepping`` takes the last ``scheduler.step()`` too, as the training loop does, so a
+    later curve continues from exactly where this one's run left the optimizer. Segments
+    run one after another on the same optimizer, each scheduler built at its boundary.
+    Returns the result, notes for the user, and the optimizer as the run left it.
+    """
     curve = curve_plan.curve
     label = curve.label
     steps = curve.total_step
+    markers: list[int] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
-        optimizer, scheduler = construct(curve_plan)
-        start_epoch = getattr(scheduler, "last_epoch", 0)
+        if optimizer is None:
+            try:
+                optimizer = curve_plan.build_optimizer()
+            except Exception as exc:
+                raise _torch_error(exc, curve_plan, "construction", None) from None
         groups = optimizer.param_groups
-        recorders = _recorders(scheduler, groups, steps, curve_plan)
         lr_traces = [_zeros(steps) for _ in groups]
-        step_fn = _step_function(scheduler, curve_plan, groups)
-        try:
-            _loop(steps, groups, lr_traces, recorders, step_fn, tick)
-        except Exception as exc:
-            raise _torch_error(exc, curve_plan, "stepping", _failed_step(exc)) from None
+        recorders = _recorders(curve_plan, groups, steps)
+        offset = 0
+        for index, segment in enumerate(curve_plan.segments):
+            scheduler = _construct_segment(curve_plan, segment, optimizer)
+            start_epoch = getattr(scheduler, "last_epoch", 0)
+            step_fn = _step_function(scheduler, curve_plan, segment, groups, offset)
+            last = index == len(curve_plan.segments) - 1
+            try:
+                _loop(
+                    offset,
+                    segment.steps,
+                    groups,
+                    lr_traces,
+                    recorders,
+                    step_fn,
+                    tick,
+                    not last or keep_stepping,
+                )
+            except Exception as exc:
+                raise _torch_error(exc, curve_plan, "stepping", _failed_step(exc), segment) from None
+            if offset:
+                markers.append(offset)
+            markers += [offset + m for m in _markers(scheduler, curve_plan, segment, start_epoch)]
+            offset += segment.steps
     notes = sorted(
         {
             f"curve {label!r}: {w.category.__name__}: {w.message}"
@@ -242,7 +286,7 @@ def run_curve(
         }
     )
     notes += _non_finite_notes(label, curve_plan.group_names, lr_traces)
-    recorded = {key: traces for key, traces in _grouped(recorders).items()}
+    recorded = dict(_grouped(recorders).items())
     momentum = recorded.get("betas") or recorded.get("momentum")
     decay = recorded.get("weight_decay")
     if decay is not None and all(len(set(trace)) <= 1 for trace in decay):
@@ -259,31 +303,39 @@ def run_curve(
     result = CurveResult(
         label=label,
         total_step=steps,
-        scheduler=curve_plan.scheduler.name,
-        optimizer=curve.optimizer.name,
+        scheduler=" → ".join(s.scheduler.name for s in curve_plan.segments),
+        optimizer=curve_plan.source.curve.optimizer.name if curve_plan.source else curve.optimizer.name,
         groups=traces,
         steps_per_epoch=curve.steps_per_epoch,
         interval=curve.interval,
-        markers=_markers(scheduler, curve_plan, start_epoch),
+        markers=sorted(set(markers))[:1000],
         reference=curve_plan.reference,
         reference_group=_reference_group(curve_plan),
     )
-    return result, notes
+    return result, notes, optimizer
 
 
 def construct(curve_plan: CurvePlan) -> tuple[Any, Any]:
-    """Build a curve's torch optimizer and scheduler and check they can run its length.
+    """Build a curve's torch optimizer and first scheduler and check they can run its length.
 
     ``lrplot validate`` calls this without stepping; torch's own errors come back wrapped
     with the curve's label.
     """
     try:
-        optimizer, scheduler = curve_plan.build()
+        optimizer = curve_plan.build_optimizer()
     except Exception as exc:
         raise _torch_error(exc, curve_plan, "construction", None) from None
-    _check_interval(scheduler, curve_plan)
-    _check_one_cycle_length(scheduler, curve_plan)
-    return optimizer, scheduler
+    return optimizer, _construct_segment(curve_plan, curve_plan.segments[0], optimizer)
+
+
+def _construct_segment(curve_plan: CurvePlan, segment: SegmentPlan, optimizer: Any) -> Any:
+    try:
+        scheduler = segment.scheduler.build(optimizer)
+    except Exception as exc:
+        raise _torch_error(exc, curve_plan, "construction", None, segment) from None
+    _check_interval(scheduler, curve_plan, segment)
+    _check_one_cycle_length(scheduler, curve_plan, segment)
+    return scheduler
 
 
 def _non_finite_notes(label: str, names: list[str], traces: list[array]) -> list[str]:
@@ -333,16 +385,28 @@ class _Recorder:
     trace: array
 
 
-def _recorders(
-    scheduler: Any, groups: list[dict[str, Any]], steps: int, curve_plan: CurvePlan
-) -> list[_Recorder]:
+def _recorders(curve_plan: CurvePlan, groups: list[dict[str, Any]], steps: int) -> list[_Recorder]:
     recorders = []
-    momentum_key = _momentum_key(scheduler, groups)
-    if momentum_key:
-        recorders += [_Recorder(momentum_key, i, _zeros(steps)) for i in range(len(groups))]
-    if _may_change_weight_decay(scheduler) and all("weight_decay" in g for g in groups):
+    plans = [segment.scheduler for segment in curve_plan.segments]
+    if any(_cycles_momentum(p) for p in plans):
+        key = "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
+        if key:
+            recorders += [_Recorder(key, i, _zeros(steps)) for i in range(len(groups))]
+    if any(_may_change_weight_decay(p) for p in plans) and all("weight_decay" in g for g in groups):
         recorders += [_Recorder("weight_decay", i, _zeros(steps)) for i in range(len(groups))]
     return recorders
+
+
+def _cycles_momentum(plan: SchedulerPlan) -> bool:
+    """CyclicLR and OneCycleLR cycle momentum unless cycle_momentum: false."""
+    from torch.optim.lr_scheduler import CyclicLR, OneCycleLR
+
+    own = (
+        isinstance(plan.cls, type)
+        and issubclass(plan.cls, (CyclicLR, OneCycleLR))
+        and plan.keywords.get("cycle_momentum", True)
+    )
+    return bool(own) or any(_cycles_momentum(child) for child in plan.children)
 
 
 def _grouped(recorders: list[_Recorder]) -> dict[str, list[array]]:
@@ -352,9 +416,10 @@ def _grouped(recorders: list[_Recorder]) -> dict[str, list[array]]:
     return grouped
 
 
-def _may_change_weight_decay(scheduler: Any) -> bool:
+def _may_change_weight_decay(plan: SchedulerPlan) -> bool:
     """Built-in torch schedulers never touch weight decay; a user's own class might."""
-    return any(not type(s).__module__.startswith("torch.optim") for s in walk(scheduler))
+    own = not getattr(plan.cls, "__module__", "").startswith(("torch.optim", "transformers"))
+    return own or any(_may_change_weight_decay(child) for child in plan.children)
 
 
 class _StepFailed(Exception):
@@ -370,27 +435,35 @@ _CHUNK = 1 << 16
 
 
 def _loop(
-    steps: int,
+    offset: int,
+    count: int,
     groups: list[dict[str, Any]],
     lr_traces: list[array],
     recorders: list[_Recorder],
     step_fn: Callable[[int], None],
     tick: Callable[[int], None] | None,
+    step_after_last: bool,
 ) -> None:
-    """Record then step, in chunks (for progress); one group and nothing extra runs a tight loop."""
-    last = steps - 1
-    step = 0
+    """Record then step, for steps offset .. offset+count-1, in chunks (for progress).
+
+    The step after the last record is taken only when ``step_after_last`` (a following
+    segment or curve continues the optimizer). One group and nothing extra to record runs
+    a tight loop.
+    """
+    end = offset + count
+    stop_stepping = end if step_after_last else end - 1
+    step = offset
     try:
-        for start in range(0, steps, _CHUNK):
-            stop = min(start + _CHUNK, steps)
+        for start in range(offset, end, _CHUNK):
+            stop = min(start + _CHUNK, end)
             if len(groups) == 1 and not recorders:
                 group, trace = groups[0], lr_traces[0]
-                for step in range(start, min(stop, last)):
+                for step in range(start, min(stop, stop_stepping)):
                     trace[step] = group["lr"]
                     step_fn(step)
-                if stop == steps:
-                    step = last
-                    trace[last] = group["lr"]
+                if stop > stop_stepping:
+                    step = end - 1
+                    trace[step] = group["lr"]
             else:
                 for step in range(start, stop):
                     for group, trace in zip(groups, lr_traces, strict=True):
@@ -399,7 +472,7 @@ def _loop(
                         group = groups[recorder.group_index]
                         value = group["betas"][0] if recorder.key == "betas" else group[recorder.key]
                         recorder.trace[step] = value
-                    if step < last:
+                    if step < stop_stepping:
                         step_fn(step)
             if tick is not None:
                 tick(stop - start)
@@ -408,12 +481,16 @@ def _loop(
 
 
 def _step_function(
-    scheduler: Any, curve_plan: CurvePlan, groups: list[dict[str, Any]]
+    scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, groups: list[dict[str, Any]], offset: int
 ) -> Callable[[int], None]:
-    """What runs after recording step ``i``: ``scheduler.step()`` as the curve's interval says."""
+    """What runs after recording step ``i``: ``scheduler.step()`` as the curve's interval says.
+
+    ``i`` is the curve's step; epochs count from the curve's start, a metric log's rows
+    from the segment's start.
+    """
     curve = curve_plan.curve
     per_epoch = curve.steps_per_epoch or 1
-    metric = curve_plan.metric
+    metric = segment.metric
     if metric is None:
         step = scheduler.step
         if curve.interval == "epoch":
@@ -449,7 +526,7 @@ def _momentum_key(scheduler: Any, groups: list[dict[str, Any]]) -> str | None:
     return "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
 
 
-def _markers(scheduler: Any, curve_plan: CurvePlan, start: int) -> list[int]:
+def _markers(scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, start: int) -> list[int]:
     """Steps where the schedule has a milestone or restart, for faint vertical lines.
 
     ``start`` is the scheduler's ``last_epoch`` right after construction (0 fresh, L + 1
@@ -458,7 +535,7 @@ def _markers(scheduler: Any, curve_plan: CurvePlan, start: int) -> list[int]:
     from torch.optim import lr_scheduler as L
 
     curve = curve_plan.curve
-    horizon = scheduler_calls(curve.total_step, curve.interval, curve.steps_per_epoch, full=True) + start
+    horizon = scheduler_calls(segment.steps, curve.interval, curve.steps_per_epoch, full=True) + start
     epochs: set[float] = set()
     for s in [scheduler] if isinstance(scheduler, L.SequentialLR) else walk(scheduler):
         if isinstance(s, L.SequentialLR):
@@ -479,19 +556,19 @@ def _markers(scheduler: Any, curve_plan: CurvePlan, start: int) -> list[int]:
     scale = per_epoch if curve.interval in ("epoch", "fractional_epoch") else 1
     offset = 0 if curve.interval == "fractional_epoch" else start
     positions = sorted({round((e - offset) * scale) for e in epochs})
-    return [p for p in positions if 0 < p < curve.total_step][:1000]
+    return [p for p in positions if 0 < p < segment.steps][:1000]
 
 
-def _check_interval(scheduler: Any, curve_plan: CurvePlan) -> None:
+def _check_interval(scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan) -> None:
     import inspect
 
     if curve_plan.curve.interval != "fractional_epoch":
         return
     parameters = inspect.signature(scheduler.step).parameters
-    if curve_plan.metric is not None or "epoch" not in parameters:
+    if segment.metric is not None or "epoch" not in parameters:
         raise LrplotError(
             f"curve {curve_plan.curve.label!r}: interval fractional_epoch calls "
-            f"scheduler.step(epoch + i / iters), which {curve_plan.scheduler.name} does not take "
+            f"scheduler.step(epoch + i / iters), which {segment.scheduler.name} does not take "
             "(it is meant for CosineAnnealingWarmRestarts)",
             key_path=("curves", curve_plan.curve.index, "interval"),
         )
@@ -539,16 +616,16 @@ def _check_memory(plans: list[CurvePlan]) -> None:
         )
 
 
-def _check_one_cycle_length(scheduler: Any, curve_plan: CurvePlan) -> None:
+def _check_one_cycle_length(scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan) -> None:
     from torch.optim.lr_scheduler import OneCycleLR
 
     # The training loop calls step() this many times; torch raises past total_steps.
     curve = curve_plan.curve
-    calls = scheduler_calls(curve.total_step, curve.interval, curve.steps_per_epoch, full=True)
+    calls = scheduler_calls(segment.steps, curve.interval, curve.steps_per_epoch, full=True)
     if isinstance(scheduler, OneCycleLR) and calls > scheduler.total_steps:
         per = " (once per epoch)" if curve.interval == "epoch" else ""
         raise LrplotError(
-            f"curve {curve.label!r}: total_step {curve.total_step} steps OneCycleLR {calls} times{per} "
+            f"curve {curve.label!r}: {segment.steps} steps step OneCycleLR {calls} times{per} "
             f"but its total_steps is {scheduler.total_steps}; OneCycleLR cannot run past its "
             "total_steps (raise total_steps or lower total_step)",
             key_path=("curves", curve_plan.curve.index, "scheduler"),
@@ -559,11 +636,17 @@ def _failed_step(exc: BaseException) -> int | None:
     return exc.step if isinstance(exc, _StepFailed) else None
 
 
-def _torch_error(exc: BaseException, curve_plan: CurvePlan, phase: str, step: int | None) -> LrplotError:
+def _torch_error(
+    exc: BaseException,
+    curve_plan: CurvePlan,
+    phase: str,
+    step: int | None,
+    segment: SegmentPlan | None = None,
+) -> LrplotError:
     """Wrap an exception raised inside torch (or an expression) with the curve's label."""
     cause = exc.cause if isinstance(exc, _StepFailed) else exc
     label = curve_plan.curve.label
-    key_path = ("curves", curve_plan.curve.index, "scheduler")
+    key_path = (*(segment.key_path if segment else ("curves", curve_plan.curve.index)), "scheduler")
     if isinstance(cause, ExpressionError):
         where = f" while stepping from step {step} to {step + 1}" if step is not None else ""
         return LrplotError(f"curve {label!r}{where}: {cause.message}", key_path=key_path)
@@ -581,7 +664,8 @@ def _torch_error(exc: BaseException, curve_plan: CurvePlan, phase: str, step: in
             f"curve {label!r}: expression {shorten(expression)!r} failed{at}: {type(cause).__name__}: {text}",
             key_path=key_path,
         )
-    what = f"{curve_plan.scheduler.name}" if phase == "stepping" else "building the optimizer/scheduler"
+    name = segment.scheduler.name if segment else curve_plan.scheduler.name
+    what = name if phase == "stepping" else "building the optimizer/scheduler"
     at = f" at step {step}" if step is not None else ""
     return LrplotError(
         f"curve {label!r}: torch raised {type(cause).__name__} in {what}{at}: {text}", key_path=key_path

@@ -26,7 +26,7 @@ def validate(
     force: bool = False,
 ) -> list[LrplotError]:
     """Every problem found in a config file (an empty list when it is fine)."""
-    from lrplot.build import allowed_imports, plan_curve
+    from lrplot.build import CurvePlan, allowed_imports, plan_curve
     from lrplot.config import load
     from lrplot.simulation import _check_size, _with_curve, construct
 
@@ -38,15 +38,20 @@ def validate(
             problems.append(error)
             return _unique(problems)
         allowed = allowed_imports(allow_imports)
+        earlier: dict[str, CurvePlan] = {}
         for curve in config.curves:
             before = len(problems)
-            curve_plan = attempt(plan_curve, curve, base_dir=config.base_dir, allowed=allowed)
+            curve_plan = attempt(
+                plan_curve, curve, base_dir=config.base_dir, allowed=allowed, earlier=earlier
+            )
             if curve_plan is not None:
+                earlier[curve.label] = curve_plan
                 if not force:
                     attempt(_check_size, curve_plan, config)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    attempt(construct, curve_plan)
+                    if curve_plan.source is None:  # a continued optimizer exists only in a run
+                        attempt(construct, curve_plan)
             for error in problems[before:]:
                 config.locate(_with_curve(error, curve.label))
     return _unique(problems)

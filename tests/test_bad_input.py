@@ -102,7 +102,7 @@ BAD_CONFIGS: dict[str, tuple[str, list[str]]] = {
     "one cycle longer than total_steps": (
         "total_step: 150\ncurves:\n  - label: oc\n    optimizer: {momentum: 0.9}\n"
         "    scheduler: {name: OneCycleLR, max_lr: 1.0, total_steps: 100}\n",
-        ["curve 'oc'", "total_step 150 steps OneCycleLR 150 times", "total_steps is 100"],
+        ["curve 'oc'", "150 steps step OneCycleLR 150 times", "total_steps is 100"],
     ),
     "torch raising during construction": (
         "total_step: 10\ncurves:\n  - label: seq\n    scheduler:\n      name: SequentialLR\n      milestones: [3, 5]\n"
