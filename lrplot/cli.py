@@ -207,6 +207,15 @@ def plot(
     force: Annotated[
         bool, typer.Option("--force", help="Run curves above the length and memory limits anyway.")
     ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            "-w",
+            help="Keep running: re-plot each time a config (or a log it reads) is saved; "
+            "a broken config is reported and waited out. Ctrl-C ends it.",
+        ),
+    ] = False,
     workers: Annotated[
         int | None,
         typer.Option(
@@ -220,14 +229,28 @@ def plot(
     ] = None,
 ) -> None:
     """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
+    arguments = (
+        configs, output, out_dir, formats, [*(set_values or ()), *_reference_sets(reference)],
+        sweep or [], select, steps_per_epoch, allow_import or [], quiet, force, workers,
+    )  # fmt: skip
+    if watch:
+        _watch(configs, lambda: _plot_once(arguments, json_output, quiet, exit_on_error=False))
+        return
     with _interruptible():
-        try:
-            jobs, results, drawing_warnings = _plot(
-                configs, output, out_dir, formats, [*(set_values or ()), *_reference_sets(reference)],
-                sweep or [], select, steps_per_epoch, allow_import or [], quiet, force, workers,
-            )  # fmt: skip
-        except LrplotError as error:
+        _plot_once(arguments, json_output, quiet, exit_on_error=True)
+
+
+def _plot_once(
+    arguments: tuple[Any, ...], json_output: bool, quiet: bool, *, exit_on_error: bool
+) -> list[Path]:
+    """One plot run with its printing; returns the files it read (for --watch)."""
+    try:
+        jobs, results, drawing_warnings, read = _plot(*arguments)
+    except LrplotError as error:
+        if exit_on_error:
             _fail(error)
+        typer.echo(f"lrplot: error: {error}", err=True)
+        return []
     notes = [note for result in results for note in result.warnings]
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
@@ -243,6 +266,44 @@ def plot(
             typer.echo(
                 f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
             )
+    return read
+
+
+WATCH_INTERVAL = 0.25
+
+
+def _watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
+    """Re-run whenever a watched file changes; polling a handful of files is cheap and portable."""
+    import time
+
+    def state(paths: list[Path]) -> dict[Path, tuple[int, int] | None]:
+        stamps: dict[Path, tuple[int, int] | None] = {}
+        for path in paths:
+            try:
+                stat = path.stat()
+                stamps[path] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                stamps[path] = None
+        return stamps
+
+    try:
+        read = run()
+        watched = list(dict.fromkeys([*configs, *read]))
+        seen = state(watched)
+        typer.echo(f"lrplot: watching {len(watched)} file(s) for changes (Ctrl-C to stop)", err=True)
+        while True:
+            time.sleep(WATCH_INTERVAL)
+            now = state(watched)
+            if now == seen:
+                continue
+            time.sleep(WATCH_INTERVAL)  # let an editor finish writing
+            changed = [str(p) for p in watched if now.get(p) != seen.get(p)]
+            typer.echo(f"lrplot: {', '.join(changed)} changed, plotting again", err=True)
+            read = run()
+            watched = list(dict.fromkeys([*configs, *read, *watched]))
+            seen = state(watched)
+    except KeyboardInterrupt:
+        typer.echo("lrplot: stopped watching", err=True)
 
 
 def _plot(
@@ -258,8 +319,11 @@ def _plot(
     quiet: bool,
     force: bool,
     workers: int | None,
-) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any]]:
-    """Everything ``plot`` does before printing: check, load, simulate, write."""
+) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any], list[Path]]:
+    """Everything ``plot`` does before printing: check, load, simulate, write.
+
+    Also returns the files the configs read besides themselves (logs), for --watch.
+    """
     from lrplot.build import skip_dynamo_import
     from lrplot.config import load
     from lrplot.output import check_outputs, plan_outputs, write_outputs
@@ -283,7 +347,8 @@ def _plot(
     with warnings.catch_warnings(record=True) as drawing_warnings:
         warnings.simplefilter("always")
         write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
-    return jobs, results, list(drawing_warnings)
+    read = [path for config in loaded for path in config.dependencies()]
+    return jobs, results, list(drawing_warnings), read
 
 
 @app.command()

@@ -286,6 +286,21 @@ class Config(BaseModel):
             return origin if isinstance(origin, str) else None
         return locate(self.source, self.origins, key_path)
 
+    def dependencies(self) -> list[Path]:
+        """Files this config reads besides itself (metric and reference logs), for --watch."""
+        found: list[Path] = []
+        for curve in self.curves:
+            metrics = [segment.metric for segment in curve.segments or []] or [curve.metric]
+            paths = [m.csv for m in metrics if isinstance(m, MetricLog)]
+            reference = curve.reference
+            if isinstance(reference, str):
+                paths.append(reference)
+            elif isinstance(reference, dict) and isinstance(reference.get("csv"), str):
+                paths.append(reference["csv"])
+            for path in map(Path, paths):
+                found.append(path if path.is_absolute() else self.base_dir / path)
+        return list(dict.fromkeys(found))
+
     def locate(self, error: LrplotError) -> LrplotError:
         """Fill in ``error.where`` from its key path."""
         if error.where is None:
