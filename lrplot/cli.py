@@ -207,6 +207,15 @@ def plot(
     force: Annotated[
         bool, typer.Option("--force", help="Run curves above the length and memory limits anyway.")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="torch: step real torch objects; fast: the exact fast engine (same doubles, verified "
+            "bit for bit; refused where it does not apply); auto: fast wherever it applies.",
+            case_sensitive=False,
+        ),
+    ] = "auto",
     watch: Annotated[
         bool,
         typer.Option(
@@ -231,7 +240,7 @@ def plot(
     """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
     arguments = (
         configs, output, out_dir, formats, [*(set_values or ()), *_reference_sets(reference)],
-        sweep or [], select, steps_per_epoch, allow_import or [], quiet, force, workers,
+        sweep or [], select, steps_per_epoch, allow_import or [], quiet, force, workers, engine.lower(),
     )  # fmt: skip
     if watch:
         _watch(configs, lambda: _plot_once(arguments, json_output, quiet, exit_on_error=False))
@@ -319,6 +328,7 @@ def _plot(
     quiet: bool,
     force: bool,
     workers: int | None,
+    engine: str,
 ) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any], list[Path]]:
     """Everything ``plot`` does before printing: check, load, simulate, write.
 
@@ -341,7 +351,14 @@ def _plot(
     total = sum(curve.total_step for config in loaded for curve in config.curves)
     with _progress_bar(total, quiet) as progress:
         results = [
-            simulate(config, allow_imports=allow_import, progress=progress(), workers=workers, force=force)
+            simulate(
+                config,
+                allow_imports=allow_import,
+                progress=progress(),
+                workers=workers,
+                force=force,
+                engine=engine,
+            )
             for config in loaded
         ]
     with warnings.catch_warnings(record=True) as drawing_warnings:

@@ -23,14 +23,14 @@ if TYPE_CHECKING:
 
 
 def _run_one(
-    curve: Curve, base_dir: Path, allowed: Sequence[str], skip_dynamo: bool
+    curve: Curve, base_dir: Path, allowed: Sequence[str], skip_dynamo: bool, engine: str
 ) -> tuple[Any, list[str]]:
     from lrplot.build import plan_curve, skip_dynamo_import
     from lrplot.simulation import run_curve
 
     if skip_dynamo:
         skip_dynamo_import()
-    result, notes, _ = run_curve(plan_curve(curve, base_dir=base_dir, allowed=allowed))
+    result, notes, _ = run_curve(plan_curve(curve, base_dir=base_dir, allowed=allowed), engine=engine)
     return result, notes
 
 
@@ -39,6 +39,7 @@ def run_parallel(
     allow_imports: Sequence[str],
     workers: int,
     progress: Callable[[int, int], None] | None,
+    engine: str = "auto",
 ) -> list[tuple[CurveResult, list[str]]]:
     """Run every curve of ``config`` in up to ``workers`` processes, results in config order."""
     from lrplot.build import allowed_imports, dynamo_import_skipped
@@ -53,7 +54,9 @@ def run_parallel(
     order = sorted(range(len(config.curves)), key=lambda i: -config.curves[i].total_step)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {
-            pool.submit(_run_one, config.curves[i], config.base_dir, allowed, dynamo_import_skipped()): i
+            pool.submit(
+                _run_one, config.curves[i], config.base_dir, allowed, dynamo_import_skipped(), engine
+            ): i
             for i in order
         }
         try:

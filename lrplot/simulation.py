@@ -27,6 +27,7 @@ from lrplot.build import CurvePlan, SchedulerPlan, SegmentPlan, allowed_imports,
 from lrplot.config import Config, PlotOptions, scheduler_calls
 from lrplot.errors import ExpressionError, LrplotError
 from lrplot.expressions import CODE_FILENAME, shorten
+from lrplot.fast import StepFailed
 
 # torch warns when scheduler.step() runs before optimizer.step(); a simulation never
 # takes optimizer steps, so the warning is noise here.
@@ -60,6 +61,7 @@ class CurveResult:
     markers: list[int] = field(default_factory=list)
     reference: Any = None  # a reference.ReferenceLog drawn over this curve
     reference_group: int = 0
+    engine: str = "torch"  # which engine computed the values: torch or fast
 
     @property
     def has_momentum(self) -> bool:
@@ -168,14 +170,19 @@ def simulate(
     progress: Progress | None = None,
     workers: int | None = None,
     force: bool = False,
+    engine: str = "auto",
 ) -> Result:
     """Run every curve of a validated config with real torch objects.
 
     ``allow_imports`` widens the modules a config may name classes from (torch.optim
     always). ``progress(done_steps, all_steps)`` is called as the work advances.
     ``workers`` > 1 simulates curves in parallel processes (None: decide from the work;
-    the values are identical either way).
+    the values are identical either way). ``engine``: ``torch`` steps real torch objects,
+    ``fast`` the exact fast engine (refused where it does not apply), ``auto`` the fast
+    engine wherever the tests verified it bit for bit.
     """
+    if engine not in ENGINES:
+        raise LrplotError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     plans = plan(config, allow_imports=allow_imports, force=force)
     total = sum(p.curve.total_step for p in plans)
     chained = any(p.source is not None for p in plans)  # later curves need earlier optimizers
@@ -183,7 +190,7 @@ def simulate(
     if count > 1 and len(plans) > 1 and not chained:
         from lrplot.parallel import run_parallel
 
-        outcomes = run_parallel(config, allow_imports, count, progress)
+        outcomes = run_parallel(config, allow_imports, count, progress, engine)
     else:
         outcomes = []
         done = 0
@@ -203,6 +210,7 @@ def simulate(
                     tick=tick,
                     optimizer=optimizers.get(id(curve_plan.source)),
                     keep_stepping=id(curve_plan) in sources,
+                    engine=engine,
                 )
             except LrplotError as error:
                 raise config.locate(error) from None
@@ -232,6 +240,7 @@ def run_curve(
     tick: Callable[[int], None] | None = None,
     optimizer: Any = None,
     keep_stepping: bool = False,
+    engine: str = "auto",
 ) -> tuple[CurveResult, list[str], Any]:
     """Build the torch objects for one curve and step them, recording every group's values.
 
@@ -256,22 +265,19 @@ def run_curve(
         lr_traces = [_zeros(steps) for _ in groups]
         recorders = _recorders(curve_plan, groups, steps)
         offset = 0
+        use_fast = _use_fast(curve_plan, engine, recorders, keep_stepping)
         for index, segment in enumerate(curve_plan.segments):
             scheduler = _construct_segment(curve_plan, segment, optimizer)
             start_epoch = getattr(scheduler, "last_epoch", 0)
             step_fn = _step_function(scheduler, curve_plan, segment, groups, offset)
-            last = index == len(curve_plan.segments) - 1
+            step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
             try:
-                _loop(
-                    offset,
-                    segment.steps,
-                    groups,
-                    lr_traces,
-                    recorders,
-                    step_fn,
-                    tick,
-                    not last or keep_stepping,
-                )
+                if use_fast:
+                    from lrplot import fast
+
+                    fast.run(scheduler, groups, lr_traces, segment.steps, tick, _CHUNK)
+                else:
+                    _loop(offset, segment.steps, groups, lr_traces, recorders, step_fn, tick, step_after_last)
             except Exception as exc:
                 raise _torch_error(exc, curve_plan, "stepping", _failed_step(exc), segment) from None
             if offset:
@@ -311,8 +317,43 @@ def run_curve(
         markers=sorted(set(markers))[:1000],
         reference=curve_plan.reference,
         reference_group=_reference_group(curve_plan),
+        engine="fast" if use_fast else "torch",
     )
     return result, notes, optimizer
+
+
+ENGINES = ("auto", "torch", "fast")
+
+
+def _use_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_stepping: bool) -> bool:
+    """Whether the exact fast engine draws this curve: auto uses it wherever it is verified."""
+    from lrplot import fast
+
+    if engine == "torch":
+        return False
+    reasons = []
+    segment = curve_plan.segments[0]
+    if not fast.torch_verified():
+        import torch
+
+        reasons.append(f"it is not verified for torch {torch.__version__}")
+    if not fast.covers(segment.scheduler.cls) or segment.scheduler.children:
+        reasons.append(
+            f"it does not cover {segment.scheduler.name} (it covers {', '.join(fast.covered_names())})"
+        )
+    if len(curve_plan.segments) > 1 or curve_plan.source is not None or keep_stepping:
+        reasons.append("it does not run segments or continued optimizers")
+    if curve_plan.curve.interval != "step" or segment.metric is not None or recorders:
+        reasons.append("it steps every step only, without metrics or extra recorded values")
+    if not reasons:
+        return True
+    if engine == "fast":
+        raise LrplotError(
+            f"curve {curve_plan.curve.label!r}: --engine fast cannot draw this curve: {reasons[0]}; "
+            "use --engine auto",
+            key_path=("curves", curve_plan.curve.index, "scheduler"),
+        )
+    return False
 
 
 def construct(curve_plan: CurvePlan) -> tuple[Any, Any]:
@@ -422,15 +463,6 @@ def _may_change_weight_decay(plan: SchedulerPlan) -> bool:
     return own or any(_may_change_weight_decay(child) for child in plan.children)
 
 
-class _StepFailed(Exception):
-    """Carries the step at which torch raised, with the original exception as cause."""
-
-    def __init__(self, step: int, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.step = step
-        self.cause = cause
-
-
 _CHUNK = 1 << 16
 
 
@@ -477,7 +509,7 @@ def _loop(
             if tick is not None:
                 tick(stop - start)
     except Exception as exc:
-        raise _StepFailed(step, exc) from exc
+        raise StepFailed(step, exc) from exc
 
 
 def _step_function(
@@ -633,7 +665,7 @@ def _check_one_cycle_length(scheduler: Any, curve_plan: CurvePlan, segment: Segm
 
 
 def _failed_step(exc: BaseException) -> int | None:
-    return exc.step if isinstance(exc, _StepFailed) else None
+    return exc.step if isinstance(exc, StepFailed) else None
 
 
 def _torch_error(
@@ -644,7 +676,7 @@ def _torch_error(
     segment: SegmentPlan | None = None,
 ) -> LrplotError:
     """Wrap an exception raised inside torch (or an expression) with the curve's label."""
-    cause = exc.cause if isinstance(exc, _StepFailed) else exc
+    cause = exc.cause if isinstance(exc, StepFailed) else exc
     label = curve_plan.curve.label
     key_path = (*(segment.key_path if segment else ("curves", curve_plan.curve.index)), "scheduler")
     if isinstance(cause, ExpressionError):

@@ -44,7 +44,9 @@ def test_watch_replots_on_save_survives_a_broken_config_and_stops_on_ctrl_c(tmp_
         config.write_text(GOOD % 15)
         wait_for(lambda: output.read_text() != first, "a re-plot after saving the config")
         second = output.read_text()
-        config.write_text("total_step: 20\ncurves:\n  - {label: c, scheduler: {name: CosineAnnealingLR, T_mx: 3}}\n")
+        config.write_text(
+            "total_step: 20\ncurves:\n  - {label: c, scheduler: {name: CosineAnnealingLR, T_mx: 3}}\n"
+        )
         wait_for(lambda: "no keyword 'T_mx'" in stderr.read_text(), "the broken config's error")
         assert process.poll() is None, "a broken config must not end --watch"
         assert output.read_text() == second, "a broken config must leave the output as it was"

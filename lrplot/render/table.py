@@ -34,6 +34,7 @@ class Summary:
     below_10pct_step: int | None
     reference_max_diff: float | None = None
     reference_first_disagreement: int | None = None
+    engine: str = "torch"
 
 
 def summarize(result: Result) -> list[Summary]:
@@ -49,6 +50,7 @@ def summarize(result: Result) -> list[Summary]:
     for curve in result.curves:
         for index, group in enumerate(curve.groups):
             row = _summary(curve.label, group.name, group.lr)
+            row.engine = curve.engine
             if curve.reference is not None and index == curve.reference_group:
                 row.reference_max_diff, row.reference_first_disagreement = curve.reference.compare(group.lr)
             rows.append(row)
@@ -102,6 +104,7 @@ def table(result: Result, title: str | None = None) -> Any:
     with_reference = any(curve.reference is not None for curve in result.curves)
     names = ["first", "peak (step)", "min", "final", "mean", "<10% peak at"]
     names += ["max |Δ| vs log", "log differs at"] if with_reference else []
+    names += ["engine"]
     for name in names:
         out.add_column(name, justify="right")
     for row in rows:
@@ -121,6 +124,7 @@ def table(result: Result, title: str | None = None) -> Any:
                 if row.reference_first_disagreement is not None
                 else ("agrees" if row.reference_max_diff is not None else ""),
             ]
+        cells += [row.engine]
         out.add_row(*cells)
     return out
 

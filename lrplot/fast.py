@@ -1,0 +1,342 @@
+"""The exact fast engine: torch's own recurrences, without stepping torch objects.
+
+Stepping a real scheduler costs microseconds a step (bookkeeping, warnings checks, list
+building), which dominates long schedules and sweeps. For the built-in schedulers below
+this engine computes the very same doubles: it lets torch build the optimizer and the
+scheduler (so validation, errors, ``initial_lr`` and ``last_epoch`` handling are torch's
+own), reads the constructed state, then continues with each scheduler's *chainable*
+``get_lr`` recurrence copied operation for operation (``math.cos`` where torch uses it,
+the same operand order), in a plain Python loop. No vectorized math: numpy's cos and
+power may differ from ``math.cos`` and ``**`` in the last bit.
+
+The recurrences change between torch releases, so the engine is used only for versions
+the test suite verified bit for bit (``VERIFIED_TORCH``); anything else, and any
+scheduler not listed here, runs on real torch objects.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+# torch major.minor versions whose recurrences tests/test_fast.py verified bit for bit.
+VERIFIED_TORCH = ("2.13",)
+
+Step = Callable[[list[float], int], None]
+Scalar = Callable[[float, int], float]
+
+
+def torch_verified() -> bool:
+    import torch
+
+    return ".".join(torch.__version__.split("+")[0].split(".")[:2]) in VERIFIED_TORCH
+
+
+def _step_lr(s: Any) -> Step:
+    step_size, gamma = s.step_size, s.gamma
+
+    def step(lrs: list[float], epoch: int) -> None:
+        if (epoch == 0) or (epoch % step_size != 0):
+            return
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * gamma
+
+    return step
+
+
+def _multistep_lr(s: Any) -> Step:
+    milestones, gamma = s.milestones, s.gamma
+
+    def step(lrs: list[float], epoch: int) -> None:
+        if epoch not in milestones:
+            return
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * gamma ** milestones[epoch]
+
+    return step
+
+
+def _constant_lr(s: Any) -> Step:
+    factor, total_iters = s.factor, s.total_iters
+
+    def step(lrs: list[float], epoch: int) -> None:
+        if epoch == 0:
+            for i, lr in enumerate(lrs):
+                lrs[i] = lr * factor
+            return
+        if epoch != total_iters:
+            return
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * (1.0 / factor)
+
+    return step
+
+
+def _linear_lr(s: Any) -> Step:
+    start, end, total_iters = s.start_factor, s.end_factor, s.total_iters
+
+    def step(lrs: list[float], epoch: int) -> None:
+        if epoch == 0:
+            for i, lr in enumerate(lrs):
+                lrs[i] = lr * start
+            return
+        if epoch > total_iters:
+            return
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * (1.0 + (end - start) / (total_iters * start + (epoch - 1) * (end - start)))
+
+    return step
+
+
+def _exponential_lr(s: Any) -> Step:
+    gamma = s.gamma
+
+    def step(lrs: list[float], epoch: int) -> None:
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * gamma
+
+    return step
+
+
+def _polynomial_lr(s: Any) -> Step:
+    total_iters, power = s.total_iters, s.power
+
+    def step(lrs: list[float], epoch: int) -> None:
+        if epoch > total_iters:
+            return
+        decay_factor = ((1.0 - epoch / total_iters) / (1.0 - (epoch - 1) / total_iters)) ** power
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * decay_factor
+
+    return step
+
+
+def _cosine_annealing_lr(s: Any) -> Step:
+    t_max, eta_min, base_lrs = s.T_max, s.eta_min, list(s.base_lrs)
+    cos, pi = math.cos, math.pi
+
+    def step(lrs: list[float], epoch: int) -> None:
+        if (epoch - 1 - t_max) % (2 * t_max) == 0:
+            for i, (lr, base_lr) in enumerate(zip(lrs, base_lrs, strict=True)):
+                lrs[i] = lr + (base_lr - eta_min) * (1 - cos(pi / t_max)) / 2
+            return
+        for i, lr in enumerate(lrs):
+            lrs[i] = (1 + cos(pi * epoch / t_max)) / (1 + cos(pi * (epoch - 1) / t_max)) * (
+                lr - eta_min
+            ) + eta_min
+
+    return step
+
+
+def _lambda_lr(s: Any) -> Step:
+    lambdas, base_lrs = list(s.lr_lambdas), list(s.base_lrs)
+
+    def step(lrs: list[float], epoch: int) -> None:
+        for i, (function, base_lr) in enumerate(zip(lambdas, base_lrs, strict=True)):
+            lrs[i] = base_lr * function(epoch)
+
+    return step
+
+
+def _multiplicative_lr(s: Any) -> Step:
+    lambdas = list(s.lr_lambdas)
+
+    def step(lrs: list[float], epoch: int) -> None:
+        for i, (function, lr) in enumerate(zip(lambdas, lrs, strict=True)):
+            lrs[i] = lr * function(epoch)
+
+    return step
+
+
+class StepFailed(Exception):
+    """Carries the step at which a step raised, with the original exception as cause."""
+
+    def __init__(self, step: int, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.step = step
+        self.cause = cause
+
+
+def _recurrences() -> dict[type, Callable[[Any], Step]]:
+    from torch.optim import lr_scheduler as L
+
+    return {
+        L.StepLR: _step_lr,
+        L.MultiStepLR: _multistep_lr,
+        L.ConstantLR: _constant_lr,
+        L.LinearLR: _linear_lr,
+        L.ExponentialLR: _exponential_lr,
+        L.PolynomialLR: _polynomial_lr,
+        L.CosineAnnealingLR: _cosine_annealing_lr,
+        L.LambdaLR: _lambda_lr,
+        L.MultiplicativeLR: _multiplicative_lr,
+    }
+
+
+# One param group (the common case) runs a scalar form of the same recurrence: no lists.
+
+
+def _scalar_step_lr(s: Any) -> Scalar:
+    step_size, gamma = s.step_size, s.gamma
+    return lambda lr, epoch: lr if (epoch == 0) or (epoch % step_size != 0) else lr * gamma
+
+
+def _scalar_multistep_lr(s: Any) -> Scalar:
+    milestones, gamma = s.milestones, s.gamma
+    return lambda lr, epoch: lr if epoch not in milestones else lr * gamma ** milestones[epoch]
+
+
+def _scalar_constant_lr(s: Any) -> Scalar:
+    factor, total_iters = s.factor, s.total_iters
+    return lambda lr, epoch: (
+        lr * factor if epoch == 0 else (lr if epoch != total_iters else lr * (1.0 / factor))
+    )
+
+
+def _scalar_linear_lr(s: Any) -> Scalar:
+    start, end, total_iters = s.start_factor, s.end_factor, s.total_iters
+
+    def step(lr: float, epoch: int) -> float:
+        if epoch == 0:
+            return lr * start
+        if epoch > total_iters:
+            return lr
+        return lr * (1.0 + (end - start) / (total_iters * start + (epoch - 1) * (end - start)))
+
+    return step
+
+
+def _scalar_exponential_lr(s: Any) -> Scalar:
+    gamma = s.gamma
+    return lambda lr, epoch: lr * gamma
+
+
+def _scalar_polynomial_lr(s: Any) -> Scalar:
+    total_iters, power = s.total_iters, s.power
+
+    def step(lr: float, epoch: int) -> float:
+        if epoch > total_iters:
+            return lr
+        return lr * ((1.0 - epoch / total_iters) / (1.0 - (epoch - 1) / total_iters)) ** power
+
+    return step
+
+
+def _scalar_cosine_annealing_lr(s: Any) -> Scalar:
+    t_max, eta_min, base_lr = s.T_max, s.eta_min, s.base_lrs[0]
+    cos, pi = math.cos, math.pi
+    period = 2 * t_max
+    restart = (base_lr - eta_min) * (1 - cos(pi / t_max)) / 2
+
+    def step(lr: float, epoch: int) -> float:
+        if (epoch - 1 - t_max) % period == 0:
+            return lr + restart
+        return (1 + cos(pi * epoch / t_max)) / (1 + cos(pi * (epoch - 1) / t_max)) * (lr - eta_min) + eta_min
+
+    return step
+
+
+def _scalar_lambda_lr(s: Any) -> Scalar:
+    function, base_lr = s.lr_lambdas[0], s.base_lrs[0]
+    return lambda lr, epoch: base_lr * function(epoch)
+
+
+def _scalar_multiplicative_lr(s: Any) -> Scalar:
+    function = s.lr_lambdas[0]
+    return lambda lr, epoch: lr * function(epoch)
+
+
+def _scalar_recurrences() -> dict[type, Callable[[Any], Scalar]]:
+    from torch.optim import lr_scheduler as L
+
+    return {
+        L.StepLR: _scalar_step_lr,
+        L.MultiStepLR: _scalar_multistep_lr,
+        L.ConstantLR: _scalar_constant_lr,
+        L.LinearLR: _scalar_linear_lr,
+        L.ExponentialLR: _scalar_exponential_lr,
+        L.PolynomialLR: _scalar_polynomial_lr,
+        L.CosineAnnealingLR: _scalar_cosine_annealing_lr,
+        L.LambdaLR: _scalar_lambda_lr,
+        L.MultiplicativeLR: _scalar_multiplicative_lr,
+    }
+
+
+def covers(cls: Any) -> bool:
+    """Whether the fast engine has this exact scheduler class (not a subclass)."""
+    return isinstance(cls, type) and cls in _recurrences()
+
+
+def covered_names() -> list[str]:
+    return sorted(cls.__name__ for cls in _recurrences())
+
+
+def run(
+    scheduler: Any,
+    groups: list[dict[str, Any]],
+    traces: list[array],
+    steps: int,
+    tick: Callable[[int], None] | None,
+    chunk: int,
+) -> None:
+    """Fill ``traces`` (one per group) with ``steps`` values, continuing ``scheduler``'s state.
+
+    ``scheduler`` has been constructed by torch (its initial step done), so the
+    optimizer's groups hold step 0's values and ``last_epoch`` is step 0's epoch.
+    """
+    lrs = [group["lr"] for group in groups]
+    epoch = scheduler.last_epoch
+    index = 0
+    if len(groups) == 1:
+        lr, epoch = _run_scalar(scheduler, lrs[0], epoch, traces[0], steps, tick, chunk)
+        groups[0]["lr"] = lr
+        scheduler.last_epoch = epoch
+        return
+    advance = _recurrences()[type(scheduler)](scheduler)
+    try:
+        for start in range(0, steps, chunk):
+            stop = min(start + chunk, steps)
+            for index in range(start, stop):
+                for trace, lr in zip(traces, lrs, strict=True):
+                    trace[index] = lr
+                if index < steps - 1:
+                    epoch += 1
+                    advance(lrs, epoch)
+            if tick is not None:
+                tick(stop - start)
+    except Exception as exc:
+        raise StepFailed(index, exc) from exc
+    for group, lr in zip(groups, lrs, strict=True):
+        group["lr"] = lr  # leave the optimizer as torch would have
+    scheduler.last_epoch = epoch
+
+
+def _run_scalar(
+    scheduler: Any,
+    lr: float,
+    epoch: int,
+    trace: array,
+    steps: int,
+    tick: Callable[[int], None] | None,
+    chunk: int,
+) -> tuple[float, int]:
+    advance = _scalar_recurrences()[type(scheduler)](scheduler)
+    last = steps - 1
+    index = 0
+    try:
+        for start in range(0, steps, chunk):
+            stop = min(start + chunk, last)
+            for index in range(start, stop):
+                trace[index] = lr
+                epoch += 1
+                lr = advance(lr, epoch)
+            if stop == last:
+                index = last
+                trace[last] = lr
+            if tick is not None:
+                tick(min(start + chunk, steps) - start)
+    except Exception as exc:
+        raise StepFailed(index, exc) from exc
+    return lr, epoch
