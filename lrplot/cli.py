@@ -80,6 +80,18 @@ _OUTPUT_PANEL = "Outputs"
 _CHANGE_PANEL = "Changing the config"
 _FORMS_PANEL = "Training configs and logs"
 
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="Override a value, KEY=VALUE, as for plot.", show_default=False),
+]
+SweepOption = Annotated[
+    list[str] | None,
+    typer.Option("--sweep", help="Sweep KEY=V1,V2,..., as for plot.", show_default=False),
+]
+AllowImportOption = Annotated[
+    list[str] | None,
+    typer.Option("--allow-import", help="Module prefix a config may import from.", show_default=False),
+]
 SelectOption = Annotated[
     str | None,
     typer.Option(
@@ -371,18 +383,9 @@ def _plot(
 @app.command()
 def validate(
     configs: Annotated[list[Path], typer.Argument(help="Config file(s) to check.", show_default=False)],
-    set_values: Annotated[
-        list[str] | None,
-        typer.Option("--set", "-s", help="Override a value, KEY=VALUE, as for plot.", show_default=False),
-    ] = None,
-    sweep: Annotated[
-        list[str] | None,
-        typer.Option("--sweep", help="Sweep KEY=V1,V2,..., as for plot.", show_default=False),
-    ] = None,
-    allow_import: Annotated[
-        list[str] | None,
-        typer.Option("--allow-import", help="Module prefix a config may import from.", show_default=False),
-    ] = None,
+    set_values: SetOption = None,
+    sweep: SweepOption = None,
+    allow_import: AllowImportOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
     select: SelectOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
@@ -426,18 +429,9 @@ def check(
         float, typer.Option("--rtol", help="Relative tolerance (default 0: bit-identical).", min=0.0)
     ] = 0.0,
     atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (default 0).", min=0.0)] = 0.0,
-    set_values: Annotated[
-        list[str] | None,
-        typer.Option("--set", "-s", help="Override a value, KEY=VALUE, as for plot.", show_default=False),
-    ] = None,
-    sweep: Annotated[
-        list[str] | None,
-        typer.Option("--sweep", help="Sweep KEY=V1,V2,..., as for plot.", show_default=False),
-    ] = None,
-    allow_import: Annotated[
-        list[str] | None,
-        typer.Option("--allow-import", help="Module prefix a config may import from.", show_default=False),
-    ] = None,
+    set_values: SetOption = None,
+    sweep: SweepOption = None,
+    allow_import: AllowImportOption = None,
     select: SelectOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
 ) -> None:

@@ -186,7 +186,7 @@ def simulate(
     plans = plan(config, allow_imports=allow_imports, force=force)
     total = sum(p.curve.total_step for p in plans)
     chained = any(p.source is not None for p in plans)  # later curves need earlier optimizers
-    count = workers if workers is not None else auto_workers([p.curve.total_step for p in plans])
+    count = workers if workers is not None else auto_workers([_work(p, engine) for p in plans])
     if count > 1 and len(plans) > 1 and not chained:
         from lrplot.parallel import run_parallel
 
@@ -221,16 +221,27 @@ def simulate(
     return Result(curves=curves, title=config.title, plot=config.plot, warnings=notes)
 
 
-# Parallel runs pay a process start (~1-2 s with torch); worth it only for long curves.
+# Parallel runs pay a process start (~1-2 s with torch); worth it only for long curves:
+# at least this many torch-engine steps (the fast engine counts ~10x less per step).
 PARALLEL_MIN_STEPS = 400_000
+_FAST_STEP_COST = 0.1
 
 
-def auto_workers(lengths: list[int]) -> int:
+def _work(curve_plan: CurvePlan, engine: str) -> float:
+    """A curve's work in torch-engine steps, for deciding whether to run curves in parallel."""
+    try:
+        fast = _use_fast(curve_plan, engine, [], keep_stepping=False)
+    except LrplotError:
+        fast = False
+    return curve_plan.curve.total_step * (_FAST_STEP_COST if fast else 1.0)
+
+
+def auto_workers(work: list[float]) -> int:
     """How many processes to use: one per long curve, up to the machine's cores."""
     import os
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    long_curves = sum(1 for length in lengths if length >= PARALLEL_MIN_STEPS)
+    long_curves = sum(1 for amount in work if amount >= PARALLEL_MIN_STEPS)
     return min(cores, long_curves) if long_curves >= 2 else 1
 
 
@@ -490,9 +501,15 @@ def _loop(
             stop = min(start + _CHUNK, end)
             if len(groups) == 1 and not recorders:
                 group, trace = groups[0], lr_traces[0]
-                for step in range(start, min(stop, stop_stepping)):
-                    trace[step] = group["lr"]
-                    step_fn(step)
+                plain = getattr(step_fn, "plain_step", None)
+                if plain is not None:  # the common case: no index needed, no wrapper call
+                    for step in range(start, min(stop, stop_stepping)):
+                        trace[step] = group["lr"]
+                        plain()
+                else:
+                    for step in range(start, min(stop, stop_stepping)):
+                        trace[step] = group["lr"]
+                        step_fn(step)
                 if stop > stop_stepping:
                     step = end - 1
                     trace[step] = group["lr"]
@@ -534,7 +551,12 @@ def _step_function(
                 step(epoch + iteration / per_epoch)  # the documented step(epoch + i / iters)
 
             return fractional
-        return lambda _i: step()
+
+        def every_step(_i: int) -> None:
+            step()
+
+        every_step.plain_step = step  # type: ignore[attr-defined]
+        return every_step
     plateau_step = scheduler.step
     calls = 0
     first = groups[0]
