@@ -150,6 +150,51 @@ def _multiplicative_lr(s: Any) -> Step:
     return step
 
 
+def _warm_restarts(s: Any) -> Step:
+    t_cur, t_i, t_mult, eta_min, base_lrs = s.T_cur, s.T_i, s.T_mult, s.eta_min, list(s.base_lrs)
+    cos, pi = math.cos, math.pi
+
+    def step(lrs: list[float], epoch: int) -> None:
+        nonlocal t_cur, t_i
+        t_cur = t_cur + 1
+        if t_cur >= t_i:
+            t_cur = t_cur % t_i
+            t_i = t_i * t_mult
+        for i, base_lr in enumerate(base_lrs):
+            lrs[i] = eta_min + (base_lr - eta_min) * (1 + cos(pi * t_cur / t_i)) / 2
+
+    return step
+
+
+def _scalar_warm_restarts(s: Any) -> Scalar:
+    t_cur, t_i, t_mult, eta_min, base_lr = s.T_cur, s.T_i, s.T_mult, s.eta_min, s.base_lrs[0]
+    cos, pi = math.cos, math.pi
+
+    def step(lr: float, epoch: int) -> float:
+        nonlocal t_cur, t_i
+        t_cur = t_cur + 1
+        if t_cur >= t_i:
+            t_cur = t_cur % t_i
+            t_i = t_i * t_mult
+        return eta_min + (base_lr - eta_min) * (1 + cos(pi * t_cur / t_i)) / 2
+
+    return step
+
+
+def _chained(s: Any) -> Step:
+    """ChainedScheduler: each child steps in turn on the lrs the previous one left."""
+    children = [(_recurrences()[type(child)](child), child.last_epoch) for child in s._schedulers]
+    advances = [advance for advance, _ in children]
+    epochs = [epoch for _, epoch in children]
+
+    def step(lrs: list[float], epoch: int) -> None:
+        for index, advance in enumerate(advances):
+            epochs[index] += 1
+            advance(lrs, epochs[index])
+
+    return step
+
+
 class StepFailed(Exception):
     """Carries the step at which a step raised, with the original exception as cause."""
 
@@ -172,6 +217,8 @@ def _recurrences() -> dict[type, Callable[[Any], Step]]:
         L.CosineAnnealingLR: _cosine_annealing_lr,
         L.LambdaLR: _lambda_lr,
         L.MultiplicativeLR: _multiplicative_lr,
+        L.CosineAnnealingWarmRestarts: _warm_restarts,
+        L.ChainedScheduler: _chained,
     }
 
 
@@ -261,12 +308,25 @@ def _scalar_recurrences() -> dict[type, Callable[[Any], Scalar]]:
         L.CosineAnnealingLR: _scalar_cosine_annealing_lr,
         L.LambdaLR: _scalar_lambda_lr,
         L.MultiplicativeLR: _scalar_multiplicative_lr,
+        L.CosineAnnealingWarmRestarts: _scalar_warm_restarts,
     }
 
 
-def covers(cls: Any) -> bool:
-    """Whether the fast engine has this exact scheduler class (not a subclass)."""
-    return isinstance(cls, type) and cls in _recurrences()
+def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
+    """Whether the fast engine has this exact scheduler class (not a subclass).
+
+    A ChainedScheduler is covered when every child is (its children are plans with
+    ``cls`` and ``children``).
+    """
+    from torch.optim.lr_scheduler import ChainedScheduler
+
+    if not isinstance(cls, type) or cls not in _recurrences():
+        return False
+    if cls is ChainedScheduler:
+        return bool(children) and all(
+            covers(child.cls, child.children) and child.cls is not ChainedScheduler for child in children
+        )
+    return not children
 
 
 def covered_names() -> list[str]:
@@ -287,12 +347,13 @@ def run(
     optimizer's groups hold step 0's values and ``last_epoch`` is step 0's epoch.
     """
     lrs = [group["lr"] for group in groups]
-    epoch = scheduler.last_epoch
+    epoch = getattr(scheduler, "last_epoch", 0)  # ChainedScheduler keeps none of its own
     index = 0
-    if len(groups) == 1:
+    if len(groups) == 1 and type(scheduler) in _scalar_recurrences():
         lr, epoch = _run_scalar(scheduler, lrs[0], epoch, traces[0], steps, tick, chunk)
         groups[0]["lr"] = lr
-        scheduler.last_epoch = epoch
+        if hasattr(scheduler, "last_epoch"):
+            scheduler.last_epoch = epoch
         return
     advance = _recurrences()[type(scheduler)](scheduler)
     try:
@@ -310,7 +371,8 @@ def run(
         raise StepFailed(index, exc) from exc
     for group, lr in zip(groups, lrs, strict=True):
         group["lr"] = lr  # leave the optimizer as torch would have
-    scheduler.last_epoch = epoch
+    if hasattr(scheduler, "last_epoch"):
+        scheduler.last_epoch = epoch
 
 
 def _run_scalar(

@@ -348,7 +348,7 @@ def _use_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_ste
         import torch
 
         reasons.append(f"it is not verified for torch {torch.__version__}")
-    if not fast.covers(segment.scheduler.cls) or segment.scheduler.children:
+    if not fast.covers(segment.scheduler.cls, segment.scheduler.children):
         reasons.append(
             f"it does not cover {segment.scheduler.name} (it covers {', '.join(fast.covered_names())})"
         )

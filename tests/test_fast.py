@@ -62,6 +62,19 @@ schedulers = st.one_of(
         lambda e: {"name": "MultiplicativeLR", "lr_lambda": e},
         st.sampled_from(["0.95", "0.99 if step < 50 else 0.9", "1 + 0.01 * sin(step)"]),
     ),
+    st.builds(
+        lambda t, m, e: {"name": "CosineAnnealingWarmRestarts", "T_0": t, "T_mult": m, "eta_min": e},
+        small,
+        st.integers(1, 3),
+        st.one_of(st.just(0), st.floats(0.0, 0.5)),
+    ),
+)
+schedulers = st.one_of(
+    schedulers,
+    st.builds(
+        lambda children: {"name": "ChainedScheduler", "schedulers": children},
+        st.lists(schedulers.filter(lambda s: "lr_lambda" not in s), min_size=1, max_size=3),
+    ),
 )
 
 
@@ -88,6 +101,12 @@ def assert_identical(slow: Any, fast: Any) -> None:
 def test_fast_engine_is_bit_identical_under_random_parameters(
     scheduler: dict[str, Any], lrs: list[float], optimizer: str, steps: int
 ) -> None:
+    if (
+        scheduler["name"] == "ChainedScheduler"
+        and any("T_0" in c for c in scheduler["schedulers"])
+        and len(lrs) > 1
+    ):
+        lrs = lrs[:1]
     if scheduler["name"] in ("LambdaLR", "MultiplicativeLR") and len(lrs) > 1:
         scheduler = {**scheduler, "lr_lambda": [scheduler["lr_lambda"]] * len(lrs)}
     config = {
@@ -107,14 +126,16 @@ def test_fast_engine_is_bit_identical_under_random_parameters(
 def test_fast_engine_resumes_with_last_epoch_like_torch(
     scheduler: dict[str, Any], last_epoch: int, initial: float
 ) -> None:
+    if scheduler["name"] == "ChainedScheduler":  # it has no last_epoch; its children do
+        resumed = {
+            **scheduler,
+            "schedulers": [{**c, "last_epoch": last_epoch} for c in scheduler["schedulers"]],
+        }
+    else:
+        resumed = {**scheduler, "last_epoch": last_epoch}
     config = {
         "total_step": 120,
-        "curves": [
-            {
-                "optimizer": {"initial_lr": initial, "lr": initial * 0.5},
-                "scheduler": {**scheduler, "last_epoch": last_epoch},
-            }
-        ],
+        "curves": [{"optimizer": {"initial_lr": initial, "lr": initial * 0.5}, "scheduler": resumed}],
     }
     assert_identical(*both_engines(config))
 
@@ -128,6 +149,8 @@ def test_long_cosine_is_identical_over_a_million_steps() -> None:
 
 
 def test_auto_uses_the_fast_engine_only_where_it_applies() -> None:
+    result = lrplot.simulate(lrplot.load("configs/schedulers/chained_scheduler.yaml"))
+    assert {c.engine for c in result.curves} == {"fast"}
     result = lrplot.simulate(lrplot.load("configs/schedulers/cyclic_lr.yaml"))
     assert {c.engine for c in result.curves} == {"torch"}
     result = lrplot.simulate(lrplot.load("configs/cosine_annealing.yaml"))
@@ -174,5 +197,5 @@ def test_summary_and_cli_say_which_engine_drew_each_curve(tmp_path, cli) -> None
 def test_every_covered_scheduler_is_in_the_property_strategy() -> None:
     assert set(covered_names()) == {
         "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
-        "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR",
+        "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR", "CosineAnnealingWarmRestarts", "ChainedScheduler",
     }  # fmt: skip
