@@ -181,6 +181,47 @@ def _scalar_warm_restarts(s: Any) -> Scalar:
     return step
 
 
+def _plateau(s: Any, metric_at: Callable[[int, float], Any]) -> Step:
+    """ReduceLROnPlateau.step(metric) and _reduce_lr, as torch writes them."""
+    best, bad, cooldown_counter = s.best, s.num_bad_epochs, s.cooldown_counter
+    mode, threshold, threshold_mode = s.mode, s.threshold, s.threshold_mode
+    factor, patience, cooldown, eps, min_lrs = s.factor, s.patience, s.cooldown, s.eps, list(s.min_lrs)
+
+    def is_better(a: float, best: float) -> bool:
+        if mode == "min" and threshold_mode == "rel":
+            rel_epsilon = 1.0 - threshold
+            return a < best * rel_epsilon
+        elif mode == "min" and threshold_mode == "abs":
+            return a < best - threshold
+        elif mode == "max" and threshold_mode == "rel":
+            rel_epsilon = threshold + 1.0
+            return a > best * rel_epsilon
+        else:
+            return a > best + threshold
+
+    def step(lrs: list[float], epoch: int) -> None:
+        nonlocal best, bad, cooldown_counter
+        current = float(metric_at(epoch - 1, lrs[0]))  # the metric of the step just recorded
+        if is_better(current, best):
+            best = current
+            bad = 0
+        else:
+            bad += 1
+        if cooldown_counter > 0:
+            cooldown_counter -= 1
+            bad = 0
+        if bad > patience:
+            for i, lr in enumerate(lrs):
+                old_lr = float(lr)
+                new_lr = max(old_lr * factor, min_lrs[i])
+                if old_lr - new_lr > eps:
+                    lrs[i] = new_lr
+            cooldown_counter = cooldown
+            bad = 0
+
+    return step
+
+
 def _chained(s: Any) -> Step:
     """ChainedScheduler: each child steps in turn on the lrs the previous one left."""
     children = [(_recurrences()[type(child)](child), child.last_epoch) for child in s._schedulers]
@@ -312,6 +353,12 @@ def _scalar_recurrences() -> dict[type, Callable[[Any], Scalar]]:
     }
 
 
+def _is_plateau(cls: Any) -> bool:
+    from torch.optim.lr_scheduler import ReduceLROnPlateau
+
+    return cls is ReduceLROnPlateau
+
+
 def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
     """Whether the fast engine has this exact scheduler class (not a subclass).
 
@@ -320,6 +367,8 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
     """
     from torch.optim.lr_scheduler import ChainedScheduler
 
+    if _is_plateau(cls):
+        return not children
     if not isinstance(cls, type) or cls not in _recurrences():
         return False
     if cls is ChainedScheduler:
@@ -330,7 +379,7 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
 
 
 def covered_names() -> list[str]:
-    return sorted(cls.__name__ for cls in _recurrences())
+    return sorted([*(cls.__name__ for cls in _recurrences()), "ReduceLROnPlateau"])
 
 
 def run(
@@ -340,11 +389,13 @@ def run(
     steps: int,
     tick: Callable[[int], None] | None,
     chunk: int,
+    metric_at: Callable[[int, float], Any] | None = None,
 ) -> None:
     """Fill ``traces`` (one per group) with ``steps`` values, continuing ``scheduler``'s state.
 
     ``scheduler`` has been constructed by torch (its initial step done), so the
     optimizer's groups hold step 0's values and ``last_epoch`` is step 0's epoch.
+    ``metric_at(step, lr)`` gives ReduceLROnPlateau its metric after recording ``step``.
     """
     lrs = [group["lr"] for group in groups]
     epoch = getattr(scheduler, "last_epoch", 0)  # ChainedScheduler keeps none of its own
@@ -355,7 +406,11 @@ def run(
         if hasattr(scheduler, "last_epoch"):
             scheduler.last_epoch = epoch
         return
-    advance = _recurrences()[type(scheduler)](scheduler)
+    if _is_plateau(type(scheduler)):
+        assert metric_at is not None
+        advance = _plateau(scheduler, metric_at)
+    else:
+        advance = _recurrences()[type(scheduler)](scheduler)
     try:
         for start in range(0, steps, chunk):
             stop = min(start + chunk, steps)

@@ -286,7 +286,7 @@ def run_curve(
                 if use_fast:
                     from lrplot import fast
 
-                    fast.run(scheduler, groups, lr_traces, segment.steps, tick, _CHUNK)
+                    fast.run(scheduler, groups, lr_traces, segment.steps, tick, _CHUNK, _metric_at(segment))
                 else:
                     _loop(offset, segment.steps, groups, lr_traces, recorders, step_fn, tick, step_after_last)
             except Exception as exc:
@@ -336,6 +336,18 @@ def run_curve(
 ENGINES = ("auto", "torch", "fast")
 
 
+def _metric_at(segment: SegmentPlan) -> Callable[[int, float], Any] | None:
+    """ReduceLROnPlateau's metric after step ``i`` (stepped every step: call i is step i)."""
+    metric = segment.metric
+    if metric is None:
+        return None
+    if metric.values is not None:
+        values = metric.values
+        return lambda i, _lr: values[i]
+    assert metric.expression is not None
+    return metric.expression.function
+
+
 def _use_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_stepping: bool) -> bool:
     """Whether the exact fast engine draws this curve: auto uses it wherever it is verified."""
     from lrplot import fast
@@ -354,8 +366,8 @@ def _use_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_ste
         )
     if len(curve_plan.segments) > 1 or curve_plan.source is not None or keep_stepping:
         reasons.append("it does not run segments or continued optimizers")
-    if curve_plan.curve.interval != "step" or segment.metric is not None or recorders:
-        reasons.append("it steps every step only, without metrics or extra recorded values")
+    if curve_plan.curve.interval != "step" or recorders:
+        reasons.append("it steps every step only, without extra recorded values")
     if not reasons:
         return True
     if engine == "fast":

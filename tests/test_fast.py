@@ -140,6 +140,57 @@ def test_fast_engine_resumes_with_last_epoch_like_torch(
     assert_identical(*both_engines(config))
 
 
+@PROPERTY
+@given(
+    st.sampled_from(["min", "max"]),
+    st.sampled_from(["rel", "abs"]),
+    st.floats(0.05, 0.95),
+    st.integers(0, 6),
+    st.integers(0, 4),
+    st.sampled_from(
+        ["lr", "max(0.2, 1 - step / 30)", "1.0 if step % 9 else 0.5", "sin(step / 3)", "step % 7"]
+    ),
+    st.lists(st.floats(1e-3, 2.0), min_size=1, max_size=3),
+)
+def test_fast_plateau_with_expression_metrics_is_bit_identical(
+    mode: str, threshold_mode: str, factor: float, patience: int, cooldown: int, metric: str, lrs: list[float]
+) -> None:
+    config = {
+        "total_step": 150,
+        "curves": [
+            {
+                "optimizer": {"param_groups": [{"lr": lr} for lr in lrs]},
+                "scheduler": {
+                    "name": "ReduceLROnPlateau",
+                    "mode": mode,
+                    "threshold_mode": threshold_mode,
+                    "factor": factor,
+                    "patience": patience,
+                    "cooldown": cooldown,
+                    "min_lr": 1e-3,
+                },
+                "metric": metric,
+            }
+        ],
+    }
+    assert_identical(*both_engines(config))
+
+
+def test_fast_plateau_replays_a_csv_log(tmp_path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("val_loss\n" + "".join(f"{1.0 / (1 + i % 17)!r}\n" for i in range(200)))
+    config = {
+        "total_step": 200,
+        "curves": [
+            {
+                "scheduler": {"name": "ReduceLROnPlateau", "patience": 2},
+                "metric": {"csv": str(log), "column": "val_loss"},
+            }
+        ],
+    }
+    assert_identical(*both_engines(config))
+
+
 def test_long_cosine_is_identical_over_a_million_steps() -> None:
     config = {
         "total_step": 1_000_000,
@@ -198,4 +249,5 @@ def test_every_covered_scheduler_is_in_the_property_strategy() -> None:
     assert set(covered_names()) == {
         "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
         "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR", "CosineAnnealingWarmRestarts", "ChainedScheduler",
+        "ReduceLROnPlateau",
     }  # fmt: skip
