@@ -11,7 +11,6 @@ keywords and compiles expressions for every curve before anything runs;
 
 from __future__ import annotations
 
-import csv
 import difflib
 import importlib
 import inspect
@@ -26,6 +25,7 @@ from typing import Any
 from lrplot.config import Curve, MetricLog, OptimizerSpec, SchedulerSpec, scheduler_calls
 from lrplot.errors import Abandoned, ExpressionError, KeyPath, LrplotError, attempt, report
 from lrplot.expressions import Expression, compile_expression
+from lrplot.logs import opened_log
 
 DEFAULT_ALLOWED_IMPORTS = ("torch.optim",)
 # Hugging Face schedule functions (get_scheduler, get_cosine_schedule_with_warmup, ...) are
@@ -598,34 +598,26 @@ def _read_metric_log(log: MetricLog, base_dir: Path, needed: int, key_path: KeyP
     path = Path(log.csv)
     if not path.is_absolute():
         path = base_dir / path
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            if log.column not in columns:
+    with opened_log(path, "metric log", key_path) as reader:
+        columns = reader.fieldnames or []
+        if log.column not in columns:
+            raise LrplotError(
+                f"{path}: no column {log.column!r}; columns: {', '.join(columns) or '(none)'}",
+                key_path=key_path,
+            )
+        values = []
+        for row in reader:
+            cell = (row.get(log.column) or "").strip()
+            try:
+                number = float(cell)
+            except ValueError:
                 raise LrplotError(
-                    f"{path}: no column {log.column!r}; columns: {', '.join(columns) or '(none)'}",
+                    f"{path}:{reader.line_num}: column {log.column!r} holds {cell!r}, not a number",
                     key_path=key_path,
-                )
-            values = []
-            for row in reader:
-                cell = (row.get(log.column) or "").strip()
-                try:
-                    number = float(cell)
-                except ValueError:
-                    raise LrplotError(
-                        f"{path}:{reader.line_num}: column {log.column!r} holds {cell!r}, not a number",
-                        key_path=key_path,
-                    ) from None
-                if not math.isfinite(number):
-                    raise LrplotError(f"{path}:{reader.line_num}: {log.column} is {cell}", key_path=key_path)
-                values.append(number)
-    except OSError as exc:
-        raise LrplotError(
-            f"cannot read metric log {path}: {exc.strerror or exc}", key_path=key_path
-        ) from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise LrplotError(f"metric log {path} is not a readable CSV: {exc}", key_path=key_path) from None
+                ) from None
+            if not math.isfinite(number):
+                raise LrplotError(f"{path}:{reader.line_num}: {log.column} is {cell}", key_path=key_path)
+            values.append(number)
     if len(values) < needed:
         raise LrplotError(
             f"metric log {path} has {len(values)} rows of {log.column!r}, but the curve calls "

@@ -9,7 +9,6 @@ first step where the two disagree.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.logs import opened_log
 
 STEP_COLUMNS = ("step", "Step", "global_step", "trainer/global_step", "_step")
 DEFAULT_RTOL = 1e-6
@@ -73,35 +73,27 @@ def read_reference(value: Any, base_dir: Path, key_path: KeyPath) -> ReferenceLo
     rtol = spec.get("rtol", DEFAULT_RTOL)
     if isinstance(rtol, bool) or not isinstance(rtol, (int, float)) or rtol < 0:
         raise LrplotError(f"reference rtol should be a number >= 0, got {rtol!r}", key_path=key_path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            columns = list(reader.fieldnames or [])
-            step_column = _pick_step(spec.get("step"), columns, path, key_path)
-            lr_column = _pick_lr(spec.get("column"), columns, path, key_path)
-            values: dict[int, float] = {}
-            for row in reader:
-                step_cell = (row.get(step_column) or "").strip()
-                lr_cell = (row.get(lr_column) or "").strip()
-                if not step_cell or not lr_cell:
-                    continue  # loggers write other metrics on rows of their own
-                try:
-                    step = int(float(step_cell))
-                    lr = float(lr_cell)
-                except ValueError:
-                    raise LrplotError(
-                        f"{path}:{reader.line_num}: {step_column}={step_cell!r}, {lr_column}={lr_cell!r} "
-                        "are not numbers",
-                        key_path=key_path,
-                    ) from None
-                if step >= 0 and math.isfinite(lr):
-                    values.setdefault(step, lr)
-    except OSError as exc:
-        raise LrplotError(
-            f"cannot read reference log {path}: {exc.strerror or exc}", key_path=key_path
-        ) from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise LrplotError(f"reference log {path} is not a readable CSV: {exc}", key_path=key_path) from None
+    with opened_log(path, "reference log", key_path) as reader:
+        columns = list(reader.fieldnames or [])
+        step_column = _pick_step(spec.get("step"), columns, path, key_path)
+        lr_column = _pick_lr(spec.get("column"), columns, path, key_path)
+        values: dict[int, float] = {}
+        for row in reader:
+            step_cell = (row.get(step_column) or "").strip()
+            lr_cell = (row.get(lr_column) or "").strip()
+            if not step_cell or not lr_cell:
+                continue  # loggers write other metrics on rows of their own
+            try:
+                step = int(float(step_cell))
+                lr = float(lr_cell)
+            except ValueError:
+                raise LrplotError(
+                    f"{path}:{reader.line_num}: {step_column}={step_cell!r}, {lr_column}={lr_cell!r} "
+                    "are not numbers",
+                    key_path=key_path,
+                ) from None
+            if step >= 0 and math.isfinite(lr):
+                values.setdefault(step, lr)
     if not values:
         raise LrplotError(
             f"reference log {path}: no rows with both {step_column} and {lr_column}", key_path=key_path
