@@ -463,7 +463,7 @@ def test_ctrl_c_mid_run_leaves_previous_files_untouched(tmp_path: Path) -> None:
     import time
 
     config = tmp_path / "long.yaml"
-    config.write_text("total_step: 3000000\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 1000}\n")
+    config.write_text("total_step: 5000000\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 1000}\n")
     figure, data = tmp_path / "long.png", tmp_path / "long.csv"
     figure.write_bytes(b"previous figure")
     data.write_text("previous data")
@@ -481,6 +481,8 @@ def test_ctrl_c_mid_run_leaves_previous_files_untouched(tmp_path: Path) -> None:
             str(data),
             "--workers",
             "1",
+            "--engine",
+            "torch",  # long enough to be interrupted on any machine
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
