@@ -410,6 +410,8 @@ def from_source(
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
         apply_sets(data, [parse_assignment(text) for text in sets], origins)
+        if any(isinstance(c, dict) and c.get("metric", "lr") != "lr" for c in data.get("curves") or []):
+            notes = [note for note in notes if "gets the current lr as its metric" not in note]
         for text in sweeps:
             assignment = parse_sweep_option(text)
             if not isinstance(data.get("sweep"), dict):

@@ -62,6 +62,11 @@ def test_hydra_config_matches_torch() -> None:
     assert same_bits(curve.groups[0].lr, expected)
 
 
+def test_the_plateau_metric_note_goes_when_a_metric_is_given() -> None:
+    assert any("current lr" in note for note in lrplot.load(HYDRA).notes)
+    assert not any("current lr" in note for note in lrplot.load(HYDRA, sets=["metric='1.0'"]).notes)
+
+
 def test_errors_in_a_converted_config_point_at_the_original_lines(tmp_path: Path) -> None:
     text = LIGHTNING.read_text().replace("    eta_min: 1.0e-05", "    eta_mn: 1.0e-05")
     path = tmp_path / "cli.yaml"
