@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -236,6 +237,82 @@ def _chained(s: Any) -> Step:
     return step
 
 
+def _closed_form(s: Any) -> Step:
+    """The value at ``epoch`` as ``_update_lr(epoch)`` computes it (SequentialLR's milestones):
+    ``_get_closed_form_lr`` where the class has one, else its ``get_lr``."""
+    from torch.optim import lr_scheduler as L
+
+    base_lrs = list(s.base_lrs)
+    kind = type(s)
+
+    def from_base(value: Callable[[float, int], float]) -> Step:
+        def step(lrs: list[float], epoch: int) -> None:
+            for i, base_lr in enumerate(base_lrs):
+                lrs[i] = value(base_lr, epoch)
+
+        return step
+
+    if kind is L.StepLR:
+        gamma, step_size = s.gamma, s.step_size
+        return from_base(lambda base_lr, epoch: base_lr * gamma ** (epoch // step_size))
+    if kind is L.MultiStepLR:
+        gamma, milestones = s.gamma, sorted(s.milestones.elements())
+        return from_base(lambda base_lr, epoch: base_lr * gamma ** bisect_right(milestones, epoch))
+    if kind is L.ConstantLR:
+        factor, total_iters = s.factor, s.total_iters
+        return from_base(lambda base_lr, epoch: base_lr * (factor + (epoch >= total_iters) * (1 - factor)))
+    if kind is L.LinearLR:
+        start, end, total_iters = s.start_factor, s.end_factor, s.total_iters
+        return from_base(
+            lambda base_lr, epoch: base_lr * (start + (end - start) * min(total_iters, epoch) / total_iters)
+        )
+    if kind is L.ExponentialLR:
+        gamma = s.gamma
+        return from_base(lambda base_lr, epoch: base_lr * gamma**epoch)
+    if kind is L.PolynomialLR:
+        total_iters, power = s.total_iters, s.power
+        return from_base(
+            lambda base_lr, epoch: base_lr * (1.0 - min(total_iters, epoch) / total_iters) ** power
+        )
+    if kind is L.CosineAnnealingLR:
+        t_max, eta_min = s.T_max, s.eta_min
+        cos, pi = math.cos, math.pi
+        return from_base(
+            lambda base_lr, epoch: eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / t_max)) / 2
+        )
+    if kind is L.LambdaLR:
+        return _lambda_lr(s)
+    if kind is L.MultiplicativeLR:
+        return _multiplicative_lr(s)
+    raise KeyError(kind)
+
+
+_SEQUENTIAL_CHILDREN = (
+    "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
+    "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR",
+)  # fmt: skip
+
+
+def _sequential(s: Any) -> Step:
+    """SequentialLR.step: the child for this epoch steps, or restarts at its milestone."""
+    children = list(s._schedulers)
+    milestones = list(s._milestones)
+    advances = [_recurrences()[type(child)](child) for child in children]
+    restarts = [_closed_form(child) for child in children]
+    epochs = [child.last_epoch for child in children]
+
+    def step(lrs: list[float], epoch: int) -> None:
+        index = bisect_right(milestones, epoch)
+        if index > 0 and milestones[index - 1] == epoch:
+            epochs[index] = 0
+            restarts[index](lrs, 0)
+        else:
+            epochs[index] += 1
+            advances[index](lrs, epochs[index])
+
+    return step
+
+
 class StepFailed(Exception):
     """Carries the step at which a step raised, with the original exception as cause."""
 
@@ -260,6 +337,7 @@ def _recurrences() -> dict[type, Callable[[Any], Step]]:
         L.MultiplicativeLR: _multiplicative_lr,
         L.CosineAnnealingWarmRestarts: _warm_restarts,
         L.ChainedScheduler: _chained,
+        L.SequentialLR: _sequential,
     }
 
 
@@ -365,7 +443,7 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
     A ChainedScheduler is covered when every child is (its children are plans with
     ``cls`` and ``children``).
     """
-    from torch.optim.lr_scheduler import ChainedScheduler
+    from torch.optim.lr_scheduler import ChainedScheduler, SequentialLR
 
     if _is_plateau(cls):
         return not children
@@ -373,7 +451,13 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
         return False
     if cls is ChainedScheduler:
         return bool(children) and all(
-            covers(child.cls, child.children) and child.cls is not ChainedScheduler for child in children
+            covers(child.cls, child.children) and not child.children and not _is_plateau(child.cls)
+            for child in children
+        )
+    if cls is SequentialLR:
+        return bool(children) and all(
+            getattr(child.cls, "__name__", "") in _SEQUENTIAL_CHILDREN and covers(child.cls, child.children)
+            for child in children
         )
     return not children
 

@@ -69,11 +69,21 @@ schedulers = st.one_of(
         st.one_of(st.just(0), st.floats(0.0, 0.5)),
     ),
 )
+simple = schedulers
 schedulers = st.one_of(
-    schedulers,
+    simple,
     st.builds(
         lambda children: {"name": "ChainedScheduler", "schedulers": children},
-        st.lists(schedulers.filter(lambda s: "lr_lambda" not in s), min_size=1, max_size=3),
+        st.lists(simple.filter(lambda s: "lr_lambda" not in s), min_size=1, max_size=3),
+    ),
+    st.builds(
+        lambda children, cuts: {
+            "name": "SequentialLR",
+            "schedulers": children,
+            "milestones": cuts[: len(children) - 1],
+        },
+        st.lists(simple.filter(lambda s: "T_0" not in s), min_size=1, max_size=4),
+        st.lists(st.integers(1, 150), min_size=3, max_size=3, unique=True).map(sorted),
     ),
 )
 
@@ -126,6 +136,8 @@ def test_fast_engine_is_bit_identical_under_random_parameters(
 def test_fast_engine_resumes_with_last_epoch_like_torch(
     scheduler: dict[str, Any], last_epoch: int, initial: float
 ) -> None:
+    if scheduler["name"] == "SequentialLR":  # resuming a SequentialLR is not a real scenario
+        return
     if scheduler["name"] == "ChainedScheduler":  # it has no last_epoch; its children do
         resumed = {
             **scheduler,
@@ -215,11 +227,17 @@ def test_auto_uses_the_fast_engine_only_where_it_applies() -> None:
 
 
 def test_fast_engine_refuses_what_it_does_not_cover() -> None:
-    config = lrplot.load("configs/schedulers/sequential_lr.yaml")
+    config = lrplot.load("configs/schedulers/one_cycle_lr.yaml")
     with pytest.raises(
-        LrplotError, match="--engine fast cannot draw this curve: it does not cover SequentialLR"
+        LrplotError, match="--engine fast cannot draw this curve: it does not cover OneCycleLR"
     ):
         lrplot.simulate(config, engine="fast")
+
+
+def test_llm_warmup_cosine_runs_on_the_fast_engine_bit_for_bit() -> None:
+    config = lrplot.load("configs/llm_warmup_cosine.yaml")
+    slow, fast = lrplot.simulate(config, engine="torch"), lrplot.simulate(config, engine="auto")
+    assert_identical(slow, fast)
 
 
 def test_fast_engine_errors_name_the_step() -> None:
@@ -249,5 +267,5 @@ def test_every_covered_scheduler_is_in_the_property_strategy() -> None:
     assert set(covered_names()) == {
         "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
         "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR", "CosineAnnealingWarmRestarts", "ChainedScheduler",
-        "ReduceLROnPlateau",
+        "ReduceLROnPlateau", "SequentialLR",
     }  # fmt: skip
