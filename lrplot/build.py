@@ -6,12 +6,13 @@ own signatures, so a keyword is valid exactly when torch accepts it.
 
 Two phases keep errors early and cheap: :func:`plan_curve` resolves classes, checks
 keywords and compiles expressions for every curve before anything runs;
-:meth:`CurvePlan.build` then constructs the torch objects for one curve.
+:mod:`lrplot.simulation` then constructs the torch objects for one curve from its plan.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import inspect
 import math
@@ -33,7 +34,6 @@ DEFAULT_ALLOWED_IMPORTS = ("torch.optim",)
 SCHEDULE_FACTORIES = re.compile(r"transformers(\.optimization)?\.get_\w*schedul\w*")
 ALLOW_IMPORT_ENV = "LRPLOT_ALLOW_IMPORT"
 EXPRESSION_KEYWORDS = {"lr_lambda": ("step",), "scale_fn": ("x",)}
-COMPOSITES = {"SequentialLR", "ChainedScheduler"}
 # Keywords lrplot fills in itself, never taken from the config.
 _SUPPLIED = {"self", "optimizer", "params"}
 
@@ -48,6 +48,7 @@ def allowed_imports(extra: Sequence[str] = ()) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*DEFAULT_ALLOWED_IMPORTS, *from_env, *extra]))
 
 
+@functools.cache
 def optimizer_classes() -> dict[str, type]:
     """Every optimizer class torch.optim exports, by name."""
     import torch
@@ -61,6 +62,7 @@ def optimizer_classes() -> dict[str, type]:
     }
 
 
+@functools.cache
 def scheduler_classes() -> dict[str, type]:
     """Every scheduler class in torch.optim.lr_scheduler, plus swa_utils.SWALR, by name."""
     from torch.optim import lr_scheduler, swa_utils
@@ -296,6 +298,14 @@ class MetricSource:
     expression: Expression | None = None
     values: list[float] | None = None
 
+    def value(self, call: int, step: int, lr: float) -> Any:
+        """The metric for ``scheduler.step()`` number ``call``, made after recording ``step``:
+        a log's row for that call, or the expression of the step and the current lr."""
+        if self.values is not None:
+            return self.values[call]
+        assert self.expression is not None
+        return self.expression.function(step, lr)
+
 
 @dataclass
 class SchedulerPlan:
@@ -369,10 +379,6 @@ class CurvePlan:
     def scheduler(self) -> SchedulerPlan:
         return self.segments[0].scheduler
 
-    @property
-    def metric(self) -> MetricSource | None:
-        return self.segments[0].metric
-
     def build_optimizer(self) -> Any:
         """A fresh torch optimizer with one dummy parameter per group."""
         import torch
@@ -385,11 +391,6 @@ class CurvePlan:
             entry["params"] = [torch.nn.Parameter(torch.zeros(1))]
             param_groups.append(entry)
         return self.optimizer_cls(param_groups, **self.optimizer_keywords)
-
-    def build(self) -> tuple[Any, Any]:
-        """The torch optimizer and the first segment's scheduler (what validation builds)."""
-        optimizer = self.build_optimizer()
-        return optimizer, self.scheduler.build(optimizer)
 
 
 def plan_curve(

@@ -357,8 +357,7 @@ def _plot(
         load(config, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
         for config, _ in jobs
     ]
-    for config in loaded:
-        plan(config, allow_imports=allow_import, force=force)
+    plans = [plan(config, allow_imports=allow_import, force=force) for config in loaded]
     skip_dynamo_import()
     total = sum(curve.total_step for config in loaded for curve in config.curves)
     with _progress_bar(total, quiet) as progress:
@@ -370,8 +369,9 @@ def _plot(
                 workers=workers,
                 force=force,
                 engine=engine,
+                plans=config_plans,
             )
-            for config in loaded
+            for config, config_plans in zip(loaded, plans, strict=True)
         ]
     with warnings.catch_warnings(record=True) as drawing_warnings:
         warnings.simplefilter("always")

@@ -267,12 +267,6 @@ class Config(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
     @property
-    def steps_per_epoch(self) -> int | None:
-        """The curves' common steps_per_epoch, if they share one (for an epoch axis)."""
-        values = {curve.steps_per_epoch for curve in self.curves}
-        return values.pop() if len(values) == 1 else None
-
-    @property
     def base_dir(self) -> Path:
         """Relative paths in the config (metric logs) are relative to the config's folder."""
         if self.source is not None and self.source.path is not None:
@@ -392,7 +386,7 @@ def from_source(
     A LightningCLI or Hydra training config is converted to lrplot's form first
     (:mod:`lrplot.forms`); ``select`` picks a subtree of a larger file.
     """
-    from lrplot.forms import convert
+    from lrplot.forms import PLATEAU_METRIC_NOTE, convert
 
     origins = Origins()
     notes: list[str] = []
@@ -410,8 +404,8 @@ def from_source(
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
         apply_sets(data, [parse_assignment(text) for text in sets], origins)
-        if any(isinstance(c, dict) and c.get("metric", "lr") != "lr" for c in data.get("curves") or []):
-            notes = [note for note in notes if "gets the current lr as its metric" not in note]
+        if converted.assumed_metric and data["curves"][0].get("metric") == "lr":
+            notes.append(f"{converted.form} config: {PLATEAU_METRIC_NOTE}")
         for text in sweeps:
             assignment = parse_sweep_option(text)
             if not isinstance(data.get("sweep"), dict):

@@ -28,6 +28,10 @@ _ALIASES = {
     "pytorch_lightning.cli.ReduceLROnPlateau": ("torch.optim.lr_scheduler.ReduceLROnPlateau", ("monitor",)),
 }
 _OPTIMIZER_KEYS = ("optimizer",)
+PLATEAU_METRIC_NOTE = (
+    "ReduceLROnPlateau gets the current lr as its metric (the tutorial helper's choice); "
+    "set --set metric=... or a {csv, column} log for real losses"
+)
 _SCHEDULER_KEYS = ("lr_scheduler", "scheduler")
 
 
@@ -39,6 +43,7 @@ class Converted:
     origins: dict[KeyPath, KeyPath] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     form: str = "lrplot"
+    assumed_metric: bool = False  # ReduceLROnPlateau got metric: lr because none was given
 
 
 def convert(data: Any, *, select: str | None = None, steps_per_epoch: int | None = None) -> Converted:
@@ -219,7 +224,4 @@ def _plateau_metric(converted: Converted) -> None:
     scheduler = converted.data["curves"][0]["scheduler"]
     if str(scheduler.get("name", "")).endswith("ReduceLROnPlateau"):
         converted.data["curves"][0]["metric"] = "lr"
-        converted.notes.append(
-            "ReduceLROnPlateau gets the current lr as its metric (the tutorial helper's choice); "
-            "set --set metric=... or a {csv, column} log for real losses"
-        )
+        converted.assumed_metric = True  # the note is added if no --set gives a metric

@@ -109,13 +109,11 @@ class Result:
             write_csv(self, stream)
             return stream.getvalue()
         if isinstance(target, (str, Path)):
-            from lrplot.output import check_outputs, write_outputs
+            from lrplot import write
 
-            path = Path(target)
-            if path.suffix.lower() != ".csv":
-                raise LrplotError(f"{path}: to_csv writes a .csv file")
-            check_outputs([path])
-            write_outputs([(self, [path])])
+            if Path(target).suffix.lower() != ".csv":
+                raise LrplotError(f"{target}: to_csv writes a .csv file")
+            write(self, target)
             return None
         write_csv(self, target)
         return None
@@ -171,6 +169,7 @@ def simulate(
     workers: int | None = None,
     force: bool = False,
     engine: str = "auto",
+    plans: list[CurvePlan] | None = None,
 ) -> Result:
     """Run every curve of a validated config with real torch objects.
 
@@ -179,11 +178,13 @@ def simulate(
     ``workers`` > 1 simulates curves in parallel processes (None: decide from the work;
     the values are identical either way). ``engine``: ``torch`` steps real torch objects,
     ``fast`` the exact fast engine (refused where it does not apply), ``auto`` the fast
-    engine wherever the tests verified it bit for bit.
+    engine wherever the tests verified it bit for bit. ``plans`` are this config's plans
+    from :func:`plan`, when the caller checked several configs before running any.
     """
     if engine not in ENGINES:
         raise LrplotError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    plans = plan(config, allow_imports=allow_imports, force=force)
+    if plans is None:
+        plans = plan(config, allow_imports=allow_imports, force=force)
     total = sum(p.curve.total_step for p in plans)
     chained = any(p.source is not None for p in plans)  # later curves need earlier optimizers
     count = workers if workers is not None else auto_workers([_work(p, engine) for p in plans])
@@ -268,10 +269,7 @@ def run_curve(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")
         if optimizer is None:
-            try:
-                optimizer = curve_plan.build_optimizer()
-            except Exception as exc:
-                raise _torch_error(exc, curve_plan, "construction", None) from None
+            optimizer = _build_optimizer(curve_plan)
         groups = optimizer.param_groups
         lr_traces = [_zeros(steps) for _ in groups]
         recorders = _recorders(curve_plan, groups, steps)
@@ -280,7 +278,7 @@ def run_curve(
         for index, segment in enumerate(curve_plan.segments):
             scheduler = _construct_segment(curve_plan, segment, optimizer)
             start_epoch = getattr(scheduler, "last_epoch", 0)
-            step_fn = _step_function(scheduler, curve_plan, segment, groups, offset)
+            step_fn = _step_function(scheduler, curve_plan, segment, groups)
             step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
             try:
                 if use_fast:
@@ -303,7 +301,7 @@ def run_curve(
         }
     )
     notes += _non_finite_notes(label, curve_plan.group_names, lr_traces)
-    recorded = dict(_grouped(recorders).items())
+    recorded = _grouped(recorders)
     momentum = recorded.get("betas") or recorded.get("momentum")
     decay = recorded.get("weight_decay")
     if decay is not None and all(len(set(trace)) <= 1 for trace in decay):
@@ -341,11 +339,8 @@ def _metric_at(segment: SegmentPlan) -> Callable[[int, float], Any] | None:
     metric = segment.metric
     if metric is None:
         return None
-    if metric.values is not None:
-        values = metric.values
-        return lambda i, _lr: values[i]
-    assert metric.expression is not None
-    return metric.expression.function
+    value = metric.value
+    return lambda i, lr: value(i, i, lr)
 
 
 def _use_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_stepping: bool) -> bool:
@@ -385,11 +380,15 @@ def construct(curve_plan: CurvePlan) -> tuple[Any, Any]:
     ``lrplot validate`` calls this without stepping; torch's own errors come back wrapped
     with the curve's label.
     """
+    optimizer = _build_optimizer(curve_plan)
+    return optimizer, _construct_segment(curve_plan, curve_plan.segments[0], optimizer)
+
+
+def _build_optimizer(curve_plan: CurvePlan) -> Any:
     try:
-        optimizer = curve_plan.build_optimizer()
+        return curve_plan.build_optimizer()
     except Exception as exc:
         raise _torch_error(exc, curve_plan, "construction", None) from None
-    return optimizer, _construct_segment(curve_plan, curve_plan.segments[0], optimizer)
 
 
 def _construct_segment(curve_plan: CurvePlan, segment: SegmentPlan, optimizer: Any) -> Any:
@@ -542,7 +541,7 @@ def _loop(
 
 
 def _step_function(
-    scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, groups: list[dict[str, Any]], offset: int
+    scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, groups: list[dict[str, Any]]
 ) -> Callable[[int], None]:
     """What runs after recording step ``i``: ``scheduler.step()`` as the curve's interval says.
 
@@ -572,24 +571,16 @@ def _step_function(
     plateau_step = scheduler.step
     calls = 0
     first = groups[0]
-    values = metric.values
-    function = metric.expression.function if metric.expression is not None else None
+    value = metric.value
 
     def step_with_metric(i: int) -> None:
         nonlocal calls
         if curve.interval == "epoch" and (i + 1) % per_epoch:
             return
-        plateau_step(values[calls] if values is not None else function(i, first["lr"]))
+        plateau_step(value(calls, i, first["lr"]))
         calls += 1
 
     return step_with_metric
-
-
-def _momentum_key(scheduler: Any, groups: list[dict[str, Any]]) -> str | None:
-    """'betas' or 'momentum' when some scheduler in the tree cycles momentum."""
-    if not any(getattr(s, "cycle_momentum", False) for s in walk(scheduler)):
-        return None
-    return "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
 
 
 def _markers(scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, start: int) -> list[int]:
@@ -754,10 +745,3 @@ def _with_curve(error: LrplotError, label: str) -> LrplotError:
     if not error.message.startswith("curve "):
         error.message = f"curve {label!r}: {error.message}"
     return error
-
-
-def simulate_file(path: str | Path, *, allow_imports: Sequence[str] = ()) -> Result:
-    """Load and simulate a config file in one call."""
-    from lrplot.config import load
-
-    return simulate(load(path), allow_imports=allow_imports)
