@@ -26,7 +26,7 @@ from typing import Any
 from lrplot.config import Curve, MetricLog, OptimizerSpec, SchedulerSpec, scheduler_calls
 from lrplot.errors import Abandoned, ExpressionError, KeyPath, LrplotError, attempt, report
 from lrplot.expressions import Expression, compile_expression
-from lrplot.logs import opened_log
+from lrplot.logs import named_column, opened_log
 
 DEFAULT_ALLOWED_IMPORTS = ("torch.optim",)
 # Hugging Face schedule functions (get_scheduler, get_cosine_schedule_with_warmup, ...) are
@@ -600,12 +600,7 @@ def _read_metric_log(log: MetricLog, base_dir: Path, needed: int, key_path: KeyP
     if not path.is_absolute():
         path = base_dir / path
     with opened_log(path, "metric log", key_path) as reader:
-        columns = reader.fieldnames or []
-        if log.column not in columns:
-            raise LrplotError(
-                f"{path}: no column {log.column!r}; columns: {', '.join(columns) or '(none)'}",
-                key_path=key_path,
-            )
+        named_column(log.column, list(reader.fieldnames or []), path, key_path)
         values = []
         for row in reader:
             cell = (row.get(log.column) or "").strip()

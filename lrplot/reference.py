@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.logs import opened_log
+from lrplot.logs import named_column, opened_log
 
 STEP_COLUMNS = ("step", "Step", "global_step", "trainer/global_step", "_step")
 DEFAULT_RTOL = 1e-6
@@ -110,11 +110,7 @@ def read_reference(value: Any, base_dir: Path, key_path: KeyPath) -> ReferenceLo
 
 def _pick_step(chosen: Any, columns: list[str], path: Path, key_path: KeyPath) -> str:
     if chosen is not None:
-        if chosen not in columns:
-            raise LrplotError(
-                f"{path}: no step column {chosen!r}; columns: {', '.join(columns)}", key_path=key_path
-            )
-        return str(chosen)
+        return named_column(chosen, columns, path, key_path, what="step column")
     for name in STEP_COLUMNS:
         if name in columns:
             return name
@@ -127,11 +123,7 @@ def _pick_step(chosen: Any, columns: list[str], path: Path, key_path: KeyPath) -
 
 def _pick_lr(chosen: Any, columns: list[str], path: Path, key_path: KeyPath) -> str:
     if chosen is not None:
-        if chosen not in columns:
-            raise LrplotError(
-                f"{path}: no column {chosen!r}; columns: {', '.join(columns)}", key_path=key_path
-            )
-        return str(chosen)
+        return named_column(chosen, columns, path, key_path)
     candidates = [
         c
         for c in columns
