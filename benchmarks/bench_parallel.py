@@ -14,7 +14,7 @@ import sys
 import time
 
 import lrplot
-from lrplot.build import skip_dynamo_import
+from lrplot.plan.classes import skip_dynamo_import
 
 
 def main() -> None:

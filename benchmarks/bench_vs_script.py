@@ -106,7 +106,7 @@ def recording_overhead(steps: int = 300_000, rounds: int = 7) -> float:
     import torch
 
     import lrplot
-    from lrplot.build import skip_dynamo_import
+    from lrplot.plan.classes import skip_dynamo_import
 
     skip_dynamo_import()
     warnings.simplefilter("ignore")

@@ -20,12 +20,12 @@ with atheris.instrument_imports(include=["lrplot", "yaml"]):
     import yaml  # noqa: F401 - instrumented for coverage
 
     import lrplot
-    import lrplot.build
     import lrplot.config
+    import lrplot.engines
     import lrplot.expressions
-    import lrplot.forms
+    import lrplot.formats
     import lrplot.overrides
-    import lrplot.simulation
+    import lrplot.plan
     from lrplot.errors import LrplotError
 
 FOLDER = Path(tempfile.mkdtemp(prefix="lrplot-fuzz-"))

@@ -1,6 +1,6 @@
 """``python -m lrplot`` runs the command line."""
 
-from lrplot.cli import main
+from lrplot.commands.app import main
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """The one error type a user sees.
 
 Every mistake a user can make (a bad file, key, value, expression or output path)
-is raised as :class:`LrplotError`; only ``cli.py`` prints it and picks the exit code.
+is raised as :class:`LrplotError`; only ``lrplot.commands`` prints it and picks the exit code.
 """
 
 from __future__ import annotations
@@ -95,3 +95,12 @@ def attempt(check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         sink.append(error)
         return None
     return None if len(sink) > before else result
+
+
+class StepFailed(Exception):
+    """Carries the step at which a step raised, with the original exception as cause."""
+
+    def __init__(self, step: int, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.step = step
+        self.cause = cause

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from lrplot.errors import LrplotError
 
 if TYPE_CHECKING:
-    from lrplot.simulation import Result
+    from lrplot.result import Result
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".csv": "csv"}
 

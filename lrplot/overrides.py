@@ -73,7 +73,7 @@ class Origins:
 
 def parse_value(text: str, where: str) -> Any:
     """A command-line value read as a YAML scalar or flow list (``0.1``, ``[30, 60]``, ``cos``)."""
-    from lrplot.yaml_source import parse_yaml
+    from lrplot.read.yaml_source import parse_yaml
 
     if text.strip() == "":
         return ""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lrplot.templates import TEMPLATES
+from lrplot.commands.templates import TEMPLATES
 from tests.conftest import ROOT
 
 COSINE = "total_step: 50\ncurves:\n  - {label: cos, scheduler: {name: CosineAnnealingLR, T_max: 20}}\n"
@@ -108,7 +108,7 @@ def test_validate_catches_what_only_torch_knows(write_config, cli) -> None:
 
 
 def test_list_shows_every_scheduler_and_optimizer_with_defaults(cli) -> None:
-    from lrplot.build import optimizer_classes, scheduler_classes
+    from lrplot.plan.classes import optimizer_classes, scheduler_classes
 
     output = cli("list").stdout
     for name in [*scheduler_classes(), *optimizer_classes()]:
@@ -131,8 +131,8 @@ def test_list_unknown_name_suggests(cli) -> None:
 def test_catalog_defaults_match_torch_signatures() -> None:
     import inspect
 
-    from lrplot.build import scheduler_classes
-    from lrplot.catalog import catalog
+    from lrplot.commands.catalog import catalog
+    from lrplot.plan.classes import scheduler_classes
 
     entries = {e.name: e for e in catalog()}
     for name, cls in scheduler_classes().items():
@@ -186,7 +186,7 @@ def test_schema_validates_the_shipped_configs_and_refuses_typos(cli) -> None:
 
 def test_commands_users_type_often_do_not_import_torch_or_matplotlib(tmp_path: Path) -> None:
     code = (
-        "import sys\nfrom typer.testing import CliRunner\nfrom lrplot.cli import app\n"
+        "import sys\nfrom typer.testing import CliRunner\nfrom lrplot.commands.app import app\n"
         "for args in (['--help'], ['list'], ['list', 'StepLR'], ['schema'], ['init', '-o', 'x.yaml']):\n"
         "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
         "print(sorted(m for m in ('torch', 'matplotlib', 'numpy') if m in sys.modules))\n"

@@ -36,7 +36,7 @@ def test_shipped_config_plots(path: Path, tmp_path: Path) -> None:
 
 
 def test_one_config_per_builtin_scheduler() -> None:
-    from lrplot.build import scheduler_classes
+    from lrplot.plan.classes import scheduler_classes
 
     used = set()
     for path in (ROOT / "configs" / "schedulers").glob("*.yaml"):

@@ -177,7 +177,7 @@ def test_scheduler_matches_torch_bit_for_bit(case: str) -> None:
 
 
 def test_every_builtin_scheduler_has_a_fidelity_case() -> None:
-    from lrplot.build import scheduler_classes
+    from lrplot.plan.classes import scheduler_classes
 
     covered = {name.split("-")[0] for name in CASES}
     assert set(scheduler_classes()) <= covered

@@ -188,7 +188,7 @@ def test_reference_log_that_agrees(tmp_path: Path) -> None:
     truth = lrplot.simulate(lrplot.loads(text)).curves[0].groups[0].lr.tolist()
     write_lightning_log(tmp_path / "metrics.csv", truth)
     result = lrplot.simulate(lrplot.loads(text, sets=[f"reference={tmp_path / 'metrics.csv'}"]))
-    row = result.summary()[0]
+    row = lrplot.summary(result)[0]
     assert row["reference_max_diff"] == 0.0 and row["reference_first_disagreement"] is None
     assert len(result.curves[0].reference.steps) == 20
 
@@ -202,7 +202,7 @@ def test_reference_log_that_disagrees_reports_the_first_step(tmp_path: Path) -> 
     config.write_text(
         text.replace("T_max: 100}", "T_max: 100}\n    reference: {csv: metrics.csv, column: lr-SGD}")
     )
-    row = lrplot.simulate(lrplot.load(config)).summary()[0]
+    row = lrplot.summary(lrplot.simulate(lrplot.load(config)))[0]
     assert row["reference_first_disagreement"] == 40
     assert row["reference_max_diff"] == pytest.approx(
         max(abs(a - b) for a, b in zip(truth, logged, strict=True))
@@ -237,7 +237,7 @@ def test_tensorboard_export_columns(tmp_path: Path) -> None:
             f"total_step: 5\ncurves:\n  - scheduler: {{name: StepLR, step_size: 1}}\n    reference: {tmp_path / 'tb.csv'}\n"
         )
     )
-    assert result.summary()[0]["reference_first_disagreement"] is None
+    assert lrplot.summary(result)[0]["reference_first_disagreement"] is None
 
 
 def test_python_api_round_trip(tmp_path: Path) -> None:
@@ -250,12 +250,12 @@ def test_python_api_round_trip(tmp_path: Path) -> None:
         "lr": result.curves[0].groups[0].lr[0],
         "momentum": 0.95,
     }
-    text = result.to_csv()
+    text = lrplot.to_csv(result)
     assert text.splitlines()[0] == "curve,group,step,lr,momentum"
-    result.to_csv(tmp_path / "a.csv")
+    lrplot.to_csv(result, tmp_path / "a.csv")
     assert (tmp_path / "a.csv").read_text() == text
     stream = io.StringIO()
-    result.to_csv(stream)
+    lrplot.to_csv(result, stream)
     assert stream.getvalue() == text
     assert isinstance(result.curves[0].groups[0].lr, np.ndarray)
     from matplotlib.figure import Figure

@@ -26,7 +26,7 @@ from torch.optim import lr_scheduler as L
 from typer.testing import CliRunner
 
 import lrplot
-from lrplot.cli import app
+from lrplot.commands.app import app
 from lrplot.errors import ExpressionError
 from lrplot.expressions import compile_expression
 from tests.conftest import ROOT, same_bits

@@ -12,7 +12,7 @@ import pytest
 import lrplot
 from lrplot.render.data import write_csv
 from lrplot.render.figure import figure
-from lrplot.simulation import CurveResult, GroupTrace, Result
+from lrplot.result import CurveResult, GroupTrace, Result
 
 MIXED = """
 title: Mixed

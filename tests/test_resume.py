@@ -80,7 +80,7 @@ def test_segments_run_on_one_optimizer_as_one_curve() -> None:
     assert curve.total_step == 1000
     assert same_bits(curve.groups[0].lr, expected)
     assert 600 in curve.markers
-    rows = csv.DictReader(io.StringIO(result.to_csv()))
+    rows = csv.DictReader(io.StringIO(lrplot.to_csv(result)))
     csv_steps = [int(row["step"]) for row in rows if row["curve"] == curve.label]
     assert csv_steps == list(range(1000))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lrplot.errors import LrplotError
-from lrplot.yaml_source import parse_yaml
+from lrplot.read.yaml_source import parse_yaml
 
 
 def test_every_key_and_item_has_its_line() -> None:

@@ -1,1 +1,1 @@
-"""Renderers: a :class:`~lrplot.simulation.Result` → figure, CSV. Each writes to a stream or path."""
+"""Renderers: a :class:`~lrplot.result.Result` → figure, CSV. Each writes to a stream or path."""

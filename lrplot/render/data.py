@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from lrplot.simulation import Result
+from lrplot.result import Result
 
 HEADER = ("curve", "group", "step", "lr")
 
@@ -24,7 +24,7 @@ def write_csv(result: Result, stream: TextIO) -> None:
     """Write every curve and group, one row per step.
 
     >>> import io, numpy as np
-    >>> from lrplot.simulation import CurveResult, GroupTrace, Result
+    >>> from lrplot.result import CurveResult, GroupTrace, Result
     >>> g = GroupTrace("0", np.array([1.0, 0.1 + 0.2]))
     >>> out = io.StringIO()
     >>> write_csv(Result([CurveResult("a, b", 2, "StepLR", "SGD", [g])]), out)

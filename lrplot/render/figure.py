@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lrplot.simulation import Result
+from lrplot.result import Result
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

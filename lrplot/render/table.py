@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from lrplot.simulation import Result
+from lrplot.result import Result
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Summary:
 def summarize(result: Result) -> list[Summary]:
     """One :class:`Summary` per curve and group.
 
-    >>> from lrplot.simulation import CurveResult, GroupTrace
+    >>> from lrplot.result import CurveResult, GroupTrace
     >>> trace = GroupTrace("0", np.array([0.5, 1.0, 0.2, 0.05]))
     >>> s = summarize(Result([CurveResult("c", 4, "X", "SGD", [trace])]))[0]
     >>> s.peak, s.peak_step, s.min, s.final, s.below_10pct_step

@@ -19,14 +19,15 @@ from lrplot.errors import LrplotError
 
 if TYPE_CHECKING:
     from lrplot.config import Config, Curve
-    from lrplot.simulation import CurveResult
+    from lrplot.result import CurveResult
 
 
 def _run_one(
     curve: Curve, base_dir: Path, allowed: Sequence[str], skip_dynamo: bool, engine: str
 ) -> tuple[Any, list[str]]:
-    from lrplot.build import plan_curve, skip_dynamo_import
-    from lrplot.simulation import run_curve
+    from lrplot.engines.stepping import run_curve
+    from lrplot.plan.classes import skip_dynamo_import
+    from lrplot.plan.plans import plan_curve
 
     if skip_dynamo:
         skip_dynamo_import()
@@ -42,11 +43,11 @@ def run_parallel(
     engine: str = "auto",
 ) -> list[tuple[CurveResult, list[str]]]:
     """Run every curve of ``config`` in up to ``workers`` processes, results in config order."""
-    from lrplot.build import allowed_imports, dynamo_import_skipped
+    from lrplot.plan.classes import allowed_imports, dynamo_import_skipped
 
     allowed = allowed_imports(allow_imports)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["torch", "lrplot.simulation"])
+    context.set_forkserver_preload(["torch", "lrplot.engines.stepping"])
     total = sum(curve.total_step for curve in config.curves)
     results: dict[int, tuple[CurveResult, list[str]]] = {}
     done = 0

@@ -16,7 +16,7 @@ import numpy as np
 
 from lrplot.errors import LrplotError
 from lrplot.render.data import HEADER
-from lrplot.simulation import Result
+from lrplot.result import Result
 
 Key = tuple[str, str]
 

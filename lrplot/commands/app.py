@@ -6,27 +6,30 @@ or usage. Errors are one line on stderr, never a traceback.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE, fail, interruptible
+from lrplot.commands.options import (
+    CHANGE_PANEL,
+    FORMS_PANEL,
+    OUTPUT_PANEL,
+    AllowImportOption,
+    SelectOption,
+    SetOption,
+    StepsPerEpochOption,
+    SweepOption,
+    reference_sets,
+)
 from lrplot.errors import LrplotError
 
 if TYPE_CHECKING:
-    from lrplot.simulation import Result
+    pass
 
-EXIT_OK = 0
-EXIT_DIFFERENCE = 1
-EXIT_USAGE = 2
-# A progress bar is worth showing past roughly a second of stepping.
-PROGRESS_MIN_STEPS = 400_000
 
 app = typer.Typer(
     name="lrplot",
@@ -41,21 +44,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-
-
-@contextlib.contextmanager
-def _interruptible() -> Iterator[None]:
-    """Ctrl-C ends a long run with one line and status 130; outputs stay as they were."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        typer.echo("lrplot: interrupted", err=True)
-        raise typer.Exit(130) from None
-
-
-def _fail(error: LrplotError) -> NoReturn:
-    typer.echo(f"lrplot: error: {error}", err=True)
-    raise typer.Exit(EXIT_USAGE)
 
 
 def _version(value: bool) -> None:
@@ -76,59 +64,6 @@ def _root(
     """Plot exactly what torch.optim.lr_scheduler does to your learning rate."""
 
 
-_OUTPUT_PANEL = "Outputs"
-_CHANGE_PANEL = "Changing the config"
-_FORMS_PANEL = "Training configs and logs"
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option("--set", "-s", help="Override a value, KEY=VALUE, as for plot.", show_default=False),
-]
-SweepOption = Annotated[
-    list[str] | None,
-    typer.Option("--sweep", help="Sweep KEY=V1,V2,..., as for plot.", show_default=False),
-]
-AllowImportOption = Annotated[
-    list[str] | None,
-    typer.Option("--allow-import", help="Module prefix a config may import from.", show_default=False),
-]
-SelectOption = Annotated[
-    str | None,
-    typer.Option(
-        "--select",
-        help="Read the optimizer/scheduler (or an lrplot config) from this KEY.PATH of a larger file, "
-        "e.g. model. LightningCLI and Hydra forms are detected automatically.",
-        show_default=False,
-        rich_help_panel=_FORMS_PANEL,
-    ),
-]
-StepsPerEpochOption = Annotated[
-    int | None,
-    typer.Option(
-        "--steps-per-epoch",
-        help="Iterations per epoch, for training configs that give trainer.max_epochs "
-        "(the scheduler is then stepped once per epoch, as Lightning does).",
-        show_default=False,
-        min=1,
-        rich_help_panel=_FORMS_PANEL,
-    ),
-]
-
-
-def _reference_sets(references: list[str] | None) -> list[str]:
-    """``--reference PATH[:COLUMN]`` → a --set of every curve's ``reference``."""
-    sets = []
-    for text in references or []:
-        path, column = text, None
-        if not Path(text).exists() and ":" in text:
-            path, _, column = text.rpartition(":")
-        value: dict[str, str] = {"csv": str(Path(path).resolve())}
-        if column:
-            value["column"] = column
-        sets.append("reference=" + json.dumps(value))
-    return sets
-
-
 @app.command()
 def plot(
     configs: Annotated[
@@ -145,7 +80,7 @@ def plot(
             help="Output file; the format follows the extension: .png .svg .pdf .csv. Repeat for several. "
             "Default: <config stem>.png in the current folder.",
             show_default=False,
-            rich_help_panel=_OUTPUT_PANEL,
+            rich_help_panel=OUTPUT_PANEL,
         ),
     ] = None,
     out_dir: Annotated[
@@ -155,7 +90,7 @@ def plot(
             "-d",
             help="Write <config stem>.<format> for each config into this folder (created if missing).",
             show_default=False,
-            rich_help_panel=_OUTPUT_PANEL,
+            rich_help_panel=OUTPUT_PANEL,
         ),
     ] = None,
     formats: Annotated[
@@ -166,7 +101,7 @@ def plot(
             help="Format(s) for --out-dir or the default outputs: png, svg, pdf, csv. "
             "Repeatable. Default: png.",
             show_default=False,
-            rich_help_panel=_OUTPUT_PANEL,
+            rich_help_panel=OUTPUT_PANEL,
         ),
     ] = None,
     set_values: Annotated[
@@ -177,7 +112,7 @@ def plot(
             help="Override a value, KEY=VALUE (YAML value): total_step=500, curves.0.scheduler.T_max=50, "
             "scheduler.T_max=50 (every curve), scheduler.milestones=[30,60]. Repeatable.",
             show_default=False,
-            rich_help_panel=_CHANGE_PANEL,
+            rich_help_panel=CHANGE_PANEL,
         ),
     ] = None,
     sweep: Annotated[
@@ -187,7 +122,7 @@ def plot(
             help="One curve per value, KEY=V1,V2,... (like a sweep: block): scheduler.T_max=20,40,80. "
             "Several make the product.",
             show_default=False,
-            rich_help_panel=_CHANGE_PANEL,
+            rich_help_panel=CHANGE_PANEL,
         ),
     ] = None,
     allow_import: Annotated[
@@ -197,7 +132,7 @@ def plot(
             help="Let the config name classes from this module prefix (beyond torch.optim). "
             "Repeatable; also LRPLOT_ALLOW_IMPORT=a,b.",
             show_default=False,
-            rich_help_panel=_CHANGE_PANEL,
+            rich_help_panel=CHANGE_PANEL,
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
@@ -213,7 +148,7 @@ def plot(
             help="A training log to draw dashed over every curve: PATH or PATH:COLUMN (a CSV with a step "
             "column and an lr column, e.g. Lightning's metrics.csv).",
             show_default=False,
-            rich_help_panel=_FORMS_PANEL,
+            rich_help_panel=FORMS_PANEL,
         ),
     ] = None,
     force: Annotated[
@@ -251,133 +186,19 @@ def plot(
 ) -> None:
     """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
     arguments = (
-        configs, output, out_dir, formats, [*(set_values or ()), *_reference_sets(reference)],
+        configs, output, out_dir, formats, [*(set_values or ()), *reference_sets(reference)],
         sweep or [], select, steps_per_epoch, allow_import or [], quiet, force, workers, engine.lower(),
     )  # fmt: skip
     if watch:
-        _watch(configs, lambda: _plot_once(arguments, json_output, quiet, exit_on_error=False))
+        from lrplot.commands.plot import plot_once
+        from lrplot.commands.watch import watch as watch_files
+
+        watch_files(configs, lambda: plot_once(arguments, json_output, quiet, exit_on_error=False))
         return
-    with _interruptible():
-        _plot_once(arguments, json_output, quiet, exit_on_error=True)
+    from lrplot.commands.plot import plot_once
 
-
-def _plot_once(
-    arguments: tuple[Any, ...], json_output: bool, quiet: bool, *, exit_on_error: bool
-) -> list[Path]:
-    """One plot run with its printing; returns the files it read (for --watch)."""
-    try:
-        jobs, results, drawing_warnings, read = _plot(*arguments)
-    except LrplotError as error:
-        if exit_on_error:
-            _fail(error)
-        typer.echo(f"lrplot: error: {error}", err=True)
-        return []
-    notes = [note for result in results for note in result.warnings]
-    notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
-    for note in notes:
-        typer.echo(f"lrplot: warning: {note}", err=True)
-    if json_output:
-        _print_json(jobs, results)
-    elif not quiet:
-        _print_tables(jobs, results)
-    if not quiet:
-        for (config, paths), result in zip(jobs, results, strict=True):
-            steps = sum(curve.total_step for curve in result.curves)
-            written = ", ".join(str(path) for path in paths)
-            typer.echo(
-                f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
-            )
-    return read
-
-
-WATCH_INTERVAL = 0.25
-
-
-def _watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
-    """Re-run whenever a watched file changes; polling a handful of files is cheap and portable."""
-    import time
-
-    def state(paths: list[Path]) -> dict[Path, tuple[int, int] | None]:
-        stamps: dict[Path, tuple[int, int] | None] = {}
-        for path in paths:
-            try:
-                stat = path.stat()
-                stamps[path] = (stat.st_mtime_ns, stat.st_size)
-            except OSError:
-                stamps[path] = None
-        return stamps
-
-    try:
-        read = run()
-        watched = list(dict.fromkeys([*configs, *read]))
-        seen = state(watched)
-        typer.echo(f"lrplot: watching {len(watched)} file(s) for changes (Ctrl-C to stop)", err=True)
-        while True:
-            time.sleep(WATCH_INTERVAL)
-            now = state(watched)
-            if now == seen:
-                continue
-            time.sleep(WATCH_INTERVAL)  # let an editor finish writing
-            changed = [str(p) for p in watched if now.get(p) != seen.get(p)]
-            typer.echo(f"lrplot: {', '.join(changed)} changed, plotting again", err=True)
-            read = run()
-            watched = list(dict.fromkeys([*configs, *read, *watched]))
-            seen = state(watched)
-    except KeyboardInterrupt:
-        typer.echo("lrplot: stopped watching", err=True)
-
-
-def _plot(
-    configs: list[Path],
-    output: list[Path] | None,
-    out_dir: Path | None,
-    formats: list[str] | None,
-    sets: list[str],
-    sweeps: list[str],
-    select: str | None,
-    steps_per_epoch: int | None,
-    allow_import: list[str],
-    quiet: bool,
-    force: bool,
-    workers: int | None,
-    engine: str,
-) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any], list[Path]]:
-    """Everything ``plot`` does before printing: check, load, simulate, write.
-
-    Also returns the files the configs read besides themselves (logs), for --watch.
-    """
-    from lrplot.build import skip_dynamo_import
-    from lrplot.config import load
-    from lrplot.output import check_outputs, plan_outputs, write_outputs
-    from lrplot.simulation import plan, simulate
-
-    jobs = plan_outputs(configs, outputs=output or [], out_dir=out_dir, formats=formats or [])
-    check_outputs([path for _, paths in jobs for path in paths], inputs=configs)
-    loaded = [
-        load(config, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
-        for config, _ in jobs
-    ]
-    plans = [plan(config, allow_imports=allow_import, force=force) for config in loaded]
-    skip_dynamo_import()
-    total = sum(curve.total_step for config in loaded for curve in config.curves)
-    with _progress_bar(total, quiet) as progress:
-        results = [
-            simulate(
-                config,
-                allow_imports=allow_import,
-                progress=progress(),
-                workers=workers,
-                force=force,
-                engine=engine,
-                plans=config_plans,
-            )
-            for config, config_plans in zip(loaded, plans, strict=True)
-        ]
-    with warnings.catch_warnings(record=True) as drawing_warnings:
-        warnings.simplefilter("always")
-        write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
-    read = [path for config in loaded for path in config.dependencies()]
-    return jobs, results, list(drawing_warnings), read
+    with interruptible():
+        plot_once(arguments, json_output, quiet, exit_on_error=True)
 
 
 @app.command()
@@ -392,7 +213,7 @@ def validate(
 ) -> None:
     """Check configs without drawing: names, keywords (against torch's signatures), expressions,
     sweeps. Every problem is listed, each as FILE:LINE: message; exit 2 if there is any."""
-    from lrplot.validate import validate as validate_file
+    from lrplot.commands.validate import validate as validate_file
 
     failed = False
     for config in configs:
@@ -437,13 +258,13 @@ def check(
 ) -> None:
     """Re-simulate a config and compare it with a CSV snapshot: exit 0 when identical, 1 with a
     short report of what changed (curve, first differing step, old and new value)."""
-    from lrplot.build import skip_dynamo_import
-    from lrplot.check import compare, read_snapshot
+    from lrplot.commands.compare import compare, read_snapshot
     from lrplot.config import load
+    from lrplot.engines import simulate
     from lrplot.output import check_outputs, write_outputs
-    from lrplot.simulation import simulate
+    from lrplot.plan.classes import skip_dynamo_import
 
-    with _interruptible():
+    with interruptible():
         try:
             if update:
                 check_outputs([against], inputs=[config])
@@ -462,7 +283,7 @@ def check(
             if update:
                 write_outputs([(result, [against])])
         except LrplotError as error:
-            _fail(error)
+            fail(error)
     if snapshot is None:
         rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
         typer.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
@@ -489,7 +310,7 @@ def list_classes(
 ) -> None:
     """List the schedulers and optimizers lrplot knows, with parameters and defaults read from
     torch's own signatures."""
-    from lrplot.catalog import catalog, find
+    from lrplot.commands.catalog import catalog, find
 
     try:
         if name is not None:
@@ -504,7 +325,7 @@ def list_classes(
             return
         entries = catalog()
     except LrplotError as error:
-        _fail(error)
+        fail(error)
     for kind in ("scheduler", "optimizer"):
         typer.echo(f"{kind}s:")
         for entry in (e for e in entries if e.kind == kind):
@@ -529,7 +350,7 @@ def init(
     """Write a commented starter config that plots as it is."""
     import difflib
 
-    from lrplot.templates import DEFAULT_TEMPLATE, TEMPLATES, render
+    from lrplot.commands.templates import DEFAULT_TEMPLATE, TEMPLATES, render
 
     if list_templates:
         for name, (description, _) in TEMPLATES.items():
@@ -547,7 +368,7 @@ def init(
 
         write_text_atomically(output, render(name, str(output)))
     except LrplotError as error:
-        _fail(error)
+        fail(error)
     typer.echo(f"lrplot: wrote {output} ({name}); draw it with: lrplot plot {output}", err=True)
 
 
@@ -557,73 +378,6 @@ def schema() -> None:
     from lrplot.config import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2, sort_keys=False))
-
-
-def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
-    from rich.console import Console
-
-    from lrplot.render.table import table
-
-    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=False)
-    for (config, _), result in zip(jobs, results, strict=True):
-        console.print(table(result, title=str(config)))
-
-
-def _print_json(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
-    from lrplot.render.table import records
-
-    payload = [
-        {"config": str(config), "outputs": [str(p) for p in paths], "curves": records(result)}
-        for (config, paths), result in zip(jobs, results, strict=True)
-    ]
-    typer.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
-
-
-class _progress_bar:  # a context manager used like a function
-    """A rich progress bar on a terminal for long runs; nothing in CI or when piped."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total = total
-        self.enabled = (
-            not quiet and total >= PROGRESS_MIN_STEPS and sys.stderr.isatty() and not os.environ.get("CI")
-        )
-        self.bar: Any = None
-        self.task: Any = None
-        self.base = 0
-
-    def __enter__(self) -> _progress_bar:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-            self.bar = Progress(
-                "simulating",
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self.bar.__enter__()
-            self.task = self.bar.add_task("steps", total=self.total)
-        return self
-
-    def __call__(self) -> Callable[[int, int], None] | None:
-        """A progress callback for the next config (its counts add to the ones before)."""
-        if self.bar is None:
-            return None
-        base = self.base
-
-        def update(done: int, total: int) -> None:
-            self.bar.update(self.task, completed=base + done)
-            if done == total:
-                self.base = base + total
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
 
 
 def main() -> None:

@@ -8,11 +8,10 @@ stepping them), which catches what only torch knows (milestone counts, missing m
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from lrplot.errors import LrplotError, attempt, collecting
+from lrplot.errors import LrplotError, collecting
 
 
 def validate(
@@ -26,9 +25,8 @@ def validate(
     force: bool = False,
 ) -> list[LrplotError]:
     """Every problem found in a config file (an empty list when it is fine)."""
-    from lrplot.build import CurvePlan, allowed_imports, plan_curve
     from lrplot.config import load
-    from lrplot.simulation import _check_size, _with_curve, construct
+    from lrplot.plan import plan
 
     problems: list[LrplotError] = []
     with collecting(problems):
@@ -37,23 +35,7 @@ def validate(
         except LrplotError as error:
             problems.append(error)
             return _unique(problems)
-        allowed = allowed_imports(allow_imports)
-        earlier: dict[str, CurvePlan] = {}
-        for curve in config.curves:
-            before = len(problems)
-            curve_plan = attempt(
-                plan_curve, curve, base_dir=config.base_dir, allowed=allowed, earlier=earlier
-            )
-            if curve_plan is not None:
-                earlier[curve.label] = curve_plan
-                if not force:
-                    attempt(_check_size, curve_plan, config)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    if curve_plan.source is None:  # a continued optimizer exists only in a run
-                        attempt(construct, curve_plan)
-            for error in problems[before:]:
-                config.locate(_with_curve(error, curve.label))
+        plan(config, allow_imports=allow_imports, force=force, construct=True)
     return _unique(problems)
 
 

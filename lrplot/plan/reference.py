@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.logs import named_column, opened_log
+from lrplot.read.logs import named_column, opened_log
 
 STEP_COLUMNS = ("step", "Step", "global_step", "trainer/global_step", "_step")
 DEFAULT_RTOL = 1e-6

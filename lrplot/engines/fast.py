@@ -12,6 +12,9 @@ power may differ from ``math.cos`` and ``**`` in the last bit.
 The recurrences change between torch releases, so the engine is used only for versions
 the test suite verified bit for bit (``VERIFIED_TORCH``); anything else, and any
 scheduler not listed here, runs on real torch objects.
+
+This module is longer than the others on purpose: it is one table of recurrences, each
+kept beside its scalar twin so a reviewer compares them with torch's source in one place.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
+
+from lrplot.errors import StepFailed
 
 # torch major.minor versions whose recurrences tests/test_fast.py verified bit for bit.
 VERIFIED_TORCH = ("2.13",)
@@ -311,15 +316,6 @@ def _sequential(s: Any) -> Step:
             advances[index](lrs, epochs[index])
 
     return step
-
-
-class StepFailed(Exception):
-    """Carries the step at which a step raised, with the original exception as cause."""
-
-    def __init__(self, step: int, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.step = step
-        self.cause = cause
 
 
 def _recurrences() -> dict[type, Callable[[Any], Step]]:

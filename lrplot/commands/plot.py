@@ -1,0 +1,172 @@
+"""What ``lrplot plot`` does: plan outputs, load, plan, simulate, write, then print."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from lrplot.commands.errors import fail
+from lrplot.errors import LrplotError
+
+if TYPE_CHECKING:
+    from lrplot.result import Result
+
+# A progress bar is worth showing past roughly a second of stepping.
+PROGRESS_MIN_STEPS = 400_000
+
+
+def plot_once(
+    arguments: tuple[Any, ...], json_output: bool, quiet: bool, *, exit_on_error: bool
+) -> list[Path]:
+    """One plot run with its printing; returns the files it read (for --watch)."""
+    try:
+        jobs, results, drawing_warnings, read = _plot(*arguments)
+    except LrplotError as error:
+        if exit_on_error:
+            fail(error)
+        typer.echo(f"lrplot: error: {error}", err=True)
+        return []
+    notes = [note for result in results for note in result.warnings]
+    notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
+    for note in notes:
+        typer.echo(f"lrplot: warning: {note}", err=True)
+    if json_output:
+        _print_json(jobs, results)
+    elif not quiet:
+        _print_tables(jobs, results)
+    if not quiet:
+        for (config, paths), result in zip(jobs, results, strict=True):
+            steps = sum(curve.total_step for curve in result.curves)
+            written = ", ".join(str(path) for path in paths)
+            typer.echo(
+                f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
+            )
+    return read
+
+
+def _plot(
+    configs: list[Path],
+    output: list[Path] | None,
+    out_dir: Path | None,
+    formats: list[str] | None,
+    sets: list[str],
+    sweeps: list[str],
+    select: str | None,
+    steps_per_epoch: int | None,
+    allow_import: list[str],
+    quiet: bool,
+    force: bool,
+    workers: int | None,
+    engine: str,
+) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any], list[Path]]:
+    """Everything ``plot`` does before printing: check, load, simulate, write.
+
+    Also returns the files the configs read besides themselves (logs), for --watch.
+    """
+    from lrplot.config import load
+    from lrplot.engines import simulate
+    from lrplot.output import check_outputs, plan_outputs, write_outputs
+    from lrplot.plan import plan
+    from lrplot.plan.classes import skip_dynamo_import
+
+    jobs = plan_outputs(configs, outputs=output or [], out_dir=out_dir, formats=formats or [])
+    check_outputs([path for _, paths in jobs for path in paths], inputs=configs)
+    loaded = [
+        load(config, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
+        for config, _ in jobs
+    ]
+    plans = [plan(config, allow_imports=allow_import, force=force) for config in loaded]
+    skip_dynamo_import()
+    total = sum(curve.total_step for config in loaded for curve in config.curves)
+    with _progress_bar(total, quiet) as progress:
+        results = [
+            simulate(
+                config,
+                allow_imports=allow_import,
+                progress=progress(),
+                workers=workers,
+                force=force,
+                engine=engine,
+                plans=config_plans,
+            )
+            for config, config_plans in zip(loaded, plans, strict=True)
+        ]
+    with warnings.catch_warnings(record=True) as drawing_warnings:
+        warnings.simplefilter("always")
+        write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
+    read = [path for config in loaded for path in config.dependencies()]
+    return jobs, results, list(drawing_warnings), read
+
+
+def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
+    from rich.console import Console
+
+    from lrplot.render.table import table
+
+    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=False)
+    for (config, _), result in zip(jobs, results, strict=True):
+        console.print(table(result, title=str(config)))
+
+
+def _print_json(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
+    from lrplot.render.table import records
+
+    payload = [
+        {"config": str(config), "outputs": [str(p) for p in paths], "curves": records(result)}
+        for (config, paths), result in zip(jobs, results, strict=True)
+    ]
+    typer.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
+
+
+class _progress_bar:  # a context manager used like a function
+    """A rich progress bar on a terminal for long runs; nothing in CI or when piped."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total = total
+        self.enabled = (
+            not quiet and total >= PROGRESS_MIN_STEPS and sys.stderr.isatty() and not os.environ.get("CI")
+        )
+        self.bar: Any = None
+        self.task: Any = None
+        self.base = 0
+
+    def __enter__(self) -> _progress_bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "simulating",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.__enter__()
+            self.task = self.bar.add_task("steps", total=self.total)
+        return self
+
+    def __call__(self) -> Callable[[int, int], None] | None:
+        """A progress callback for the next config (its counts add to the ones before)."""
+        if self.bar is None:
+            return None
+        base = self.base
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(self.task, completed=base + done)
+            if done == total:
+                self.base = base + total
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)

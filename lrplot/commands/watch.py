@@ -1,0 +1,44 @@
+"""``lrplot plot --watch``: re-run whenever the config or a file it reads is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+
+WATCH_INTERVAL = 0.25
+
+
+def watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
+    """Re-run whenever a watched file changes; polling a handful of files is cheap and portable."""
+    import time
+
+    def state(paths: list[Path]) -> dict[Path, tuple[int, int] | None]:
+        stamps: dict[Path, tuple[int, int] | None] = {}
+        for path in paths:
+            try:
+                stat = path.stat()
+                stamps[path] = (stat.st_mtime_ns, stat.st_size)
+            except OSError:
+                stamps[path] = None
+        return stamps
+
+    try:
+        read = run()
+        watched = list(dict.fromkeys([*configs, *read]))
+        seen = state(watched)
+        typer.echo(f"lrplot: watching {len(watched)} file(s) for changes (Ctrl-C to stop)", err=True)
+        while True:
+            time.sleep(WATCH_INTERVAL)
+            now = state(watched)
+            if now == seen:
+                continue
+            time.sleep(WATCH_INTERVAL)  # let an editor finish writing
+            changed = [str(p) for p in watched if now.get(p) != seen.get(p)]
+            typer.echo(f"lrplot: {', '.join(changed)} changed, plotting again", err=True)
+            read = run()
+            watched = list(dict.fromkeys([*configs, *read, *watched]))
+            seen = state(watched)
+    except KeyboardInterrupt:
+        typer.echo("lrplot: stopped watching", err=True)

@@ -1,0 +1,100 @@
+"""Reading a config: a file or text → translated → overridden → a validated :class:`Config`."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+
+from lrplot.config.curves import expand_curves, settle_labels
+from lrplot.config.locate import locate, problems_located
+from lrplot.config.models import Config, ConfigFile
+from lrplot.config.validation import kind_of, validate_model
+from lrplot.errors import LrplotError
+from lrplot.formats import PLATEAU_METRIC_NOTE, FormatOptions, convert
+from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
+from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
+
+
+def load(
+    path: str | Path,
+    *,
+    sets: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    select: str | None = None,
+    steps_per_epoch: int | None = None,
+) -> Config:
+    """Read, parse and validate a config file.
+
+    ``sets`` are ``KEY=VALUE`` overrides and ``sweeps`` ``KEY=V1,V2`` sweeps, as on the
+    command line. Raises :class:`LrplotError` with ``file:line`` for anything wrong.
+    """
+    source = load_yaml_file(Path(path))
+    return from_source(source, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
+
+
+def loads(
+    text: str,
+    *,
+    name: str = "<config>",
+    base_dir: Path | None = None,
+    sets: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    select: str | None = None,
+    steps_per_epoch: int | None = None,
+) -> Config:
+    """Validate a config given as YAML text (for tests and notebooks)."""
+    source = parse_yaml(text, name=name)
+    if base_dir is not None:
+        source.path = base_dir / name
+    return from_source(source, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
+
+
+def from_source(
+    source: YamlSource,
+    *,
+    sets: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    select: str | None = None,
+    steps_per_epoch: int | None = None,
+) -> Config:
+    """Validate parsed YAML data (after overrides); every error names its key and line.
+
+    A LightningCLI or Hydra training config is converted to lrplot's form first
+    (:mod:`lrplot.formats`); ``select`` picks a subtree of a larger file.
+    """
+    origins = Origins()
+    notes: list[str] = []
+    try:
+        if not isinstance(source.data, dict):
+            raise LrplotError(
+                f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
+            )
+        converted = convert(
+            source.data, FormatOptions(path=source.path, select=select, steps_per_epoch=steps_per_epoch)
+        )
+        data = copy.deepcopy(converted.data)
+        base = converted.origins.pop((), None)
+        if base:  # a native config below --select: its keys sit under that prefix
+            source = source.below(base)
+        for native, original in converted.origins.items():
+            origins.add(native, original)
+        notes = [f"{converted.form} config: {note}" for note in converted.notes]
+        apply_sets(data, [parse_assignment(text) for text in sets], origins)
+        if converted.assumed_metric and data["curves"][0].get("metric") == "lr":
+            notes.append(f"{converted.form} config: {PLATEAU_METRIC_NOTE}")
+        for text in sweeps:
+            assignment = parse_sweep_option(text)
+            if not isinstance(data.get("sweep"), dict):
+                data["sweep"] = {}
+            data["sweep"][assignment.key] = assignment.value
+            origins.add(("sweep", assignment.key), assignment.text)
+        top = validate_model(ConfigFile, data, ())
+        with problems_located(source, origins):
+            curves = expand_curves(top, origins)
+        settle_labels(curves)
+    except LrplotError as error:
+        if error.where is None and error.key_path is not None:
+            error.where = locate(source, origins, error.key_path)
+        raise
+    return Config(title=top.title, curves=curves, plot=top.plot, source=source, origins=origins, notes=notes)

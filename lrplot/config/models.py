@@ -1,0 +1,255 @@
+"""The config contract as pydantic models: what each key of a config file may hold.
+
+These names (``title``, ``total_step``, ``curves``, ``optimizer.param_groups``, ...) are
+a public contract: extend, never rename. Whether a scheduler keyword is valid is decided
+later, by the torch class's own signature (:mod:`lrplot.plan.keywords`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lrplot.config.locate import locate
+from lrplot.errors import KeyPath, LrplotError
+from lrplot.overrides import Origins
+from lrplot.read.yaml_source import YamlSource
+
+DEFAULT_OPTIMIZER = "SGD"
+DEFAULT_LR = 1.0
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=False)
+
+
+class _Open(BaseModel):
+    """A mapping whose unknown keys are keywords for a torch class."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+class SchedulerSpec(_Open):
+    """``scheduler:``: a torch scheduler class and its keywords."""
+
+    name: str = Field(description="A class in torch.optim.lr_scheduler (or SWALR), or a dotted import path.")
+    schedulers: list[SchedulerSpec] | None = Field(
+        default=None, description="Nested schedulers, for SequentialLR and ChainedScheduler."
+    )
+    keywords_: dict[str, Any] | None = Field(
+        default=None,
+        alias="keywords",
+        description="Keywords passed as they are, for names lrplot uses itself "
+        "(transformers.get_scheduler's name: {keywords: {name: cosine}}).",
+    )
+
+    @property
+    def keywords(self) -> dict[str, Any]:
+        """The keywords passed through to the torch class (or factory)."""
+        return {**(self.model_extra or {}), **(self.keywords_ or {})}
+
+
+class OptimizerSpec(_Open):
+    """``optimizer:``: a torch optimizer class, its keywords and its param groups."""
+
+    name: str = Field(
+        default=DEFAULT_OPTIMIZER, description="A class in torch.optim, or a dotted import path."
+    )
+    initial_lr: float | None = Field(
+        default=None,
+        description="Set as initial_lr in every param group; torch needs it when last_epoch != -1.",
+    )
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        description="Label of an earlier curve: continue on the optimizer exactly as that curve's run "
+        "left it (every group's lr, initial_lr, momentum), after all of its steps.",
+    )
+    param_groups: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="One mapping per param group; each may override lr, momentum, initial_lr, ... "
+        "and may carry a name used in legends and the CSV.",
+    )
+
+    @property
+    def keywords(self) -> dict[str, Any]:
+        """The keywords passed through to the optimizer (``lr`` defaults to 1.0)."""
+        keywords = dict(self.model_extra or {})
+        keywords.setdefault("lr", DEFAULT_LR)
+        return keywords
+
+
+class MetricLog(_Strict):
+    """``metric: {csv: ..., column: ...}``: replay a metric from a real training log."""
+
+    csv: str = Field(description="CSV file, one row per step; relative to the config file.")
+    column: str = Field(description="The column holding the metric (for example val_loss).")
+
+
+class SegmentSpec(_Strict):
+    """One entry of ``segments:``: a scheduler run for some steps on the curve's optimizer."""
+
+    steps: Any = Field(description="Steps this scheduler runs (positive integer).")
+    scheduler: SchedulerSpec
+    metric: Any = Field(default=None, description="ReduceLROnPlateau only, as for a curve.")
+
+
+class CurveSpec(_Strict):
+    """One entry of ``curves:``: an optimizer + scheduler pair drawn as one curve."""
+
+    label: str | None = Field(default=None, description="Legend label and the CSV's curve column.")
+    reference: Any = Field(
+        default=None,
+        description="A training log to draw over the curve: a CSV path, or {csv, column, step, group, rtol}.",
+    )
+    total_step: Any = Field(default=None, description="Steps to simulate for this curve (positive integer).")
+    optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
+    scheduler: SchedulerSpec | None = None
+    segments: list[SegmentSpec] | None = Field(
+        default=None,
+        min_length=1,
+        description="Instead of scheduler: schedulers run one after another on the same optimizer, "
+        "each built at its boundary, drawn as one curve.",
+    )
+    metric: Any = Field(
+        default=None,
+        description="ReduceLROnPlateau only: 'lr', an expression in step and lr, or {csv, column}.",
+    )
+    sweep: dict[str, Any] | None = Field(
+        default=None,
+        description="Dotted curve keys → lists of values: one curve per value (zip: true pairs).",
+    )
+    steps_per_epoch: Any = Field(default=None, description="Iterations per epoch (positive integer).")
+    dataset_size: Any = Field(
+        default=None, description="Samples per epoch; with batch_size gives steps_per_epoch."
+    )
+    batch_size: Any = Field(
+        default=None, description="Samples per step; with dataset_size gives steps_per_epoch."
+    )
+    drop_last: bool | None = Field(
+        default=None, description="Like DataLoader(drop_last=...): floor instead of ceil."
+    )
+    interval: Literal["step", "epoch", "fractional_epoch"] | None = Field(
+        default=None,
+        description="When scheduler.step() runs: every step (default), once per epoch, or every step "
+        "with a fractional epoch (CosineAnnealingWarmRestarts' step(epoch + i / iters)).",
+    )
+
+
+EPOCH_KEYS = ("steps_per_epoch", "dataset_size", "batch_size", "drop_last", "interval")
+
+
+class PlotOptions(_Strict):
+    """``plot:``: how the figure looks."""
+
+    yscale: Literal["linear", "log"] = "linear"
+    size: list[float] = Field(
+        default=[8.0, 5.0], min_length=2, max_length=2, description="[width, height] in inches."
+    )
+    dpi: int = Field(default=100, gt=0, le=1200)
+    layout: Literal["overlay", "grid"] = Field(
+        default="overlay", description="overlay: all curves in one panel; grid: one small panel per curve."
+    )
+
+
+class ConfigFile(_Strict):
+    """The top level of a config file (this model is also its JSON Schema)."""
+
+    title: str | None = None
+    total_step: Any = Field(
+        default=None, description="Steps to simulate, for every curve (positive integer)."
+    )
+    defaults: dict[str, Any] | None = Field(default=None, description="Deep-merged into every curve.")
+    curves: list[dict[str, Any]] = Field(min_length=1)
+    plot: PlotOptions = Field(default_factory=PlotOptions)
+    sweep: dict[str, Any] | None = Field(
+        default=None, description="Applied to every curve (see curves[].sweep)."
+    )
+    steps_per_epoch: Any = None
+    dataset_size: Any = None
+    batch_size: Any = None
+    drop_last: bool | None = None
+    interval: Literal["step", "epoch", "fractional_epoch"] | None = None
+
+
+class Segment(BaseModel):
+    """One scheduler of a segmented curve, with its length and (plateau) metric."""
+
+    steps: int
+    scheduler: SchedulerSpec
+    metric: str | int | float | MetricLog | None = None
+
+
+class Curve(BaseModel):
+    """A curve ready to simulate: defaults merged, label and length settled.
+
+    ``scheduler`` (and ``metric``) are the first segment's when ``segments`` is set.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: int
+    label: str
+    total_step: int
+    optimizer: OptimizerSpec
+    scheduler: SchedulerSpec
+    metric: str | int | float | MetricLog | None = None
+    segments: list[Segment] | None = None
+    steps_per_epoch: int | None = None
+    interval: Literal["step", "epoch", "fractional_epoch"] = "step"
+    variant: dict[str, Any] = Field(default_factory=dict)
+    reference: Any = None
+
+
+class Config(BaseModel):
+    """A validated config: what :func:`lrplot.simulate` takes."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    title: str | None
+    curves: list[Curve]
+    plot: PlotOptions
+    source: YamlSource | None = None
+    origins: Origins = Field(default_factory=Origins)
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the config (metric logs) are relative to the config's folder."""
+        if self.source is not None and self.source.path is not None:
+            return self.source.path.parent
+        return Path.cwd()
+
+    def where(self, key_path: KeyPath | None) -> str | None:
+        """``file:line`` of a key path (or the ``--set`` that changed it)."""
+        if self.source is None:
+            origin = self.origins.find(key_path)
+            return origin if isinstance(origin, str) else None
+        return locate(self.source, self.origins, key_path)
+
+    def dependencies(self) -> list[Path]:
+        """Files this config reads besides itself (metric and reference logs), for --watch."""
+        found: list[Path] = []
+        for curve in self.curves:
+            metrics = [segment.metric for segment in curve.segments or []] or [curve.metric]
+            paths = [m.csv for m in metrics if isinstance(m, MetricLog)]
+            reference = curve.reference
+            if isinstance(reference, str):
+                paths.append(reference)
+            elif isinstance(reference, dict) and isinstance(reference.get("csv"), str):
+                paths.append(reference["csv"])
+            for path in map(Path, paths):
+                found.append(path if path.is_absolute() else self.base_dir / path)
+        return list(dict.fromkeys(found))
+
+    def locate(self, error: LrplotError) -> LrplotError:
+        """Fill in ``error.where`` from its key path."""
+        if error.where is None:
+            error.where = self.where(error.key_path) or (self.source.name if self.source else None)
+        return error
+
+
+SchedulerSpec.model_rebuild()
+Curve.model_rebuild()

@@ -1,0 +1,380 @@
+"""The torch engine: one curve's plan → its recorded values, stepping real torch objects.
+
+Each curve runs exactly the loop the PyTorch docs and tutorials use::
+
+    for step in range(total_step):
+        record(group["lr"] for group in optimizer.param_groups)
+        scheduler.step()          # scheduler.step(metric) for ReduceLROnPlateau
+
+with real torch objects, so every value is the one torch produces. The final
+``scheduler.step()`` would compute a value nobody records, so it is skipped: a curve of
+``total_step`` N steps the scheduler N - 1 times and has N values.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lrplot.config import scheduler_calls
+from lrplot.errors import LrplotError, StepFailed
+from lrplot.plan.classes import walk
+from lrplot.plan.construct import build_optimizer, construct_segment, failed_step, torch_error
+from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
+from lrplot.result import CurveResult, GroupTrace
+
+# torch warns when scheduler.step() runs before optimizer.step(); a simulation never
+# takes optimizer steps, so the warning is noise here.
+_IGNORED_WARNINGS = re.compile(
+    r"Detected call of `lr_scheduler\.step\(\)` before `optimizer\.step\(\)`"
+    r"|Seems like `optimizer\.step\(\)` has been overridden"
+)
+
+
+def run_curve(
+    curve_plan: CurvePlan,
+    *,
+    tick: Callable[[int], None] | None = None,
+    optimizer: Any = None,
+    keep_stepping: bool = False,
+    engine: str = "auto",
+) -> tuple[CurveResult, list[str], Any]:
+    """Build the torch objects for one curve and step them, recording every group's values.
+
+    ``optimizer`` continues an earlier curve's optimizer (``optimizer: {from: ...}``).
+    ``keep_stepping`` takes the last ``scheduler.step()`` too, as the training loop does, so a
+    later curve continues from exactly where this one's run left the optimizer. Segments
+    run one after another on the same optimizer, each scheduler built at its boundary.
+    Returns the result, notes for the user, and the optimizer as the run left it.
+    """
+    curve = curve_plan.curve
+    label = curve.label
+    steps = curve.total_step
+    markers: list[int] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        if optimizer is None:
+            optimizer = build_optimizer(curve_plan)
+        groups = optimizer.param_groups
+        lr_traces = [_zeros(steps) for _ in groups]
+        recorders = _recorders(curve_plan, groups, steps)
+        offset = 0
+        use_fast = uses_fast(curve_plan, engine, recorders, keep_stepping)
+        for index, segment in enumerate(curve_plan.segments):
+            scheduler = construct_segment(curve_plan, segment, optimizer)
+            start_epoch = getattr(scheduler, "last_epoch", 0)
+            step_fn = _step_function(scheduler, curve_plan, segment, groups)
+            step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
+            try:
+                if use_fast:
+                    from lrplot.engines import fast
+
+                    fast.run(scheduler, groups, lr_traces, segment.steps, tick, _CHUNK, _metric_at(segment))
+                else:
+                    _loop(offset, segment.steps, groups, lr_traces, recorders, step_fn, tick, step_after_last)
+            except Exception as exc:
+                raise torch_error(exc, curve_plan, "stepping", failed_step(exc), segment) from None
+            if offset:
+                markers.append(offset)
+            markers += [offset + m for m in _markers(scheduler, curve_plan, segment, start_epoch)]
+            offset += segment.steps
+    notes = sorted(
+        {
+            f"curve {label!r}: {w.category.__name__}: {w.message}"
+            for w in caught
+            if not _IGNORED_WARNINGS.search(str(w.message))
+        }
+    )
+    notes += _non_finite_notes(label, curve_plan.group_names, lr_traces)
+    recorded = _grouped(recorders)
+    momentum = recorded.get("betas") or recorded.get("momentum")
+    decay = recorded.get("weight_decay")
+    if decay is not None and all(len(set(trace)) <= 1 for trace in decay):
+        decay = None  # weight decay is drawn only where a scheduler changed it
+    traces = [
+        GroupTrace(
+            name=name,
+            lr=np.frombuffer(lr_traces[i], dtype=np.float64),
+            momentum=np.frombuffer(momentum[i], dtype=np.float64) if momentum else None,
+            weight_decay=np.frombuffer(decay[i], dtype=np.float64) if decay else None,
+        )
+        for i, name in enumerate(curve_plan.group_names)
+    ]
+    result = CurveResult(
+        label=label,
+        total_step=steps,
+        scheduler=" → ".join(s.scheduler.name for s in curve_plan.segments),
+        optimizer=curve_plan.source.curve.optimizer.name if curve_plan.source else curve.optimizer.name,
+        groups=traces,
+        steps_per_epoch=curve.steps_per_epoch,
+        interval=curve.interval,
+        markers=sorted(set(markers))[:1000],
+        reference=curve_plan.reference,
+        reference_group=_reference_group(curve_plan),
+        engine="fast" if use_fast else "torch",
+    )
+    return result, notes, optimizer
+
+
+ENGINES = ("auto", "torch", "fast")
+
+
+def _metric_at(segment: SegmentPlan) -> Callable[[int, float], Any] | None:
+    """ReduceLROnPlateau's metric after step ``i`` (stepped every step: call i is step i)."""
+    metric = segment.metric
+    if metric is None:
+        return None
+    value = metric.value
+    return lambda i, lr: value(i, i, lr)
+
+
+def uses_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_stepping: bool) -> bool:
+    """Whether the exact fast engine draws this curve: auto uses it wherever it is verified."""
+    from lrplot.engines import fast
+
+    if engine == "torch":
+        return False
+    reasons = []
+    segment = curve_plan.segments[0]
+    if not fast.torch_verified():
+        import torch
+
+        reasons.append(f"it is not verified for torch {torch.__version__}")
+    if not fast.covers(segment.scheduler.cls, segment.scheduler.children):
+        reasons.append(
+            f"it does not cover {segment.scheduler.name} (it covers {', '.join(fast.covered_names())})"
+        )
+    if len(curve_plan.segments) > 1 or curve_plan.source is not None or keep_stepping:
+        reasons.append("it does not run segments or continued optimizers")
+    if curve_plan.curve.interval != "step" or recorders:
+        reasons.append("it steps every step only, without extra recorded values")
+    if not reasons:
+        return True
+    if engine == "fast":
+        raise LrplotError(
+            f"curve {curve_plan.curve.label!r}: --engine fast cannot draw this curve: {reasons[0]}; "
+            "use --engine auto",
+            key_path=("curves", curve_plan.curve.index, "scheduler"),
+        )
+    return False
+
+
+def _non_finite_notes(label: str, names: list[str], traces: list[array]) -> list[str]:
+    """inf/NaN learning rates (an expression can make them): where they start, how many."""
+    notes = []
+    for name, trace in zip(names, traces, strict=True):
+        values = np.frombuffer(trace, dtype=np.float64)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            first = int(np.argmax(bad))
+            group = f" group {name!r}" if len(names) > 1 else ""
+            notes.append(
+                f"curve {label!r}{group}: the lr is {float(values[first])!r} from step {first} "
+                f"({int(bad.sum()):,} non-finite values); the figure leaves them out, the CSV keeps them"
+            )
+    return notes
+
+
+def _reference_group(curve_plan: CurvePlan) -> int:
+    """Which param group a reference log is compared with (by name or index)."""
+    reference = curve_plan.reference
+    if reference is None:
+        return 0
+    names = curve_plan.group_names
+    wanted = str(reference.group)
+    if wanted in names:
+        return names.index(wanted)
+    if isinstance(reference.group, int) and 0 <= reference.group < len(names):
+        return reference.group
+    raise LrplotError(
+        f"curve {curve_plan.curve.label!r}: reference group {reference.group!r} is not one of {names}",
+        key_path=("curves", curve_plan.curve.index, "reference"),
+    )
+
+
+def _zeros(steps: int) -> array:
+    """A preallocated float64 buffer (8 bytes a step, no Python float objects)."""
+    return array("d", [0.0]) * steps
+
+
+@dataclass
+class _Recorder:
+    """Records one extra per-group value (beta1, momentum, weight decay) at every step."""
+
+    key: str
+    group_index: int
+    trace: array
+
+
+def _recorders(curve_plan: CurvePlan, groups: list[dict[str, Any]], steps: int) -> list[_Recorder]:
+    recorders = []
+    plans = [segment.scheduler for segment in curve_plan.segments]
+    if any(_cycles_momentum(p) for p in plans):
+        key = "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
+        if key:
+            recorders += [_Recorder(key, i, _zeros(steps)) for i in range(len(groups))]
+    if any(_may_change_weight_decay(p) for p in plans) and all("weight_decay" in g for g in groups):
+        recorders += [_Recorder("weight_decay", i, _zeros(steps)) for i in range(len(groups))]
+    return recorders
+
+
+def _cycles_momentum(plan: SchedulerPlan) -> bool:
+    """CyclicLR and OneCycleLR cycle momentum unless cycle_momentum: false."""
+    from torch.optim.lr_scheduler import CyclicLR, OneCycleLR
+
+    own = (
+        isinstance(plan.cls, type)
+        and issubclass(plan.cls, (CyclicLR, OneCycleLR))
+        and plan.keywords.get("cycle_momentum", True)
+    )
+    return bool(own) or any(_cycles_momentum(child) for child in plan.children)
+
+
+def _grouped(recorders: list[_Recorder]) -> dict[str, list[array]]:
+    grouped: dict[str, list[array]] = {}
+    for recorder in recorders:
+        grouped.setdefault(recorder.key, []).append(recorder.trace)
+    return grouped
+
+
+def _may_change_weight_decay(plan: SchedulerPlan) -> bool:
+    """Built-in torch schedulers never touch weight decay; a user's own class might."""
+    own = not getattr(plan.cls, "__module__", "").startswith(("torch.optim", "transformers"))
+    return own or any(_may_change_weight_decay(child) for child in plan.children)
+
+
+_CHUNK = 1 << 16
+
+
+def _loop(
+    offset: int,
+    count: int,
+    groups: list[dict[str, Any]],
+    lr_traces: list[array],
+    recorders: list[_Recorder],
+    step_fn: Callable[[int], None],
+    tick: Callable[[int], None] | None,
+    step_after_last: bool,
+) -> None:
+    """Record then step, for steps offset .. offset+count-1, in chunks (for progress).
+
+    The step after the last record is taken only when ``step_after_last`` (a following
+    segment or curve continues the optimizer). One group and nothing extra to record runs
+    a tight loop.
+    """
+    end = offset + count
+    stop_stepping = end if step_after_last else end - 1
+    step = offset
+    try:
+        for start in range(offset, end, _CHUNK):
+            stop = min(start + _CHUNK, end)
+            if len(groups) == 1 and not recorders:
+                group, trace = groups[0], lr_traces[0]
+                plain = getattr(step_fn, "plain_step", None)
+                if plain is not None:  # the common case: no index needed, no wrapper call
+                    for step in range(start, min(stop, stop_stepping)):
+                        trace[step] = group["lr"]
+                        plain()
+                else:
+                    for step in range(start, min(stop, stop_stepping)):
+                        trace[step] = group["lr"]
+                        step_fn(step)
+                if stop > stop_stepping:
+                    step = end - 1
+                    trace[step] = group["lr"]
+            else:
+                for step in range(start, stop):
+                    for group, trace in zip(groups, lr_traces, strict=True):
+                        trace[step] = group["lr"]
+                    for recorder in recorders:
+                        group = groups[recorder.group_index]
+                        value = group["betas"][0] if recorder.key == "betas" else group[recorder.key]
+                        recorder.trace[step] = value
+                    if step < stop_stepping:
+                        step_fn(step)
+            if tick is not None:
+                tick(stop - start)
+    except Exception as exc:
+        raise StepFailed(step, exc) from exc
+
+
+def _step_function(
+    scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, groups: list[dict[str, Any]]
+) -> Callable[[int], None]:
+    """What runs after recording step ``i``: ``scheduler.step()`` as the curve's interval says.
+
+    ``i`` is the curve's step; epochs count from the curve's start, a metric log's rows
+    from the segment's start.
+    """
+    curve = curve_plan.curve
+    per_epoch = curve.steps_per_epoch or 1
+    metric = segment.metric
+    if metric is None:
+        step = scheduler.step
+        if curve.interval == "epoch":
+            return lambda i: step() if (i + 1) % per_epoch == 0 else None
+        if curve.interval == "fractional_epoch":
+
+            def fractional(i: int) -> None:
+                epoch, iteration = divmod(i, per_epoch)
+                step(epoch + iteration / per_epoch)  # the documented step(epoch + i / iters)
+
+            return fractional
+
+        def every_step(_i: int) -> None:
+            step()
+
+        every_step.plain_step = step  # type: ignore[attr-defined]
+        return every_step
+    plateau_step = scheduler.step
+    calls = 0
+    first = groups[0]
+    value = metric.value
+
+    def step_with_metric(i: int) -> None:
+        nonlocal calls
+        if curve.interval == "epoch" and (i + 1) % per_epoch:
+            return
+        plateau_step(value(calls, i, first["lr"]))
+        calls += 1
+
+    return step_with_metric
+
+
+def _markers(scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, start: int) -> list[int]:
+    """Steps where the schedule has a milestone or restart, for faint vertical lines.
+
+    ``start`` is the scheduler's ``last_epoch`` right after construction (0 fresh, L + 1
+    when resumed with last_epoch L): recorded step 0 is that epoch.
+    """
+    from torch.optim import lr_scheduler as L
+
+    curve = curve_plan.curve
+    horizon = scheduler_calls(segment.steps, curve.interval, curve.steps_per_epoch, full=True) + start
+    epochs: set[float] = set()
+    for s in [scheduler] if isinstance(scheduler, L.SequentialLR) else walk(scheduler):
+        if isinstance(s, L.SequentialLR):
+            epochs.update(s._milestones)
+        elif isinstance(s, L.MultiStepLR):
+            epochs.update(s.milestones)
+        elif isinstance(s, L.StepLR) and s.step_size > 0:
+            epochs.update(range(s.step_size, horizon + 1, s.step_size))
+        elif isinstance(s, L.CosineAnnealingWarmRestarts):
+            period, at = s.T_0, s.T_0
+            while at <= horizon and len(epochs) < 10_000:
+                epochs.add(at)
+                period *= s.T_mult
+                at += period
+        elif isinstance(s, L.OneCycleLR):
+            epochs.update(int(phase["end_step"]) for phase in s._schedule_phases[:-1])
+    per_epoch = curve.steps_per_epoch or 1
+    scale = per_epoch if curve.interval in ("epoch", "fractional_epoch") else 1
+    offset = 0 if curve.interval == "fractional_epoch" else start
+    positions = sorted({round((e - offset) * scale) for e in epochs})
+    return [p for p in positions if 0 < p < segment.steps][:1000]

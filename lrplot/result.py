@@ -1,0 +1,87 @@
+"""What a simulation produced: plain data, float64 arrays per curve and param group.
+
+This module sits between the engines that fill it and the renderers that draw it, and
+imports nothing from either: a Result can be pickled, compared, written or drawn by
+any of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lrplot.config import PlotOptions
+
+
+@dataclass
+class GroupTrace:
+    """One param group's recorded values, index = step."""
+
+    name: str
+    lr: np.ndarray
+    momentum: np.ndarray | None = None
+    weight_decay: np.ndarray | None = None
+
+
+@dataclass
+class CurveResult:
+    """One simulated curve."""
+
+    label: str
+    total_step: int
+    scheduler: str
+    optimizer: str
+    groups: list[GroupTrace]
+    steps_per_epoch: int | None = None
+    interval: str = "step"
+    markers: list[int] = field(default_factory=list)
+    reference: Any = None  # a reference.ReferenceLog drawn over this curve
+    reference_group: int = 0
+    engine: str = "torch"  # which engine computed the values: torch or fast
+
+    @property
+    def has_momentum(self) -> bool:
+        return any(group.momentum is not None for group in self.groups)
+
+    @property
+    def has_weight_decay(self) -> bool:
+        return any(group.weight_decay is not None for group in self.groups)
+
+
+@dataclass
+class Result:
+    """What a simulation produced: arrays per curve and group, plus how to draw them."""
+
+    curves: list[CurveResult]
+    title: str | None = None
+    plot: PlotOptions = field(default_factory=PlotOptions)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def has_momentum(self) -> bool:
+        return any(curve.has_momentum for curve in self.curves)
+
+    @property
+    def has_weight_decay(self) -> bool:
+        return any(curve.has_weight_decay for curve in self.curves)
+
+    @property
+    def steps_per_epoch(self) -> int | None:
+        """The curves' common steps_per_epoch, if they all share one (for an epoch axis)."""
+        values = {curve.steps_per_epoch for curve in self.curves}
+        return values.pop() if len(values) == 1 else None
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per curve, group and step: the CSV's rows as Python values."""
+        rows = []
+        for curve in self.curves:
+            for group in curve.groups:
+                momenta = group.momentum.tolist() if group.momentum is not None else None
+                for step, lr in enumerate(group.lr.tolist()):
+                    row: dict[str, Any] = {"curve": curve.label, "group": group.name, "step": step, "lr": lr}
+                    if momenta is not None:
+                        row["momentum"] = momenta[step]
+                    rows.append(row)
+        return rows
