@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.plan.drivers import DRIVERS_PACKAGE, is_driver
 
 DEFAULT_ALLOWED_IMPORTS = ("torch.optim",)
 # Hugging Face schedule functions (get_scheduler, get_cosine_schedule_with_warmup, ...) are
@@ -78,9 +79,11 @@ def resolve(name: str, kind: str, known: dict[str, type], allowed: Sequence[str]
     if any(part.startswith("__") or not part.isidentifier() for part in name.split(".")):
         raise LrplotError(f"{kind} {name!r} is not a dotted path of plain names", key_path=key_path)
     factory = kind == "scheduler" and SCHEDULE_FACTORIES.fullmatch(name) is not None
+    driver = kind == "scheduler" and name.startswith(DRIVERS_PACKAGE + ".")
     user_allowed = [p for p in allowed if p not in DEFAULT_ALLOWED_IMPORTS]
     by_user = any(name == p or name.startswith(p + ".") for p in user_allowed)
-    if not factory and not by_user and not any(name.startswith(p + ".") for p in DEFAULT_ALLOWED_IMPORTS):
+    default = any(name.startswith(p + ".") for p in DEFAULT_ALLOWED_IMPORTS)
+    if not factory and not driver and not by_user and not default:
         raise LrplotError(
             f"{kind} {name!r} is outside the allowed modules ({', '.join(allowed)}); "
             f"a config cannot import other code unless you allow it: "
@@ -96,7 +99,9 @@ def resolve(name: str, kind: str, known: dict[str, type], allowed: Sequence[str]
     obj = getattr(module, attribute, None)
     if obj is None:
         raise LrplotError(f"module {module_name!r} has no {kind} {attribute!r}", key_path=key_path)
-    if not factory and not by_user and not _is_torch_class(obj, kind):
+    if driver and not by_user and not is_driver(obj):
+        raise LrplotError(f"{name!r} is not an lrplot scheduler driver", key_path=key_path)
+    if not factory and not driver and not by_user and not _is_torch_class(obj, kind):
         # torch.optim modules import helpers (functools.partial, copy.deepcopy, ...): only
         # their optimizer and scheduler classes may be named without --allow-import.
         raise LrplotError(
