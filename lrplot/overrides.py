@@ -87,7 +87,10 @@ def parse_assignment(text: str, option: str = "--set") -> Assignment:
     """``KEY=VALUE`` → :class:`Assignment`, refusing anything without a key."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise LrplotError(f"{option} {text!r}: expected KEY=VALUE, for example scheduler.T_max=50")
+        raise LrplotError(
+            f"{option} {text!r}: expected KEY=VALUE with '=' and no spaces around it, "
+            f"for example {option} {text.strip() or 'scheduler.T_max'}=50"
+        )
     where = f"{option} {text}"
     return Assignment(key=key.strip(), value=parse_value(raw, where), text=where)
 

@@ -248,10 +248,59 @@ def test_failure_while_rendering_writes_none_of_the_outputs(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml"]
 
 
-def test_usage_error_exits_2(cli) -> None:
-    result = cli("plot")
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["plot"], "lrplot plot: missing argument CONFIGS; see 'lrplot plot --help'"),
+        (["plot", "--bogus", "x.yaml"], "lrplot plot: unknown option --bogus; see 'lrplot plot --help'"),
+        (["plot", "--jsn", "x.yaml"], "unknown option --jsn (did you mean --json?)"),
+        (
+            ["plot", "--workers", "0", "x.yaml"],
+            "lrplot plot: --workers: input should be greater than or equal to 1",
+        ),
+        (["plot", "-j", "many", "x.yaml"], "lrplot plot: --workers: input should be a valid integer"),
+        (["check", "x.yaml"], "lrplot check: missing option --against"),
+        (
+            ["plto", "x.yaml"],
+            "no command 'plto' (did you mean 'plot'?); commands: check, init, list, plot, schema, validate",
+        ),
+        (["x.yaml"], "no command 'x.yaml'; did you mean: lrplot plot x.yaml"),
+        (["plot", "-o", "a.png", "--format"], "option '--format' requires an argument"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(cli, arguments: list[str], message: str) -> None:
+    result = cli(*arguments)
     assert result.exit_code == 2
-    assert "Missing argument" in result.output + result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("lrplot: error: ")
+    assert message in result.stderr
+    assert "╭" not in result.output and "Traceback" not in result.output
+
+
+def test_show_is_not_guessed_as_json_or_sweep(cli) -> None:
+    result = cli("plot", "--show", "x.yaml")
+    assert result.exit_code == 2 and "did you mean" not in result.stderr
+
+
+def test_lrplot_alone_prints_help_and_exits_0(cli) -> None:
+    result = cli()
+    assert result.exit_code == 0 and "plot" in result.output and "validate" in result.output
+
+
+def test_space_instead_of_equals_in_set_names_the_set(cli, write_config, tmp_path: Path) -> None:
+    config = write_config("total_step: 10\ncurves:\n" + GOOD_CURVE)
+    result = cli("plot", "--set", "optimizer.lr", "1e-3", "-o", tmp_path / "x.png", config)
+    assert_clean_failure(result, ["--set 'optimizer.lr': expected KEY=VALUE with '=' and no spaces"])
+
+
+def test_usage_error_in_a_real_process_is_one_line() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "lrplot", "plot", "--bogus"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr == "lrplot: error: lrplot plot: unknown option --bogus; see 'lrplot plot --help'\n"
 
 
 def test_output_under_a_file_instead_of_a_folder(write_config, tmp_path: Path, cli) -> None:

@@ -25,6 +25,7 @@ from lrplot.commands.options import (
     SweepOption,
     reference_sets,
 )
+from lrplot.commands.usage import OneLineErrors
 from lrplot.errors import LrplotError
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ app = typer.Typer(
     epilog="Exit status: 0 ok, 1 a check found a difference, 2 bad config or usage. "
     "Start with: lrplot init && lrplot plot lrplot.yaml",
     no_args_is_help=True,
+    cls=OneLineErrors,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
@@ -211,8 +213,7 @@ def validate(
     select: SelectOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
 ) -> None:
-    """Check configs without drawing: names, keywords (against torch's signatures), expressions,
-    sweeps. Every problem is listed, each as FILE:LINE: message; exit 2 if there is any."""
+    """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any)."""
     from lrplot.commands.validate import validate as validate_file
 
     failed = False
@@ -256,8 +257,7 @@ def check(
     select: SelectOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
 ) -> None:
-    """Re-simulate a config and compare it with a CSV snapshot: exit 0 when identical, 1 with a
-    short report of what changed (curve, first differing step, old and new value)."""
+    """Re-simulate a config and compare it with a CSV snapshot: exit 0 if identical, 1 with what changed."""
     from lrplot.commands.compare import compare, read_snapshot
     from lrplot.config import load
     from lrplot.engines import simulate
@@ -308,8 +308,7 @@ def list_classes(
         typer.Argument(help="Show one scheduler or optimizer in full.", show_default=False),
     ] = None,
 ) -> None:
-    """List the schedulers and optimizers lrplot knows, with parameters and defaults read from
-    torch's own signatures."""
+    """List the schedulers and optimizers lrplot knows, with parameters read from torch's signatures."""
     from lrplot.commands.catalog import catalog, find
 
     try:

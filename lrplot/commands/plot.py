@@ -73,9 +73,14 @@ def _plot(
     from lrplot.config import load
     from lrplot.engines import simulate
     from lrplot.output import check_outputs, plan_outputs, write_outputs
+    from lrplot.overrides import parse_assignment, parse_sweep_option
     from lrplot.plan import plan
     from lrplot.plan.classes import skip_dynamo_import
 
+    for text in sets:  # a space for '=' would otherwise look like a second config
+        parse_assignment(text)
+    for text in sweeps:
+        parse_sweep_option(text)
     jobs = plan_outputs(configs, outputs=output or [], out_dir=out_dir, formats=formats or [])
     check_outputs([path for _, paths in jobs for path in paths], inputs=configs)
     loaded = [

@@ -1,0 +1,96 @@
+"""Usage errors as one line on stderr with exit status 2, the same as config errors.
+
+Click and Typer print usage errors as a multi-line box; a user (and a CI log) wants one
+line naming the culprit and where to look. ``lrplot`` alone shows the help and exits 0.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+try:  # Typer >= 0.24 carries its own copy of click; older Typer uses click itself
+    from typer import _click as click
+except ImportError:  # pragma: no cover - depends on the installed Typer
+    import click  # type: ignore[no-redef]
+
+from lrplot.commands.errors import EXIT_USAGE
+
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
+
+
+class OneLineErrors(TyperGroup):
+    """The app's command group: every click usage error becomes one line and exit 2."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        arguments = list(sys.argv[1:] if args is None else args)
+        try:
+            code = super().main(
+                args=arguments,
+                prog_name=prog_name or "lrplot",
+                complete_var=complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+        except click.exceptions.NoArgsIsHelpError as error:
+            help_text = error.ctx.get_help() if error.ctx is not None else ""
+            if help_text:
+                typer.echo(help_text)
+            code = 0
+        except click.exceptions.ClickException as error:
+            typer.echo(f"lrplot: error: {describe(error, arguments)}", err=True)
+            code = EXIT_USAGE
+        except click.exceptions.Abort:
+            typer.echo("lrplot: interrupted", err=True)
+            code = 130
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def describe(error: click.exceptions.ClickException, arguments: list[str]) -> str:
+    """One sentence for a usage error: the culprit, and where the help is."""
+    ctx = getattr(error, "ctx", None)
+    command = ctx.command_path if ctx is not None else "lrplot"
+    see = f"see '{command} --help'"
+    if isinstance(error, click.exceptions.NoSuchOption):
+        known = sorted(error.possibilities or [])
+        if ctx is not None:
+            known = sorted({o for p in ctx.command.params for o in p.opts if o.startswith("--")})
+        close = difflib.get_close_matches(error.option_name, known, n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        return f"{command}: unknown option {error.option_name}{hint}; {see}"
+    message = error.format_message().replace("\n", " ").strip().rstrip(".")
+    if isinstance(error, click.exceptions.UsageError) and message.startswith("No such command"):
+        first = next((a for a in arguments if not a.startswith("-")), "")
+        if first and (Path(first).suffix.lower() in CONFIG_SUFFIXES or Path(first).is_file()):
+            return f"no command {first!r}; did you mean: lrplot plot {' '.join(arguments)}"
+        commands = sorted(ctx.command.list_commands(ctx)) if ctx is not None else []  # type: ignore[attr-defined]
+        close = difflib.get_close_matches(first, commands, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"no command {first!r}{hint}; commands: {', '.join(commands)}"
+    if isinstance(error, click.exceptions.MissingParameter) and error.param is not None:
+        param = error.param
+        if param.param_type_name == "argument":
+            return f"{command}: missing argument {(param.name or '').upper()}; {see}"
+        return f"{command}: missing option {param.opts[0]}; {see}"
+    if isinstance(error, click.exceptions.BadParameter) and error.param is not None:
+        name = error.param.opts[0] if error.param.opts else error.param.name
+        detail = message.split(": ", 1)[-1] if message.startswith("Invalid value") else message
+        return f"{command}: {name}: {detail[:1].lower() + detail[1:]}"
+    return f"{command}: {message[0].lower() + message[1:] if message else 'usage error'}; {see}"
