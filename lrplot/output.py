@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from lrplot.result import Result
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".csv": "csv"}
+# ``-o -``: the CSV goes to standard output (for a pipe), after every file is in place.
+STDOUT = Path("-")
 
 
 def plan_outputs(
@@ -53,23 +55,57 @@ def plan_outputs(
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise LrplotError(f"--out-dir {out_dir}: cannot create it: {exc.strerror or exc}") from None
-    stems: dict[str, Path] = {}
-    jobs = []
-    for config in configs:
-        if config.stem in stems:
+    names = output_names(configs)
+    return [(config, [folder / f"{names[config]}{suffix}" for suffix in suffixes]) for config in configs]
+
+
+def output_names(configs: Sequence[Path]) -> dict[Path, str]:
+    """Each config's output name: its stem, or, where stems collide, the stem prefixed with
+    as many parent folder names as tell the configs apart (``schedulers-lambda_lr``).
+
+    >>> output_names([Path("a/x.yaml"), Path("b/x.yaml"), Path("y.yaml")])
+    {PosixPath('a/x.yaml'): 'a-x', PosixPath('b/x.yaml'): 'b-x', PosixPath('y.yaml'): 'y'}
+    """
+    unique = list(dict.fromkeys(configs))
+    if len(unique) < len(configs):
+        twice = next(c for c in unique if list(configs).count(c) > 1)
+        raise LrplotError(f"{twice} is named twice")
+    names: dict[Path, str] = {}
+    by_stem: dict[str, list[Path]] = {}
+    for config in unique:
+        by_stem.setdefault(config.stem, []).append(config)
+    for stem, group in by_stem.items():
+        if len(group) == 1:
+            names[group[0]] = stem
+            continue
+        parts = [config.resolve().parent.parts for config in group]
+        depth = 1
+        while depth <= max(len(p) for p in parts):
+            labels = ["-".join(p[-depth:]) for p in parts]
+            if len(set(labels)) == len(labels):
+                break
+            depth += 1
+        for config, folders in zip(group, parts, strict=True):
+            names[config] = "-".join([*folders[-depth:], stem]).lstrip("/") or stem
+    taken: dict[str, Path] = {}
+    for config in unique:
+        if names[config] in taken:
             raise LrplotError(
-                f"{stems[config.stem]} and {config} would both write {config.stem}.*; rename one, "
+                f"{taken[names[config]]} and {config} would both write {names[config]}.*; rename one, "
                 "or plot them separately with -o"
             )
-        stems[config.stem] = config
-        jobs.append((config, [folder / f"{config.stem}{suffix}" for suffix in suffixes]))
-    return jobs
+        taken[names[config]] = config
+    return names
 
 
 def check_outputs(outputs: Sequence[Path], *, inputs: Sequence[Path] = ()) -> None:
     """Refuse unknown extensions, unwritable folders and overwriting an input, before any work."""
     seen: set[Path] = set()
+    if sum(1 for output in outputs if output == STDOUT) > 1:
+        raise LrplotError("-o - (CSV on standard output) is named twice")
     for output in outputs:
+        if output == STDOUT:
+            continue
         suffix = output.suffix.lower()
         if suffix not in FORMATS:
             shown = suffix or "no extension"
@@ -105,9 +141,18 @@ def write_outputs(jobs: Sequence[tuple[Result, Sequence[Path]]]) -> None:
                 return drawn[0]
 
             for output in outputs:
-                staged.append((_render_to_temp(result, output, shared_figure), output))
+                if output != STDOUT:
+                    staged.append((_render_to_temp(result, output, shared_figure), output))
         for temporary, output in staged:
             os.replace(temporary, output)
+        for result, outputs in jobs:
+            if STDOUT in outputs:
+                import sys
+
+                from lrplot.render.data import write_csv
+
+                write_csv(result, sys.stdout)
+                sys.stdout.flush()
     except OSError as exc:
         raise LrplotError(f"{exc.filename or 'output'}: cannot write: {exc.strerror or exc}") from None
     finally:

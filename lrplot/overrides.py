@@ -19,6 +19,7 @@ from lrplot.errors import KeyPath, LrplotError
 TOP_LEVEL_KEYS = (
     "title",
     "total_step",
+    "epochs",
     "defaults",
     "curves",
     "plot",
@@ -30,7 +31,17 @@ TOP_LEVEL_KEYS = (
     "interval",
 )
 # Keys that are both top-level and per-curve: --set changes them everywhere.
-SHARED_KEYS = ("total_step", "steps_per_epoch", "dataset_size", "batch_size", "drop_last", "interval")
+SHARED_KEYS = (
+    "total_step",
+    "epochs",
+    "steps_per_epoch",
+    "dataset_size",
+    "batch_size",
+    "drop_last",
+    "interval",
+)
+# A run's length is total_step or epochs: setting one replaces the other at the same level.
+_LENGTH_KEYS = {"total_step": "epochs", "epochs": "total_step"}
 
 
 @dataclass
@@ -165,6 +176,8 @@ def apply_sets(data: dict[str, Any], assignments: list[Assignment], origins: Ori
         parts = assignment.parts
         head = parts[0]
         if head in TOP_LEVEL_KEYS:
+            if len(parts) == 1 and head in _LENGTH_KEYS:
+                data.pop(_LENGTH_KEYS[head], None)
             set_path(data, parts, assignment.value, assignment.text, assignment.key)
             origins.add(tuple(parts), assignment.text)
         if head not in TOP_LEVEL_KEYS or head in SHARED_KEYS:
@@ -174,6 +187,8 @@ def apply_sets(data: dict[str, Any], assignments: list[Assignment], origins: Ori
             for index, curve in enumerate(curves):
                 if head in SHARED_KEYS and not (isinstance(curve, dict) and head in curve):
                     continue  # the top-level value reaches this curve already
+                if len(parts) == 1 and head in _LENGTH_KEYS and isinstance(curve, dict):
+                    curve.pop(_LENGTH_KEYS[head], None)
                 set_path(curve, parts, assignment.value, assignment.text, assignment.key)
                 origins.add(("curves", index, *parts), assignment.text)
 

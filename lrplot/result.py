@@ -85,3 +85,16 @@ class Result:
                         row["momentum"] = momenta[step]
                     rows.append(row)
         return rows
+
+
+def epoch_of(step: int, steps_per_epoch: int | None) -> str:
+    """`` (epoch E)`` for a step when the run has epochs, else nothing: a user thinks in epochs.
+
+    Step ``s`` runs in epoch ``s // steps_per_epoch`` (epochs count from 0, like steps).
+
+    >>> epoch_of(450, 100), epoch_of(450, None)
+    (' (epoch 4.5)', '')
+    """
+    if not steps_per_epoch:
+        return ""
+    return f" (epoch {step / steps_per_epoch:g})"

@@ -102,7 +102,34 @@ BAD_CONFIGS: dict[str, tuple[str, list[str]]] = {
     "one cycle longer than total_steps": (
         "total_step: 150\ncurves:\n  - label: oc\n    optimizer: {momentum: 0.9}\n"
         "    scheduler: {name: OneCycleLR, max_lr: 1.0, total_steps: 100}\n",
-        ["curve 'oc'", "150 steps step OneCycleLR 150 times", "total_steps is 100"],
+        [
+            "curve 'oc'",
+            "a training loop of 150 iterations calls scheduler.step() 150 times",
+            "needs total_steps >= 150",
+            "total_steps=100",
+            "set total_steps: 150",
+        ],
+    ),
+    "one cycle one step short": (
+        "total_step: 100\ncurves:\n  - label: oc\n    optimizer: {momentum: 0.9}\n"
+        "    scheduler: {name: OneCycleLR, max_lr: 1.0, total_steps: 99}\n",
+        ["a training loop of 100 iterations calls scheduler.step() 100 times", "total_steps=99"],
+    ),
+    "epochs without steps per epoch": (
+        "epochs: 3\ncurves:\n" + GOOD_CURVE,
+        ["config.yaml:1", "epochs: 3 needs steps_per_epoch"],
+    ),
+    "epochs and total_step together": (
+        "epochs: 3\ntotal_step: 10\nsteps_per_epoch: 5\ncurves:\n" + GOOD_CURVE,
+        ["give total_step or epochs, not both"],
+    ),
+    "top-level key typo": (
+        "total_steps: 10\ncurves:\n" + GOOD_CURVE,
+        ["config.yaml:1", "unknown key 'total_steps' in the top level (did you mean 'total_step'?)"],
+    ),
+    "curve key typo": (
+        "total_step: 10\ncurves:\n" + GOOD_CURVE + "    lable: x\n",
+        ["unknown key 'lable' in curves[0] (did you mean 'label'?)"],
     ),
     "torch raising during construction": (
         "total_step: 10\ncurves:\n  - label: seq\n    scheduler:\n      name: SequentialLR\n      milestones: [3, 5]\n"

@@ -156,7 +156,7 @@ def test_sweep_option_works_like_a_sweep_block() -> None:
         (
             ["optimizr.lr=0.1"],
             [],
-            "--set optimizr.lr=0.1: unknown key 'optimizr' in curves[0]; valid keys: label",
+            "--set optimizr.lr=0.1: unknown key 'optimizr' in curves[0] (did you mean 'optimizer'?); valid keys: label",
         ),
         (["curves.7.label=x"], [], "--set curves.7.label=x: curves has 2 entries, there is no index 7"),
         (["nonsense"], [], "--set 'nonsense': expected KEY=VALUE"),
@@ -198,7 +198,7 @@ def test_summary_numbers() -> None:
 def test_cli_prints_a_table_and_json(write_config, tmp_path: Path, cli) -> None:
     config = write_config(BASE)
     table = cli("plot", config, "-o", tmp_path / "a.csv")
-    assert "peak (step)" in table.stdout and "eta_min=0.2" in table.stdout
+    assert "peak at step" in table.stdout and "eta_min=0.2" in table.stdout
     data = json.loads(cli("plot", config, "-o", tmp_path / "a.csv", "--json").stdout)
     assert [row["curve"] for row in data["curves"]] == ["eta_min=0.0", "eta_min=0.2", "eta_min=0.5", "StepLR"]
     assert set(data["curves"][0]) >= {

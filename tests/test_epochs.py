@@ -116,7 +116,10 @@ def test_one_cycle_length_counts_epochs_when_stepped_per_epoch() -> None:
     assert lrplot.simulate(config).curves[0].total_step == 100
     too_long = config.model_copy()
     too_long.curves[0].total_step = 110
-    with pytest.raises(LrplotError, match=r"11 times .once per epoch. but its total_steps is 10"):
+    with pytest.raises(
+        LrplotError,
+        match=r"calls scheduler.step\(\), once per epoch, 11 times, so OneCycleLR needs total_steps >= 11, but it has total_steps=10",
+    ):
         lrplot.simulate(too_long)
 
 

@@ -79,7 +79,8 @@ def plot(
         typer.Option(
             "--output",
             "-o",
-            help="Output file; the format follows the extension: .png .svg .pdf .csv. Repeat for several. "
+            help="Output file; the format follows the extension: .png .svg .pdf .csv; - writes the CSV to "
+            "standard output (the summary then goes to stderr). Repeat for several. "
             "Default: <config stem>.png in the current folder.",
             show_default=False,
             rich_help_panel=OUTPUT_PANEL,
@@ -191,6 +192,8 @@ def plot(
         configs, output, out_dir, formats, [*(set_values or ()), *reference_sets(reference)],
         sweep or [], select, steps_per_epoch, allow_import or [], quiet, force, workers, engine.lower(),
     )  # fmt: skip
+    if json_output and output and Path("-") in output:
+        fail(LrplotError("-o - writes the CSV to standard output, where --json would go too; choose one"))
     if watch:
         from lrplot.commands.plot import plot_once
         from lrplot.commands.watch import watch as watch_files

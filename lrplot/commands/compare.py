@@ -16,7 +16,7 @@ import numpy as np
 
 from lrplot.errors import LrplotError
 from lrplot.render.data import HEADER
-from lrplot.result import Result
+from lrplot.result import Result, epoch_of
 
 Key = tuple[str, str]
 
@@ -27,6 +27,7 @@ class Series:
 
     lr: np.ndarray
     momentum: np.ndarray | None
+    steps_per_epoch: int | None = None
 
 
 def read_snapshot(path: Path) -> dict[Key, Series]:
@@ -73,7 +74,9 @@ def read_snapshot(path: Path) -> dict[Key, Series]:
 
 def result_series(result: Result) -> dict[Key, Series]:
     return {
-        (curve.label, group.name): Series(lr=group.lr, momentum=group.momentum)
+        (curve.label, group.name): Series(
+            lr=group.lr, momentum=group.momentum, steps_per_epoch=curve.steps_per_epoch
+        )
         for curve in result.curves
         for group in curve.groups
     }
@@ -93,17 +96,26 @@ def compare(
         if old is None:
             differences.append(f"{_name(key)}: new, not in the snapshot")
             continue
-        differences += _compare_values(key, "lr", old.lr, series.lr, rtol, atol)
+        per_epoch = series.steps_per_epoch
+        differences += _compare_values(key, "lr", old.lr, series.lr, rtol, atol, per_epoch)
         if (old.momentum is None) != (series.momentum is None):
             state = "now recorded" if series.momentum is not None else "no longer recorded"
             differences.append(f"{_name(key)}: momentum is {state}")
         elif old.momentum is not None and series.momentum is not None:
-            differences += _compare_values(key, "momentum", old.momentum, series.momentum, rtol, atol)
+            differences += _compare_values(
+                key, "momentum", old.momentum, series.momentum, rtol, atol, per_epoch
+            )
     return differences
 
 
 def _compare_values(
-    key: Key, what: str, old: np.ndarray, new: np.ndarray, rtol: float, atol: float
+    key: Key,
+    what: str,
+    old: np.ndarray,
+    new: np.ndarray,
+    rtol: float,
+    atol: float,
+    steps_per_epoch: int | None = None,
 ) -> list[str]:
     found = []
     common = min(len(old), len(new))
@@ -117,7 +129,8 @@ def _compare_values(
         step = int(np.argmin(same))
         count = int((~same).sum())
         found.append(
-            f"{_name(key)}: {what} differs first at step {step}: {float(old[step])!r} in the snapshot, "
+            f"{_name(key)}: {what} differs first at step {step}{epoch_of(step, steps_per_epoch)}: "
+            f"{float(old[step])!r} in the snapshot, "
             f"{float(new[step])!r} now ({count:,} step(s) differ)"
         )
     return found

@@ -14,6 +14,7 @@ import typer
 
 from lrplot.commands.errors import fail
 from lrplot.errors import LrplotError
+from lrplot.output import STDOUT
 
 if TYPE_CHECKING:
     from lrplot.result import Result
@@ -37,14 +38,15 @@ def plot_once(
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
         typer.echo(f"lrplot: warning: {note}", err=True)
+    to_stdout = any(path == STDOUT for _, paths in jobs for path in paths)
     if json_output:
         _print_json(jobs, results)
     elif not quiet:
-        _print_tables(jobs, results)
+        _print_tables(jobs, results, to_stderr=to_stdout)  # standard output holds the CSV
     if not quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
             steps = sum(curve.total_step for curve in result.curves)
-            written = ", ".join(str(path) for path in paths)
+            written = ", ".join("standard output" if path == STDOUT else str(path) for path in paths)
             typer.echo(
                 f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
             )
@@ -110,12 +112,15 @@ def _plot(
     return jobs, results, list(drawing_warnings), read
 
 
-def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
+def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, to_stderr: bool) -> None:
     from rich.console import Console
 
     from lrplot.render.table import table
 
-    console = Console(width=None if sys.stdout.isatty() else 160, highlight=False, soft_wrap=False)
+    stream = sys.stderr if to_stderr else sys.stdout
+    console = Console(
+        width=None if stream.isatty() else 160, highlight=False, soft_wrap=False, stderr=to_stderr
+    )
     for (config, _), result in zip(jobs, results, strict=True):
         console.print(table(result, title=str(config)))
 

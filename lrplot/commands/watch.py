@@ -25,9 +25,11 @@ def watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
         return stamps
 
     try:
+        # The stamps are taken *before* each run, so a save during a run is not missed.
+        before = state(list(configs))
         read = run()
         watched = list(dict.fromkeys([*configs, *read]))
-        seen = state(watched)
+        seen = {**state(watched), **before}
         typer.echo(f"lrplot: watching {len(watched)} file(s) for changes (Ctrl-C to stop)", err=True)
         while True:
             time.sleep(WATCH_INTERVAL)
@@ -37,8 +39,10 @@ def watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
             time.sleep(WATCH_INTERVAL)  # let an editor finish writing
             changed = [str(p) for p in watched if now.get(p) != seen.get(p)]
             typer.echo(f"lrplot: {', '.join(changed)} changed, plotting again", err=True)
+            before = state(watched)
             read = run()
-            watched = list(dict.fromkeys([*configs, *read, *watched]))
-            seen = state(watched)
+            added = [path for path in read if path not in watched]
+            watched = [*watched, *added]
+            seen = {**state(added), **before}
     except KeyboardInterrupt:
         typer.echo("lrplot: stopped watching", err=True)

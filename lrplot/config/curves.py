@@ -69,6 +69,11 @@ def _curve(
     segments = _segments(spec, key_path)
     if segments is not None:
         length = sum(segment.steps for segment in segments)
+        if spec.epochs is not None:
+            raise LrplotError(
+                "a segmented curve's length is the sum of its segments; leave epochs out",
+                key_path=(*key_path, "epochs"),
+            )
         if spec.total_step is not None and _total_step(spec.total_step, None, key_path) != length:
             raise LrplotError(
                 f"total_step is {spec.total_step} but the segments add up to {length}; "
@@ -77,10 +82,10 @@ def _curve(
             )
         total_step = length
         scheduler, metric = segments[0].scheduler, segments[0].metric
-    else:
-        total_step = _total_step(spec.total_step, top.total_step, key_path)
-        scheduler, metric = spec.scheduler, _metric(spec.metric, (*key_path, "metric"))
     steps_per_epoch, interval = _epochs(spec, top, key_path)
+    if segments is None:
+        total_step = _length(spec, top, steps_per_epoch, key_path)
+        scheduler, metric = spec.scheduler, _metric(spec.metric, (*key_path, "metric"))
     if isinstance(template, str):
         label = render_label(template, data, key_path)
         unnamed = {k: v for k, v in variant.items() if not _template_names(template, k)}
@@ -225,6 +230,34 @@ def _metric(value: Any, key_path: KeyPath) -> str | float | MetricLog | None:
     raise LrplotError(
         f"metric should be 'lr', an expression in step and lr, or {{csv: FILE, column: NAME}}, got {value!r}",
         key_path=key_path,
+    )
+
+
+def _length(spec: CurveSpec, top: ConfigFile, steps_per_epoch: int | None, key_path: KeyPath) -> int:
+    """total_step, or epochs × steps_per_epoch; the curve's own keys win over the top level's."""
+    levels = [
+        (spec.total_step, spec.epochs, key_path),
+        (top.total_step, top.epochs, ()),
+    ]
+    for total_step, epochs, where in levels:
+        if total_step is not None and epochs is not None:
+            raise LrplotError(
+                "give total_step or epochs, not both (--set of one replaces the other)",
+                key_path=(*where, "epochs"),
+            )
+        if total_step is not None:
+            return _positive_int("total_step", total_step, (*where, "total_step"))
+        if epochs is not None:
+            count = _positive_int("epochs", epochs, (*where, "epochs"))
+            if steps_per_epoch is None:
+                raise LrplotError(
+                    f"epochs: {count} needs steps_per_epoch (or dataset_size and batch_size) to know "
+                    "the steps; or give total_step",
+                    key_path=(*where, "epochs"),
+                )
+            return count * steps_per_epoch
+    raise LrplotError(
+        "total_step is missing: set it (or epochs) at the top level or in the curve", key_path=key_path
     )
 
 

@@ -105,6 +105,11 @@ class CurveSpec(_Strict):
         description="A training log to draw over the curve: a CSV path, or {csv, column, step, group, rtol}.",
     )
     total_step: Any = Field(default=None, description="Steps to simulate for this curve (positive integer).")
+    epochs: Any = Field(
+        default=None,
+        description="Instead of total_step: epochs to simulate (positive integer), with steps_per_epoch "
+        "or dataset_size and batch_size.",
+    )
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
     scheduler: SchedulerSpec | None = None
     segments: list[SegmentSpec] | None = Field(
@@ -138,7 +143,7 @@ class CurveSpec(_Strict):
     )
 
 
-EPOCH_KEYS = ("steps_per_epoch", "dataset_size", "batch_size", "drop_last", "interval")
+EPOCH_KEYS = ("epochs", "steps_per_epoch", "dataset_size", "batch_size", "drop_last", "interval")
 
 
 class PlotOptions(_Strict):
@@ -160,6 +165,9 @@ class ConfigFile(_Strict):
     title: str | None = None
     total_step: Any = Field(
         default=None, description="Steps to simulate, for every curve (positive integer)."
+    )
+    epochs: Any = Field(
+        default=None, description="Instead of total_step: epochs to simulate, for every curve."
     )
     defaults: dict[str, Any] | None = Field(default=None, description="Deep-merged into every curve.")
     curves: list[dict[str, Any]] = Field(min_length=1)

@@ -15,6 +15,7 @@ class SchemaCurve(CurveSpec):
     """A curve as the JSON Schema describes it (numbers typed for editors)."""
 
     total_step: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    epochs: Any = Field(default=None, json_schema_extra=_POSITIVE)
     steps_per_epoch: Any = Field(default=None, json_schema_extra=_POSITIVE)
     dataset_size: Any = Field(default=None, json_schema_extra=_POSITIVE)
     batch_size: Any = Field(default=None, json_schema_extra=_POSITIVE)
@@ -30,6 +31,7 @@ class SchemaConfig(ConfigFile):
     model_config = ConfigDict(title="lrplot config", strict=True, extra="forbid")
 
     total_step: Any = Field(default=None, json_schema_extra=_POSITIVE)
+    epochs: Any = Field(default=None, json_schema_extra=_POSITIVE)
     steps_per_epoch: Any = Field(default=None, json_schema_extra=_POSITIVE)
     dataset_size: Any = Field(default=None, json_schema_extra=_POSITIVE)
     batch_size: Any = Field(default=None, json_schema_extra=_POSITIVE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -27,9 +28,13 @@ def _translate(exc: ValidationError, model: type[BaseModel], key_path: KeyPath) 
     value = error.get("input")
     if kind == "extra_forbidden":
         parent = _model_at(model, loc[:-1])
-        valid = ", ".join(parent.model_fields) if parent else ""
+        names = [f.alias or name for name, f in parent.model_fields.items()] if parent else []
         where = _dotted(full[:-1]) or "the top level"
-        return LrplotError(f"unknown key {loc[-1]!r} in {where}; valid keys: {valid}", key_path=full)
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return LrplotError(
+            f"unknown key {loc[-1]!r} in {where}{hint}; valid keys: {', '.join(names)}", key_path=full
+        )
     if kind == "missing":
         return LrplotError(f"missing key {dotted!r}", key_path=full[:-1])
     message = error["msg"]

@@ -63,11 +63,12 @@ def _check_one_cycle_length(scheduler: Any, curve_plan: CurvePlan, segment: Segm
     curve = curve_plan.curve
     calls = scheduler_calls(segment.steps, curve.interval, curve.steps_per_epoch, full=True)
     if isinstance(scheduler, OneCycleLR) and calls > scheduler.total_steps:
-        per = " (once per epoch)" if curve.interval == "epoch" else ""
+        per = ", once per epoch," if curve.interval == "epoch" else ""
         raise LrplotError(
-            f"curve {curve.label!r}: {segment.steps} steps step OneCycleLR {calls} times{per} "
-            f"but its total_steps is {scheduler.total_steps}; OneCycleLR cannot run past its "
-            "total_steps (raise total_steps or lower total_step)",
+            f"curve {curve.label!r}: a training loop of {segment.steps:,} iterations calls "
+            f"scheduler.step(){per} {calls:,} times, so OneCycleLR needs total_steps >= {calls:,}, "
+            f"but it has total_steps={scheduler.total_steps:,} and would raise at its last step; "
+            f"set total_steps: {calls} (or lower total_step)",
             key_path=("curves", curve_plan.curve.index, "scheduler"),
         )
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from lrplot.result import Result
+from lrplot.result import Result, epoch_of
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Summary:
     reference_max_diff: float | None = None
     reference_first_disagreement: int | None = None
     engine: str = "torch"
+    steps_per_epoch: int | None = None
 
 
 def summarize(result: Result) -> list[Summary]:
@@ -51,10 +52,14 @@ def summarize(result: Result) -> list[Summary]:
         for index, group in enumerate(curve.groups):
             row = _summary(curve.label, group.name, group.lr)
             row.engine = curve.engine
+            row.steps_per_epoch = curve.steps_per_epoch
             if curve.reference is not None and index == curve.reference_group:
                 row.reference_max_diff, row.reference_first_disagreement = curve.reference.compare(group.lr)
             rows.append(row)
     return rows
+
+
+PEAK_RTOL = 1e-12
 
 
 def _summary(label: str, group: str, lr: np.ndarray) -> Summary:
@@ -63,8 +68,11 @@ def _summary(label: str, group: str, lr: np.ndarray) -> Summary:
     if not finite.any():
         nan = float("nan")
         return Summary(label, group, len(lr), float(lr[0]), nan, 0, nan, float(lr[-1]), nan, None)
-    peak_step = int(np.nanargmax(values))
-    peak = float(values[peak_step])
+    peak = float(np.nanmax(values))
+    # The first step at the peak, within rounding: a cosine that starts at its peak and
+    # comes back to 1.0000000000000289 still peaks at step 0.
+    near_peak = values >= peak - abs(peak) * PEAK_RTOL
+    peak_step = int(np.argmax(near_peak))
     # "Drops below": the first step after the peak, so a warmup from 0 does not count.
     after_peak = values[peak_step:]
     below = np.flatnonzero(after_peak < 0.1 * peak) + peak_step if peak > 0 else np.array([], dtype=np.int64)
@@ -102,7 +110,7 @@ def table(result: Result, title: str | None = None) -> Any:
     if show_group:
         out.add_column("group")
     with_reference = any(curve.reference is not None for curve in result.curves)
-    names = ["first", "peak (step)", "min", "final", "mean", "<10% peak at"]
+    names = ["first", "peak at step", "min", "final", "mean", "<10% peak at"]
     names += ["max |Δ| vs log", "log differs at"] if with_reference else []
     names += ["engine"]
     for name in names:
@@ -111,11 +119,11 @@ def table(result: Result, title: str | None = None) -> Any:
         cells = [row.curve, *([row.group] if show_group else [])]
         cells += [
             _number(row.first),
-            f"{_number(row.peak)} ({row.peak_step:,})",
+            f"{_number(row.peak)} at {_step(row.peak_step, row.steps_per_epoch)}",
             _number(row.min),
             _number(row.final),
             _number(row.mean),
-            f"{row.below_10pct_step:,}" if row.below_10pct_step is not None else "-",
+            _step(row.below_10pct_step, row.steps_per_epoch) if row.below_10pct_step is not None else "-",
         ]
         if with_reference:
             cells += [
@@ -127,6 +135,11 @@ def table(result: Result, title: str | None = None) -> Any:
         cells += [row.engine]
         out.add_row(*cells)
     return out
+
+
+def _step(step: int, steps_per_epoch: int | None) -> str:
+    """A step as the table shows it, with its epoch when the run has epochs."""
+    return f"{step:,}{epoch_of(step, steps_per_epoch).replace(' (epoch ', ' (ep ')}"
 
 
 def _number(value: float) -> str:
