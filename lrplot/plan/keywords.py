@@ -118,6 +118,8 @@ def matches_annotation(value: Any, annotation: str) -> bool:
     (True, False, True)
     >>> matches_annotation([1, 2], "Iterable[int]"), matches_annotation("cos", "Literal['cos', 'linear']")
     (True, True)
+    >>> matches_annotation([0.8, 0.85], "float"), matches_annotation(["a"], "float")
+    (True, False)
     """
     for option in _split_top(annotation, "|"):
         verdict = _matches_one(value, option)
@@ -141,6 +143,10 @@ def _matches_one(value: Any, option: str) -> bool | None:
         return value is None
     if option == "bool":
         return isinstance(value, bool)
+    if option in ("int", *_NUMBER_NAMES) and isinstance(value, list):
+        # One value per param group: torch's schedulers take lists where the annotation says
+        # a number (CyclicLR/OneCycleLR base_momentum, max_momentum, SWALR swa_lr); torch decides.
+        return bool(value) and all(_matches_one(v, option) for v in value)
     if option == "int":
         return isinstance(value, int) and not isinstance(value, bool)
     if option in _NUMBER_NAMES:
