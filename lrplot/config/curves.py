@@ -9,7 +9,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from lrplot.config.models import ConfigFile, Curve, CurveSpec, MetricLog, OptimizerSpec, Segment
+from lrplot.config.models import (
+    ConfigFile,
+    Curve,
+    CurveSpec,
+    Member,
+    MetricLog,
+    OptimizerSpec,
+    SchedulerSpec,
+    Segment,
+)
 from lrplot.config.validation import kind_of, validate_model
 from lrplot.errors import KeyPath, LrplotError, attempt
 from lrplot.overrides import Origins, describe_variant, render_label, set_path, split_key, sweep_variants
@@ -49,20 +58,26 @@ def _expand_curve(
             set_path(curve_data, parts, value, f"sweep {key}", key)
             origin_path = (*key_path, "sweep", key) if key in (own_sweep or {}) else ("sweep", key)
             origins.add((*key_path, *parts), origins.find(origin_path) or origin_path)
-        curves.append(_curve(top, curve_data, index, variant.values, key_path))
+        curves.append(_curve(top, curve_data, index, variant.values, key_path, origins))
     return curves
 
 
 def _curve(
-    top: ConfigFile, data: dict[str, Any], index: int, variant: dict[str, Any], key_path: KeyPath
+    top: ConfigFile,
+    data: dict[str, Any],
+    index: int,
+    variant: dict[str, Any],
+    key_path: KeyPath,
+    origins: Origins,
 ) -> Curve:
     template = data.get("label")
     spec = validate_model(CurveSpec, data, key_path)
-    if (spec.scheduler is None) == (spec.segments is None):
+    given = [k for k in ("scheduler", "segments", "side_by_side") if getattr(spec, k) is not None]
+    if len(given) != 1:
         raise LrplotError(
-            "a curve needs a scheduler, or segments (a list of {steps, scheduler}), not both"
-            if spec.scheduler is not None
-            else "missing key 'scheduler' (or 'segments')",
+            f"a curve needs one of scheduler, segments or side_by_side, not {' and '.join(given)}"
+            if given
+            else "missing key 'scheduler' (or 'segments', or 'side_by_side')",
             key_path=key_path,
         )
     _check_optimizer_from(spec.optimizer, (*key_path, "optimizer"))
@@ -83,8 +98,13 @@ def _curve(
         total_step = length
         scheduler, metric = segments[0].scheduler, segments[0].metric
     steps_per_epoch, interval = _epochs(spec, top, key_path)
+    members = None
+    if spec.side_by_side is not None:
+        scheduler, members = _side_by_side(spec, steps_per_epoch, interval, key_path, origins)
+        metric = None
     if segments is None:
         total_step = _length(spec, top, steps_per_epoch, key_path)
+    if spec.scheduler is not None:
         scheduler, metric = spec.scheduler, _metric(spec.metric, (*key_path, "metric"))
     if isinstance(template, str):
         label = render_label(template, data, key_path)
@@ -92,7 +112,7 @@ def _curve(
         if unnamed:
             label = f"{label} ({describe_variant(unnamed)})"
     elif variant:
-        label = f"{scheduler.name.rsplit('.', 1)[-1]} ({describe_variant(variant)})"
+        label = f"{scheduler_title(scheduler)} ({describe_variant(variant)})"
     else:
         label = ""
     return Curve(
@@ -103,11 +123,60 @@ def _curve(
         scheduler=scheduler,
         metric=metric,
         segments=segments,
+        members=members,
         steps_per_epoch=steps_per_epoch,
         interval=interval,
         variant=variant,
         reference=spec.reference,
     )
+
+
+SIDE_BY_SIDE = "lrplot.plan.drivers.side_by_side.SideBySide"
+
+
+def _side_by_side(
+    spec: CurveSpec, steps_per_epoch: int | None, interval: str, key_path: KeyPath, origins: Origins
+) -> tuple[SchedulerSpec, list[Member]]:
+    """``side_by_side:`` → one driver scheduler whose nested schedulers are the members."""
+    assert spec.side_by_side is not None
+    if spec.metric is not None:
+        raise LrplotError("side_by_side members take metric: each", key_path=(*key_path, "metric"))
+    if interval != "step":
+        raise LrplotError(
+            "side_by_side members take interval: each (the curve itself runs every step)",
+            key_path=(*key_path, "interval"),
+        )
+    members = []
+    for index, member in enumerate(spec.side_by_side):
+        path = (*key_path, "side_by_side", index)
+        if member.interval == "epoch" and steps_per_epoch is None:
+            raise LrplotError(
+                "interval: epoch needs steps_per_epoch (or dataset_size and batch_size)",
+                key_path=(*path, "interval"),
+            )
+        members.append(Member(interval=member.interval, metric=_metric(member.metric, (*path, "metric"))))
+        native = (*key_path, "scheduler", "schedulers", index)
+        _map_origins(origins, native, (*path, "scheduler"), member.scheduler.model_dump(by_alias=True))
+    origins.add((*key_path, "scheduler"), (*key_path, "side_by_side"))
+    scheduler = SchedulerSpec.model_validate(
+        {
+            "name": SIDE_BY_SIDE,
+            "schedulers": [
+                member.scheduler.model_dump(by_alias=True, exclude_none=True) for member in spec.side_by_side
+            ],
+            "intervals": [m.interval for m in members],
+            "steps_per_epoch": steps_per_epoch,
+        }
+    )
+    return scheduler, members
+
+
+def _map_origins(origins: Origins, native: KeyPath, original: KeyPath, data: Any) -> None:
+    """Point every key below ``native`` at the same key below ``original`` (for file:line)."""
+    origins.add(native, original)
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        _map_origins(origins, (*native, key), (*original, key), value)
 
 
 def _segments(spec: CurveSpec, key_path: KeyPath) -> list[Segment] | None:
@@ -268,10 +337,17 @@ def _total_step(own: Any, top: Any, key_path: KeyPath) -> int:
     return _positive_int("total_step", value, where)
 
 
+def scheduler_title(scheduler: SchedulerSpec) -> str:
+    """A scheduler as a legend shows it (``LinearLR + ReduceLROnPlateau`` side by side)."""
+    if scheduler.name == SIDE_BY_SIDE:
+        return " + ".join(scheduler_title(child) for child in scheduler.schedulers or [])
+    return scheduler.name.rsplit(".", 1)[-1]
+
+
 def settle_labels(curves: list[Curve]) -> None:
     """Give unlabelled curves a readable default and refuse duplicate labels."""
     unlabelled = [curve for curve in curves if not curve.label]
-    names = [curve.scheduler.name.rsplit(".", 1)[-1] for curve in unlabelled]
+    names = [scheduler_title(curve.scheduler) for curve in unlabelled]
     for curve, name in zip(unlabelled, names, strict=True):
         if names.count(name) == 1:
             curve.label = name

@@ -96,6 +96,16 @@ class SegmentSpec(_Strict):
     metric: Any = Field(default=None, description="ReduceLROnPlateau only, as for a curve.")
 
 
+class MemberSpec(_Strict):
+    """One entry of ``side_by_side:``: a scheduler stepped beside the others on the curve's optimizer."""
+
+    scheduler: SchedulerSpec
+    interval: Literal["step", "epoch"] = Field(
+        default="step", description="step: after every iteration; epoch: after each epoch's last iteration."
+    )
+    metric: Any = Field(default=None, description="ReduceLROnPlateau only, as for a curve.")
+
+
 class CurveSpec(_Strict):
     """One entry of ``curves:``: an optimizer + scheduler pair drawn as one curve."""
 
@@ -121,6 +131,12 @@ class CurveSpec(_Strict):
     metric: Any = Field(
         default=None,
         description="ReduceLROnPlateau only: 'lr', an expression in step and lr, or {csv, column}.",
+    )
+    side_by_side: list[MemberSpec] | None = Field(
+        default=None,
+        min_length=1,
+        description="Instead of scheduler: schedulers built in this order on one optimizer and stepped "
+        "in the same loop, each at its own interval (a warmup every step, ReduceLROnPlateau every epoch).",
     )
     sweep: dict[str, Any] | None = Field(
         default=None,
@@ -190,6 +206,14 @@ class Segment(BaseModel):
     metric: str | int | float | MetricLog | None = None
 
 
+class Member(BaseModel):
+    """A validated side-by-side member: its interval and (plateau) metric; its scheduler is
+    the curve scheduler's nested one at the same index."""
+
+    interval: Literal["step", "epoch"]
+    metric: str | int | float | MetricLog | None = None
+
+
 class Curve(BaseModel):
     """A curve ready to simulate: defaults merged, label and length settled.
 
@@ -205,6 +229,7 @@ class Curve(BaseModel):
     scheduler: SchedulerSpec
     metric: str | int | float | MetricLog | None = None
     segments: list[Segment] | None = None
+    members: list[Member] | None = None
     steps_per_epoch: int | None = None
     interval: Literal["step", "epoch", "fractional_epoch"] = "step"
     variant: dict[str, Any] = Field(default_factory=dict)

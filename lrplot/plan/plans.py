@@ -135,6 +135,8 @@ def plan_curve(
         last = index == len(parts) - 1
         scheduler = attempt(_plan_scheduler, spec, (*path, "scheduler"), allowed, group_count)
         metric = None
+        if scheduler is not None and curve.members is not None:
+            scheduler = attempt(_plan_members, curve, scheduler, steps, base_dir, path, last)
         if scheduler is not None:
             calls = scheduler_calls(steps, curve.interval, curve.steps_per_epoch, full=not last)
             metric = attempt(plan_metric, metric_value, calls, scheduler.cls, scheduler.name, base_dir, path)
@@ -159,6 +161,21 @@ def plan_curve(
         reference=reference,
         source=source,
     )
+
+
+def _plan_members(
+    curve: Curve, scheduler: SchedulerPlan, steps: int, base_dir: Path, key_path: KeyPath, last: bool
+) -> SchedulerPlan:
+    """Side-by-side members: each plateau member's metric, for as many calls as its interval makes."""
+    metrics: list[MetricSource | None] = []
+    for index, (member, child) in enumerate(zip(curve.members or [], scheduler.children, strict=True)):
+        calls = scheduler_calls(steps, member.interval, curve.steps_per_epoch, full=not last)
+        path = (*key_path, "side_by_side", index)
+        metrics.append(attempt(plan_metric, member.metric, calls, child.cls, child.name, base_dir, path))
+        if metrics[-1] is None and is_plateau(child.cls):
+            raise Abandoned("a member's metric has problems")
+    scheduler.keywords["metrics"] = metrics
+    return scheduler
 
 
 def _source_plan(curve: Curve, earlier: dict[str, CurvePlan], key_path: KeyPath) -> CurvePlan:
