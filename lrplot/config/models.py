@@ -165,7 +165,21 @@ EPOCH_KEYS = ("epochs", "steps_per_epoch", "dataset_size", "batch_size", "drop_l
 class PlotOptions(_Strict):
     """``plot:``: how the figure looks."""
 
-    yscale: Literal["linear", "log"] = "linear"
+    yscale: Literal["linear", "log"] | None = Field(
+        default=None,
+        description="linear or log; by default log when the curves span more than two decades.",
+    )
+    xlim: list[float] | None = Field(
+        default=None, min_length=2, max_length=2, description="[first, last] step shown."
+    )
+    ylim: list[float] | None = Field(
+        default=None, min_length=2, max_length=2, description="[low, high] learning rate shown."
+    )
+    zoom: list[float] | bool | None = Field(
+        default=None,
+        description="[first, last] step to magnify in an inset; by default a warmup shorter than 5% of "
+        "the run is magnified; false turns that off.",
+    )
     size: list[float] = Field(
         default=[8.0, 5.0], min_length=2, max_length=2, description="[width, height] in inches."
     )

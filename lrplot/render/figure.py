@@ -11,13 +11,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lrplot.render.layout import (
+    CORNERS,
+    LINESTYLES,
+    Occupancy,
+    choose_yscale,
+    free_corner,
+    log_limits,
+    shared_label_parts,
+    warmup_zoom,
+)
 from lrplot.result import Result
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-# loc="best" scans every point; past this many, a fixed corner keeps drawing fast.
-_BEST_LEGEND_LIMIT = 50_000
 
 
 def figure(result: Result) -> Figure:
@@ -25,18 +32,23 @@ def figure(result: Result) -> Figure:
 
     Overlaid (default): one lr panel with every curve and group, plus panels for momentum /
     beta1 and weight decay where a scheduler changed them, all sharing the x axis.
-    ``plot.layout: grid``: one small panel per curve.
+    ``plot.layout: grid``: one small panel per curve (with its own momentum panel).
+    Colour tells curves apart, line style param groups; the lr is drawn as a step function
+    (constant over each optimizer step); the y axis turns logarithmic when the curves span
+    more than two decades; a short warmup gets a magnified inset.
     """
     from matplotlib.figure import Figure
 
     options = result.plot
     fig = Figure(figsize=tuple(options.size), dpi=options.dpi, layout="constrained")
+    shared, labels = shared_label_parts([curve.label for curve in result.curves])
     if options.layout == "grid":
         _draw_grid(fig, result)
     else:
-        _draw_overlay(fig, result)
-    if result.title:
-        fig.suptitle(result.title)
+        _draw_overlay(fig, result, labels)
+    title = " — ".join(part for part in (result.title, shared) if part)
+    if title:
+        fig.suptitle(title)
     if any(not np.isfinite(g.lr).all() for c in result.curves for g in c.groups):
         note = "inf/NaN learning rates are not drawn (the CSV keeps them)"
         fig.text(0.005, 0.005, note, fontsize="x-small", color="0.4")
@@ -49,62 +61,162 @@ _PANELS = (
 )
 
 
-def _draw_overlay(fig: Figure, result: Result) -> None:
+def _style(curve_index: int, group_index: int) -> dict[str, Any]:
+    """Colour per curve, line style per param group."""
+    return {"color": f"C{curve_index % 10}", "linestyle": LINESTYLES[group_index % len(LINESTYLES)]}
+
+
+def _draw_overlay(fig: Figure, result: Result, labels: list[str]) -> None:
     extra = [(key, label) for key, label, wanted in _PANELS if wanted(result)]
     ratios = [3] + [1] * len(extra)
     axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios}, squeeze=False)
     lr_axes, panel_axes = axes[0][0], [row[0] for row in axes[1:]]
     width = _pixel_width(fig)
-    points = 0
-    for curve in result.curves:
+    for index, (curve, label) in enumerate(zip(result.curves, labels, strict=True)):
         several = len(curve.groups) > 1
-        for group in curve.groups:
-            label = f"{curve.label} / {group.name}" if several else curve.label
-            (line,) = lr_axes.plot(*reduce_for_drawing(group.lr, width), label=label, linewidth=1.5)
-            points += curve.total_step
+        for group_index, group in enumerate(curve.groups):
+            style = _style(index, group_index)
+            name = f"{label} / {group.name}" if several else label
+            _step_line(lr_axes, group.lr, width, label=name, **style)
             for (key, _), panel in zip(extra, panel_axes, strict=True):
                 values = getattr(group, key)
                 if values is not None:
-                    panel.plot(*reduce_for_drawing(values, width), color=line.get_color(), linewidth=1.5)
+                    _step_line(panel, values, width, label=name, **style)
             if curve.reference is not None and group is curve.groups[curve.reference_group]:
-                _draw_reference(lr_axes, curve.reference, line.get_color(), f"{label} (log)")
-        _draw_markers(lr_axes, curve.markers, line.get_color())
+                _draw_reference(lr_axes, curve.reference, style["color"], f"{name} (log)")
+        _draw_markers(lr_axes, curve.markers, f"C{index % 10}")
     _style_lr_axes(lr_axes, result)
-    lr_axes.legend(loc="best" if points <= _BEST_LEGEND_LIMIT else "upper right", fontsize="small")
+    _place_legend(lr_axes, result)
     for (_, ylabel), panel in zip(extra, panel_axes, strict=True):
         panel.set_ylabel(ylabel)
-        panel.grid(True, alpha=0.3)
+        panel.grid(True, alpha=0.3)  # colours and line styles are the lr panel's: one legend serves
     _style_x_axis(panel_axes[-1] if panel_axes else lr_axes, lr_axes, result)
+    _draw_zoom(lr_axes, result, width)
 
 
 def _draw_grid(fig: Figure, result: Result) -> None:
     count = len(result.curves)
     columns = math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
-    axes = fig.subplots(rows, columns, sharex=False, squeeze=False)
+    cells = fig.add_gridspec(rows, columns)
     width = _pixel_width(fig) / columns
-    for index, ax in enumerate(ax for row in axes for ax in row):
-        if index >= count:
-            ax.set_visible(False)
-            continue
-        curve = result.curves[index]
-        for group in curve.groups:
-            (line,) = ax.plot(*reduce_for_drawing(group.lr, width), linewidth=1.2, label=group.name)
-        _draw_markers(ax, curve.markers, line.get_color())
+    for index, curve in enumerate(result.curves):
+        extra = [(key, label) for key, label, _ in _PANELS if getattr(curve, f"has_{key}")]
+        cell = cells[index // columns, index % columns].subgridspec(
+            1 + len(extra), 1, height_ratios=[3] + [1] * len(extra), hspace=0.05
+        )
+        ax = fig.add_subplot(cell[0])
+        panels = [fig.add_subplot(cell[i + 1], sharex=ax) for i in range(len(extra))]
+        for group_index, group in enumerate(curve.groups):
+            style = _style(index, group_index)
+            _step_line(ax, group.lr, width, label=group.name, **style)
+            for (key, _), panel in zip(extra, panels, strict=True):
+                values = getattr(group, key)
+                if values is not None:
+                    _step_line(panel, values, width, **style)
+        _draw_markers(ax, curve.markers, f"C{index % 10}")
         ax.set_title(curve.label, fontsize="small")
         if len(curve.groups) > 1:
             ax.legend(fontsize="x-small")
-        _style_lr_axes(ax, result)
-        _style_x_axis(ax, ax, result)
+        _style_lr_axes(ax, result, single=curve)
+        for (_, ylabel), panel in zip(extra, panels, strict=True):
+            panel.set_ylabel(ylabel, fontsize="x-small")
+            panel.grid(True, alpha=0.3)
+        if panels:
+            ax.tick_params(labelbottom=False)
+        _style_x_axis(panels[-1] if panels else ax, ax, result)
 
 
-def _style_lr_axes(ax: Any, result: Result) -> None:
-    ax.set_yscale(result.plot.yscale)
-    if result.plot.yscale == "linear":
+def _step_line(ax: Any, values: np.ndarray, width: float, **style: Any) -> Any:
+    """The values as a step function: step i's value holds from i to i + 1."""
+    x, y = reduce_for_drawing(values, width)
+    x = np.append(x, len(values))
+    y = np.append(y, y[-1] if y.size else np.nan)
+    (line,) = ax.plot(x, y, drawstyle="steps-post", linewidth=1.5, **style)
+    return line
+
+
+def _style_lr_axes(ax: Any, result: Result, single: Any = None) -> None:
+    scale, _ = choose_yscale(result)
+    ax.set_yscale(scale)
+    if scale == "log":
+        limits = log_limits(result)
+        if limits is not None:
+            ax.set_ylim(*limits)
+    else:
         ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4), useMathText=True)
     ax.set_ylabel("learning rate")
     ax.grid(True, alpha=0.3)
-    ax.set_xlim(left=0)
+    steps = single.total_step if single is not None else max(c.total_step for c in result.curves)
+    ax.set_xlim(0, steps)
+    if result.plot.xlim is not None:
+        ax.set_xlim(*result.plot.xlim)
+    if result.plot.ylim is not None:
+        ax.set_ylim(*result.plot.ylim)
+
+
+def _place_legend(ax: Any, result: Result) -> None:
+    """Inside, in a corner no line passes through; outside on the right when none is free."""
+    handles, labels = ax.get_legend_handles_labels()
+    if len(handles) < 2:
+        return
+    occupancy = _occupancy(ax)
+    longest = max(len(label) for label in labels)
+    bbox = ax.get_window_extent() if ax.figure is not None else None
+    axes_width = bbox.width if bbox is not None and bbox.width > 0 else 600.0
+    axes_height = bbox.height if bbox is not None and bbox.height > 0 else 350.0
+    font = 8.5 * ax.figure.dpi / 72  # "small" is ~8.5 pt at the default 10 pt
+    width = (longest * 0.62 * font + 3.2 * font) / axes_width
+    height = (len(labels) * 1.45 * font + 0.9 * font) / axes_height
+    corner = free_corner(occupancy, width, height) if len(labels) <= 6 else None
+    if corner is not None:
+        ax.legend(loc=corner, fontsize="small")
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0)
+
+
+def _occupancy(ax: Any) -> Occupancy:
+    """The axes' lines in axes fractions (after its limits are set)."""
+    occupancy = Occupancy.empty()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    log = ax.get_yscale() == "log"
+    for line in ax.get_lines():
+        x = np.asarray(line.get_xdata(), dtype=float)
+        y = np.asarray(line.get_ydata(), dtype=float)
+        if log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y = np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), -np.inf)
+            lo, hi = math.log10(y0), math.log10(y1)
+        else:
+            lo, hi = y0, y1
+        occupancy.add((x - x0) / (x1 - x0), (y - lo) / (hi - lo))
+    return occupancy
+
+
+def _draw_zoom(ax: Any, result: Result, width: float) -> None:
+    """A magnified inset of the warmup (or of plot.zoom), in a corner free of lines."""
+    zoom = warmup_zoom(result)
+    if zoom is None:
+        return
+    first, last = zoom
+    corner = free_corner(_occupancy(ax), 0.36, 0.4)
+    if corner is None:
+        return
+    cx, cy = CORNERS[corner]
+    x0 = 0.03 if cx == 0.0 else 0.61
+    y0 = 0.05 if cy == 0.0 else (0.3 if cy == 0.5 else 0.55)
+    inset = ax.inset_axes([x0, y0, 0.36, 0.4])
+    for index, curve in enumerate(result.curves):
+        for group_index, group in enumerate(curve.groups):
+            stop = min(len(group.lr), math.ceil(last) + 1)
+            _step_line(inset, group.lr[:stop], width, **_style(index, group_index))
+    inset.set_xlim(first, last)
+    inset.set_yscale(ax.get_yscale())
+    inset.tick_params(labelsize="x-small")
+    inset.grid(True, alpha=0.3)
+    inset.set_title(f"steps {first:,.0f}–{last:,.0f}", fontsize="x-small")
+    ax.indicate_inset_zoom(inset, edgecolor="0.5", alpha=0.6)
 
 
 def _style_x_axis(bottom: Any, top: Any, result: Result) -> None:
@@ -129,8 +241,15 @@ def _draw_reference(ax: Any, reference: Any, color: str, label: str) -> None:
 
 
 def _draw_markers(ax: Any, markers: list[int], color: str) -> None:
+    """Milestones and restarts: a dotted line and a small tick at the top edge."""
+    if not markers:
+        return
     for position in markers:
-        ax.axvline(position, color=color, alpha=0.15, linewidth=0.8, zorder=0)
+        ax.axvline(position, color=color, alpha=0.35, linewidth=0.9, linestyle=(0, (2, 2)), zorder=0)
+    ax.plot(
+        markers, [1.0] * len(markers), marker="v", markersize=5, linestyle="none", color=color,
+        transform=ax.get_xaxis_transform(), clip_on=False, zorder=3,
+    )  # fmt: skip
 
 
 def _pixel_width(fig: Figure) -> int:

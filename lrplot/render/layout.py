@@ -1,0 +1,187 @@
+"""Decisions a figure makes from the values alone: y scale, limits, zoom, where labels fit.
+
+Pure functions of a :class:`~lrplot.result.Result` (no matplotlib), shared by the figure
+and the terminal chart, so both read the same way and tests can check each rule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrplot.result import Result
+
+# Log scale when the curves' values span more than this many decades.
+LOG_DECADES = 2.0
+# A warmup shorter than this share of the run gets a magnified inset.
+ZOOM_WARMUP_SHARE = 0.05
+LINESTYLES = ("-", "--", ":", "-.")
+
+
+def _positive(values: np.ndarray) -> np.ndarray:
+    finite = values[np.isfinite(values)]
+    return finite[finite > 0]
+
+
+def choose_yscale(result: Result) -> tuple[str, str | None]:
+    """``plot.yscale`` when given; else log when the curves span more than two decades.
+
+    The span compares the highest peak with the lowest *tenth* of any curve's positive values,
+    so a warmup's first step or a decay's last steps towards 0 do not switch the axis, while
+    a 5e-5 AdamW curve beside a 1.0 SGD curve (or MultiStepLR decaying by 10x three times) do.
+    Returns the scale and, when chosen automatically, a note saying why.
+    """
+    if result.plot.yscale is not None:
+        return result.plot.yscale, None
+    peaks: list[tuple[float, str]] = []
+    lows: list[tuple[float, str]] = []
+    for curve in result.curves:
+        for group in curve.groups:
+            values = _positive(group.lr)
+            if values.size:
+                peaks.append((float(values.max()), curve.label))
+                lows.append((float(np.quantile(values, 0.1)), curve.label))
+    if not peaks:
+        return "linear", None
+    highest, _ = max(peaks)
+    lowest, label = min(lows)
+    decades = math.log10(highest / lowest)
+    if decades <= LOG_DECADES:
+        return "linear", None
+    return "log", (
+        f"log y axis: the learning rates span {decades:.1f} decades (a tenth of {label!r} lies below "
+        f"{lowest:.3g}, the highest peak is {highest:.3g}); set plot.yscale: linear to change it"
+    )
+
+
+def log_limits(result: Result) -> tuple[float, float] | None:
+    """y limits for a log axis that a lone warmup start near 0 (or exact zeros) does not stretch."""
+    lows, highs = [], []
+    for curve in result.curves:
+        for group in curve.groups:
+            values = group.lr
+            if values.size > 1 and 0 < values[0] < values[1] / 10:
+                values = values[1:]  # the first step of a warmup from ~0: drawn, not stretching
+            positive = _positive(values)
+            if positive.size:
+                lows.append(float(positive.min()))
+                highs.append(float(positive.max()))
+    if not lows:
+        return None
+    return min(lows) / 1.5, max(highs) * 1.5
+
+
+def warmup_zoom(result: Result) -> tuple[float, float] | None:
+    """The step range of a warmup shorter than 5% of the run, to magnify in an inset."""
+    if result.plot.zoom is False:
+        return None
+    if isinstance(result.plot.zoom, list):
+        return float(result.plot.zoom[0]), float(result.plot.zoom[1])
+    ends = []
+    for curve in result.curves:
+        for group in curve.groups:
+            values = group.lr
+            finite = values[np.isfinite(values)]
+            if finite.size < 20:
+                continue
+            peak = float(finite.max())
+            top = np.flatnonzero(values >= peak - abs(peak) * 1e-12)
+            end = int(top[0]) if top.size else 0
+            if 0 < end < ZOOM_WARMUP_SHARE * values.size and values[0] < 0.5 * peak:
+                ends.append(end)
+    if not ends:
+        return None
+    return 0.0, float(max(ends)) * 1.6 + 1
+
+
+def shared_label_parts(labels: list[str]) -> tuple[str, list[str]]:
+    """Words every label starts with (for the title) and what is left of each (for the legend).
+
+    >>> shared_label_parts(["CosineAnnealingLR (T_max=20)", "CosineAnnealingLR (T_max=40)"])
+    ('CosineAnnealingLR', ['T_max=20', 'T_max=40'])
+    >>> shared_label_parts(["warmup", "warmup long"])
+    ('', ['warmup', 'warmup long'])
+    >>> shared_label_parts(["metric: lr", "metric: loss log"])
+    ('', ['metric: lr', 'metric: loss log'])
+    """
+    if len(labels) < 2:
+        return "", labels
+    words = [label.split(" ") for label in labels]
+    shared: list[str] = []
+    for column in zip(*words, strict=False):
+        if len(set(column)) != 1:
+            break
+        shared.append(column[0])
+    if not shared or any(len(w) == len(shared) for w in words):
+        return "", labels
+    rest = [" ".join(w[len(shared) :]) for w in words]
+    if all(r.startswith("(") and r.endswith(")") and r.count("(") == 1 for r in rest):
+        return " ".join(shared), [r[1:-1] for r in rest]  # sweep labels: "Name (key=value)"
+    if all("=" in r for r in rest) and shared[-1][-1:].isalnum():
+        return " ".join(shared), rest  # label templates: "cos T_max={T_max}"
+    return "", labels
+
+
+@dataclass
+class Occupancy:
+    """Where lines run, in axes fractions (0..1): per column of the plot, the lowest and
+    highest value any line reaches there, so a box (legend, inset) can avoid them."""
+
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def empty(cls, columns: int = 200) -> Occupancy:
+        return cls(low=np.full(columns, np.inf), high=np.full(columns, -np.inf))
+
+    def add(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Add a line given in axes fractions (a step function: each y holds until the next x)."""
+        columns = self.low.size
+        keep = np.isfinite(y)
+        x, y = x[keep], y[keep]
+        if not x.size:
+            return
+        start = np.clip((x * columns).astype(np.int64), 0, columns - 1)
+        end = np.clip((np.append(x[1:], x[-1]) * columns).astype(np.int64), 0, columns - 1)
+        for first, last, value in zip(start, end, y, strict=True):
+            self.low[first : last + 1] = np.minimum(self.low[first : last + 1], value)
+            self.high[first : last + 1] = np.maximum(self.high[first : last + 1], value)
+        # vertical jumps between consecutive values cover the span between them
+        for index in range(1, len(y)):
+            column = start[index]
+            pair = (y[index - 1], y[index])
+            self.low[column] = min(self.low[column], *pair)
+            self.high[column] = max(self.high[column], *pair)
+
+    def free(self, x0: float, x1: float, y0: float, y1: float) -> bool:
+        """Whether no line passes through the box (with a small margin)."""
+        columns = self.low.size
+        first = max(0, int(x0 * columns) - 1)
+        last = min(columns - 1, math.ceil(x1 * columns) + 1)
+        low, high = self.low[first : last + 1], self.high[first : last + 1]
+        margin = 0.02
+        return bool(np.all((high < y0 - margin) | (low > y1 + margin)))
+
+
+# Candidate boxes (x0, y0 corner in axes fractions) tried in this order.
+CORNERS = {
+    "upper right": (1.0, 1.0),
+    "upper left": (0.0, 1.0),
+    "lower left": (0.0, 0.0),
+    "lower right": (1.0, 0.0),
+    "center right": (1.0, 0.5),
+    "center left": (0.0, 0.5),
+}
+
+
+def free_corner(occupancy: Occupancy, width: float, height: float) -> str | None:
+    """The first corner where a box of this size (axes fractions) covers no line, or None."""
+    pad = 0.02
+    for name, (cx, cy) in CORNERS.items():
+        x0 = pad if cx == 0.0 else 1.0 - pad - width
+        y0 = 0.5 - height / 2 if cy == 0.5 else pad if cy == 0.0 else 1.0 - pad - height
+        if width < 1 and height < 1 and occupancy.free(x0, x0 + width, y0, y0 + height):
+            return name
+    return None
