@@ -53,7 +53,7 @@ def __getattr__(name: str) -> Any:
 
 
 def write(result: Any, outputs: Any) -> None:
-    """Write a result to files; the format follows each extension (.png .svg .pdf .csv)."""
+    """Write a result to files; the format follows each extension (.png .svg .pdf .jpg .webp .tif .csv)."""
     from pathlib import Path
 
     from lrplot.output import check_outputs, write_outputs

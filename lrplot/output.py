@@ -18,7 +18,17 @@ from lrplot.errors import LrplotError
 if TYPE_CHECKING:
     from lrplot.result import Result
 
-FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".csv": "csv"}
+FORMATS = {
+    ".png": "png",
+    ".svg": "svg",
+    ".pdf": "pdf",
+    ".jpg": "jpg",
+    ".jpeg": "jpg",
+    ".webp": "webp",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".csv": "csv",
+}
 # ``-o -``: the CSV goes to standard output (for a pipe), after every file is in place.
 STDOUT = Path("-")
 

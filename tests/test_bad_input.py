@@ -223,8 +223,8 @@ def test_config_that_is_a_directory(tmp_path: Path, cli) -> None:
 
 def test_unknown_output_extension(write_config, tmp_path: Path, cli) -> None:
     config = write_config("total_step: 10\ncurves:\n" + GOOD_CURVE)
-    result = cli("plot", config, "-o", tmp_path / "x.png", "-o", tmp_path / "x.jpeg")
-    assert_clean_failure(result, ["x.jpeg", "unknown output format (.jpeg)", ".png, .svg, .pdf, .csv"])
+    result = cli("plot", config, "-o", tmp_path / "x.png", "-o", tmp_path / "x.gif")
+    assert_clean_failure(result, ["x.gif", "unknown output format (.gif)", ".png, .svg, .pdf, .jpg"])
     assert not (tmp_path / "x.png").exists()
 
 

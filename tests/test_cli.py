@@ -73,7 +73,7 @@ def test_help_documents_exit_codes(cli) -> None:
 
 def test_plot_help_lists_formats(cli) -> None:
     result = cli("plot", "--help")
-    assert ".png .svg .pdf .csv" in result.output
+    assert ".png .svg .pdf .jpg .webp .tif .csv" in " ".join(result.output.replace("│", " ").split())
 
 
 def test_version(cli) -> None:

@@ -24,7 +24,9 @@ from lrplot.commands.options import (
     StepsPerEpochOption,
     SweepOption,
     reference_sets,
+    xlim_sets,
 )
+from lrplot.commands.plot import PlotRequest, plot_once
 from lrplot.commands.usage import OneLineErrors
 from lrplot.errors import LrplotError
 
@@ -79,8 +81,8 @@ def plot(
         typer.Option(
             "--output",
             "-o",
-            help="Output file; the format follows the extension: .png .svg .pdf .csv; - writes the CSV to "
-            "standard output (the summary then goes to stderr). Repeat for several. "
+            help="Output file; the format follows the extension: .png .svg .pdf .jpg .webp .tif .csv; "
+            "- writes the CSV to standard output (the summary then goes to stderr). Repeat for several. "
             "Default: <config stem>.png in the current folder.",
             show_default=False,
             rich_help_panel=OUTPUT_PANEL,
@@ -101,7 +103,7 @@ def plot(
         typer.Option(
             "--format",
             "-f",
-            help="Format(s) for --out-dir or the default outputs: png, svg, pdf, csv. "
+            help="Format(s) for --out-dir or the default outputs: png, svg, pdf, jpg, webp, tif, csv. "
             "Repeatable. Default: png.",
             show_default=False,
             rich_help_panel=OUTPUT_PANEL,
@@ -186,24 +188,54 @@ def plot(
             min=1,
         ),
     ] = None,
+    term: Annotated[
+        bool,
+        typer.Option(
+            "--term",
+            "-t",
+            help="Draw the curves as a chart in the terminal (no file is written unless -o, --out-dir or "
+            "--format is given too); with --watch it is redrawn on each save.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = False,
+    xlim: Annotated[
+        str | None,
+        typer.Option(
+            "--xlim",
+            help="Show only steps A to B (A:B, either may be left out), like plot.xlim.",
+            show_default=False,
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
 ) -> None:
     """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
-    arguments = (
-        configs, output, out_dir, formats, [*(set_values or ()), *reference_sets(reference)],
-        sweep or [], select, steps_per_epoch, allow_import or [], quiet, force, workers, engine.lower(),
-    )  # fmt: skip
-    if json_output and output and Path("-") in output:
-        fail(LrplotError("-o - writes the CSV to standard output, where --json would go too; choose one"))
+    request = PlotRequest(
+        configs=configs,
+        outputs=output or [],
+        out_dir=out_dir,
+        formats=formats or [],
+        sets=[*(set_values or ()), *reference_sets(reference), *xlim_sets(xlim)],
+        sweeps=sweep or [],
+        select=select,
+        steps_per_epoch=steps_per_epoch,
+        allow_import=allow_import or [],
+        quiet=quiet,
+        json_output=json_output,
+        force=force,
+        workers=workers,
+        engine=engine.lower(),
+        term=term,
+    )
+    if output and Path("-") in output and (json_output or term):
+        other = "--json" if json_output else "--term"
+        fail(LrplotError(f"-o - writes the CSV to standard output, where {other} would go too; choose one"))
     if watch:
-        from lrplot.commands.plot import plot_once
         from lrplot.commands.watch import watch as watch_files
 
-        watch_files(configs, lambda: plot_once(arguments, json_output, quiet, exit_on_error=False))
+        watch_files(configs, lambda: plot_once(request, exit_on_error=False, clear_screen=True))
         return
-    from lrplot.commands.plot import plot_once
-
     with interruptible():
-        plot_once(arguments, json_output, quiet, exit_on_error=True)
+        plot_once(request, exit_on_error=True)
 
 
 @app.command()

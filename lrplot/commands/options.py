@@ -59,3 +59,18 @@ def reference_sets(references: list[str] | None) -> list[str]:
             value["column"] = column
         sets.append("reference=" + json.dumps(value))
     return sets
+
+
+def xlim_sets(text: str | None) -> list[str]:
+    """``--xlim A:B`` → a --set of ``plot.xlim`` (an open end takes the run's own)."""
+    if text is None:
+        return []
+    first, sep, last = text.partition(":")
+    if not sep:
+        raise typer.BadParameter(f"{text!r}: expected A:B, for example 0:3000", param_hint="--xlim")
+    try:
+        low = float(first) if first.strip() else 0.0
+        high = float(last) if last.strip() else None
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: A and B must be step numbers", param_hint="--xlim") from None
+    return [f"plot.xlim=[{low!r}, {high!r}]" if high is not None else f"plot.xlim=[{low!r}, null]"]

@@ -7,6 +7,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,50 +24,61 @@ if TYPE_CHECKING:
 PROGRESS_MIN_STEPS = 400_000
 
 
-def plot_once(
-    arguments: tuple[Any, ...], json_output: bool, quiet: bool, *, exit_on_error: bool
-) -> list[Path]:
+@dataclass
+class PlotRequest:
+    """Everything ``lrplot plot`` was asked, by name (the command line's options, parsed)."""
+
+    configs: list[Path]
+    outputs: list[Path] = field(default_factory=list)
+    out_dir: Path | None = None
+    formats: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+    sweeps: list[str] = field(default_factory=list)
+    select: str | None = None
+    steps_per_epoch: int | None = None
+    allow_import: list[str] = field(default_factory=list)
+    quiet: bool = False
+    json_output: bool = False
+    force: bool = False
+    workers: int | None = None
+    engine: str = "auto"
+    term: bool = False
+
+
+def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool = False) -> list[Path]:
     """One plot run with its printing; returns the files it read (for --watch)."""
     try:
-        jobs, results, drawing_warnings, read = _plot(*arguments)
+        jobs, results, drawing_warnings, read = run_plot(request)
     except LrplotError as error:
         if exit_on_error:
             fail(error)
         typer.echo(f"lrplot: error: {error}", err=True)
         return []
     notes = [note for result in results for note in result.warnings]
+    notes += _scale_notes(jobs, results)
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
         typer.echo(f"lrplot: warning: {note}", err=True)
     to_stdout = any(path == STDOUT for _, paths in jobs for path in paths)
-    if json_output:
+    if request.json_output:
         _print_json(jobs, results)
-    elif not quiet:
+    elif not request.quiet:
         _print_tables(jobs, results, to_stderr=to_stdout)  # standard output holds the CSV
-    if not quiet:
+    if request.term:
+        _print_charts(jobs, results, clear_screen=clear_screen)
+    if not request.quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
             steps = sum(curve.total_step for curve in result.curves)
             written = ", ".join("standard output" if path == STDOUT else str(path) for path in paths)
+            written = written or "the terminal"
             typer.echo(
                 f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
             )
     return read
 
 
-def _plot(
-    configs: list[Path],
-    output: list[Path] | None,
-    out_dir: Path | None,
-    formats: list[str] | None,
-    sets: list[str],
-    sweeps: list[str],
-    select: str | None,
-    steps_per_epoch: int | None,
-    allow_import: list[str],
-    quiet: bool,
-    force: bool,
-    workers: int | None,
-    engine: str,
+def run_plot(
+    request: PlotRequest,
 ) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any], list[Path]]:
     """Everything ``plot`` does before printing: check, load, simulate, write.
 
@@ -79,28 +91,39 @@ def _plot(
     from lrplot.plan import plan
     from lrplot.plan.classes import skip_dynamo_import
 
-    for text in sets:  # a space for '=' would otherwise look like a second config
+    for text in request.sets:  # a space for '=' would otherwise look like a second config
         parse_assignment(text)
-    for text in sweeps:
+    for text in request.sweeps:
         parse_sweep_option(text)
-    jobs = plan_outputs(configs, outputs=output or [], out_dir=out_dir, formats=formats or [])
-    check_outputs([path for _, paths in jobs for path in paths], inputs=configs)
+    if request.term and not request.outputs and request.out_dir is None and not request.formats:
+        jobs: list[tuple[Path, list[Path]]] = [(config, []) for config in request.configs]
+    else:
+        jobs = plan_outputs(
+            request.configs, outputs=request.outputs, out_dir=request.out_dir, formats=request.formats
+        )
+    check_outputs([path for _, paths in jobs for path in paths], inputs=request.configs)
     loaded = [
-        load(config, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
+        load(
+            config,
+            sets=request.sets,
+            sweeps=request.sweeps,
+            select=request.select,
+            steps_per_epoch=request.steps_per_epoch,
+        )
         for config, _ in jobs
     ]
-    plans = [plan(config, allow_imports=allow_import, force=force) for config in loaded]
+    plans = [plan(config, allow_imports=request.allow_import, force=request.force) for config in loaded]
     skip_dynamo_import()
     total = sum(curve.total_step for config in loaded for curve in config.curves)
-    with _progress_bar(total, quiet) as progress:
+    with _progress_bar(total, request.quiet) as progress:
         results = [
             simulate(
                 config,
-                allow_imports=allow_import,
+                allow_imports=request.allow_import,
                 progress=progress(),
-                workers=workers,
-                force=force,
-                engine=engine,
+                workers=request.workers,
+                force=request.force,
+                engine=request.engine,
                 plans=config_plans,
             )
             for config, config_plans in zip(loaded, plans, strict=True)
@@ -110,6 +133,34 @@ def _plot(
         write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
     read = [path for config in loaded for path in config.dependencies()]
     return jobs, results, list(drawing_warnings), read
+
+
+def _scale_notes(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> list[str]:
+    """Why a figure's y axis is logarithmic, when lrplot chose it."""
+    from lrplot.output import FORMATS
+    from lrplot.render.layout import choose_yscale
+
+    notes = []
+    for (config, paths), result in zip(jobs, results, strict=True):
+        if any(FORMATS.get(path.suffix.lower(), "csv") != "csv" for path in paths):
+            _, note = choose_yscale(result)
+            if note:
+                notes.append(f"{config}: {note}")
+    return notes
+
+
+def _print_charts(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, clear_screen: bool) -> None:
+    import shutil
+
+    from lrplot.render.terminal import terminal_chart
+
+    size = shutil.get_terminal_size((100, 30))
+    height = max(12, min(size.lines - 4, 40))
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if clear_screen and sys.stdout.isatty():
+        typer.echo("\x1b[2J\x1b[H", nl=False)
+    for _, result in zip(jobs, results, strict=True):
+        typer.echo(terminal_chart(result, size.columns, height, colour=colour))
 
 
 def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, to_stderr: bool) -> None:

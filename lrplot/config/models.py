@@ -169,8 +169,8 @@ class PlotOptions(_Strict):
         default=None,
         description="linear or log; by default log when the curves span more than two decades.",
     )
-    xlim: list[float] | None = Field(
-        default=None, min_length=2, max_length=2, description="[first, last] step shown."
+    xlim: list[float | None] | None = Field(
+        default=None, min_length=2, max_length=2, description="[first, last] step shown (null: the run's)."
     )
     ylim: list[float] | None = Field(
         default=None, min_length=2, max_length=2, description="[low, high] learning rate shown."

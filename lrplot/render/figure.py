@@ -72,16 +72,17 @@ def _draw_overlay(fig: Figure, result: Result, labels: list[str]) -> None:
     axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios}, squeeze=False)
     lr_axes, panel_axes = axes[0][0], [row[0] for row in axes[1:]]
     width = _pixel_width(fig)
+    window = _window(result)
     for index, (curve, label) in enumerate(zip(result.curves, labels, strict=True)):
         several = len(curve.groups) > 1
         for group_index, group in enumerate(curve.groups):
             style = _style(index, group_index)
             name = f"{label} / {group.name}" if several else label
-            _step_line(lr_axes, group.lr, width, label=name, **style)
+            _step_line(lr_axes, group.lr, width, window, label=name, **style)
             for (key, _), panel in zip(extra, panel_axes, strict=True):
                 values = getattr(group, key)
                 if values is not None:
-                    _step_line(panel, values, width, label=name, **style)
+                    _step_line(panel, values, width, window, label=name, **style)
             if curve.reference is not None and group is curve.groups[curve.reference_group]:
                 _draw_reference(lr_axes, curve.reference, style["color"], f"{name} (log)")
         _draw_markers(lr_axes, curve.markers, f"C{index % 10}")
@@ -107,13 +108,14 @@ def _draw_grid(fig: Figure, result: Result) -> None:
         )
         ax = fig.add_subplot(cell[0])
         panels = [fig.add_subplot(cell[i + 1], sharex=ax) for i in range(len(extra))]
+        window = _window(result)
         for group_index, group in enumerate(curve.groups):
             style = _style(index, group_index)
-            _step_line(ax, group.lr, width, label=group.name, **style)
+            _step_line(ax, group.lr, width, window, label=group.name, **style)
             for (key, _), panel in zip(extra, panels, strict=True):
                 values = getattr(group, key)
                 if values is not None:
-                    _step_line(panel, values, width, **style)
+                    _step_line(panel, values, width, window, **style)
         _draw_markers(ax, curve.markers, f"C{index % 10}")
         ax.set_title(curve.label, fontsize="small")
         if len(curve.groups) > 1:
@@ -127,13 +129,32 @@ def _draw_grid(fig: Figure, result: Result) -> None:
         _style_x_axis(panels[-1] if panels else ax, ax, result)
 
 
-def _step_line(ax: Any, values: np.ndarray, width: float, **style: Any) -> Any:
-    """The values as a step function: step i's value holds from i to i + 1."""
-    x, y = reduce_for_drawing(values, width)
-    x = np.append(x, len(values))
+def _step_line(
+    ax: Any, values: np.ndarray, width: float, window: tuple[int, int] | None = None, **style: Any
+) -> Any:
+    """The values as a step function: step i's value holds from i to i + 1.
+
+    With a ``window`` (plot.xlim) only those steps are reduced to the pixel width, so a
+    zoomed range keeps every step it can show.
+    """
+    first, last = window if window is not None else (0, len(values))
+    first, last = max(0, min(first, len(values) - 1)), max(1, min(last, len(values)))
+    x, y = reduce_for_drawing(values[first:last], width)
+    x = np.append(x + first, last)
     y = np.append(y, y[-1] if y.size else np.nan)
     (line,) = ax.plot(x, y, drawstyle="steps-post", linewidth=1.5, **style)
     return line
+
+
+def _window(result: Result) -> tuple[int, int] | None:
+    """The steps plot.xlim shows (with a step of margin), or None for the whole run."""
+    if result.plot.xlim is None:
+        return None
+    steps = max(curve.total_step for curve in result.curves)
+    first, last = result.plot.xlim
+    low = 0 if first is None else max(0, math.floor(first) - 1)
+    high = steps if last is None else min(steps, math.ceil(last) + 1)
+    return (low, high) if high > low else None
 
 
 def _style_lr_axes(ax: Any, result: Result, single: Any = None) -> None:
@@ -151,6 +172,9 @@ def _style_lr_axes(ax: Any, result: Result, single: Any = None) -> None:
     ax.set_xlim(0, steps)
     if result.plot.xlim is not None:
         ax.set_xlim(*result.plot.xlim)
+        if ax.get_yscale() == "linear" and result.plot.ylim is None:
+            ax.relim(visible_only=True)
+            ax.autoscale_view(scalex=False)
     if result.plot.ylim is not None:
         ax.set_ylim(*result.plot.ylim)
 
@@ -297,14 +321,16 @@ def save_figure(fig: Any, stream: Any, fmt: str) -> None:
     from lrplot.errors import LrplotError
 
     FigureCanvasAgg(fig)
-    metadata: dict[str, Any] = {
+    # Run-dependent metadata removed; jpg, webp and tiff (written by Pillow) carry none.
+    metadata: dict[str, Any] | None = {
         "png": {"Software": None},
         "svg": {"Date": None},
         "pdf": {"CreationDate": None, "ModDate": None},
-    }[fmt]
+    }.get(fmt)
+    extra = {"metadata": metadata} if metadata is not None else {}
     with matplotlib.rc_context({"svg.hashsalt": "lrplot", "svg.fonttype": "path"}):
         try:
-            fig.savefig(stream, format=fmt, metadata=metadata)
+            fig.savefig(stream, format=fmt, **extra)
         except ValueError as exc:  # mathtext in a title or label that does not parse
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise LrplotError(

@@ -75,10 +75,10 @@ def log_limits(result: Result) -> tuple[float, float] | None:
 
 def warmup_zoom(result: Result) -> tuple[float, float] | None:
     """The step range of a warmup shorter than 5% of the run, to magnify in an inset."""
-    if result.plot.zoom is False:
-        return None
     if isinstance(result.plot.zoom, list):
         return float(result.plot.zoom[0]), float(result.plot.zoom[1])
+    if result.plot.zoom is False or result.plot.xlim is not None:
+        return None  # turned off, or the user chose the range already
     ends = []
     for curve in result.curves:
         for group in curve.groups:
