@@ -126,7 +126,7 @@ def test_the_legend_covers_no_line(config: str) -> None:
 
 
 def test_sweep_labels_lose_the_shared_scheduler_name_to_the_title() -> None:
-    result, fig = draw(
+    _result, fig = draw(
         "total_step: 40\nsweep: {scheduler.T_max: [10, 20]}\ncurves:\n  - scheduler: {name: CosineAnnealingLR}\n"
     )
     assert fig._suptitle.get_text() == "CosineAnnealingLR"

@@ -20,7 +20,8 @@ MAX_SNAPSHOT_STEPS = 10_000
 
 def shipped_configs() -> list[Path]:
     """Every config in configs/ and configs/schedulers/, in a stable order."""
-    return sorted((ROOT / "configs").glob("*.yaml")) + sorted((ROOT / "configs" / "schedulers").glob("*.yaml"))
+    folders = (ROOT / "configs", ROOT / "configs" / "schedulers")
+    return [config for folder in folders for config in sorted(folder.glob("*.yaml"))]
 
 
 def gallery_names() -> dict[Path, str]:
