@@ -216,8 +216,8 @@ def test_reference_from_the_command_line_is_drawn_dashed(tmp_path: Path, write_c
     assert result.exit_code == 0, result.stderr
     assert "log differs at" in result.stdout and "agrees" in result.stdout
     fig = lrplot.figure(lrplot.simulate(lrplot.load(config, sets=[f"reference={tmp_path / 'wandb.csv'}"])))
-    dashed = [line for line in fig.axes[0].get_lines() if line.get_linestyle() == "--"]
-    assert len(dashed) == 1 and dashed[0].get_label() == "StepLR (log)"
+    logged = [line for line in fig.axes[0].get_lines() if line.get_label().endswith("(log)")]
+    assert len(logged) == 1 and logged[0].get_label() == "StepLR (log)" and logged[0].get_linestyle() == "--"
 
 
 def test_reference_with_several_lr_columns_asks_to_choose(tmp_path: Path) -> None:

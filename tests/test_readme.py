@@ -1,4 +1,4 @@
-"""The README cannot rot: its commands, YAML, CSV, error and API examples are executed here."""
+"""The README and docs cannot rot: their commands, YAML, CSV, error and API examples are executed here."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from lrplot.errors import LrplotError
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+ALL_TEXT = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
 
 
 def fenced_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+    """Fenced blocks of one language in the README and every docs page."""
+    return re.findall(rf"```{language}\n(.*?)```", ALL_TEXT, flags=re.S)
 
 
 def command_after(marker: str) -> str:
@@ -58,8 +61,29 @@ def test_error_example_is_the_real_message() -> None:
     assert example == f"lrplot: error: {info.value}"
 
 
+def test_readme_fits_a_first_read() -> None:
+    assert README.count("\n") < 150
+
+
+def test_cli_reference_is_current() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cli_reference", ROOT / "tools" / "cli_reference.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    current = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert current == module.reference(), "docs/cli.md is stale: run .venv/bin/python tools/cli_reference.py"
+
+
+def test_doc_links_point_at_files() -> None:
+    for page in PAGES:
+        for target in re.findall(r"\]\(([^)#:]+)\)", page.read_text(encoding="utf-8")):
+            assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
+
+
 def test_python_api_example_runs(tmp_path: Path, monkeypatch) -> None:
-    block = next(b for b in fenced_blocks("python") if "lrplot.load(" in b)
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, flags=re.S) if "lrplot.load(" in b)
     (tmp_path / "configs").symlink_to(ROOT / "configs")
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})
@@ -82,5 +106,12 @@ def test_readme_plot_commands_run(command: str, tmp_path: Path, monkeypatch, cli
 
     (tmp_path / "configs").symlink_to(ROOT / "configs")
     monkeypatch.chdir(tmp_path)
-    result = cli(*shlex.split(command)[1:], "--quiet")
+    import glob
+
+    words = [
+        match
+        for word in shlex.split(command)[1:]
+        for match in (sorted(glob.glob(word)) if "*" in word else [word])
+    ]
+    result = cli(*words, "--quiet")
     assert result.exit_code == 0, result.stderr

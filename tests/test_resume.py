@@ -133,7 +133,7 @@ def test_segments_with_plateau_and_composites() -> None:
         ),
         (
             "curves:\n  - {label: s, scheduler: {name: StepLR, step_size: 1}, segments: [{steps: 5, scheduler: {name: StepLR, step_size: 1}}]}\n",
-            "a curve needs a scheduler, or segments",
+            "a curve needs one of scheduler, segments or side_by_side, not scheduler and segments",
         ),
         (
             "curves:\n  - {label: s, segments: [{steps: 0, scheduler: {name: StepLR, step_size: 1}}]}\n",

@@ -15,14 +15,27 @@ import typer
 
 from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE, fail, interruptible
 from lrplot.commands.options import (
-    CHANGE_PANEL,
-    FORMS_PANEL,
-    OUTPUT_PANEL,
     AllowImportOption,
+    ConfigsArgument,
+    EngineOption,
+    ForceOption,
+    FormatOption,
+    JsonOption,
+    OutDirOption,
+    OutputOption,
+    PlotAllowImportOption,
+    PlotSetOption,
+    PlotSweepOption,
+    QuietOption,
+    ReferenceOption,
     SelectOption,
     SetOption,
     StepsPerEpochOption,
     SweepOption,
+    TermOption,
+    WatchOption,
+    WorkersOption,
+    XlimOption,
     reference_sets,
     xlim_sets,
 )
@@ -70,143 +83,24 @@ def _root(
 
 @app.command()
 def plot(
-    configs: Annotated[
-        list[Path],
-        typer.Argument(
-            help="YAML config(s) describing the curves (see the README's reference).", show_default=False
-        ),
-    ],
-    output: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="Output file; the format follows the extension: .png .svg .pdf .jpg .webp .tif .csv; "
-            "- writes the CSV to standard output (the summary then goes to stderr). Repeat for several. "
-            "Default: <config stem>.png in the current folder.",
-            show_default=False,
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out-dir",
-            "-d",
-            help="Write <config stem>.<format> for each config into this folder (created if missing).",
-            show_default=False,
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    formats: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="Format(s) for --out-dir or the default outputs: png, svg, pdf, jpg, webp, tif, csv. "
-            "Repeatable. Default: png.",
-            show_default=False,
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
-    set_values: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--set",
-            "-s",
-            help="Override a value, KEY=VALUE (YAML value): total_step=500, curves.0.scheduler.T_max=50, "
-            "scheduler.T_max=50 (every curve), scheduler.milestones=[30,60]. Repeatable.",
-            show_default=False,
-            rich_help_panel=CHANGE_PANEL,
-        ),
-    ] = None,
-    sweep: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--sweep",
-            help="One curve per value, KEY=V1,V2,... (like a sweep: block): scheduler.T_max=20,40,80. "
-            "Several make the product.",
-            show_default=False,
-            rich_help_panel=CHANGE_PANEL,
-        ),
-    ] = None,
-    allow_import: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--allow-import",
-            help="Let the config name classes from this module prefix (beyond torch.optim). "
-            "Repeatable; also LRPLOT_ALLOW_IMPORT=a,b.",
-            show_default=False,
-            rich_help_panel=CHANGE_PANEL,
-        ),
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the summary as JSON on stdout instead of a table.")
-    ] = False,
+    configs: ConfigsArgument,
+    output: OutputOption = None,
+    out_dir: OutDirOption = None,
+    formats: FormatOption = None,
+    set_values: PlotSetOption = None,
+    sweep: PlotSweepOption = None,
+    allow_import: PlotAllowImportOption = None,
+    quiet: QuietOption = False,
+    json_output: JsonOption = False,
     select: SelectOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
-    reference: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--reference",
-            help="A training log to draw dashed over every curve: PATH or PATH:COLUMN (a CSV with a step "
-            "column and an lr column, e.g. Lightning's metrics.csv).",
-            show_default=False,
-            rich_help_panel=FORMS_PANEL,
-        ),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Run curves above the length and memory limits anyway.")
-    ] = False,
-    engine: Annotated[
-        str,
-        typer.Option(
-            "--engine",
-            help="torch: step real torch objects; fast: the exact fast engine (same doubles, verified "
-            "bit for bit; refused where it does not apply); auto: fast wherever it applies.",
-            case_sensitive=False,
-        ),
-    ] = "auto",
-    watch: Annotated[
-        bool,
-        typer.Option(
-            "--watch",
-            "-w",
-            help="Keep running: re-plot each time a config (or a log it reads) is saved; "
-            "a broken config is reported and waited out. Ctrl-C ends it.",
-        ),
-    ] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            "-j",
-            help="Processes for simulating curves in parallel "
-            "(default: one per long curve, up to the cores).",
-            show_default=False,
-            min=1,
-        ),
-    ] = None,
-    term: Annotated[
-        bool,
-        typer.Option(
-            "--term",
-            "-t",
-            help="Draw the curves as a chart in the terminal (no file is written unless -o, --out-dir or "
-            "--format is given too); with --watch it is redrawn on each save.",
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = False,
-    xlim: Annotated[
-        str | None,
-        typer.Option(
-            "--xlim",
-            help="Show only steps A to B (A:B, either may be left out), like plot.xlim.",
-            show_default=False,
-            rich_help_panel=OUTPUT_PANEL,
-        ),
-    ] = None,
+    reference: ReferenceOption = None,
+    force: ForceOption = False,
+    engine: EngineOption = "auto",
+    watch: WatchOption = False,
+    workers: WorkersOption = None,
+    term: TermOption = False,
+    xlim: XlimOption = None,
 ) -> None:
     """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
     request = PlotRequest(

@@ -74,3 +74,155 @@ def xlim_sets(text: str | None) -> list[str]:
     except ValueError:
         raise typer.BadParameter(f"{text!r}: A and B must be step numbers", param_hint="--xlim") from None
     return [f"plot.xlim=[{low!r}, {high!r}]" if high is not None else f"plot.xlim=[{low!r}, null]"]
+
+
+# The plot command's own options.
+ConfigsArgument = Annotated[
+    list[Path],
+    typer.Argument(
+        help="YAML config(s) describing the curves (see the README's reference).", show_default=False
+    ),
+]
+
+OutputOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Output file; the format follows the extension: .png .svg .pdf .jpg .webp .tif .csv; "
+        "- writes the CSV to standard output (the summary then goes to stderr). Repeat for several. "
+        "Default: <config stem>.png in the current folder.",
+        show_default=False,
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+
+OutDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out-dir",
+        "-d",
+        help="Write <config stem>.<format> for each config into this folder (created if missing).",
+        show_default=False,
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+
+FormatOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Format(s) for --out-dir or the default outputs: png, svg, pdf, jpg, webp, tif, csv. "
+        "Repeatable. Default: png.",
+        show_default=False,
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+
+PlotSetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        help="Override a value, KEY=VALUE (YAML value): total_step=500, curves.0.scheduler.T_max=50, "
+        "scheduler.T_max=50 (every curve), scheduler.milestones=[30,60]. Repeatable.",
+        show_default=False,
+        rich_help_panel=CHANGE_PANEL,
+    ),
+]
+
+PlotSweepOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--sweep",
+        help="One curve per value, KEY=V1,V2,... (like a sweep: block): scheduler.T_max=20,40,80. "
+        "Several make the product.",
+        show_default=False,
+        rich_help_panel=CHANGE_PANEL,
+    ),
+]
+
+PlotAllowImportOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-import",
+        help="Let the config name classes from this module prefix (beyond torch.optim). "
+        "Repeatable; also LRPLOT_ALLOW_IMPORT=a,b.",
+        show_default=False,
+        rich_help_panel=CHANGE_PANEL,
+    ),
+]
+
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the summary as JSON on stdout instead of a table.")
+]
+
+ReferenceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reference",
+        help="A training log to draw dashed over every curve: PATH or PATH:COLUMN (a CSV with a step "
+        "column and an lr column, e.g. Lightning's metrics.csv).",
+        show_default=False,
+        rich_help_panel=FORMS_PANEL,
+    ),
+]
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Run curves above the length and memory limits anyway.")
+]
+
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="torch: step real torch objects; fast: the exact fast engine (same doubles, verified "
+        "bit for bit; refused where it does not apply); auto: fast wherever it applies.",
+        case_sensitive=False,
+    ),
+]
+
+WatchOption = Annotated[
+    bool,
+    typer.Option(
+        "--watch",
+        "-w",
+        help="Keep running: re-plot each time a config (or a log it reads) is saved; "
+        "a broken config is reported and waited out. Ctrl-C ends it.",
+    ),
+]
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        "-j",
+        help="Processes for simulating curves in parallel (default: one per long curve, up to the cores).",
+        show_default=False,
+        min=1,
+    ),
+]
+
+TermOption = Annotated[
+    bool,
+    typer.Option(
+        "--term",
+        "-t",
+        help="Draw the curves as a chart in the terminal (no file is written unless -o, --out-dir or "
+        "--format is given too); with --watch it is redrawn on each save.",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+
+XlimOption = Annotated[
+    str | None,
+    typer.Option(
+        "--xlim",
+        help="Show only steps A to B (A:B, either may be left out), like plot.xlim.",
+        show_default=False,
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]

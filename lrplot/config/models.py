@@ -169,6 +169,13 @@ class PlotOptions(_Strict):
         default=None,
         description="linear or log; by default log when the curves span more than two decades.",
     )
+    size: list[float] = Field(
+        default=[8.0, 5.0], min_length=2, max_length=2, description="[width, height] in inches."
+    )
+    dpi: int = Field(default=100, gt=0, le=1200)
+    layout: Literal["overlay", "grid"] = Field(
+        default="overlay", description="overlay: all curves in one panel; grid: one small panel per curve."
+    )
     xlim: list[float | None] | None = Field(
         default=None, min_length=2, max_length=2, description="[first, last] step shown (null: the run's)."
     )
@@ -179,13 +186,6 @@ class PlotOptions(_Strict):
         default=None,
         description="[first, last] step to magnify in an inset; by default a warmup shorter than 5% of "
         "the run is magnified; false turns that off.",
-    )
-    size: list[float] = Field(
-        default=[8.0, 5.0], min_length=2, max_length=2, description="[width, height] in inches."
-    )
-    dpi: int = Field(default=100, gt=0, le=1200)
-    layout: Literal["overlay", "grid"] = Field(
-        default="overlay", description="overlay: all curves in one panel; grid: one small panel per curve."
     )
 
 
