@@ -1,7 +1,7 @@
 """litgpt's pretraining schedule: linear warmup then cosine to ``train.min_lr``, set per iteration.
 
 Reproduced from Lightning-AI/litgpt, litgpt/pretrain.py at 26857050fe3ff627cd714fe92f5838f51a3d5efa:
-``get_lr`` (lines 462-474) and how ``fit`` uses it (lines 321-363). Before every iteration
+``get_lr`` (lines 463-474) and how ``fit`` uses it (lines 321-363). Before every iteration
 ``it`` (0-based, one micro-batch) the loop sets every param group's lr to
 ``get_lr(optimizer.defaults["lr"], it, warmup_iters, max_iters, train.min_lr)``; the optimizer
 steps after every ``gradient_accumulation_iters``-th iteration, so optimizer step ``s`` uses the
