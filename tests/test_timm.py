@@ -31,7 +31,7 @@ from tests.conftest import FIXTURES, ROOT
 if importlib.util.find_spec("timm") is None:
     pytest.skip("timm is not installed (CI installs it: pip install --no-deps timm)", allow_module_level=True)
 
-from lrplot.plan.timm import load_timm_scheduler
+from lrplot.plan.drivers.timm import load_timm_scheduler
 
 TIMM = FIXTURES / "timm"
 CONFIGS = sorted(p for p in TIMM.iterdir() if p.suffix in (".yaml", ".yml"))
@@ -126,7 +126,7 @@ def test_the_loader_gives_the_installed_timm_schedulers_without_torchvision() ->
 
 def test_the_loader_works_in_a_fresh_process() -> None:
     code = (
-        "from lrplot.plan.timm import load_timm_scheduler\n"
+        "from lrplot.plan.drivers.timm import load_timm_scheduler\n"
         "s = load_timm_scheduler()\n"
         "import sys\n"
         "print(s.CosineLRScheduler.__name__, 'torchvision' in sys.modules)\n"
@@ -388,12 +388,15 @@ def test_notes_say_what_was_assumed() -> None:
     assert not any("world-size" in n for n in config.notes)
 
 
-def test_the_curve_says_so_when_total_step_is_changed() -> None:
-    config = lrplot.load(TIMM / "gcvit_gc_vit_xxtiny.yml", steps_per_epoch=3, sets=["total_step=30"])
-    result = lrplot.simulate(config)
-    assert any(
-        "schedules 320 epochs, 960 updates of 3; the curve draws total_step 30" in w for w in result.warnings
-    )
+def test_the_driver_says_so_if_lrplot_and_timm_ever_disagree_on_the_length() -> None:
+    import torch
+
+    from lrplot.plan.drivers.timm import TrainPy
+
+    args = vars(timm_format.parse_arguments(load_yaml_file(TIMM / "gcvit_gc_vit_xxtiny.yml").data))
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.005)
+    with pytest.warns(UserWarning, match="schedules 320 epochs, lrplot computed 999"):
+        TrainPy(optimizer, args=args, updates_per_epoch=3, epochs=999)
 
 
 def test_lamb_scales_the_base_lr_by_the_square_root() -> None:

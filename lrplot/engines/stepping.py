@@ -245,7 +245,7 @@ def _grouped(recorders: list[_Recorder]) -> dict[str, list[array]]:
 
 def _may_change_weight_decay(plan: SchedulerPlan) -> bool:
     """Built-in torch (timm, lrplot) schedulers never touch weight decay; a user's own class might."""
-    known = ("torch.optim", "transformers", "timm.scheduler", "lrplot.plan.schedules")
+    known = ("torch.optim", "transformers", "lrplot.plan.drivers.")
     own = not getattr(plan.cls, "__module__", "").startswith(known)
     return own or any(_may_change_weight_decay(child) for child in plan.children)
 

@@ -12,7 +12,7 @@ litgpt keeps its schedules in its training scripts (Lightning-AI/litgpt at
   These are torch's own classes, drawn natively. ``train.min_lr`` is not used there.
 - **pretrain** (litgpt/pretrain.py): warmup then cosine to ``train.min_lr`` over ``max_iters =
   max_tokens // world_size // (micro_batch_size * max_seq_length)`` iterations, set before every
-  iteration: lrplot's faithful copy ``lrplot.litgpt.pretrain_lr``.
+  iteration: lrplot's faithful copy, the driver ``lrplot.plan.drivers.litgpt.PretrainLR``.
 
 Gradient accumulation is ``global_batch_size // world_size // micro_batch_size``
 (litgpt/args.py); the world size is ``devices * num_nodes`` (``--world-size`` for ``devices: auto``).
@@ -106,7 +106,7 @@ def _pretrain(
         )
     min_lr = train.get("min_lr", 6e-5)
     scheduler = {
-        "name": "lrplot.litgpt.pretrain_lr",
+        "name": "lrplot.plan.drivers.litgpt.PretrainLR",
         "max_iters": max_iters,
         "warmup_iters": warmup,
         "min_lr": min_lr,

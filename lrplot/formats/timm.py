@@ -6,9 +6,9 @@ argument parser's defaults, so string values are converted by each argument's ty
 train.py's own defaults fill the rest. What train.py computes outside the timm package is
 reproduced here, cited line by line: the lr from ``lr_base`` and the global batch, the updates
 per epoch from the training loader's length, and the number of epochs the run takes. The
-schedule itself is timm's: the translated curve names ``timm.scheduler.create_scheduler``, so
-timm's ``scheduler_kwargs`` and ``create_scheduler_v2`` build it and :mod:`lrplot.plan.timm`
-steps it as train.py does. Nothing here imports torch or timm.
+schedule itself is timm's: the translated curve names the driver
+``lrplot.plan.drivers.timm.TrainPy`` with train.py's arguments, so timm's ``scheduler_kwargs``
+and ``create_scheduler_v2`` build it, stepped as train.py does. Nothing here imports torch or timm.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from lrplot.formats.base import Converted, FormatOptions, missing_option
 
 NAME = "timm train.py"
 FORM = "timm train.py"
+DRIVER = "lrplot.plan.drivers.timm.TrainPy"
 
 # The train.py arguments that decide the lr, the schedule and the updates per epoch, declared
 # as train.py declares them (same types, nargs, defaults).
@@ -131,7 +132,7 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     curve = {
         "label": f"timm {sched}",
         "optimizer": {"name": "SGD", "lr": lr},
-        "scheduler": {"name": "timm.scheduler.create_scheduler", "args": schedule},
+        "scheduler": {"name": DRIVER, "args": schedule, "updates_per_epoch": updates, "epochs": epochs},
     }
     converted.data = {
         "title": f"{data.get('model') or 'timm'}: {sched} (timm train.py)",
@@ -237,7 +238,7 @@ def run_epochs(args: argparse.Namespace, updates: int) -> int:
     timm/scheduler/scheduler_factory.py (timm 1.0.31): cyclic schedules (cosine, tanh, poly)
     last ``get_cycle_length() + cooldown``, wsd / rsqrt their warmup + stable + decay +
     cooldown, the others ``epochs`` (+ ``warmup_epochs`` with ``warmup_prefix``). lrplot's
-    timm stepping compares this with timm's own answer and says so if they ever differ.
+    timm driver compares this with timm's own answer and says so if they ever differ.
     """
     _integer(args, "epochs")
     _integer(args, "warmup_epochs", minimum=0)

@@ -1,7 +1,7 @@
 """torchtitan train configs (TOML: ``[optimizer]``, ``[lr_scheduler]``, ``[training]``): one curve.
 
 torchtitan keeps its schedule in its own code, so the translated curve names lrplot's faithful
-copy, ``lrplot.torchtitan.lr_scheduler`` (:mod:`lrplot.plan.schedules.torchtitan`, cited). The
+copy, the driver ``lrplot.plan.drivers.torchtitan.WarmupStableDecay`` (cited there). The
 sections and defaults are torchtitan's ``JobConfig`` (torchtitan/config/job_config.py at
 238fa9953e4aec2a62582121564273d7cbb1e9f1): ``lr_scheduler.warmup_steps`` 200, ``decay_ratio``
 None (decay right after warmup), ``decay_type`` linear, ``min_lr_factor`` 0.0, ``total_steps``
@@ -67,7 +67,10 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     if "steps" not in training:
         converted.notes.append("training.steps not set: torchtitan's default, 10000")
     _positive_int(steps, ("training", "steps"))
-    keywords: dict[str, Any] = {"name": "lrplot.torchtitan.lr_scheduler", "training_steps": steps}
+    keywords: dict[str, Any] = {
+        "name": "lrplot.plan.drivers.torchtitan.WarmupStableDecay",
+        "training_steps": steps,
+    }
     for key, default in SCHEDULER_KEYS.items():
         keywords[key] = schedule.get(key, default)
         if key in schedule:

@@ -22,9 +22,7 @@ DEFAULT_ALLOWED_IMPORTS = ("torch.optim",)
 # allowed where transformers is installed; nothing else from transformers is.
 SCHEDULE_FACTORIES = re.compile(r"transformers(\.optimization)?\.get_\w*schedul\w*")
 # timm's scheduler classes (timm.scheduler.CosineLRScheduler, ...) are allowed where timm is
-# installed (lrplot.plan.timm), and so are lrplot's own faithful copies of the schedules other
-# projects keep in their training scripts (lrplot.torchtitan.*, lrplot.litgpt.*).
-OWN_SCHEDULES = ("lrplot.torchtitan.", "lrplot.litgpt.")
+# installed; they run inside lrplot.plan.drivers.timm.TrainPy.
 ALLOW_IMPORT_ENV = "LRPLOT_ALLOW_IMPORT"
 EXPRESSION_KEYWORDS = {"lr_lambda": ("step",), "scale_fn": ("x",)}
 # Keywords lrplot fills in itself, never taken from the config.
@@ -82,10 +80,8 @@ def resolve(name: str, kind: str, known: dict[str, type], allowed: Sequence[str]
     module_name, _, attribute = name.rpartition(".")
     if any(part.startswith("__") or not part.isidentifier() for part in name.split(".")):
         raise LrplotError(f"{kind} {name!r} is not a dotted path of plain names", key_path=key_path)
-    if kind == "scheduler" and name.startswith(OWN_SCHEDULES):
-        return _own_schedule(name, key_path)
     if kind == "scheduler" and name.startswith("timm.scheduler."):
-        from lrplot.plan import timm
+        from lrplot.plan.drivers import timm
 
         return timm.resolve(name, key_path)
     factory = kind == "scheduler" and SCHEDULE_FACTORIES.fullmatch(name) is not None
@@ -119,19 +115,6 @@ def resolve(name: str, kind: str, known: dict[str, type], allowed: Sequence[str]
             key_path=key_path,
         )
     return obj
-
-
-def _own_schedule(name: str, key_path: KeyPath) -> Any:
-    """``lrplot.<project>.<function>``: a schedule from lrplot.plan.schedules.<project>."""
-    _, project, attribute = name.split(".", 2)
-    module = importlib.import_module(f"lrplot.plan.schedules.{project}")
-    exported = getattr(module, "SCHEDULES", {})
-    if attribute not in exported:
-        known = ", ".join(f"lrplot.{project}.{n}" for n in exported)
-        raise LrplotError(
-            f"unknown scheduler {name!r}; lrplot's {project} schedules: {known}", key_path=key_path
-        )
-    return exported[attribute]
 
 
 def _is_torch_class(obj: Any, kind: str) -> bool:

@@ -109,7 +109,7 @@ def torch_error(
     what = name if phase == "stepping" else "building the optimizer/scheduler"
     at = f" at step {step}" if step is not None else ""
     plan = segment.scheduler if segment else curve_plan.scheduler
-    library = "timm" if str(getattr(plan.cls, "__module__", "")).startswith("timm.") else "torch"
+    library = getattr(plan.cls, "library", "torch")  # a driver names the library it runs
     return LrplotError(
         f"curve {label!r}: {library} raised {type(cause).__name__} in {what}{at}: {text}", key_path=key_path
     )

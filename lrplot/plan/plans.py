@@ -7,9 +7,8 @@ then construct the torch objects for one curve from its plan (:mod:`lrplot.plan.
 
 from __future__ import annotations
 
-import functools
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,14 +31,9 @@ class SchedulerPlan:
     keywords: dict[str, Any]
     children: list[SchedulerPlan] = field(default_factory=list)
     key_path: KeyPath = ()
-    # How a family whose training loop does not just call ``scheduler.step()`` is built: it
-    # returns an object whose ``step()`` is one training step of that loop (timm's train.py).
-    builder: Callable[[Any], Any] | None = None
 
     def build(self, optimizer: Any) -> Any:
         """Construct on ``optimizer`` in the order a training script does (children first)."""
-        if self.builder is not None:
-            return self.builder(optimizer)
         if not self.children:
             if isinstance(self.cls, type) or _optimizer_first(self.cls):
                 scheduler = self.cls(optimizer, **self.keywords)
@@ -141,7 +135,7 @@ def plan_curve(
         last = index == len(parts) - 1
         scheduler = attempt(_plan_scheduler, spec, (*path, "scheduler"), allowed, group_count)
         if scheduler is not None:
-            scheduler = attempt(_own_loop, scheduler, curve, steps)
+            scheduler = attempt(_timm_driver, scheduler, curve)
         metric = None
         if scheduler is not None and curve.members is not None:
             scheduler = attempt(_plan_members, curve, scheduler, steps, base_dir, path, last)
@@ -281,24 +275,19 @@ def _plan_scheduler(
     return SchedulerPlan(cls=cls, name=spec.name, keywords=keywords, children=children, key_path=key_path)
 
 
-def _own_loop(scheduler: SchedulerPlan, curve: Curve, steps: int) -> SchedulerPlan:
-    """Give a scheduler stepped by its own training loop's rules (timm's) its builder."""
-    from lrplot.plan import timm
+def _timm_driver(scheduler: SchedulerPlan, curve: Curve) -> SchedulerPlan:
+    """A timm class named in a config runs inside timm's driver, stepped as train.py steps it."""
+    from lrplot.plan.drivers import timm
 
     if not timm.is_timm(scheduler.cls):
         return scheduler
-    problem = timm.plan_problems(scheduler.cls, scheduler.keywords, curve.interval)
+    problem = timm.interval_problem(curve.interval)
     if problem is not None:
         raise LrplotError(f"scheduler {scheduler.name}: {problem}", key_path=scheduler.key_path)
-    scheduler.builder = functools.partial(
-        timm.build,
-        scheduler.cls,
-        scheduler.name,
-        scheduler.keywords,
-        steps_per_epoch=curve.steps_per_epoch,
-        total_step=steps,
+    keywords = timm.driver_keywords(scheduler.cls, scheduler.keywords, curve.steps_per_epoch)
+    return SchedulerPlan(
+        cls=timm.TrainPy, name=scheduler.name, keywords=keywords, key_path=scheduler.key_path
     )
-    return scheduler
 
 
 def _compile_per_group(

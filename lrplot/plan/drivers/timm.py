@@ -10,9 +10,10 @@ timm's schedulers are not torch ``LRScheduler``\\ s: ``step(epoch)`` takes the e
   each optimizer update ``num_updates += 1`` and ``lr_scheduler.step_update(num_updates=num_updates)``;
 - lines 1138-1143 and 1199-1201: after each epoch ``lr_scheduler.step(epoch + 1, metric)``.
 
-:class:`TrainPyLoop` does exactly that, one optimizer update per ``step()``, so lrplot's engine
-(record, then ``step()``) records the lr every update of a real run used. A plan of a timm
-scheduler carries :func:`build` as its builder (:attr:`SchedulerPlan.builder`).
+The driver :class:`TrainPy` does exactly that, one optimizer update per ``step()``, so lrplot's
+engine (record, then ``step()``) records the lr every update of a real run used. lrplot's timm
+format names it with train.py's arguments (``args``); a config naming a timm class
+(``timm.scheduler.CosineLRScheduler``) is planned as this driver around that class.
 
 ``import timm`` imports timm's models and with them torchvision, which often cannot be
 installed beside a given torch build (no CPU wheel matching torch 2.13 exists, for one); the
@@ -34,7 +35,6 @@ from typing import Any
 from lrplot.errors import KeyPath, LrplotError
 
 PREFIX = "timm.scheduler"
-FACTORIES = ("create_scheduler", "create_scheduler_v2")
 INSTALL_HINT = (
     "pip install 'lrplot[timm]' (or `pip install --no-deps timm` where torchvision cannot be "
     "installed: lrplot needs only timm's scheduler files)"
@@ -74,11 +74,11 @@ def is_timm_name(name: str) -> bool:
 
 
 def resolve(name: str, key_path: KeyPath) -> Any:
-    """A timm scheduler class (or timm's factory) by its dotted name; allowed by default.
+    """A timm scheduler class by its dotted name; allowed by default, stepped by :class:`TrainPy`.
 
     ``timm.scheduler.CosineLRScheduler`` and ``timm.scheduler.cosine_lr.CosineLRScheduler``
-    both work; only :class:`timm.scheduler.scheduler.Scheduler` subclasses and the two
-    factories may be named, never another helper of those modules.
+    both work; only :class:`timm.scheduler.scheduler.Scheduler` subclasses may be named, never
+    another helper of those modules.
     """
     module_name, _, attribute = name.rpartition(".")
     try:
@@ -96,51 +96,76 @@ def resolve(name: str, key_path: KeyPath) -> Any:
         ) from None
     obj = getattr(module, attribute, None)
     base = importlib.import_module(f"{PREFIX}.scheduler").Scheduler
-    is_scheduler = isinstance(obj, type) and issubclass(obj, base) and obj is not base
-    if not is_scheduler and not (attribute in FACTORIES and callable(obj)):
-        known = ", ".join(scheduler_names())
-        raise LrplotError(f"{name!r} is not one of timm's schedulers ({known})", key_path=key_path)
+    if not (isinstance(obj, type) and issubclass(obj, base) and obj is not base):
+        raise LrplotError(
+            f"{name!r} is not one of timm's schedulers ({', '.join(scheduler_names())})", key_path=key_path
+        )
     return obj
 
 
 def scheduler_names() -> list[str]:
-    """The names ``timm.scheduler`` exports: its scheduler classes and factories."""
+    """The scheduler classes ``timm.scheduler`` exports, by dotted name."""
     module = load_timm_scheduler()
     base = importlib.import_module(f"{PREFIX}.scheduler").Scheduler
-    names = [
+    return sorted(
         f"{PREFIX}.{n}"
         for n, obj in vars(module).items()
         if isinstance(obj, type) and issubclass(obj, base) and obj is not base
-    ]
-    return sorted(names) + [f"{PREFIX}.{n}" for n in FACTORIES if hasattr(module, n)]
+    )
 
 
 def is_timm(obj: Any) -> bool:
     return str(getattr(obj, "__module__", "")).startswith(PREFIX)
 
 
-class TrainPyLoop:
+class TrainPy:
     """A timm scheduler driven as timm's train.py drives it: ``step()`` is one optimizer update.
 
-    ``scheduler`` None is ``--sched none`` (train.py leaves the lr alone).
+    With ``args`` (train.py's arguments, as lrplot's timm format reads them), timm's
+    ``create_scheduler`` builds the scheduler (``scheduler_kwargs`` + ``create_scheduler_v2``)
+    and ``args.start_epoch`` resumes it as train.py does; ``epochs`` is the run length lrplot
+    computed, compared with the one timm returns. With ``scheduler`` (a timm scheduler class)
+    and its ``keywords``, that class is built as it is. ``sched: none`` leaves the lr alone.
     """
+
+    lrplot_driver = True
+    library = "timm"  # whose code raised, in error messages
 
     def __init__(
         self,
-        scheduler: Any,
-        updates_per_epoch: int,
-        *,
-        start_epoch: int = 0,
-        sched_on_updates: bool = False,
+        optimizer: Any,
+        args: dict[str, Any] | None = None,
+        updates_per_epoch: int = 1,
+        epochs: int | None = None,
+        scheduler: Any = None,
+        keywords: dict[str, Any] | None = None,
     ) -> None:
-        self.scheduler = scheduler
+        self.optimizer = optimizer
         self.updates_per_epoch = updates_per_epoch
+        start_epoch, on_updates = 0, False
+        if args is not None:
+            namespace = SimpleNamespace(**args)
+            factory = load_timm_scheduler().create_scheduler
+            self.scheduler, num_epochs = factory(namespace, optimizer, updates_per_epoch=updates_per_epoch)
+            start_epoch = int(getattr(namespace, "start_epoch", None) or 0)
+            on_updates = bool(getattr(namespace, "sched_on_updates", False))
+            if epochs is not None and epochs != num_epochs:
+                warnings.warn(
+                    f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {epochs}; "
+                    "the curve has lrplot's length (please report this)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        elif scheduler is not None:
+            self.scheduler = scheduler(optimizer, **(keywords or {}))
+        else:
+            raise TypeError("TrainPy needs args (train.py's arguments) or a timm scheduler class")
         self.num_updates = start_epoch * updates_per_epoch  # train_one_epoch: epoch * updates_per_epoch
-        if scheduler is not None and start_epoch > 0:  # train.py lines 1091-1095
-            if sched_on_updates:
-                scheduler.step_update(start_epoch * updates_per_epoch)
+        if self.scheduler is not None and start_epoch > 0:  # train.py lines 1091-1095
+            if on_updates:
+                self.scheduler.step_update(start_epoch * updates_per_epoch)
             else:
-                scheduler.step(start_epoch)
+                self.scheduler.step(start_epoch)
 
     def step(self) -> None:
         """One optimizer update: ``step_update(num_updates)``, then ``step(epoch + 1)`` at epoch ends."""
@@ -152,61 +177,17 @@ class TrainPyLoop:
             self.scheduler.step(self.num_updates // self.updates_per_epoch, None)
 
 
-def build(
-    cls: Any,
-    name: str,
-    keywords: dict[str, Any],
-    optimizer: Any,
-    steps_per_epoch: int | None,
-    total_step: int,
-) -> TrainPyLoop:
-    """Build the timm scheduler (or run timm's factory) and wrap it in :class:`TrainPyLoop`.
-
-    ``timm.scheduler.create_scheduler`` takes train.py's arguments as ``args`` (a mapping) and
-    is what lrplot's timm format uses: timm's own ``scheduler_kwargs`` and ``create_scheduler_v2``
-    turn them into the scheduler. lrplot passes ``updates_per_epoch`` from ``steps_per_epoch``.
-    """
-    updates_per_epoch = steps_per_epoch or 1
-    start_epoch, on_updates = 0, False
-    if cls.__name__ == "create_scheduler":
-        args = SimpleNamespace(**keywords["args"])
-        scheduler, num_epochs = cls(args, optimizer, updates_per_epoch=updates_per_epoch)
-        start_epoch = int(getattr(args, "start_epoch", None) or 0)
-        on_updates = bool(getattr(args, "sched_on_updates", False))
-        _compare_length(name, num_epochs, start_epoch, updates_per_epoch, total_step)
-    elif cls.__name__ == "create_scheduler_v2":
-        scheduler, num_epochs = cls(optimizer, **keywords, updates_per_epoch=updates_per_epoch)
-        _compare_length(name, num_epochs, 0, updates_per_epoch, total_step)
-    else:
-        scheduler = cls(optimizer, **keywords)
-    return TrainPyLoop(scheduler, updates_per_epoch, start_epoch=start_epoch, sched_on_updates=on_updates)
+def driver_keywords(cls: Any, keywords: dict[str, Any], steps_per_epoch: int | None) -> dict[str, Any]:
+    """A named timm class as :class:`TrainPy` keywords: the epoch is ``steps_per_epoch`` updates."""
+    return {"scheduler": cls, "keywords": keywords, "updates_per_epoch": steps_per_epoch or 1}
 
 
-def _compare_length(
-    name: str, num_epochs: int, start_epoch: int, updates_per_epoch: int, total_step: int
-) -> None:
-    """Say so when the curve is not exactly the run train.py would make (epochs from timm)."""
-    updates = (num_epochs - start_epoch) * updates_per_epoch
-    if updates != total_step:
-        warnings.warn(
-            f"timm's {name.rpartition('.')[2]} schedules {num_epochs} epochs"
-            f"{f' (from epoch {start_epoch})' if start_epoch else ''}, {updates:,} updates of "
-            f"{updates_per_epoch}; the curve draws total_step {total_step:,}",
-            UserWarning,
-            stacklevel=2,
-        )
-
-
-def plan_problems(cls: Any, keywords: dict[str, Any], interval: str) -> str | None:
-    """What a config asks of a timm scheduler that train.py's stepping cannot do, if anything."""
-    if interval != "step":
-        return (
-            f"interval: {interval} does not apply to timm's schedulers: lrplot steps them as timm's "
-            "train.py does (step_update after every update, step(epoch) after every epoch of "
-            "steps_per_epoch updates); remove interval"
-        )
-    if getattr(cls, "__name__", "") in FACTORIES and "updates_per_epoch" in keywords:
-        return "updates_per_epoch comes from steps_per_epoch; set steps_per_epoch instead"
-    if getattr(cls, "__name__", "") == "create_scheduler" and not isinstance(keywords.get("args"), dict):
-        return "timm.scheduler.create_scheduler needs args: a mapping of train.py's arguments"
-    return None
+def interval_problem(interval: str) -> str | None:
+    """Why ``interval`` cannot apply to a timm scheduler, if it cannot."""
+    if interval == "step":
+        return None
+    return (
+        f"interval: {interval} does not apply to timm's schedulers: lrplot steps them as timm's "
+        "train.py does (step_update after every update, step(epoch) after every epoch of "
+        "steps_per_epoch updates); remove interval"
+    )

@@ -1,4 +1,4 @@
-"""litgpt's pretraining schedule: linear warmup then cosine to ``train.min_lr``, set per iteration.
+"""litgpt's pretraining schedule: linear warmup then cosine to ``train.min_lr``, set per iteration (a driver).
 
 Reproduced from Lightning-AI/litgpt, litgpt/pretrain.py at 26857050fe3ff627cd714fe92f5838f51a3d5efa:
 ``get_lr`` (lines 463-474) and how ``fit`` uses it (lines 321-363). Before every iteration
@@ -32,7 +32,9 @@ def get_lr(learning_rate: float, it: int, warmup_iters: int, max_iters: int, min
 
 
 class PretrainLR:
-    """pretrain.py's lr setting, one optimizer step per ``step()`` (a scheduler-like object)."""
+    """pretrain.py's lr setting, one optimizer step per ``step()``."""
+
+    lrplot_driver = True
 
     def __init__(
         self,
@@ -60,13 +62,3 @@ class PretrainLR:
     def step(self) -> None:
         self.step_count += 1
         self._set()
-
-
-def pretrain_lr(
-    optimizer: Any, max_iters: int, warmup_iters: int, min_lr: float, gradient_accumulation_iters: int = 1
-) -> PretrainLR:
-    """litgpt pretraining's lr, per optimizer step (``lrplot.litgpt.pretrain_lr``)."""
-    return PretrainLR(optimizer, max_iters, warmup_iters, min_lr, gradient_accumulation_iters)
-
-
-SCHEDULES = {"pretrain_lr": pretrain_lr}
