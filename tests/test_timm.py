@@ -369,6 +369,15 @@ def test_bad_timm_class_names_and_intervals(cli, write_config) -> None:
     assert result.exit_code == 2
     assert "is not one of timm's schedulers" in result.stderr and "config.yaml:3" in result.stderr
     path = write_config(
+        "total_step: 10\ncurves:\n  - scheduler: {name: timm.scheduler.CosineLRScheduler, t_initail: 5}\n"
+    )
+    result = cli("plot", path, "-o", path.with_suffix(".csv"))
+    assert result.exit_code == 2
+    assert (
+        "config.yaml:3: " in result.stderr
+        and "no keyword 't_initail' (did you mean 't_initial'?)" in result.stderr
+    )
+    path = write_config(
         "total_step: 10\nsteps_per_epoch: 2\ninterval: epoch\n"
         "curves:\n  - scheduler: {name: timm.scheduler.CosineLRScheduler, t_initial: 5}\n"
     )
