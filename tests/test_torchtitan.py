@@ -162,3 +162,16 @@ def test_warmup_longer_than_the_run_is_said_as_torchtitan_says_it(write_config) 
     result = lrplot.simulate(lrplot.load(path))
     assert any("Warmup steps (20) exceed total steps (10)" in w for w in result.warnings)
     assert result.curves[0].groups[0].lr.tolist() == torchtitan_lrs(8e-4, 10, warmup_steps=20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300))
+def test_random_text_as_toml_fails_cleanly_or_parses(text: str) -> None:
+    from lrplot.errors import LrplotError
+
+    try:
+        source = parse_toml(text, name="r.toml")
+    except LrplotError as error:
+        assert str(error).startswith("r.toml") and "\n" not in str(error)
+        return
+    assert isinstance(source.data, dict)

@@ -151,8 +151,9 @@ class TrainPy:
             on_updates = bool(getattr(namespace, "sched_on_updates", False))
             if epochs is not None and epochs != num_epochs:
                 warnings.warn(
-                    f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {epochs}; "
-                    "the curve has lrplot's length (please report this)",
+                    f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {epochs}: "
+                    f"the curve keeps its total_step (--set total_step={num_epochs * updates_per_epoch} "
+                    "for timm's run, from epoch 0)",
                     UserWarning,
                     stacklevel=2,
                 )
