@@ -25,6 +25,8 @@ from lrplot.read.yaml_source import YamlSource, load_yaml_file
 from tests.conftest import FIXTURES
 
 LITGPT = FIXTURES / "litgpt"
+# litgpt's TrainArgs warns about warmup longer than max_steps; the random runs make such cases on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:`--train.lr_warmup_steps` should be less:UserWarning")
 
 
 def verbatim(name: str) -> dict:

@@ -16,8 +16,8 @@ import typer
 from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE, fail, interruptible
 from lrplot.commands.options import (
     AllowImportOption,
-    DatasetSizeOption,
     ConfigsArgument,
+    DatasetSizeOption,
     EngineOption,
     ForceOption,
     FormatOption,
