@@ -17,6 +17,7 @@ from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE, fail, i
 from lrplot.commands.options import (
     AllowImportOption,
     ConfigsArgument,
+    DatasetSizeOption,
     EngineOption,
     ForceOption,
     FormatOption,
@@ -35,6 +36,7 @@ from lrplot.commands.options import (
     TermOption,
     WatchOption,
     WorkersOption,
+    WorldSizeOption,
     XlimOption,
     reference_sets,
     xlim_sets,
@@ -94,6 +96,8 @@ def plot(
     json_output: JsonOption = False,
     select: SelectOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
+    dataset_size: DatasetSizeOption = None,
+    world_size: WorldSizeOption = None,
     reference: ReferenceOption = None,
     force: ForceOption = False,
     engine: EngineOption = "auto",
@@ -112,6 +116,8 @@ def plot(
         sweeps=sweep or [],
         select=select,
         steps_per_epoch=steps_per_epoch,
+        dataset_size=dataset_size,
+        world_size=world_size,
         allow_import=allow_import or [],
         quiet=quiet,
         json_output=json_output,
@@ -141,6 +147,8 @@ def validate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
     select: SelectOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
+    dataset_size: DatasetSizeOption = None,
+    world_size: WorldSizeOption = None,
 ) -> None:
     """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any)."""
     from lrplot.commands.validate import validate as validate_file
@@ -154,6 +162,8 @@ def validate(
             allow_imports=allow_import or (),
             select=select,
             steps_per_epoch=steps_per_epoch,
+            dataset_size=dataset_size,
+            world_size=world_size,
         )
         for problem in problems:
             typer.echo(str(problem), err=True)
@@ -185,6 +195,8 @@ def check(
     allow_import: AllowImportOption = None,
     select: SelectOption = None,
     steps_per_epoch: StepsPerEpochOption = None,
+    dataset_size: DatasetSizeOption = None,
+    world_size: WorldSizeOption = None,
 ) -> None:
     """Re-simulate a config and compare it with a CSV snapshot: exit 0 if identical, 1 with what changed."""
     from lrplot.commands.compare import compare, read_snapshot
@@ -200,12 +212,9 @@ def check(
             if against.suffix.lower() != ".csv":
                 raise LrplotError(f"{against}: a snapshot is a .csv file")
             loaded = load(
-                config,
-                sets=set_values or (),
-                sweeps=sweep or (),
-                select=select,
-                steps_per_epoch=steps_per_epoch,
-            )
+                config, sets=set_values or (), sweeps=sweep or (), select=select,
+                steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size,
+            )  # fmt: skip
             snapshot = None if update else read_snapshot(against)
             skip_dynamo_import()
             result = simulate(loaded, allow_imports=allow_import or ())

@@ -39,7 +39,30 @@ StepsPerEpochOption = Annotated[
     typer.Option(
         "--steps-per-epoch",
         help="Iterations per epoch, for training configs that give trainer.max_epochs "
-        "(the scheduler is then stepped once per epoch, as Lightning does).",
+        "(the scheduler is then stepped once per epoch, as Lightning does); for timm and litgpt "
+        "configs, the optimizer updates per epoch.",
+        show_default=False,
+        min=1,
+        rich_help_panel=FORMS_PANEL,
+    ),
+]
+DatasetSizeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--dataset-size",
+        help="Samples in the training split, for training configs that count epochs "
+        "(timm, litgpt finetuning): the steps per epoch follow from the batch size.",
+        show_default=False,
+        min=1,
+        rich_help_panel=FORMS_PANEL,
+    ),
+]
+WorldSizeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--world-size",
+        help="Data-parallel processes (GPUs) of the training run, for configs whose batch or lr "
+        "depends on it (timm, litgpt with devices: auto).",
         show_default=False,
         min=1,
         rich_help_panel=FORMS_PANEL,

@@ -36,6 +36,8 @@ class PlotRequest:
     sweeps: list[str] = field(default_factory=list)
     select: str | None = None
     steps_per_epoch: int | None = None
+    dataset_size: int | None = None
+    world_size: int | None = None
     allow_import: list[str] = field(default_factory=list)
     quiet: bool = False
     json_output: bool = False
@@ -109,6 +111,8 @@ def run_plot(
             sweeps=request.sweeps,
             select=request.select,
             steps_per_epoch=request.steps_per_epoch,
+            dataset_size=request.dataset_size,
+            world_size=request.world_size,
         )
         for config, _ in jobs
     ]

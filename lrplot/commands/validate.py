@@ -22,6 +22,8 @@ def validate(
     allow_imports: Sequence[str] = (),
     select: str | None = None,
     steps_per_epoch: int | None = None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
     force: bool = False,
 ) -> list[LrplotError]:
     """Every problem found in a config file (an empty list when it is fine)."""
@@ -31,7 +33,15 @@ def validate(
     problems: list[LrplotError] = []
     with collecting(problems):
         try:
-            config = load(path, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
+            config = load(
+                path,
+                sets=sets,
+                sweeps=sweeps,
+                select=select,
+                steps_per_epoch=steps_per_epoch,
+                dataset_size=dataset_size,
+                world_size=world_size,
+            )
         except LrplotError as error:
             problems.append(error)
             return _unique(problems)

@@ -13,6 +13,7 @@ from lrplot.config.validation import kind_of, validate_model
 from lrplot.errors import LrplotError
 from lrplot.formats import PLATEAU_METRIC_NOTE, FormatOptions, convert
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
+from lrplot.read.toml_source import load_toml_file
 from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
 
 
@@ -23,14 +24,25 @@ def load(
     sweeps: Sequence[str] = (),
     select: str | None = None,
     steps_per_epoch: int | None = None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
 ) -> Config:
     """Read, parse and validate a config file.
 
     ``sets`` are ``KEY=VALUE`` overrides and ``sweeps`` ``KEY=V1,V2`` sweeps, as on the
     command line. Raises :class:`LrplotError` with ``file:line`` for anything wrong.
     """
-    source = load_yaml_file(Path(path))
-    return from_source(source, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
+    path = Path(path)
+    source = load_toml_file(path) if path.suffix.lower() == ".toml" else load_yaml_file(path)
+    return from_source(
+        source,
+        sets=sets,
+        sweeps=sweeps,
+        select=select,
+        steps_per_epoch=steps_per_epoch,
+        dataset_size=dataset_size,
+        world_size=world_size,
+    )
 
 
 def loads(
@@ -42,12 +54,22 @@ def loads(
     sweeps: Sequence[str] = (),
     select: str | None = None,
     steps_per_epoch: int | None = None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
 ) -> Config:
     """Validate a config given as YAML text (for tests and notebooks)."""
     source = parse_yaml(text, name=name)
     if base_dir is not None:
         source.path = base_dir / name
-    return from_source(source, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch)
+    return from_source(
+        source,
+        sets=sets,
+        sweeps=sweeps,
+        select=select,
+        steps_per_epoch=steps_per_epoch,
+        dataset_size=dataset_size,
+        world_size=world_size,
+    )
 
 
 def from_source(
@@ -57,6 +79,8 @@ def from_source(
     sweeps: Sequence[str] = (),
     select: str | None = None,
     steps_per_epoch: int | None = None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
 ) -> Config:
     """Validate parsed YAML data (after overrides); every error names its key and line.
 
@@ -71,7 +95,14 @@ def from_source(
                 f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
             )
         converted = convert(
-            source.data, FormatOptions(path=source.path, select=select, steps_per_epoch=steps_per_epoch)
+            source.data,
+            FormatOptions(
+                path=source.path,
+                select=select,
+                steps_per_epoch=steps_per_epoch,
+                dataset_size=dataset_size,
+                world_size=world_size,
+            ),
         )
         data = copy.deepcopy(converted.data)
         base = converted.origins.pop((), None)

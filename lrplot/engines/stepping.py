@@ -244,8 +244,9 @@ def _grouped(recorders: list[_Recorder]) -> dict[str, list[array]]:
 
 
 def _may_change_weight_decay(plan: SchedulerPlan) -> bool:
-    """Built-in torch schedulers never touch weight decay; a user's own class might."""
-    own = not getattr(plan.cls, "__module__", "").startswith(("torch.optim", "transformers"))
+    """Built-in torch (timm, lrplot) schedulers never touch weight decay; a user's own class might."""
+    known = ("torch.optim", "transformers", "lrplot.plan.drivers.")
+    own = not getattr(plan.cls, "__module__", "").startswith(known)
     return own or any(_may_change_weight_decay(child) for child in plan.children)
 
 

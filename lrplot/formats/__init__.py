@@ -20,7 +20,13 @@ from lrplot.formats.base import PLATEAU_METRIC_NOTE, Converted, FormatOptions
 __all__ = ["FORMATS", "PLATEAU_METRIC_NOTE", "Converted", "FormatOptions", "convert", "format_module"]
 
 # Tried in this order; the highest score wins, ties go to the earlier entry.
-FORMATS = ("lrplot.formats.lightning", "lrplot.formats.hydra")
+FORMATS = (
+    "lrplot.formats.litgpt",  # before LightningCLI: its optimizer is a class_path node too
+    "lrplot.formats.lightning",
+    "lrplot.formats.hydra",
+    "lrplot.formats.timm",
+    "lrplot.formats.torchtitan",
+)
 
 
 def format_module(name: str) -> ModuleType:

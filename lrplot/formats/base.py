@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.errors import KeyPath
+from lrplot.errors import KeyPath, LrplotError
 
 # Lightning's own wrapper classes that are torch's schedulers with an extra argument.
 _ALIASES = {
@@ -33,6 +33,8 @@ class FormatOptions:
     path: Path | None = None
     select: str | None = None
     steps_per_epoch: int | None = None
+    dataset_size: int | None = None  # samples in the training split, for formats that count epochs
+    world_size: int | None = None  # data-parallel processes (GPUs) of the run
     prefix: KeyPath = ()  # where the translated subtree sits in the file (--select)
     root: Any = None  # the whole document (a LightningCLI trainer sits beside the model)
 
@@ -48,6 +50,11 @@ class Converted:
     assumed_metric: bool = False  # ReduceLROnPlateau got metric: lr because none was given
     derived: dict[str, Any] = field(default_factory=dict)  # run-length numbers for the summary
     reads: list[Path] = field(default_factory=list)  # other files the translation read
+
+
+def missing_option(form: str, needs: str, options: str) -> LrplotError:
+    """The one-line error for a run length that needs a number the file does not hold."""
+    return LrplotError(f"{form} config: {needs}; give {options}", key_path=())
 
 
 def native_node(

@@ -21,6 +21,8 @@ DEFAULT_ALLOWED_IMPORTS = ("torch.optim",)
 # Hugging Face schedule functions (get_scheduler, get_cosine_schedule_with_warmup, ...) are
 # allowed where transformers is installed; nothing else from transformers is.
 SCHEDULE_FACTORIES = re.compile(r"transformers(\.optimization)?\.get_\w*schedul\w*")
+# timm's scheduler classes (timm.scheduler.CosineLRScheduler, ...) are allowed where timm is
+# installed; they run inside lrplot.plan.drivers.timm.TrainPy.
 ALLOW_IMPORT_ENV = "LRPLOT_ALLOW_IMPORT"
 EXPRESSION_KEYWORDS = {"lr_lambda": ("step",), "scale_fn": ("x",)}
 # Keywords lrplot fills in itself, never taken from the config.
@@ -78,6 +80,10 @@ def resolve(name: str, kind: str, known: dict[str, type], allowed: Sequence[str]
     module_name, _, attribute = name.rpartition(".")
     if any(part.startswith("__") or not part.isidentifier() for part in name.split(".")):
         raise LrplotError(f"{kind} {name!r} is not a dotted path of plain names", key_path=key_path)
+    if kind == "scheduler" and name.startswith("timm.scheduler."):
+        from lrplot.plan.drivers import timm
+
+        return timm.resolve(name, key_path)
     factory = kind == "scheduler" and SCHEDULE_FACTORIES.fullmatch(name) is not None
     driver = kind == "scheduler" and name.startswith(DRIVERS_PACKAGE + ".")
     user_allowed = [p for p in allowed if p not in DEFAULT_ALLOWED_IMPORTS]

@@ -108,8 +108,10 @@ def torch_error(
     name = segment.scheduler.name if segment else curve_plan.scheduler.name
     what = name if phase == "stepping" else "building the optimizer/scheduler"
     at = f" at step {step}" if step is not None else ""
+    plan = segment.scheduler if segment else curve_plan.scheduler
+    library = getattr(plan.cls, "library", "torch")  # a driver names the library it runs
     return LrplotError(
-        f"curve {label!r}: torch raised {type(cause).__name__} in {what}{at}: {text}", key_path=key_path
+        f"curve {label!r}: {library} raised {type(cause).__name__} in {what}{at}: {text}", key_path=key_path
     )
 
 

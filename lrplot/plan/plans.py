@@ -134,6 +134,8 @@ def plan_curve(
         path = (*key_path, "segments", index) if segment else key_path
         last = index == len(parts) - 1
         scheduler = attempt(_plan_scheduler, spec, (*path, "scheduler"), allowed, group_count)
+        if scheduler is not None:
+            scheduler = attempt(_timm_driver, scheduler, curve)
         metric = None
         if scheduler is not None and curve.members is not None:
             scheduler = attempt(_plan_members, curve, scheduler, steps, base_dir, path, last)
@@ -271,6 +273,21 @@ def _plan_scheduler(
     if any(child is None for child in children):
         raise Abandoned("nested scheduler has problems")
     return SchedulerPlan(cls=cls, name=spec.name, keywords=keywords, children=children, key_path=key_path)
+
+
+def _timm_driver(scheduler: SchedulerPlan, curve: Curve) -> SchedulerPlan:
+    """A timm class named in a config runs inside timm's driver, stepped as train.py steps it."""
+    from lrplot.plan.drivers import timm
+
+    if not timm.is_timm(scheduler.cls):
+        return scheduler
+    problem = timm.interval_problem(curve.interval)
+    if problem is not None:
+        raise LrplotError(f"scheduler {scheduler.name}: {problem}", key_path=scheduler.key_path)
+    keywords = timm.driver_keywords(scheduler.cls, scheduler.keywords, curve.steps_per_epoch)
+    return SchedulerPlan(
+        cls=timm.TrainPy, name=scheduler.name, keywords=keywords, key_path=scheduler.key_path
+    )
 
 
 def _compile_per_group(

@@ -1,0 +1,194 @@
+"""timm's schedulers: loaded without timm's top-level package, stepped as timm's train.py steps them.
+
+timm's schedulers are not torch ``LRScheduler``\\ s: ``step(epoch)`` takes the epoch and
+``step_update(num_updates)`` the update count, and timm's train.py calls both
+(huggingface/pytorch-image-models, train.py at aa4b5850c1543fa488abf260f18390eda46cf85d):
+
+- lines 1085-1095: a run resumed at ``start_epoch`` first calls
+  ``step_update(start_epoch * updates_per_epoch)`` (``--sched-on-updates``) or ``step(start_epoch)``;
+- lines 1266-1269, 1391 and 1438-1439: ``num_updates = epoch * updates_per_epoch``, then after
+  each optimizer update ``num_updates += 1`` and ``lr_scheduler.step_update(num_updates=num_updates)``;
+- lines 1138-1143 and 1199-1201: after each epoch ``lr_scheduler.step(epoch + 1, metric)``.
+
+The driver :class:`TrainPy` does exactly that, one optimizer update per ``step()``, so lrplot's
+engine (record, then ``step()``) records the lr every update of a real run used. lrplot's timm
+format names it with train.py's arguments (``args``); a config naming a timm class
+(``timm.scheduler.CosineLRScheduler``) is planned as this driver around that class.
+
+``import timm`` imports timm's models and with them torchvision, which often cannot be
+installed beside a given torch build (no CPU wheel matching torch 2.13 exists, for one); the
+scheduler files need only torch and numpy. :func:`load_timm_scheduler` registers timm's
+top-level package *unexecuted* (its own spec and path) and imports ``timm.scheduler`` below
+it; the package runs its real ``__init__`` the first time anything else asks it for an
+attribute, so a later ``import timm; timm.create_model(...)`` in the same process still works.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import warnings
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+from lrplot.errors import KeyPath, LrplotError
+
+PREFIX = "timm.scheduler"
+INSTALL_HINT = (
+    "pip install 'lrplot[timm]' (or `pip install --no-deps timm` where torchvision cannot be "
+    "installed: lrplot needs only timm's scheduler files)"
+)
+
+
+def load_timm_scheduler() -> ModuleType:
+    """``timm.scheduler`` from the installed timm, whether or not torchvision imports."""
+    loaded = sys.modules.get(PREFIX)
+    if loaded is not None:
+        return loaded
+    if "timm" not in sys.modules:
+        spec = importlib.util.find_spec("timm")
+        if spec is None or spec.loader is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError("No module named 'timm'", name="timm")
+        package = importlib.util.module_from_spec(spec)
+        package.__getattr__ = _completing(package, spec)  # type: ignore[attr-defined]
+        sys.modules["timm"] = package
+    return importlib.import_module(PREFIX)
+
+
+def _completing(package: ModuleType, spec: Any) -> Any:
+    """A module ``__getattr__`` that runs the package's real ``__init__`` on first use."""
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__") or "__getattr__" not in package.__dict__:
+            raise AttributeError(f"module 'timm' has no attribute {name!r}")
+        del package.__dict__["__getattr__"]
+        spec.loader.exec_module(package)
+        return getattr(package, name)
+
+    return __getattr__
+
+
+def is_timm_name(name: str) -> bool:
+    return name == PREFIX or name.startswith(PREFIX + ".")
+
+
+def resolve(name: str, key_path: KeyPath) -> Any:
+    """A timm scheduler class by its dotted name; allowed by default, stepped by :class:`TrainPy`.
+
+    ``timm.scheduler.CosineLRScheduler`` and ``timm.scheduler.cosine_lr.CosineLRScheduler``
+    both work; only :class:`timm.scheduler.scheduler.Scheduler` subclasses may be named, never
+    another helper of those modules.
+    """
+    module_name, _, attribute = name.rpartition(".")
+    try:
+        load_timm_scheduler()
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name in ("timm", "numpy"):
+            raise LrplotError(f"scheduler {name!r} needs timm: {INSTALL_HINT}", key_path=key_path) from None
+        raise LrplotError(
+            f"cannot import {module_name!r} for scheduler {name!r}: {exc}", key_path=key_path
+        ) from None
+    except Exception as exc:
+        raise LrplotError(
+            f"cannot import {module_name!r} for scheduler {name!r}: {exc}", key_path=key_path
+        ) from None
+    obj = getattr(module, attribute, None)
+    base = importlib.import_module(f"{PREFIX}.scheduler").Scheduler
+    if not (isinstance(obj, type) and issubclass(obj, base) and obj is not base):
+        raise LrplotError(
+            f"{name!r} is not one of timm's schedulers ({', '.join(scheduler_names())})", key_path=key_path
+        )
+    return obj
+
+
+def scheduler_names() -> list[str]:
+    """The scheduler classes ``timm.scheduler`` exports, by dotted name."""
+    module = load_timm_scheduler()
+    base = importlib.import_module(f"{PREFIX}.scheduler").Scheduler
+    return sorted(
+        f"{PREFIX}.{n}"
+        for n, obj in vars(module).items()
+        if isinstance(obj, type) and issubclass(obj, base) and obj is not base
+    )
+
+
+def is_timm(obj: Any) -> bool:
+    return str(getattr(obj, "__module__", "")).startswith(PREFIX)
+
+
+class TrainPy:
+    """A timm scheduler driven as timm's train.py drives it: ``step()`` is one optimizer update.
+
+    With ``args`` (train.py's arguments, as lrplot's timm format reads them), timm's
+    ``create_scheduler`` builds the scheduler (``scheduler_kwargs`` + ``create_scheduler_v2``)
+    and ``args.start_epoch`` resumes it as train.py does; ``epochs`` is the run length lrplot
+    computed, compared with the one timm returns. With ``scheduler`` (a timm scheduler class)
+    and its ``keywords``, that class is built as it is. ``sched: none`` leaves the lr alone.
+    """
+
+    lrplot_driver = True
+    library = "timm"  # whose code raised, in error messages
+
+    def __init__(
+        self,
+        optimizer: Any,
+        args: dict[str, Any] | None = None,
+        updates_per_epoch: int = 1,
+        epochs: int | None = None,
+        scheduler: Any = None,
+        keywords: dict[str, Any] | None = None,
+    ) -> None:
+        self.optimizer = optimizer
+        self.updates_per_epoch = updates_per_epoch
+        start_epoch, on_updates = 0, False
+        if args is not None:
+            namespace = SimpleNamespace(**args)
+            factory = load_timm_scheduler().create_scheduler
+            self.scheduler, num_epochs = factory(namespace, optimizer, updates_per_epoch=updates_per_epoch)
+            start_epoch = int(getattr(namespace, "start_epoch", None) or 0)
+            on_updates = bool(getattr(namespace, "sched_on_updates", False))
+            if epochs is not None and epochs != num_epochs:
+                warnings.warn(
+                    f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {epochs}: "
+                    f"the curve keeps its total_step (--set total_step={num_epochs * updates_per_epoch} "
+                    "for timm's run, from epoch 0)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        elif scheduler is not None:
+            self.scheduler = scheduler(optimizer, **(keywords or {}))
+        else:
+            raise TypeError("TrainPy needs args (train.py's arguments) or a timm scheduler class")
+        self.num_updates = start_epoch * updates_per_epoch  # train_one_epoch: epoch * updates_per_epoch
+        if self.scheduler is not None and start_epoch > 0:  # train.py lines 1091-1095
+            if on_updates:
+                self.scheduler.step_update(start_epoch * updates_per_epoch)
+            else:
+                self.scheduler.step(start_epoch)
+
+    def step(self) -> None:
+        """One optimizer update: ``step_update(num_updates)``, then ``step(epoch + 1)`` at epoch ends."""
+        self.num_updates += 1
+        if self.scheduler is None:
+            return
+        self.scheduler.step_update(num_updates=self.num_updates, metric=None)
+        if self.num_updates % self.updates_per_epoch == 0:
+            self.scheduler.step(self.num_updates // self.updates_per_epoch, None)
+
+
+def driver_keywords(cls: Any, keywords: dict[str, Any], steps_per_epoch: int | None) -> dict[str, Any]:
+    """A named timm class as :class:`TrainPy` keywords: the epoch is ``steps_per_epoch`` updates."""
+    return {"scheduler": cls, "keywords": keywords, "updates_per_epoch": steps_per_epoch or 1}
+
+
+def interval_problem(interval: str) -> str | None:
+    """Why ``interval`` cannot apply to a timm scheduler, if it cannot."""
+    if interval == "step":
+        return None
+    return (
+        f"interval: {interval} does not apply to timm's schedulers: lrplot steps them as timm's "
+        "train.py does (step_update after every update, step(epoch) after every epoch of "
+        "steps_per_epoch updates); remove interval"
+    )
