@@ -10,7 +10,6 @@ updates per epoch come from real torch/timm samplers and DataLoader lengths.
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import math
 import subprocess
@@ -27,6 +26,7 @@ from lrplot.config.loading import from_source
 from lrplot.formats import timm as timm_format
 from lrplot.read.yaml_source import YamlSource, load_yaml_file
 from tests.conftest import FIXTURES, ROOT
+from tests.golden import check_source, golden_cases
 
 if importlib.util.find_spec("timm") is None:
     pytest.skip("timm is not installed (CI installs it: pip install --no-deps timm)", allow_module_level=True)
@@ -35,6 +35,7 @@ from lrplot.plan.drivers.timm import load_timm_scheduler
 
 TIMM = FIXTURES / "timm"
 CONFIGS = sorted(p for p in TIMM.iterdir() if p.suffix in (".yaml", ".yml"))
+ARGUMENTS_GOLDEN = TIMM / "golden_train_py_arguments.json"
 
 
 def train_py_lrs(args: SimpleNamespace, lr: float, updates_per_epoch: int) -> list[float]:
@@ -140,17 +141,14 @@ def test_the_loader_works_in_a_fresh_process() -> None:
 
 
 def test_lrplot_reads_the_arguments_as_train_py_declares_them() -> None:
-    """lrplot's argument table matches train.py's add_argument calls (verbatim in the fixture)."""
-    declared = {}
-    for node in ast.walk(ast.parse((TIMM / "train_py_arguments.txt").read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "add_argument":
-            flag = next(a.value for a in node.args if a.value.startswith("--"))
-            keywords = {
-                k.arg: k.value for k in node.keywords if k.arg in ("type", "default", "nargs", "action")
-            }
-            declared[flag[2:].replace("-", "_")] = {
-                k: (v.id if isinstance(v, ast.Name) else ast.literal_eval(v)) for k, v in keywords.items()
-            }
+    """lrplot's argument table matches train.py's add_argument calls (recorded as data in
+    golden_train_py_arguments.json: name, flags, line, and the keywords that shape the values)."""
+    check_source(ARGUMENTS_GOLDEN)
+    declared = {
+        case.values[0]["name"]: {k: case.values[0][k] for k in ("type", "default", "nargs", "action")
+                                 if k in case.values[0]}
+        for case in golden_cases(ARGUMENTS_GOLDEN)
+    }  # fmt: skip
     ours = {
         name: {k: (v.__name__ if k == "type" else v) for k, v in keywords.items()}
         for name, keywords in timm_format.ARGUMENTS
