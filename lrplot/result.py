@@ -58,6 +58,7 @@ class Result:
     title: str | None = None
     plot: PlotOptions = field(default_factory=PlotOptions)
     warnings: list[str] = field(default_factory=list)
+    derived: dict[str, Any] = field(default_factory=dict)  # a training config's run-length numbers
 
     @property
     def has_momentum(self) -> bool:

@@ -50,8 +50,9 @@ DatasetSizeOption = Annotated[
     int | None,
     typer.Option(
         "--dataset-size",
-        help="Samples in the training split, for training configs that count epochs "
-        "(timm, litgpt finetuning): the steps per epoch follow from the batch size.",
+        help="Samples in the training split (after packing, where the config packs), for training "
+        "configs that count epochs (timm, litgpt finetuning, Hugging Face Trainer, axolotl): the steps "
+        "per epoch follow from the batch size.",
         show_default=False,
         min=1,
         rich_help_panel=FORMS_PANEL,
@@ -62,7 +63,7 @@ WorldSizeOption = Annotated[
     typer.Option(
         "--world-size",
         help="Data-parallel processes (GPUs) of the training run, for configs whose batch or lr "
-        "depends on it (timm, litgpt with devices: auto).",
+        "depends on it (timm, litgpt with devices: auto, Hugging Face Trainer, axolotl; default 1).",
         show_default=False,
         min=1,
         rich_help_panel=FORMS_PANEL,

@@ -170,7 +170,7 @@ def _print_charts(jobs: list[tuple[Path, list[Path]]], results: list[Result], *,
 def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, to_stderr: bool) -> None:
     from rich.console import Console
 
-    from lrplot.render.table import table
+    from lrplot.render.table import run_summary, table
 
     stream = sys.stderr if to_stderr else sys.stdout
     console = Console(
@@ -178,13 +178,21 @@ def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *,
     )
     for (config, _), result in zip(jobs, results, strict=True):
         console.print(table(result, title=str(config)))
+        run = run_summary(result)
+        if run:
+            console.print(f"run: {run}", soft_wrap=True)
 
 
 def _print_json(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
     from lrplot.render.table import records
 
     payload = [
-        {"config": str(config), "outputs": [str(p) for p in paths], "curves": records(result)}
+        {
+            "config": str(config),
+            "outputs": [str(p) for p in paths],
+            "curves": records(result),
+            **({"run": result.derived} if result.derived else {}),
+        }
         for (config, paths), result in zip(jobs, results, strict=True)
     ]
     typer.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))

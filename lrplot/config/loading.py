@@ -13,8 +13,9 @@ from lrplot.config.validation import kind_of, validate_model
 from lrplot.errors import LrplotError
 from lrplot.formats import PLATEAU_METRIC_NOTE, FormatOptions, convert
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
+from lrplot.read.json_source import load_config_file, parse_json
 from lrplot.read.toml_source import load_toml_file
-from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
+from lrplot.read.yaml_source import YamlSource, parse_yaml
 
 
 def load(
@@ -33,7 +34,7 @@ def load(
     command line. Raises :class:`LrplotError` with ``file:line`` for anything wrong.
     """
     path = Path(path)
-    source = load_toml_file(path) if path.suffix.lower() == ".toml" else load_yaml_file(path)
+    source = load_toml_file(path) if path.suffix.lower() == ".toml" else load_config_file(path)
     return from_source(
         source,
         sets=sets,
@@ -57,8 +58,8 @@ def loads(
     dataset_size: int | None = None,
     world_size: int | None = None,
 ) -> Config:
-    """Validate a config given as YAML text (for tests and notebooks)."""
-    source = parse_yaml(text, name=name)
+    """Validate a config given as YAML text, or JSON when ``name`` ends in .json (tests, notebooks)."""
+    source = parse_json(text, name=name) if name.lower().endswith(".json") else parse_yaml(text, name=name)
     if base_dir is not None:
         source.path = base_dir / name
     return from_source(
@@ -89,6 +90,8 @@ def from_source(
     """
     origins = Origins()
     notes: list[str] = []
+    derived: dict[str, object] = {}
+    reads: list[Path] = []
     try:
         if not isinstance(source.data, dict):
             raise LrplotError(
@@ -104,6 +107,7 @@ def from_source(
                 world_size=world_size,
             ),
         )
+        derived, reads = converted.derived, converted.reads
         data = copy.deepcopy(converted.data)
         base = converted.origins.pop((), None)
         if base:  # a native config below --select: its keys sit under that prefix
@@ -128,4 +132,7 @@ def from_source(
         if error.where is None and error.key_path is not None:
             error.where = locate(source, origins, error.key_path)
         raise
-    return Config(title=top.title, curves=curves, plot=top.plot, source=source, origins=origins, notes=notes)
+    return Config(
+        title=top.title, curves=curves, plot=top.plot, source=source, origins=origins, notes=notes,
+        derived=derived, reads=reads,
+    )  # fmt: skip

@@ -79,7 +79,7 @@ def simulate(
             outcomes.append((result, curve_notes))
     curves = [curve for curve, _ in outcomes]
     notes = [*config.notes, *(note for _, curve_notes in outcomes for note in curve_notes)]
-    return Result(curves=curves, title=config.title, plot=config.plot, warnings=notes)
+    return Result(curves=curves, title=config.title, plot=config.plot, warnings=notes, derived=config.derived)
 
 
 # Parallel runs pay a process start (~1-2 s with torch); worth it only for long curves:

@@ -26,6 +26,9 @@ FORMATS = (
     "lrplot.formats.hydra",
     "lrplot.formats.timm",
     "lrplot.formats.torchtitan",
+    "lrplot.formats.axolotl",
+    "lrplot.formats.huggingface",
+    "lrplot.formats.deepspeed",
 )
 
 
@@ -69,7 +72,8 @@ def convert(data: Any, options: FormatOptions | None = None) -> Converted:
     if best is not None:
         return best.translate(target, options)
     raise LrplotError(
-        "no 'curves' list, and no LightningCLI optimizer/lr_scheduler (class_path) or Hydra "
-        "_target_ optimizer and scheduler found; use --select KEY.PATH to point at them",
+        "no 'curves' list, and no LightningCLI optimizer/lr_scheduler (class_path), Hydra _target_ "
+        "optimizer and scheduler, Hugging Face Trainer or axolotl keys, or DeepSpeed scheduler found; "
+        "use --select KEY.PATH to point at them",
         key_path=prefix or None,
     )

@@ -142,5 +142,36 @@ def _step(step: int, steps_per_epoch: int | None) -> str:
     return f"{step:,}{epoch_of(step, steps_per_epoch).replace(' (epoch ', ' (ep ')}"
 
 
+# The run-length numbers a Trainer-style format derived, in the order a reader checks them.
+RUN_FIELDS = (
+    ("examples", "examples"),
+    ("world_size", "processes"),
+    ("effective_batch", "effective batch"),
+    ("batches_per_epoch", "batches/epoch/process"),
+    ("steps_per_epoch", "optimizer steps/epoch"),
+    ("total_steps", "total optimizer steps"),
+    ("epochs_run", "epochs run"),
+    ("warmup_steps", "warmup steps"),
+)
+
+
+def run_summary(result: Result) -> str | None:
+    """One line of a training config's run length (when its format counted optimizer steps).
+
+    >>> run_summary(Result([], derived={"examples": 1000, "total_steps": 13, "rule": "r"}))
+    'examples 1,000, total optimizer steps 13 (r)'
+    """
+    derived = result.derived
+    if "total_steps" not in derived:
+        return None
+    parts = [
+        f"{label} {derived[key]:,}" if isinstance(derived[key], int) else f"{label} {derived[key]}"
+        for key, label in RUN_FIELDS
+        if derived.get(key) is not None
+    ]
+    rule = derived.get("rule")
+    return ", ".join(parts) + (f" ({rule})" if rule else "")
+
+
 def _number(value: float) -> str:
     return f"{value:.4g}"
