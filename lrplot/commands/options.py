@@ -68,6 +68,17 @@ WorldSizeOption = Annotated[
         rich_help_panel=FORMS_PANEL,
     ),
 ]
+HydraOverrideOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--hydra-override",
+        help="A Hydra override for composing a Hydra config, as on its command line: experiment=example, "
+        "trainer.max_epochs=20, +model.x=1. Repeatable. The config is composed with its defaults list "
+        "by Hydra's compose API (needs the hydra extra).",
+        show_default=False,
+        rich_help_panel=FORMS_PANEL,
+    ),
+]
 
 
 def reference_sets(references: list[str] | None) -> list[str]:
