@@ -47,14 +47,15 @@ class Recorder(Callback):
 
 
 class TinyData(LightningDataModule):
-    """``batches`` training batches per epoch, one validation batch."""
+    """``batches`` training batches per epoch (or ``samples`` in batches of ``batch_size``)."""
 
-    def __init__(self, batches: int = 3) -> None:
+    def __init__(self, batches: int = 3, samples: int | None = None, batch_size: int = 1) -> None:
         super().__init__()
-        self.batches = batches
+        self.samples = samples if samples is not None else batches * batch_size
+        self.batch_size = batch_size
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(TensorDataset(torch.ones(self.batches, 1)), batch_size=1)
+        return DataLoader(TensorDataset(torch.ones(self.samples, 1)), batch_size=self.batch_size)
 
     def val_dataloader(self) -> DataLoader:
         return DataLoader(TensorDataset(torch.ones(1, 1)), batch_size=1)

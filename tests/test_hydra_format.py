@@ -274,3 +274,9 @@ def test_a_notebooks_hydra_context_survives(tmp_path: Path) -> None:
         before = GlobalHydra.instance().hydra
         lrplot.load(TEMPLATE / "train.yaml")
         assert GlobalHydra.instance().hydra is before
+
+
+def test_dataset_size_gives_the_epoch_length_from_the_data_batch_size() -> None:
+    config = lrplot.load(TEMPLATE / "experiment" / "example.yaml", dataset_size=55000)
+    assert config.curves[0].steps_per_epoch == 860  # ceil(55000 / 64): the experiment's data.batch_size
+    assert any("860 optimizer steps per epoch: 55000 samples" in note for note in config.notes)

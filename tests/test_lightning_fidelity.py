@@ -136,3 +136,27 @@ def test_accumulation_and_max_steps_cut_as_lightning_does(tmp_path: Path) -> Non
     path.write_text(yaml.safe_dump(config))
     result = lrplot.simulate(lrplot.load(path, steps_per_epoch=3))
     assert same_bits(result.curves[0].groups[0].lr, expected)
+
+
+@pytest.mark.parametrize(("accumulate", "limit"), [(3, None), (1, 0.5), (2, 4)])
+def test_dataset_size_gives_the_steps_per_epoch_lightning_runs(
+    tmp_path: Path, accumulate: int, limit: Any
+) -> None:
+    """50 samples in batches of 4 are 13 batches; accumulation and limit_train_batches as Lightning counts."""
+    import yaml
+
+    data = load_yaml_file(LIGHTNING / "torch_uncertainty_cifar10_resnet18.yaml").data
+    trainer: dict[str, Any] = {"max_epochs": 30, "accumulate_grad_batches": accumulate}
+    if limit is not None:
+        trainer["limit_train_batches"] = limit
+    config = {
+        "optimizer": data["optimizer"],
+        "lr_scheduler": data["lr_scheduler"],
+        "trainer": trainer,
+        "data": {"samples": 50, "batch_size": 4},
+    }
+    expected = fit_cli(config)
+    path = tmp_path / "cli.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = lrplot.simulate(lrplot.load(path, dataset_size=50))
+    assert same_bits(result.curves[0].groups[0].lr, expected)

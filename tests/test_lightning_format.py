@@ -165,3 +165,12 @@ def test_the_command_runs_in_a_real_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "dropped verbose=True" in done.stderr and out.read_text().count("\n") == 1 + 140
+
+
+def test_dataset_size_without_a_batch_size_asks_for_steps_per_epoch(write_config) -> None:
+    path = write_config(
+        "trainer: {max_epochs: 3}\noptimizer: {class_path: SGD, init_args: {lr: 1}}\n"
+        "lr_scheduler: {class_path: StepLR, init_args: {step_size: 1}}\n"
+    )
+    with pytest.raises(LrplotError, match=r"--dataset-size needs the batch size.*give --steps-per-epoch N"):
+        lrplot.load(path, dataset_size=1000)

@@ -30,6 +30,7 @@ from lrplot.formats.instantiate import (
     ClassNode,
     error_at,
     is_class_node,
+    lightning_epoch_length,
     native_node,
     note_missing_lr,
     same_file,
@@ -92,8 +93,23 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
         if trainer_path and isinstance(trainer_node, dict) and key in trainer_node
     }
     interval = _stated_interval(tree, scheduler_path, document, converted)
+    steps_per_epoch = options.steps_per_epoch
+    if steps_per_epoch is None and options.dataset_size is not None:
+        batch_path = next(
+            (p for p in (("data", "batch_size"), ("datamodule", "batch_size")) if _at(tree, p) is not None),
+            None,
+        )
+        limits = {
+            key: document.plain((*trainer_path, key))
+            for key in ("limit_train_batches", "accumulate_grad_batches")
+            if trainer_path and isinstance(trainer_node, dict) and key in trainer_node
+        }
+        steps_per_epoch = lightning_epoch_length(
+            converted, limits, document.plain(batch_path) if batch_path else None, options.dataset_size,
+            options.world_size, document.where, batch_path or ("data",),
+        )  # fmt: skip
     trainer_length(
-        converted, trainer, trainer_path or ("trainer",), options.steps_per_epoch, document.where, interval
+        converted, trainer, trainer_path or ("trainer",), steps_per_epoch, document.where, interval
     )
     converted.notes = list(dict.fromkeys(converted.notes))
     return converted

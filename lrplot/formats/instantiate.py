@@ -221,6 +221,53 @@ def trainer_length(
     )
 
 
+def lightning_epoch_length(
+    converted: Converted,
+    trainer: Any,
+    batch_size: Any,
+    dataset_size: int,
+    world_size: int | None,
+    where: Where,
+    batch_path: KeyPath,
+) -> int:
+    """Optimizer steps per epoch as Lightning counts them, from the dataset's size.
+
+    A DistributedSampler gives each of ``world_size`` processes ``ceil(N / W)`` samples, the
+    DataLoader (drop_last False, torch's default) ``ceil(n / batch_size)`` batches,
+    ``limit_train_batches`` cuts them (an int: at most that many; a fraction: ``int(b * f)``),
+    and Lightning steps the optimizer every ``accumulate_grad_batches`` batches and on the
+    epoch's last one.
+    """
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise error_at(
+            "--dataset-size needs the batch size, and the config has none here: give --steps-per-epoch N",
+            where(batch_path),
+        )
+    trainer = trainer if isinstance(trainer, dict) else {}
+    world = world_size or 1
+    batches = _ceil_div(_ceil_div(dataset_size, world), batch_size)
+    limit = trainer.get("limit_train_batches")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0:
+        batches = min(batches, limit)
+    elif isinstance(limit, float) and 0.0 <= limit < 1.0:
+        batches = int(batches * limit)
+    accumulate = trainer.get("accumulate_grad_batches") or 1
+    accumulate = accumulate if isinstance(accumulate, int) and accumulate > 0 else 1
+    steps = max(1, _ceil_div(batches, accumulate))
+    converted.notes.append(
+        f"{steps} optimizer steps per epoch: {dataset_size} samples / {world} process(es), batches of "
+        f"{batch_size}"
+        + (f", accumulate_grad_batches {accumulate}" if accumulate > 1 else "")
+        + " (a DataLoader with drop_last=True has fewer: give --steps-per-epoch)"
+    )
+    converted.derived["dataset_size"] = dataset_size
+    return steps
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
 def note_missing_lr(converted: Converted, optimizer: dict[str, Any]) -> None:
     """lrplot cannot know a class's default lr without torch: say which lr is drawn."""
     if "lr" not in optimizer:

@@ -28,6 +28,7 @@ from lrplot.formats.base import Converted, FormatOptions, curve_label
 from lrplot.formats.instantiate import (
     LIGHTNING_PLATEAU,
     ClassNode,
+    lightning_epoch_length,
     looks_like_optimizer,
     looks_like_scheduler,
     native_node,
@@ -82,9 +83,35 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     title = curves[0]["label"] if len(curves) == 1 else f"{len(curves)} optimizers"
     converted.data = {"title": f"{title} (LightningCLI)", "curves": curves}
     trainer_path, trainer = _trainer(options.root, body_path)
-    trainer_length(converted, trainer, trainer_path, options.steps_per_epoch, same_file)
+    steps_per_epoch = options.steps_per_epoch
+    if steps_per_epoch is None and options.dataset_size is not None:
+        batch_path = _batch_size_path(body, body_path)
+        batch_size = _at(body, batch_path[len(body_path) :]) if batch_path else None
+        steps_per_epoch = lightning_epoch_length(
+            converted, trainer, batch_size, options.dataset_size, options.world_size, same_file,
+            batch_path or (*body_path, "data"),
+        )  # fmt: skip
+    trainer_length(converted, trainer, trainer_path, steps_per_epoch, same_file)
     converted.notes = list(dict.fromkeys(converted.notes))
     return converted
+
+
+def _batch_size_path(body: dict[str, Any], body_path: KeyPath) -> KeyPath | None:
+    """``data.init_args.batch_size`` (or ``data.batch_size``), where LightningCLI keeps it."""
+    data = body.get("data")
+    if isinstance(data, dict):
+        arguments = data.get("init_args")
+        if isinstance(arguments, dict) and "batch_size" in arguments:
+            return (*body_path, "data", "init_args", "batch_size")
+        if "batch_size" in data:
+            return (*body_path, "data", "batch_size")
+    return None
+
+
+def _at(tree: Any, key_path: KeyPath) -> Any:
+    for part in key_path:
+        tree = tree.get(part) if isinstance(tree, dict) else None
+    return tree
 
 
 def _body(data: dict[str, Any], prefix: KeyPath) -> tuple[KeyPath, dict[str, Any]]:
