@@ -54,12 +54,6 @@ def missing_option(form: str, needs: str, options: str) -> LrplotError:
 
 
 def curve_label(curve: dict[str, Any]) -> str:
+    """``Adam + StepLR``: the short class names a user recognises."""
     short = [str(curve[k]["name"]).rsplit(".", 1)[-1] for k in ("optimizer", "scheduler")]
     return f"{short[0]} + {short[1]}"
-
-
-def assume_plateau_metric(converted: Converted) -> None:
-    scheduler = converted.data["curves"][0]["scheduler"]
-    if str(scheduler.get("name", "")).endswith("ReduceLROnPlateau"):
-        converted.data["curves"][0]["metric"] = "lr"
-        converted.assumed_metric = True  # the note is added if no --set gives a metric

@@ -56,63 +56,57 @@ def score(path: Path | None, data: Any) -> float:
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     """The optimizer and scheduler nodes as one lrplot curve, with the trainer's length."""
     document = _open(target, options)
-    tree, prefix = document.tree, options.prefix
-    if document.composition is not None and options.select:
+    prefix = options.prefix
+    if document.composition is not None and options.select:  # --select names a composed key
         prefix = tuple(int(p) if p.isdigit() else p for p in options.select.split("."))
-    subtree = _at(tree, prefix)
+    subtree = _at(document.tree, prefix)
     found = _find_targets(subtree, prefix) if isinstance(subtree, dict) else None
     if found is None:
         raise LrplotError("no Hydra _target_ optimizer and scheduler found", key_path=prefix or None)
     converted = Converted(data={}, form=NAME, reads=document.reads, notes=list(document.notes))
-    (optimizer_path, _), (scheduler_path, _) = found
-    curve = {
-        "optimizer": native_node(
-            ClassNode(optimizer_path, document.plain(optimizer_path)),
-            ("curves", 0, "optimizer"),
-            converted,
-            document.where,
-        ),
-        "scheduler": native_node(
-            ClassNode(scheduler_path, document.plain(scheduler_path)),
-            ("curves", 0, "scheduler"),
-            converted,
-            document.where,
-        ),
-    }
+    curve = _curve(found, document, converted)
+    converted.data = {"title": f"{curve['label']} (Hydra)", "curves": [curve]}
+    scheduler_path = found[1][0]
+    trainer_path = _nearest(document.tree, scheduler_path, "trainer") or ("trainer",)
+    trainer = document.values(trainer_path, ("max_epochs", "max_steps"))
+    interval = _stated_interval(document, scheduler_path, converted)
+    steps_per_epoch = options.steps_per_epoch
+    if steps_per_epoch is None and options.dataset_size is not None:
+        steps_per_epoch = _from_dataset_size(document, trainer_path, options, converted)
+    trainer_length(converted, trainer, trainer_path, steps_per_epoch, document.where, interval)
+    converted.notes = list(dict.fromkeys(converted.notes))
+    return converted
+
+
+def _curve(
+    found: tuple[tuple[KeyPath, dict], tuple[KeyPath, dict]], document: _Document, converted: Converted
+) -> dict[str, Any]:
+    """The optimizer and scheduler nodes, resolved, as lrplot's curve."""
+    curve: dict[str, Any] = {}
+    for kind, (path, _) in zip(("optimizer", "scheduler"), found, strict=True):
+        node = ClassNode(path, document.plain(path))
+        curve[kind] = native_node(node, ("curves", 0, kind), converted, document.where)
     note_missing_lr(converted, curve["optimizer"])
     curve["label"] = curve_label(curve)
     if curve["scheduler"]["name"].endswith("ReduceLROnPlateau"):
         curve["metric"] = "lr"
-        converted.assumed_metric = True
-    converted.data = {"title": f"{curve['label']} (Hydra)", "curves": [curve]}
-    trainer_path = _nearest(tree, scheduler_path, "trainer")
-    trainer_node = _at(tree, trainer_path) if trainer_path else None
-    trainer = {
-        key: document.plain((*trainer_path, key))
-        for key in ("max_epochs", "max_steps")
-        if trainer_path and isinstance(trainer_node, dict) and key in trainer_node
-    }
-    interval = _stated_interval(tree, scheduler_path, document, converted)
-    steps_per_epoch = options.steps_per_epoch
-    if steps_per_epoch is None and options.dataset_size is not None:
-        batch_path = next(
-            (p for p in (("data", "batch_size"), ("datamodule", "batch_size")) if _at(tree, p) is not None),
-            None,
-        )
-        limits = {
-            key: document.plain((*trainer_path, key))
-            for key in ("limit_train_batches", "accumulate_grad_batches")
-            if trainer_path and isinstance(trainer_node, dict) and key in trainer_node
-        }
-        steps_per_epoch = lightning_epoch_length(
-            converted, limits, document.plain(batch_path) if batch_path else None, options.dataset_size,
-            options.world_size, document.where, batch_path or ("data",),
-        )  # fmt: skip
-    trainer_length(
-        converted, trainer, trainer_path or ("trainer",), steps_per_epoch, document.where, interval
-    )
-    converted.notes = list(dict.fromkeys(converted.notes))
-    return converted
+        converted.assumed_metric = True  # the note is added if no --set gives a metric
+    return curve
+
+
+def _from_dataset_size(
+    document: _Document, trainer_path: KeyPath, options: FormatOptions, converted: Converted
+) -> int:
+    """Steps per epoch from --dataset-size and the data's batch size, as Lightning counts them."""
+    assert options.dataset_size is not None
+    candidates = (("data", "batch_size"), ("datamodule", "batch_size"))
+    batch_path = next((p for p in candidates if _at(document.tree, p) is not None), None)
+    batch_size = document.plain(batch_path) if batch_path else None
+    limits = document.values(trainer_path, ("limit_train_batches", "accumulate_grad_batches"))
+    return lightning_epoch_length(
+        converted, limits, batch_size, options.dataset_size, options.world_size, document.where,
+        batch_path or ("data",),
+    )  # fmt: skip
 
 
 @dataclass
@@ -138,6 +132,13 @@ class _Document:
             if location is not None:
                 return location
         return self.composition.primary_file
+
+    def values(self, mapping_path: KeyPath, keys: tuple[str, ...]) -> dict[str, Any]:
+        """The resolved values of those of ``keys`` the mapping at ``mapping_path`` has."""
+        mapping = _at(self.tree, mapping_path)
+        if not isinstance(mapping, dict):
+            return {}
+        return {key: self.plain((*mapping_path, key)) for key in keys if key in mapping}
 
     def plain(self, key_path: KeyPath) -> Any:
         """The value at ``key_path`` with every interpolation resolved (guarded), as plain data."""
@@ -233,12 +234,10 @@ def _nearest(tree: Any, near: KeyPath, key: str) -> KeyPath | None:
     return None
 
 
-def _stated_interval(
-    tree: Any, scheduler_path: KeyPath, document: _Document, converted: Converted
-) -> str | None:
+def _stated_interval(document: _Document, scheduler_path: KeyPath, converted: Converted) -> str | None:
     """``interval: step|epoch`` the config states beside its scheduler, if it does."""
     parent_path = scheduler_path[:-1]
-    parent = _at(tree, parent_path)
+    parent = _at(document.tree, parent_path)
     if not isinstance(parent, dict):
         return None
     candidates = [(*parent_path, key) for key in _INTERVAL_KEYS if key in parent]
