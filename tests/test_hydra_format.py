@@ -280,3 +280,26 @@ def test_dataset_size_gives_the_epoch_length_from_the_data_batch_size() -> None:
     config = lrplot.load(TEMPLATE / "experiment" / "example.yaml", dataset_size=55000)
     assert config.curves[0].steps_per_epoch == 860  # ceil(55000 / 64): the experiment's data.batch_size
     assert any("860 optimizer steps per epoch: 55000 samples" in note for note in config.notes)
+
+
+def test_hydra_overrides_on_another_format_are_refused() -> None:
+    lightning = FIXTURES / "lightning" / "torch_uncertainty_kitti_bts.yaml"
+    with pytest.raises(
+        LrplotError, match="--hydra-override applies to Hydra configs; this is a LightningCLI"
+    ):
+        lrplot.load(lightning, hydra_overrides=["trainer.max_epochs=3"])
+
+
+def test_a_refused_resolver_in_a_real_process_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "lrplot", "plot", str(FLASH), "-o", str(tmp_path / "a.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "resolver 'eval' is the project's own code and is refused" in done.stderr
+    assert not (tmp_path / "a.csv").exists()

@@ -114,6 +114,8 @@ def from_source(
             hydra_overrides=tuple(hydra_overrides),
         )
         converted = convert(source.data, options)
+        if hydra_overrides and converted.form != "Hydra":
+            raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         data = copy.deepcopy(converted.data)
         base = converted.origins.pop((), None)
         if base:  # a native config below --select: its keys sit under that prefix
