@@ -21,6 +21,7 @@ from lrplot.commands.options import (
     EngineOption,
     ForceOption,
     FormatOption,
+    HydraOverrideOption,
     JsonOption,
     OutDirOption,
     OutputOption,
@@ -98,6 +99,7 @@ def plot(
     steps_per_epoch: StepsPerEpochOption = None,
     dataset_size: DatasetSizeOption = None,
     world_size: WorldSizeOption = None,
+    hydra_override: HydraOverrideOption = None,
     reference: ReferenceOption = None,
     force: ForceOption = False,
     engine: EngineOption = "auto",
@@ -118,6 +120,7 @@ def plot(
         steps_per_epoch=steps_per_epoch,
         dataset_size=dataset_size,
         world_size=world_size,
+        hydra_overrides=hydra_override or [],
         allow_import=allow_import or [],
         quiet=quiet,
         json_output=json_output,
@@ -149,6 +152,7 @@ def validate(
     steps_per_epoch: StepsPerEpochOption = None,
     dataset_size: DatasetSizeOption = None,
     world_size: WorldSizeOption = None,
+    hydra_override: HydraOverrideOption = None,
 ) -> None:
     """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any)."""
     from lrplot.commands.validate import validate as validate_file
@@ -164,6 +168,7 @@ def validate(
             steps_per_epoch=steps_per_epoch,
             dataset_size=dataset_size,
             world_size=world_size,
+            hydra_overrides=hydra_override or (),
         )
         for problem in problems:
             typer.echo(str(problem), err=True)
@@ -197,6 +202,7 @@ def check(
     steps_per_epoch: StepsPerEpochOption = None,
     dataset_size: DatasetSizeOption = None,
     world_size: WorldSizeOption = None,
+    hydra_override: HydraOverrideOption = None,
 ) -> None:
     """Re-simulate a config and compare it with a CSV snapshot: exit 0 if identical, 1 with what changed."""
     from lrplot.commands.compare import compare, read_snapshot
@@ -214,6 +220,7 @@ def check(
             loaded = load(
                 config, sets=set_values or (), sweeps=sweep or (), select=select,
                 steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size,
+                allow_imports=allow_import or (), hydra_overrides=hydra_override or (),
             )  # fmt: skip
             snapshot = None if update else read_snapshot(against)
             skip_dynamo_import()

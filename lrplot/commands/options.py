@@ -51,8 +51,8 @@ DatasetSizeOption = Annotated[
     typer.Option(
         "--dataset-size",
         help="Samples in the training split (after packing, where the config packs), for training "
-        "configs that count epochs (timm, litgpt finetuning, Hugging Face Trainer, axolotl): the steps "
-        "per epoch follow from the batch size.",
+        "configs that count epochs (timm, litgpt finetuning, Hugging Face Trainer, axolotl, LightningCLI, "
+        "Hydra): the steps per epoch follow from the batch size.",
         show_default=False,
         min=1,
         rich_help_panel=FORMS_PANEL,
@@ -63,9 +63,21 @@ WorldSizeOption = Annotated[
     typer.Option(
         "--world-size",
         help="Data-parallel processes (GPUs) of the training run, for configs whose batch or lr "
-        "depends on it (timm, litgpt with devices: auto, Hugging Face Trainer, axolotl; default 1).",
+        "depends on it (timm, litgpt with devices: auto, Hugging Face Trainer, axolotl, LightningCLI and "
+        "Hydra with --dataset-size; default 1).",
         show_default=False,
         min=1,
+        rich_help_panel=FORMS_PANEL,
+    ),
+]
+HydraOverrideOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--hydra-override",
+        help="A Hydra override for composing a Hydra config, as on its command line: experiment=example, "
+        "trainer.max_epochs=20, +model.x=1. Repeatable. The config is composed with its defaults list "
+        "by Hydra's compose API (needs the hydra extra).",
+        show_default=False,
         rich_help_panel=FORMS_PANEL,
     ),
 ]

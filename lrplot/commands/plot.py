@@ -38,6 +38,7 @@ class PlotRequest:
     steps_per_epoch: int | None = None
     dataset_size: int | None = None
     world_size: int | None = None
+    hydra_overrides: list[str] = field(default_factory=list)
     allow_import: list[str] = field(default_factory=list)
     quiet: bool = False
     json_output: bool = False
@@ -113,9 +114,15 @@ def run_plot(
             steps_per_epoch=request.steps_per_epoch,
             dataset_size=request.dataset_size,
             world_size=request.world_size,
+            allow_imports=request.allow_import,
+            hydra_overrides=request.hydra_overrides,
         )
         for config, _ in jobs
     ]
+    read_by_formats = [path for config in loaded for path in config.reads]
+    if read_by_formats:  # files a format read (a composed Hydra config): never write over them
+        outputs = [path for _, paths in jobs for path in paths]
+        check_outputs(outputs, inputs=[*request.configs, *read_by_formats])
     plans = [plan(config, allow_imports=request.allow_import, force=request.force) for config in loaded]
     skip_dynamo_import()
     total = sum(curve.total_step for config in loaded for curve in config.curves)

@@ -25,6 +25,7 @@ def validate(
     dataset_size: int | None = None,
     world_size: int | None = None,
     force: bool = False,
+    hydra_overrides: Sequence[str] = (),
 ) -> list[LrplotError]:
     """Every problem found in a config file (an empty list when it is fine)."""
     from lrplot.config import load
@@ -41,6 +42,8 @@ def validate(
                 steps_per_epoch=steps_per_epoch,
                 dataset_size=dataset_size,
                 world_size=world_size,
+                allow_imports=allow_imports,
+                hydra_overrides=hydra_overrides,
             )
         except LrplotError as error:
             problems.append(error)

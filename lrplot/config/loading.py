@@ -27,11 +27,15 @@ def load(
     steps_per_epoch: int | None = None,
     dataset_size: int | None = None,
     world_size: int | None = None,
+    allow_imports: Sequence[str] = (),
+    hydra_overrides: Sequence[str] = (),
 ) -> Config:
     """Read, parse and validate a config file.
 
     ``sets`` are ``KEY=VALUE`` overrides and ``sweeps`` ``KEY=V1,V2`` sweeps, as on the
-    command line. Raises :class:`LrplotError` with ``file:line`` for anything wrong.
+    command line; ``allow_imports`` also allows OmegaConf resolvers (a Hydra config's
+    ``${oc.env:...}``) and ``hydra_overrides`` are Hydra's own overrides for composing one.
+    Raises :class:`LrplotError` with ``file:line`` for anything wrong.
     """
     path = Path(path)
     source = load_toml_file(path) if path.suffix.lower() == ".toml" else load_config_file(path)
@@ -43,6 +47,8 @@ def load(
         steps_per_epoch=steps_per_epoch,
         dataset_size=dataset_size,
         world_size=world_size,
+        allow_imports=allow_imports,
+        hydra_overrides=hydra_overrides,
     )
 
 
@@ -57,6 +63,7 @@ def loads(
     steps_per_epoch: int | None = None,
     dataset_size: int | None = None,
     world_size: int | None = None,
+    allow_imports: Sequence[str] = (),
 ) -> Config:
     """Validate a config given as YAML text, or JSON when ``name`` ends in .json (tests, notebooks)."""
     source = parse_json(text, name=name) if name.lower().endswith(".json") else parse_yaml(text, name=name)
@@ -70,6 +77,7 @@ def loads(
         steps_per_epoch=steps_per_epoch,
         dataset_size=dataset_size,
         world_size=world_size,
+        allow_imports=allow_imports,
     )
 
 
@@ -82,6 +90,8 @@ def from_source(
     steps_per_epoch: int | None = None,
     dataset_size: int | None = None,
     world_size: int | None = None,
+    allow_imports: Sequence[str] = (),
+    hydra_overrides: Sequence[str] = (),
 ) -> Config:
     """Validate parsed YAML data (after overrides); every error names its key and line.
 
@@ -97,16 +107,18 @@ def from_source(
             raise LrplotError(
                 f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
             )
-        converted = convert(
-            source.data,
-            FormatOptions(
-                path=source.path,
-                select=select,
-                steps_per_epoch=steps_per_epoch,
-                dataset_size=dataset_size,
-                world_size=world_size,
-            ),
+        options = FormatOptions(
+            path=source.path,
+            select=select,
+            steps_per_epoch=steps_per_epoch,
+            dataset_size=dataset_size,
+            world_size=world_size,
+            allow_imports=tuple(allow_imports),
+            hydra_overrides=tuple(hydra_overrides),
         )
+        converted = convert(source.data, options)
+        if hydra_overrides and converted.form != "Hydra":
+            raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
         data = copy.deepcopy(converted.data)
         base = converted.origins.pop((), None)
@@ -116,6 +128,8 @@ def from_source(
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
         apply_sets(data, [parse_assignment(text) for text in sets], origins)
+        if converted.interval_note and data.get("interval") == converted.data.get("interval"):
+            notes.append(f"{converted.form} config: {converted.interval_note}")
         if converted.assumed_metric and data["curves"][0].get("metric") == "lr":
             notes.append(f"{converted.form} config: {PLATEAU_METRIC_NOTE}")
         for text in sweeps:
@@ -134,5 +148,5 @@ def from_source(
         raise
     return Config(
         title=top.title, curves=curves, plot=top.plot, source=source, origins=origins, notes=notes,
-        derived=derived, reads=reads,
+        derived=derived, reads=list(reads),
     )  # fmt: skip

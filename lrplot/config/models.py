@@ -262,7 +262,7 @@ class Config(BaseModel):
     origins: Origins = Field(default_factory=Origins)
     notes: list[str] = Field(default_factory=list)
     derived: dict[str, Any] = Field(default_factory=dict)  # a training config's run-length numbers
-    reads: list[Path] = Field(default_factory=list)  # other files its translation read (for --watch)
+    reads: list[Path] = Field(default_factory=list)  # other files its translation read (--watch, outputs)
 
     @property
     def base_dir(self) -> Path:
@@ -279,7 +279,7 @@ class Config(BaseModel):
         return locate(self.source, self.origins, key_path)
 
     def dependencies(self) -> list[Path]:
-        """Files this config reads besides itself (metric and reference logs), for --watch."""
+        """Files this config reads besides itself (logs, composed Hydra files), for --watch and outputs."""
         found: list[Path] = []
         for curve in self.curves:
             metrics = [segment.metric for segment in curve.segments or []] or [curve.metric]
@@ -291,7 +291,9 @@ class Config(BaseModel):
                 paths.append(reference["csv"])
             for path in map(Path, paths):
                 found.append(path if path.is_absolute() else self.base_dir / path)
-        return list(dict.fromkeys([*self.reads, *found]))
+        own = self.source.path.resolve() if self.source is not None and self.source.path is not None else None
+        found += [path for path in self.reads if path.resolve() != own]
+        return list(dict.fromkeys(found))
 
     def locate(self, error: LrplotError) -> LrplotError:
         """Fill in ``error.where`` from its key path."""

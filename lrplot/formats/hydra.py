@@ -1,41 +1,260 @@
-"""Hydra / ``instantiate`` configs (as in lightning-hydra-template).
+"""Hydra configs: ``_target_`` optimizer and scheduler nodes, composed and resolved as Hydra does.
 
-Nodes with ``_target_`` (and ``_partial_: true``) such as ``model.optimizer`` and
-``model.scheduler`` become one lrplot curve; the length comes from the trainer.
+With hydra-core installed (``pip install 'lrplot[hydra]'``) a file is read the way Hydra
+runs it: composed with its ``defaults:`` list by Hydra's compose API, the user's Hydra
+overrides applied (``--hydra-override experiment=example``), a config group's file
+composed as the primary config that selects it (:mod:`lrplot.formats.hydra_compose`);
+then only the values lrplot uses are resolved by OmegaConf, with resolvers that read the
+machine or run code refused unless allowed (:mod:`lrplot.formats.hydra_resolve`). Without
+hydra-core a single file is read as it is (OmegaConf, if installed, resolves it).
+
+The nodes are the first optimizer and scheduler ``_target_`` found breadth first (as in
+lightning-hydra-template's ``model.optimizer`` and ``model.scheduler``); the trainer is the
+one nearest to them. Lightning steps per epoch unless the module says ``"interval"``; when
+the config itself says it beside the scheduler (``interval``, ``scheduler_interval``, a
+``*scheduler*`` mapping's ``interval``), that is used.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import (
-    OPTIMIZER_KEYS,
-    SCHEDULER_KEYS,
-    Converted,
-    FormatOptions,
-    assume_plateau_metric,
-    curve_label,
+from lrplot.formats.base import Converted, FormatOptions, curve_label
+from lrplot.formats.hydra_compose import Composition, Primary, compose, find_primary, hydra_defaults
+from lrplot.formats.hydra_resolve import ResolverGuard, allowed_names, is_refused, refusal_message
+from lrplot.formats.instantiate import (
+    ClassNode,
+    error_at,
+    is_class_node,
+    lightning_epoch_length,
     native_node,
-    root_trainer,
+    note_missing_lr,
+    same_file,
     trainer_length,
 )
 
 NAME = "Hydra"
+OPTIMIZER_KEYS = ("optimizer",)
+SCHEDULER_KEYS = ("lr_scheduler", "scheduler")
+_INTERVAL_KEYS = ("interval", "scheduler_interval", "lr_scheduler_interval")
+_FULL_KEY_PART = re.compile(r"[^.\[\]]+")
 
 
 def score(path: Path | None, data: Any) -> float:
-    """Certain when an optimizer and a scheduler ``_target_`` node are found."""
-    return 1.0 if isinstance(data, dict) and _find_targets(data, ()) is not None else 0.0
+    """Certain with an optimizer and a scheduler ``_target_``; likely for a ``defaults:`` list."""
+    if not isinstance(data, dict):
+        return 0.0
+    if _find_targets(data, ()) is not None:
+        return 1.0
+    return 0.9 if hydra_defaults(data) is not None else 0.0
 
 
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
-    """The first optimizer and scheduler ``_target_`` nodes as one lrplot curve."""
-    found = _find_targets(target, options.prefix)
+    """The optimizer and scheduler nodes as one lrplot curve, with the trainer's length."""
+    document = _open(target, options)
+    prefix = options.prefix
+    if document.composition is not None and options.select:  # --select names a composed key
+        prefix = tuple(int(p) if p.isdigit() else p for p in options.select.split("."))
+    subtree = _at(document.tree, prefix)
+    found = _find_targets(subtree, prefix) if isinstance(subtree, dict) else None
     if found is None:
-        raise LrplotError("no Hydra _target_ optimizer and scheduler found", key_path=options.prefix or None)
-    return _hydra(found, root_trainer(options), options.steps_per_epoch)
+        raise LrplotError("no Hydra _target_ optimizer and scheduler found", key_path=prefix or None)
+    converted = Converted(data={}, form=NAME, reads=document.reads, notes=list(document.notes))
+    curve = _curve(found, document, converted)
+    converted.data = {"title": f"{curve['label']} (Hydra)", "curves": [curve]}
+    scheduler_path = found[1][0]
+    trainer_path = _nearest(document.tree, scheduler_path, "trainer") or ("trainer",)
+    trainer = document.values(trainer_path, ("max_epochs", "max_steps"))
+    interval = _stated_interval(document, scheduler_path, converted)
+    steps_per_epoch = options.steps_per_epoch
+    if steps_per_epoch is None and options.dataset_size is not None:
+        steps_per_epoch = _from_dataset_size(document, trainer_path, options, converted)
+    trainer_length(converted, trainer, trainer_path, steps_per_epoch, document.where, interval)
+    converted.notes = list(dict.fromkeys(converted.notes))
+    return converted
+
+
+def _curve(
+    found: tuple[tuple[KeyPath, dict], tuple[KeyPath, dict]], document: _Document, converted: Converted
+) -> dict[str, Any]:
+    """The optimizer and scheduler nodes, resolved, as lrplot's curve."""
+    curve: dict[str, Any] = {}
+    for kind, (path, _) in zip(("optimizer", "scheduler"), found, strict=True):
+        node = ClassNode(path, document.plain(path))
+        curve[kind] = native_node(node, ("curves", 0, kind), converted, document.where)
+    note_missing_lr(converted, curve["optimizer"])
+    curve["label"] = curve_label(curve)
+    if curve["scheduler"]["name"].endswith("ReduceLROnPlateau"):
+        curve["metric"] = "lr"
+        converted.assumed_metric = True  # the note is added if no --set gives a metric
+    return curve
+
+
+def _from_dataset_size(
+    document: _Document, trainer_path: KeyPath, options: FormatOptions, converted: Converted
+) -> int:
+    """Steps per epoch from --dataset-size and the data's batch size, as Lightning counts them."""
+    assert options.dataset_size is not None
+    candidates = (("data", "batch_size"), ("datamodule", "batch_size"))
+    batch_path = next((p for p in candidates if _at(document.tree, p) is not None), None)
+    batch_size = document.plain(batch_path) if batch_path else None
+    limits = document.values(trainer_path, ("limit_train_batches", "accumulate_grad_batches"))
+    return lightning_epoch_length(
+        converted, limits, batch_size, options.dataset_size, options.world_size, document.where,
+        batch_path or ("data",),
+    )  # fmt: skip
+
+
+@dataclass
+class _Document:
+    """The config as Hydra/OmegaConf see it; values resolved on demand, with their origins."""
+
+    config: Any  # a DictConfig, or plain data when OmegaConf is not installed
+    tree: Any  # plain data, interpolations unresolved: where to look for nodes
+    guard: ResolverGuard
+    composition: Composition | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def reads(self) -> list[Path]:
+        return list(self.composition.reads) if self.composition else []
+
+    def where(self, key_path: KeyPath) -> KeyPath | str:
+        """The origin of a key: ``file:line`` when composed, else the key path in this file."""
+        if self.composition is None:
+            return same_file(key_path)
+        for end in range(len(key_path), 0, -1):
+            location = self.composition.locations.get(tuple(key_path[:end]))
+            if location is not None:
+                return location
+        return self.composition.primary_file
+
+    def values(self, mapping_path: KeyPath, keys: tuple[str, ...]) -> dict[str, Any]:
+        """The resolved values of those of ``keys`` the mapping at ``mapping_path`` has."""
+        mapping = _at(self.tree, mapping_path)
+        if not isinstance(mapping, dict):
+            return {}
+        return {key: self.plain((*mapping_path, key)) for key in keys if key in mapping}
+
+    def plain(self, key_path: KeyPath) -> Any:
+        """The value at ``key_path`` with every interpolation resolved (guarded), as plain data."""
+        if not _is_omegaconf(self.config):
+            value = _at(self.tree, key_path)
+            if "${" in repr(value):
+                raise LrplotError(
+                    "uses OmegaConf interpolation: pip install 'lrplot[hydra]' to resolve it",
+                    key_path=key_path,
+                )
+            return value
+        from omegaconf import OmegaConf
+        from omegaconf.errors import OmegaConfBaseException
+
+        try:
+            with self.guard.active():
+                node = self.config
+                for part in key_path:
+                    node = node[part]
+                return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+        except LrplotError:
+            raise
+        except (OmegaConfBaseException, ValueError, TypeError, RecursionError) as exc:
+            raise self._error(exc, key_path) from None
+
+    def _error(self, exc: Exception, key_path: KeyPath) -> LrplotError:
+        key = ".".join(map(str, key_path))
+        composed = self.composition is not None
+        if is_refused(exc) and self.guard.refused:
+            refusal = self.guard.refused[-1]
+            hint = f"give the value: --hydra-override {refusal.key or key}=VALUE"
+            return self._located(refusal_message(refusal, key, hint), refusal.key or key)
+        culprit = str(getattr(exc, "full_key", "") or key)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        hint = f"; give it with --hydra-override {culprit}=VALUE" if composed else ""
+        return self._located(f"{culprit}: {first}{hint}", culprit)
+
+    def _located(self, message: str, full_key: str) -> LrplotError:
+        parts = tuple(int(p) if p.isdigit() else p for p in _FULL_KEY_PART.findall(full_key))
+        return error_at(message, self.where(parts))
+
+
+def _open(target: dict[str, Any], options: FormatOptions) -> _Document:
+    guard = ResolverGuard(allowed=allowed_names(options.allow_imports))
+    root = options.root if isinstance(options.root, dict) else target
+    path = options.path
+    if path is not None and _installed("hydra"):
+        primary = find_primary(path, root)
+        if primary is None and options.hydra_overrides:  # a file of its own, with overrides
+            primary = Primary(path.resolve().parent, path.stem)
+        if primary is not None:
+            from omegaconf import OmegaConf
+
+            composition = compose(primary, list(options.hydra_overrides))
+            tree = OmegaConf.to_container(composition.config, resolve=False)
+            return _Document(composition.config, tree, guard, composition, list(composition.notes))
+    if options.hydra_overrides:
+        raise LrplotError("--hydra-override needs hydra-core and a config file: pip install 'lrplot[hydra]'")
+    if _installed("omegaconf"):
+        from omegaconf import OmegaConf
+        from omegaconf.errors import OmegaConfBaseException
+
+        try:
+            return _Document(OmegaConf.create(root), root, guard)
+        except (OmegaConfBaseException, ValueError, TypeError) as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise LrplotError(f"OmegaConf cannot read it: {first}") from None
+    return _Document(root, root, guard)
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def _is_omegaconf(config: Any) -> bool:
+    return type(config).__module__.startswith("omegaconf")
+
+
+def _at(tree: Any, key_path: KeyPath) -> Any:
+    for part in key_path:
+        tree = tree[part] if isinstance(tree, (dict, list)) else None
+    return tree
+
+
+def _nearest(tree: Any, near: KeyPath, key: str) -> KeyPath | None:
+    """``key`` in the mapping nearest to ``near``, going up to the top."""
+    for end in range(len(near) - 1, -1, -1):
+        node = _at(tree, near[:end])
+        if isinstance(node, dict) and isinstance(node.get(key), dict):
+            return (*near[:end], key)
+    return None
+
+
+def _stated_interval(document: _Document, scheduler_path: KeyPath, converted: Converted) -> str | None:
+    """``interval: step|epoch`` the config states beside its scheduler, if it does."""
+    parent_path = scheduler_path[:-1]
+    parent = _at(document.tree, parent_path)
+    if not isinstance(parent, dict):
+        return None
+    candidates = [(*parent_path, key) for key in _INTERVAL_KEYS if key in parent]
+    candidates += [
+        (*parent_path, key, "interval")
+        for key, value in parent.items()
+        if "sched" in str(key)
+        and isinstance(value, dict)
+        and not is_class_node(value)
+        and "interval" in value
+    ]
+    for path in candidates:
+        value = document.plain(path)
+        if value in ("step", "epoch"):
+            converted.notes.append(f"stepped per {value}, as {'.'.join(map(str, path))} says")
+            return str(value)
+    return None
 
 
 def _find_targets(tree: Any, prefix: KeyPath) -> tuple[tuple[KeyPath, dict], tuple[KeyPath, dict]] | None:
@@ -48,11 +267,11 @@ def _find_targets(tree: Any, prefix: KeyPath) -> tuple[tuple[KeyPath, dict], tup
             for key, value in node.items():
                 child = (*path, key)
                 if isinstance(value, dict) and "_target_" in value:
-                    target = str(value["_target_"])
-                    if optimizer is None and (key in OPTIMIZER_KEYS or _is_optimizer_path(target)):
+                    name = str(value["_target_"])
+                    if optimizer is None and (key in OPTIMIZER_KEYS or _is_optimizer_path(name)):
                         optimizer = (child, value)
                         continue
-                    if scheduler is None and (key in SCHEDULER_KEYS or "lr_scheduler" in target):
+                    if scheduler is None and (key in SCHEDULER_KEYS or "lr_scheduler" in name):
                         scheduler = (child, value)
                         continue
                 queue.append((child, value))
@@ -65,19 +284,3 @@ def _is_optimizer_path(target: str) -> bool:
     return (
         target.startswith("torch.optim.") and ".lr_scheduler." not in target and ".swa_utils." not in target
     )
-
-
-def _hydra(
-    found: tuple[tuple[KeyPath, dict], tuple[KeyPath, dict]], trainer: Any, steps_per_epoch: int | None
-) -> Converted:
-    converted = Converted(data={}, form="Hydra")
-    (optimizer_path, optimizer), (scheduler_path, scheduler) = found
-    curve = {
-        "optimizer": native_node(optimizer, optimizer_path, ("curves", 0, "optimizer"), converted),
-        "scheduler": native_node(scheduler, scheduler_path, ("curves", 0, "scheduler"), converted),
-    }
-    curve["label"] = curve_label(curve)
-    converted.data = {"title": f"{curve['label']} (Hydra)", "curves": [curve]}
-    trainer_length(converted, trainer, steps_per_epoch)
-    assume_plateau_metric(converted)
-    return converted
