@@ -51,7 +51,7 @@ DatasetSizeOption = Annotated[
     typer.Option(
         "--dataset-size",
         help="Samples in the training split, for training configs that count epochs "
-        "(timm, litgpt finetuning): the steps per epoch follow from the batch size.",
+        "(timm, litgpt finetuning, OpenMMLab): the steps per epoch follow from the batch size.",
         show_default=False,
         min=1,
         rich_help_panel=FORMS_PANEL,
@@ -62,7 +62,7 @@ WorldSizeOption = Annotated[
     typer.Option(
         "--world-size",
         help="Data-parallel processes (GPUs) of the training run, for configs whose batch or lr "
-        "depends on it (timm, litgpt with devices: auto).",
+        "depends on it (timm, litgpt with devices: auto, OpenMMLab).",
         show_default=False,
         min=1,
         rich_help_panel=FORMS_PANEL,

@@ -13,6 +13,7 @@ from lrplot.config.validation import kind_of, validate_model
 from lrplot.errors import LrplotError
 from lrplot.formats import PLATEAU_METRIC_NOTE, FormatOptions, convert
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
+from lrplot.read.python import read_python
 from lrplot.read.toml_source import load_toml_file
 from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
 
@@ -33,7 +34,11 @@ def load(
     command line. Raises :class:`LrplotError` with ``file:line`` for anything wrong.
     """
     path = Path(path)
-    source = load_toml_file(path) if path.suffix.lower() == ".toml" else load_yaml_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".py":  # OpenMMLab and nanoGPT configs: read as data, never run
+        source: YamlSource = read_python(path)
+    else:
+        source = load_toml_file(path) if suffix == ".toml" else load_yaml_file(path)
     return from_source(
         source,
         sets=sets,
@@ -104,6 +109,8 @@ def from_source(
                 world_size=world_size,
             ),
         )
+        if converted.source is not None:  # the format read more files (OpenMMLab _base_)
+            source = converted.source
         data = copy.deepcopy(converted.data)
         base = converted.origins.pop((), None)
         if base:  # a native config below --select: its keys sit under that prefix
@@ -128,4 +135,12 @@ def from_source(
         if error.where is None and error.key_path is not None:
             error.where = locate(source, origins, error.key_path)
         raise
-    return Config(title=top.title, curves=curves, plot=top.plot, source=source, origins=origins, notes=notes)
+    return Config(
+        title=top.title,
+        curves=curves,
+        plot=top.plot,
+        source=source,
+        origins=origins,
+        notes=notes,
+        reads=converted.reads,
+    )

@@ -261,6 +261,7 @@ class Config(BaseModel):
     source: YamlSource | None = None
     origins: Origins = Field(default_factory=Origins)
     notes: list[str] = Field(default_factory=list)
+    reads: list[Path] = Field(default_factory=list)  # files a format read besides the config (_base_)
 
     @property
     def base_dir(self) -> Path:
@@ -289,7 +290,7 @@ class Config(BaseModel):
                 paths.append(reference["csv"])
             for path in map(Path, paths):
                 found.append(path if path.is_absolute() else self.base_dir / path)
-        return list(dict.fromkeys(found))
+        return list(dict.fromkeys([*self.reads, *found]))
 
     def locate(self, error: LrplotError) -> LrplotError:
         """Fill in ``error.where`` from its key path."""

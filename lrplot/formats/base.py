@@ -37,6 +37,8 @@ class FormatOptions:
     world_size: int | None = None  # data-parallel processes (GPUs) of the run
     prefix: KeyPath = ()  # where the translated subtree sits in the file (--select)
     root: Any = None  # the whole document (a LightningCLI trainer sits beside the model)
+    dataset_size: int | None = None  # training samples, for an epoch's length in iterations
+    world_size: int | None = None  # processes (GPUs) sharing each epoch's samples
 
 
 @dataclass
@@ -50,6 +52,9 @@ class Converted:
     assumed_metric: bool = False  # ReduceLROnPlateau got metric: lr because none was given
     derived: dict[str, Any] = field(default_factory=dict)  # run-length numbers for the summary
     reads: list[Path] = field(default_factory=list)  # other files the translation read
+    # Where the translated keys' lines are, when the format read more than the loaded file
+    # (an OpenMMLab config with its _base_ files): replaces the loaded source for file:line.
+    source: Any = None
 
 
 def missing_option(form: str, needs: str, options: str) -> LrplotError:
