@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from lrplot.commands.app import app
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# Python training configs are test data, read by lrplot as data: never import them.
+collect_ignore_glob = ["fixtures/mmengine/*", "fixtures/nanogpt/*"]
 ROOT = Path(__file__).parent.parent
 
 

@@ -52,7 +52,7 @@ DatasetSizeOption = Annotated[
         "--dataset-size",
         help="Samples in the training split (after packing, where the config packs), for training "
         "configs that count epochs (timm, litgpt finetuning, Hugging Face Trainer, axolotl, LightningCLI, "
-        "Hydra): the steps per epoch follow from the batch size.",
+        "Hydra, OpenMMLab): the steps per epoch follow from the batch size.",
         show_default=False,
         min=1,
         rich_help_panel=FORMS_PANEL,
@@ -64,7 +64,7 @@ WorldSizeOption = Annotated[
         "--world-size",
         help="Data-parallel processes (GPUs) of the training run, for configs whose batch or lr "
         "depends on it (timm, litgpt with devices: auto, Hugging Face Trainer, axolotl, LightningCLI and "
-        "Hydra with --dataset-size; default 1).",
+        "Hydra with --dataset-size, OpenMMLab; default 1).",
         show_default=False,
         min=1,
         rich_help_panel=FORMS_PANEL,

@@ -14,6 +14,7 @@ from lrplot.errors import LrplotError
 from lrplot.formats import PLATEAU_METRIC_NOTE, FormatOptions, convert
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
 from lrplot.read.json_source import load_config_file, parse_json
+from lrplot.read.python import read_python
 from lrplot.read.toml_source import load_toml_file
 from lrplot.read.yaml_source import YamlSource, parse_yaml
 
@@ -38,7 +39,11 @@ def load(
     Raises :class:`LrplotError` with ``file:line`` for anything wrong.
     """
     path = Path(path)
-    source = load_toml_file(path) if path.suffix.lower() == ".toml" else load_config_file(path)
+    suffix = path.suffix.lower()
+    if suffix == ".py":  # OpenMMLab and nanoGPT configs: read as data, never run
+        source: YamlSource = read_python(path)
+    else:
+        source = load_toml_file(path) if suffix == ".toml" else load_config_file(path)
     return from_source(
         source,
         sets=sets,
@@ -120,6 +125,8 @@ def from_source(
         if hydra_overrides and converted.form != "Hydra":
             raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
+        if converted.source is not None:  # the format read more files (OpenMMLab _base_)
+            source = converted.source
         data = copy.deepcopy(converted.data)
         base = converted.origins.pop((), None)
         if base:  # a native config below --select: its keys sit under that prefix

@@ -29,6 +29,8 @@ FORMATS = (
     "lrplot.formats.axolotl",
     "lrplot.formats.huggingface",
     "lrplot.formats.deepspeed",
+    "lrplot.formats.mmengine",
+    "lrplot.formats.nanogpt",
 )
 
 
@@ -71,6 +73,12 @@ def convert(data: Any, options: FormatOptions | None = None) -> Converted:
             best, best_score = module, score
     if best is not None:
         return best.translate(target, options)
+    if options.path is not None and options.path.suffix.lower() == ".py":
+        raise LrplotError(
+            "a Python file that is neither an OpenMMLab (mmengine) config (param_scheduler, optim_wrapper, "
+            "train_cfg, _base_) nor a nanoGPT config (train.py's names: learning_rate, max_iters, ...)",
+            where=str(options.path),
+        )
     raise LrplotError(
         "no 'curves' list, and no LightningCLI optimizer/lr_scheduler (class_path), Hydra _target_ "
         "optimizer and scheduler, Hugging Face Trainer or axolotl keys, or DeepSpeed scheduler found; "

@@ -46,6 +46,9 @@ class Converted:
     interval_note: str | None = None  # how the interval was chosen; dropped if --set changes it
     derived: dict[str, Any] = field(default_factory=dict)  # run-length numbers for the summary
     reads: list[Path] = field(default_factory=list)  # other files the translation read
+    # Where the translated keys' lines are, when the format read more than the loaded file
+    # (an OpenMMLab config with its _base_ files): replaces the loaded source for file:line.
+    source: Any = None
 
 
 def missing_option(form: str, needs: str, options: str) -> LrplotError:

@@ -88,6 +88,9 @@ def torch_error(
     cause = exc.cause if isinstance(exc, StepFailed) else exc
     label = curve_plan.curve.label
     key_path = (*(segment.key_path if segment else ("curves", curve_plan.curve.index)), "scheduler")
+    if isinstance(cause, LrplotError) and not isinstance(cause, ExpressionError):
+        # A driver's own check: its key path is relative to the scheduler it was given.
+        return LrplotError(f"curve {label!r}: {cause.message}", key_path=(*key_path, *(cause.key_path or ())))
     if isinstance(cause, ExpressionError):
         where = f" while stepping from step {step} to {step + 1}" if step is not None else ""
         return LrplotError(f"curve {label!r}{where}: {cause.message}", key_path=key_path)

@@ -11,7 +11,10 @@ the calls that loop makes after one optimizer step. The values stay the library'
 
 A driver class sets ``lrplot_driver = True``; configs may name it by its dotted path
 (``lrplot.plan.drivers.<module>.<Class>``) without ``--allow-import``, and a format
-module names it in the lrplot config data it produces.
+module names it in the lrplot config data it produces. ``library`` (optional) names what
+it runs, for messages. A problem it finds in its keywords is an ``LrplotError`` whose
+``key_path`` is relative to its scheduler node (``("param_scheduler", 1, "T_max")``), so
+the message points at that key's line.
 """
 
 from __future__ import annotations
