@@ -11,7 +11,7 @@ from lrplot.config.locate import locate, problems_located
 from lrplot.config.models import Config, ConfigFile
 from lrplot.config.validation import kind_of, validate_model
 from lrplot.errors import LrplotError
-from lrplot.formats import PLATEAU_METRIC_NOTE, FormatOptions, convert
+from lrplot.formats import FormatOptions, convert
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
 from lrplot.read.toml_source import load_toml_file
 from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
@@ -112,8 +112,8 @@ def from_source(
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
         apply_sets(data, [parse_assignment(text) for text in sets], origins)
-        if converted.assumed_metric and data["curves"][0].get("metric") == "lr":
-            notes.append(f"{converted.form} config: {PLATEAU_METRIC_NOTE}")
+        # lint check LR011 says so when no --set gave the metric
+        assumed_metric = converted.assumed_metric and data["curves"][0].get("metric") == "lr"
         for text in sweeps:
             assignment = parse_sweep_option(text)
             if not isinstance(data.get("sweep"), dict):
@@ -124,6 +124,8 @@ def from_source(
         with problems_located(source, origins):
             curves = expand_curves(top, origins)
         settle_labels(curves)
+        for curve in curves:
+            curve.metric_assumed = assumed_metric and curve.index == 0
     except LrplotError as error:
         if error.where is None and error.key_path is not None:
             error.where = locate(source, origins, error.key_path)
