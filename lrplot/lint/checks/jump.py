@@ -69,7 +69,7 @@ def _boundary(
             fix = None
             if before.name == "LinearLR" and ctx.initial_lr(group) > 0:
                 factor = round(new / ctx.initial_lr(group), 6)
-                suggestion = f"set {before.name}'s end_factor: {factor:g}, where {after.name} starts"
+                suggestion = f"set {before.name}'s end_factor: {factor}, where {after.name} starts"
                 fix = Fix(before.key_path("end_factor"), factor)
         yield ctx.finding(
             "LR007",

@@ -43,10 +43,9 @@ def _plateaus(ctx: CurveContext) -> Iterator[tuple[int, Window]]:
 def plateau_cannot_act(ctx: CurveContext) -> Iterator[Finding]:
     for _, window in _plateaus(ctx):
         traces = [ctx.lr(group)[window.first_step : window.stop_step] for group in ctx.groups]
-        if any(np.any(trace != trace[0]) for trace in traces):
-            continue  # it did act
+        acted = any(np.any(trace != trace[0]) for trace in traces)
         patience, cooldown = window.keyword("patience"), window.keyword("cooldown") or 0
-        if isinstance(patience, int) and patience + 2 > window.last:
+        if not acted and isinstance(patience, int) and patience + 2 > window.last:
             then = f" (and cooldown {cooldown} after each cut)" if cooldown else ""
             counts = "epochs" if ctx.interval == "epoch" else "scheduler steps"
             yield ctx.finding(
@@ -73,6 +72,8 @@ def _no_room(ctx: CurveContext, window: Window, traces: list[np.ndarray]) -> Ite
     """min_lr at or above the lr, or a cut so small torch skips it."""
     min_lr, factor, eps = window.keyword("min_lr") or 0.0, window.keyword("factor"), window.keyword("eps")
     for group, trace in enumerate(traces):
+        if np.any(trace != trace[0]):
+            continue  # this group's lr was cut
         current = float(trace[0])
         floor = float(_per_group(min_lr, group) or 0.0)
         if floor >= current > 0:
