@@ -123,13 +123,19 @@ def test_init_templates_are_clean_and_stay_clean_when_the_run_changes() -> None:
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DOCS = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
-PAGES = "\n".join(page.read_text(encoding="utf-8") for page in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])
+PAGES = "\n".join(
+    page.read_text(encoding="utf-8") for page in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
+)
 
 
-@pytest.mark.parametrize("block", [b for b in re.findall(r"```yaml\n(.*?)```", PAGES, flags=re.S) if "curves:" in b])
+@pytest.mark.parametrize(
+    "block", [b for b in re.findall(r"```yaml\n(.*?)```", PAGES, flags=re.S) if "curves:" in b]
+)
 def test_yaml_examples_in_the_docs_give_no_warning(block: str) -> None:
     on_purpose = set(re.findall(r"lint on purpose: (LR\d{3})", block))
-    assert [f.line() for f in loads_findings(block) if f.severity == "warning" and f.id not in on_purpose] == []
+    assert [
+        f.line() for f in loads_findings(block) if f.severity == "warning" and f.id not in on_purpose
+    ] == []
 
 
 def test_docs_warning_example_is_real_output(tmp_path: Path) -> None:

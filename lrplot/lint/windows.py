@@ -145,6 +145,8 @@ def _nest(window: Window) -> None:
     if window.name == "SequentialLR":
         _sequential(window)
         return
+    if window.name != "ChainedScheduler":
+        return  # another composite (a driver stepping members on their own clocks): its values only
     for child in window.plan.children:  # ChainedScheduler: every child steps with the parent
         nested = Window(
             plan=child,

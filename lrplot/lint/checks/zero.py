@@ -115,7 +115,9 @@ def _first_step_fix(name: str) -> str:
         return "Hugging Face's warmups all start at 0; harmless, silence it with lint: {ignore: [LR005]}"
     if name == "LambdaLR":
         return "start the warmup above 0, e.g. lr_lambda: min(1.0, (step + 1) / (warmup + 1))"
-    return "start the warmup above 0 (LinearLR start_factor: 1.0e-3)"
+    if name == "SequentialLR":
+        return "start the warmup above 0 (LinearLR start_factor: 1.0e-3)"
+    return "start the warmup above 0"
 
 
 @check("LR006", "the lr underflows: below 1e-12 of its peak for at least 1% of the run")
