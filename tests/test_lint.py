@@ -187,3 +187,30 @@ def test_param_groups_that_differ_get_a_finding_each() -> None:
     (finding,) = loads_findings(text.replace("\n    ", "\n"))
     assert (finding.id, finding.group) == ("LR010", "head")
     assert "(group head)" in finding.line()
+
+
+FOREIGN = sorted(
+    path
+    for folder in ("timm", "torchtitan", "litgpt")
+    for path in (FIXTURES / folder).glob("*")
+    if path.suffix in (".yaml", ".yml", ".toml")
+)
+
+
+@pytest.mark.parametrize("path", FOREIGN, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_real_training_configs_of_other_tools_raise_no_false_warning(path: Path) -> None:
+    # Their schedules as the projects ship them; the run length needs the loader's numbers.
+    pytest.importorskip("timm") if path.parent.name == "timm" else None
+    config = lrplot.load(path, steps_per_epoch=500, world_size=1)
+    plans = plan(config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        items = lint(config, simulate(config, plans=plans), plans=plans)
+    expected = {
+        # litgpt's finetune warmup is LambdaLR(step / warmup_steps): its first step has lr 0
+        "finetune_llama-3.2-1B_lora.yaml": {("LR005", "note")},
+        "finetune_tiny-llama_qlora.yaml": {("LR005", "note")},
+        # phi-2's 200 warmup steps are longer than this 100-step run: the cosine never starts
+        "finetune_phi-2_full.yaml": {("LR005", "note"), ("LR004", "warning")},
+    }.get(path.name, set())
+    assert {(f.id, f.severity) for f in items} == expected

@@ -21,6 +21,7 @@ from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, plural, share, steps
+from lrplot.lint.windows import Window
 
 # LR005 warns from this share of the run (and 2 steps) at lr 0, beyond lone zeros.
 ZERO_SHARE = 0.01
@@ -81,7 +82,7 @@ def zero_lr_steps(ctx: CurveContext) -> Iterator[Finding]:
                 severity="note",
                 key_path=ctx.windows[0].key_path(),
                 message="the first optimizer step uses lr 0 (a warmup from 0) and changes nothing",
-                suggestion=_first_step_fix(ctx.windows[0].name),
+                suggestion=_first_step_fix(_first_leaf(ctx).name),
             )
 
 
@@ -110,13 +111,19 @@ def _zero_runs(ctx: CurveContext, group: int, runs: list, count: int) -> Finding
     )
 
 
+def _first_leaf(ctx: CurveContext) -> Window:
+    """The scheduler that sets the lr of the first step (a SequentialLR's first child)."""
+    window = ctx.windows[0]
+    while window.name == "SequentialLR" and window.children:
+        window = window.children[0]
+    return window
+
+
 def _first_step_fix(name: str) -> str:
     if name.startswith("get_"):
         return "Hugging Face's warmups all start at 0; harmless, silence it with lint: {ignore: [LR005]}"
     if name == "LambdaLR":
         return "start the warmup above 0, e.g. lr_lambda: min(1.0, (step + 1) / (warmup + 1))"
-    if name == "SequentialLR":
-        return "start the warmup above 0 (LinearLR start_factor: 1.0e-3)"
     return "start the warmup above 0"
 
 
