@@ -29,6 +29,7 @@ TOP_LEVEL_KEYS = (
     "batch_size",
     "drop_last",
     "interval",
+    "lint",
 )
 # Keys that are both top-level and per-curve: --set changes them everywhere.
 SHARED_KEYS = (

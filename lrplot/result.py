@@ -25,6 +25,19 @@ class GroupTrace:
     weight_decay: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class LintMark:
+    """A lint finding as the renderers show it: a marker at ``step``, a count per curve.
+
+    ``group`` None means every param group; ``step`` None means no single step.
+    """
+
+    id: str
+    group: str | None
+    step: int | None
+    severity: str = "warning"
+
+
 @dataclass
 class CurveResult:
     """One simulated curve."""
@@ -40,6 +53,13 @@ class CurveResult:
     reference: Any = None  # a reference.ReferenceLog drawn over this curve
     reference_group: int = 0
     engine: str = "torch"  # which engine computed the values: torch or fast
+    lint: list[LintMark] | None = None  # filled by lrplot.lint; None: not linted
+
+    def warnings_for(self, group: str) -> int | None:
+        """How many lint warnings concern a param group (None when the curve was not linted)."""
+        if self.lint is None:
+            return None
+        return sum(1 for mark in self.lint if mark.severity == "warning" and mark.group in (None, group))
 
     @property
     def has_momentum(self) -> bool:

@@ -62,9 +62,10 @@ def test_hydra_config_matches_torch() -> None:
     assert same_bits(curve.groups[0].lr, expected)
 
 
-def test_the_plateau_metric_note_goes_when_a_metric_is_given() -> None:
-    assert any("current lr" in note for note in lrplot.load(HYDRA).notes)
-    assert not any("current lr" in note for note in lrplot.load(HYDRA, sets=["metric='1.0'"]).notes)
+def test_the_assumed_plateau_metric_goes_when_a_metric_is_given() -> None:
+    # lint check LR011 tells the user (tests/test_lint.py); a given metric is not assumed
+    assert lrplot.load(HYDRA).curves[0].metric_assumed
+    assert not lrplot.load(HYDRA, sets=["metric='1.0'"]).curves[0].metric_assumed
 
 
 def test_errors_in_a_converted_config_point_at_the_original_lines(tmp_path: Path) -> None:

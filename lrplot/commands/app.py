@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE, fail, interruptible
+from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, fail, interruptible
 from lrplot.commands.options import (
     AllowImportOption,
     ConfigsArgument,
@@ -22,6 +22,7 @@ from lrplot.commands.options import (
     ForceOption,
     FormatOption,
     HydraOverrideOption,
+    IgnoreOption,
     JsonOption,
     OutDirOption,
     OutputOption,
@@ -33,6 +34,7 @@ from lrplot.commands.options import (
     SelectOption,
     SetOption,
     StepsPerEpochOption,
+    StrictOption,
     SweepOption,
     TermOption,
     WatchOption,
@@ -107,6 +109,8 @@ def plot(
     workers: WorkersOption = None,
     term: TermOption = False,
     xlim: XlimOption = None,
+    strict: StrictOption = False,
+    ignore: IgnoreOption = None,
 ) -> None:
     """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
     request = PlotRequest(
@@ -128,6 +132,8 @@ def plot(
         workers=workers,
         engine=engine.lower(),
         term=term,
+        strict=strict,
+        ignore=ignore or [],
     )
     if output and Path("-") in output and (json_output or term):
         other = "--json" if json_output else "--term"
@@ -153,30 +159,20 @@ def validate(
     dataset_size: DatasetSizeOption = None,
     world_size: WorldSizeOption = None,
     hydra_override: HydraOverrideOption = None,
+    strict: StrictOption = False,
+    ignore: IgnoreOption = None,
 ) -> None:
-    """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any)."""
-    from lrplot.commands.validate import validate as validate_file
+    """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any),
+    then simulate them and print the schedule checks' warnings (exit 1 with --strict)."""
+    from lrplot.commands.validate import run_validate
 
-    failed = False
-    for config in configs:
-        problems = validate_file(
-            config,
-            sets=set_values or (),
-            sweeps=sweep or (),
-            allow_imports=allow_import or (),
-            select=select,
-            steps_per_epoch=steps_per_epoch,
-            dataset_size=dataset_size,
-            world_size=world_size,
-            hydra_overrides=hydra_override or (),
-        )
-        for problem in problems:
-            typer.echo(str(problem), err=True)
-        failed = failed or bool(problems)
-        if not problems and not quiet:
-            typer.echo(f"{config}: ok", err=True)
-    if failed:
-        raise typer.Exit(EXIT_USAGE)
+    status = run_validate(
+        configs, sets=set_values or (), sweeps=sweep or (), allow_imports=allow_import or (), select=select,
+        steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size,
+        hydra_overrides=hydra_override or (), ignore=ignore or (), quiet=quiet, strict=strict,
+    )  # fmt: skip
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()

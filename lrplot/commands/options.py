@@ -82,6 +82,25 @@ HydraOverrideOption = Annotated[
     ),
 ]
 
+LINT_PANEL = "Schedule checks"
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Exit 1 when a schedule check warns (for CI); see docs/lint.md.",
+        rich_help_panel=LINT_PANEL,
+    ),
+]
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        help="Silence a schedule check by id, e.g. --ignore LR005. Repeatable.",
+        show_default=False,
+        rich_help_panel=LINT_PANEL,
+    ),
+]
+
 
 def reference_sets(references: list[str] | None) -> list[str]:
     """``--reference PATH[:COLUMN]`` → a --set of every curve's ``reference``."""

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lrplot.commands.errors import fail
+from lrplot.commands.errors import EXIT_DIFFERENCE, fail
 from lrplot.errors import LrplotError
 from lrplot.output import STDOUT
 
 if TYPE_CHECKING:
+    from lrplot.lint import Finding
     from lrplot.result import Result
 
 # A progress bar is worth showing past roughly a second of stepping.
@@ -46,12 +47,18 @@ class PlotRequest:
     workers: int | None = None
     engine: str = "auto"
     term: bool = False
+    strict: bool = False  # schedule warnings exit 1
+    ignore: list[str] = field(default_factory=list)  # schedule checks to silence
 
 
 def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool = False) -> list[Path]:
-    """One plot run with its printing; returns the files it read (for --watch)."""
+    """One plot run with its printing; returns the files it read (for --watch).
+
+    Schedule warnings are printed under the summary (``--quiet`` leaves them out unless
+    ``--strict`` makes them the reason for exit status 1).
+    """
     try:
-        jobs, results, drawing_warnings, read = run_plot(request)
+        jobs, results, drawing_warnings, read, findings = run_plot(request)
     except LrplotError as error:
         if exit_on_error:
             fail(error)
@@ -64,11 +71,16 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
         typer.echo(f"lrplot: warning: {note}", err=True)
     to_stdout = any(path == STDOUT for _, paths in jobs for path in paths)
     if request.json_output:
-        _print_json(jobs, results)
+        _print_json(jobs, results, findings)
     elif not request.quiet:
         _print_tables(jobs, results, to_stderr=to_stdout)  # standard output holds the CSV
     if request.term:
         _print_charts(jobs, results, clear_screen=clear_screen)
+    warned = False
+    for finding in (finding for config_findings in findings for finding in config_findings):
+        warned = warned or finding.severity == "warning"
+        if (finding.severity == "warning" and request.strict) or not request.quiet:
+            typer.echo(finding.line(), err=True)
     if not request.quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
             steps = sum(curve.total_step for curve in result.curves)
@@ -77,18 +89,22 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
             typer.echo(
                 f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
             )
+    if exit_on_error and request.strict and warned:
+        raise typer.Exit(EXIT_DIFFERENCE)
     return read
 
 
 def run_plot(
     request: PlotRequest,
-) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any], list[Path]]:
-    """Everything ``plot`` does before printing: check, load, simulate, write.
+) -> tuple[list[tuple[Path, list[Path]]], list[Result], list[Any], list[Path], list[list[Finding]]]:
+    """Everything ``plot`` does before printing: check, load, simulate, lint, write.
 
-    Also returns the files the configs read besides themselves (logs), for --watch.
+    Also returns the files the configs read besides themselves (logs), for --watch, and
+    each config's schedule-check findings (marked on the results, so the figures show them).
     """
     from lrplot.config import load
     from lrplot.engines import simulate
+    from lrplot.lint import lint
     from lrplot.output import check_outputs, plan_outputs, write_outputs
     from lrplot.overrides import parse_assignment, parse_sweep_option
     from lrplot.plan import plan
@@ -139,11 +155,15 @@ def run_plot(
             )
             for config, config_plans in zip(loaded, plans, strict=True)
         ]
+    findings = [
+        lint(config, result, plans=config_plans, ignore=request.ignore)
+        for config, result, config_plans in zip(loaded, results, plans, strict=True)
+    ]
     with warnings.catch_warnings(record=True) as drawing_warnings:
         warnings.simplefilter("always")
         write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
     read = [path for config in loaded for path in config.dependencies()]
-    return jobs, results, list(drawing_warnings), read
+    return jobs, results, list(drawing_warnings), read, findings
 
 
 def _scale_notes(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> list[str]:
@@ -190,7 +210,9 @@ def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *,
             console.print(f"run: {run}", soft_wrap=True)
 
 
-def _print_json(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> None:
+def _print_json(
+    jobs: list[tuple[Path, list[Path]]], results: list[Result], findings: list[list[Finding]]
+) -> None:
     from lrplot.render.table import records
 
     payload = [
@@ -199,8 +221,9 @@ def _print_json(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> N
             "outputs": [str(p) for p in paths],
             "curves": records(result),
             **({"run": result.derived} if result.derived else {}),
+            "warnings": [finding.record() for finding in config_findings],
         }
-        for (config, paths), result in zip(jobs, results, strict=True)
+        for (config, paths), result, config_findings in zip(jobs, results, findings, strict=True)
     ]
     typer.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
 

@@ -31,7 +31,7 @@ curves:
       milestones: [500]          # the step at which the second scheduler takes over
       schedulers:
         - {name: LinearLR, start_factor: 1.0e-3, end_factor: 1.0, total_iters: 500}
-        - {name: CosineAnnealingLR, T_max: 9500, eta_min: 3.0e-5}
+        - {name: CosineAnnealingLR, T_max: "total_step - 500", eta_min: 3.0e-5}  # follows total_step
 """,
     ),
     "cosine": (
@@ -42,7 +42,7 @@ total_step: 100
 
 curves:
   - label: "eta_min={scheduler.eta_min}"
-    scheduler: {name: CosineAnnealingLR, T_max: 40}
+    scheduler: {name: CosineAnnealingLR, T_max: "total_step"}   # T_max follows the run
     sweep: {scheduler.eta_min: [0.0, 0.2, 0.5]}
 """,
     ),
@@ -69,10 +69,15 @@ total_step: 1000
 curves:
   - label: "SGD, cos"
     optimizer: {name: SGD, lr: 0.01, momentum: 0.9}
-    scheduler: {name: OneCycleLR, max_lr: 0.1, total_steps: 1000}
+    scheduler: {name: OneCycleLR, max_lr: 0.1, total_steps: "total_step"}
   - label: "SGD, linear, three phases"
     optimizer: {name: SGD, lr: 0.01, momentum: 0.9}
-    scheduler: {name: OneCycleLR, max_lr: 0.1, total_steps: 1000, anneal_strategy: linear, three_phase: true}
+    scheduler:
+      name: OneCycleLR
+      max_lr: 0.1
+      total_steps: "total_step"   # follows the run
+      anneal_strategy: linear
+      three_phase: true
 """,
     ),
     "plateau": (
@@ -98,8 +103,8 @@ defaults:
 curves:
   - scheduler: {name: StepLR, step_size: 100, gamma: 0.3}
   - scheduler: {name: ExponentialLR, gamma: 0.99}
-  - scheduler: {name: CosineAnnealingLR, T_max: 300}
-  - scheduler: {name: LinearLR, start_factor: 1.0, end_factor: 0.0, total_iters: 300}
+  - scheduler: {name: CosineAnnealingLR, T_max: "total_step"}   # lengths may follow the run
+  - scheduler: {name: LinearLR, start_factor: 1.0, end_factor: 0.0, total_iters: "total_step"}
 """,
     ),
 }

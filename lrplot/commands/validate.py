@@ -10,8 +10,59 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lrplot.errors import LrplotError, collecting
+
+if TYPE_CHECKING:
+    from lrplot.lint import Finding
+
+
+def run_validate(
+    configs: Sequence[Path],
+    *,
+    sets: Sequence[str],
+    sweeps: Sequence[str],
+    allow_imports: Sequence[str],
+    select: str | None,
+    steps_per_epoch: int | None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
+    hydra_overrides: Sequence[str] = (),
+    ignore: Sequence[str],
+    quiet: bool,
+    strict: bool,
+) -> int:
+    """``lrplot validate``: print each config's problems, then its schedule warnings; the exit status.
+
+    2 when a config has a problem; 1 with ``strict`` when a schedule check warns; else 0.
+    ``quiet`` prints only problems (and the warnings that ``strict`` turns into a failure).
+    """
+    import typer
+
+    from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE
+
+    failed = warned = False
+    for config in configs:
+        problems, findings = validate_and_lint(
+            config, sets=sets, sweeps=sweeps, allow_imports=allow_imports, select=select,
+            steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size, ignore=ignore,
+            hydra_overrides=hydra_overrides,
+        )  # fmt: skip
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        warnings = [finding for finding in findings if finding.severity == "warning"]
+        for finding in findings:
+            if (finding.severity == "warning" and strict) or not quiet:
+                typer.echo(finding.line(), err=True)
+        failed = failed or bool(problems)
+        warned = warned or bool(warnings)
+        if not problems and not quiet:
+            counted = f" ({len(warnings)} schedule warning(s))" if warnings else ""
+            typer.echo(f"{config}: ok{counted}", err=True)
+    if failed:
+        return EXIT_USAGE
+    return EXIT_DIFFERENCE if strict and warned else EXIT_OK
 
 
 def validate(
@@ -28,6 +79,33 @@ def validate(
     hydra_overrides: Sequence[str] = (),
 ) -> list[LrplotError]:
     """Every problem found in a config file (an empty list when it is fine)."""
+    return validate_and_lint(
+        path, sets=sets, sweeps=sweeps, allow_imports=allow_imports, select=select,
+        steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size, force=force,
+        hydra_overrides=hydra_overrides, lint=False,
+    )[0]  # fmt: skip
+
+
+def validate_and_lint(
+    path: str | Path,
+    *,
+    sets: Sequence[str] = (),
+    sweeps: Sequence[str] = (),
+    allow_imports: Sequence[str] = (),
+    select: str | None = None,
+    steps_per_epoch: int | None = None,
+    dataset_size: int | None = None,
+    world_size: int | None = None,
+    force: bool = False,
+    hydra_overrides: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    lint: bool = True,
+) -> tuple[list[LrplotError], list[Finding]]:
+    """Every problem of a config file, then (when there is none) the schedule checks' findings.
+
+    The checks need the simulated values, so a config without problems is simulated
+    (the exact fast engine wherever it applies); nothing is drawn or written.
+    """
     from lrplot.config import load
     from lrplot.plan import plan
 
@@ -47,9 +125,18 @@ def validate(
             )
         except LrplotError as error:
             problems.append(error)
-            return _unique(problems)
-        plan(config, allow_imports=allow_imports, force=force, construct=True)
-    return _unique(problems)
+            return _unique(problems), []
+        plans = plan(config, allow_imports=allow_imports, force=force, construct=True)
+    if problems or not lint:
+        return _unique(problems), []
+    from lrplot.engines import simulate
+    from lrplot.lint import lint as lint_result
+
+    try:
+        result = simulate(config, allow_imports=allow_imports, force=force, plans=plans)
+        return [], lint_result(config, result, plans=plans, ignore=ignore)
+    except LrplotError as error:  # a failure only stepping shows (an expression, torch)
+        return [error], []
 
 
 def _unique(problems: list[LrplotError]) -> list[LrplotError]:

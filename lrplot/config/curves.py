@@ -128,6 +128,7 @@ def _curve(
         interval=interval,
         variant=variant,
         reference=spec.reference,
+        lint_ignore=_lint_ignore(top, spec, key_path),
     )
 
 
@@ -177,6 +178,15 @@ def _map_origins(origins: Origins, native: KeyPath, original: KeyPath, data: Any
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
     for key, value in items:
         _map_origins(origins, (*native, key), (*original, key), value)
+
+
+def _lint_ignore(top: ConfigFile, spec: CurveSpec, key_path: KeyPath) -> dict[str, KeyPath]:
+    """The check ids a curve silences (top level, then its own), each with where it is written."""
+    found: dict[str, KeyPath] = {}
+    for options, path in ((top.lint, ("lint", "ignore")), (spec.lint, (*key_path, "lint", "ignore"))):
+        for position, check_id in enumerate(options.ignore if options else []):
+            found.setdefault(check_id, (*path, position))
+    return found
 
 
 def _segments(spec: CurveSpec, key_path: KeyPath) -> list[Segment] | None:

@@ -11,7 +11,7 @@ from lrplot.config.locate import locate, problems_located
 from lrplot.config.models import Config, ConfigFile
 from lrplot.config.validation import kind_of, validate_model
 from lrplot.errors import LrplotError
-from lrplot.formats import PLATEAU_METRIC_NOTE, FormatOptions, convert
+from lrplot.formats import FormatOptions, convert
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
 from lrplot.read.json_source import load_config_file, parse_json
 from lrplot.read.python import read_python
@@ -137,8 +137,8 @@ def from_source(
         apply_sets(data, [parse_assignment(text) for text in sets], origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
             notes.append(f"{converted.form} config: {converted.interval_note}")
-        if converted.assumed_metric and data["curves"][0].get("metric") == "lr":
-            notes.append(f"{converted.form} config: {PLATEAU_METRIC_NOTE}")
+        # lint check LR011 says so when no --set gave the metric
+        assumed_metric = converted.assumed_metric and data["curves"][0].get("metric") == "lr"
         for text in sweeps:
             assignment = parse_sweep_option(text)
             if not isinstance(data.get("sweep"), dict):
@@ -149,6 +149,8 @@ def from_source(
         with problems_located(source, origins):
             curves = expand_curves(top, origins)
         settle_labels(curves)
+        for curve in curves:
+            curve.metric_assumed = assumed_metric and curve.index == 0
     except LrplotError as error:
         if error.where is None and error.key_path is not None:
             error.where = locate(source, origins, error.key_path)

@@ -88,6 +88,15 @@ class MetricLog(_Strict):
     column: str = Field(description="The column holding the metric (for example val_loss).")
 
 
+class LintOptions(_Strict):
+    """``lint:``: which of lrplot's schedule checks to silence (top level or per curve)."""
+
+    ignore: list[str] = Field(
+        default_factory=list,
+        description="Check ids to silence, e.g. [LR005] (see lrplot's docs/lint.md for the list).",
+    )
+
+
 class SegmentSpec(_Strict):
     """One entry of ``segments:``: a scheduler run for some steps on the curve's optimizer."""
 
@@ -157,6 +166,7 @@ class CurveSpec(_Strict):
         description="When scheduler.step() runs: every step (default), once per epoch, or every step "
         "with a fractional epoch (CosineAnnealingWarmRestarts' step(epoch + i / iters)).",
     )
+    lint: LintOptions | None = Field(default=None, description="Schedule checks to silence for this curve.")
 
 
 EPOCH_KEYS = ("epochs", "steps_per_epoch", "dataset_size", "batch_size", "drop_last", "interval")
@@ -210,6 +220,7 @@ class ConfigFile(_Strict):
     batch_size: Any = None
     drop_last: bool | None = None
     interval: Literal["step", "epoch", "fractional_epoch"] | None = None
+    lint: LintOptions | None = Field(default=None, description="Schedule checks to silence for every curve.")
 
 
 class Segment(BaseModel):
@@ -248,6 +259,10 @@ class Curve(BaseModel):
     interval: Literal["step", "epoch", "fractional_epoch"] = "step"
     variant: dict[str, Any] = Field(default_factory=dict)
     reference: Any = None
+    # Schedule checks silenced for this curve (top level and its own), each with the key
+    # path that names it, and whether a training config left ReduceLROnPlateau's metric to lrplot.
+    lint_ignore: dict[str, KeyPath] = Field(default_factory=dict)
+    metric_assumed: bool = False
 
 
 class Config(BaseModel):

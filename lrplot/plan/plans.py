@@ -20,6 +20,7 @@ from lrplot.plan.classes import EXPRESSION_KEYWORDS, optimizer_classes, resolve,
 from lrplot.plan.keywords import KeywordSpec, annotation_text, check_keywords, matches_annotation, readable
 from lrplot.plan.metrics import MetricSource, is_plateau, plan_metric
 from lrplot.plan.reference import read_reference
+from lrplot.plan.run_numbers import RunNumbers, follow_run
 
 
 @dataclass
@@ -133,7 +134,8 @@ def plan_curve(
         metric_value = segment.metric if segment else curve.metric
         path = (*key_path, "segments", index) if segment else key_path
         last = index == len(parts) - 1
-        scheduler = attempt(_plan_scheduler, spec, (*path, "scheduler"), allowed, group_count)
+        run = RunNumbers(curve.total_step, curve.steps_per_epoch)
+        scheduler = attempt(_plan_scheduler, spec, (*path, "scheduler"), allowed, group_count, run)
         if scheduler is not None:
             scheduler = attempt(_timm_driver, scheduler, curve)
         metric = None
@@ -243,7 +245,7 @@ def _plan_optimizer(
 
 
 def _plan_scheduler(
-    spec: SchedulerSpec, key_path: KeyPath, allowed: Sequence[str], group_count: int
+    spec: SchedulerSpec, key_path: KeyPath, allowed: Sequence[str], group_count: int, run: RunNumbers
 ) -> SchedulerPlan:
     cls = resolve(spec.name, "scheduler", scheduler_classes(), allowed, (*key_path, "name"))
     is_class = isinstance(cls, type)
@@ -260,6 +262,7 @@ def _plan_scheduler(
         raise LrplotError(f"{what} needs 'schedulers:', a list of nested schedulers", key_path=key_path)
     if spec.schedulers and not takes_children:
         raise LrplotError(f"{what} takes no nested 'schedulers'", key_path=(*key_path, "schedulers"))
+    keywords = follow_run(cls, keywords, run, key_path, what)  # T_max: "total_step - 2000"
     check_keywords(cls, keywords, what, key_path, handled={"schedulers"})
     for name, variables in EXPRESSION_KEYWORDS.items():
         if name in keywords and name in parameters:
@@ -267,7 +270,7 @@ def _plan_scheduler(
                 keywords[name], variables, group_count, (*key_path, name), name
             )
     children = [
-        attempt(_plan_scheduler, child, (*key_path, "schedulers", index), allowed, group_count)
+        attempt(_plan_scheduler, child, (*key_path, "schedulers", index), allowed, group_count, run)
         for index, child in enumerate(spec.schedulers or [])
     ]
     if any(child is None for child in children):

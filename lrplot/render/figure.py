@@ -73,12 +73,14 @@ def _draw_overlay(fig: Figure, result: Result, labels: list[str]) -> None:
     lr_axes, panel_axes = axes[0][0], [row[0] for row in axes[1:]]
     width = _pixel_width(fig)
     window = _window(result)
+    scale, _ = choose_yscale(result)
     for index, (curve, label) in enumerate(zip(result.curves, labels, strict=True)):
         several = len(curve.groups) > 1
         for group_index, group in enumerate(curve.groups):
             style = _style(index, group_index)
             name = f"{label} / {group.name}" if several else label
             _step_line(lr_axes, group.lr, width, window, label=name, **style)
+            _draw_lint_marks(lr_axes, curve, group, style["color"], scale)
             for (key, _), panel in zip(extra, panel_axes, strict=True):
                 values = getattr(group, key)
                 if values is not None:
@@ -112,6 +114,7 @@ def _draw_grid(fig: Figure, result: Result) -> None:
         for group_index, group in enumerate(curve.groups):
             style = _style(index, group_index)
             _step_line(ax, group.lr, width, window, label=group.name, **style)
+            _draw_lint_marks(ax, curve, group, style["color"], choose_yscale(result)[0])
             for (key, _), panel in zip(extra, panels, strict=True):
                 values = getattr(group, key)
                 if values is not None:
@@ -262,6 +265,25 @@ def _draw_reference(ax: Any, reference: Any, color: str, label: str) -> None:
         reference.steps, reference.lr, linestyle="--", linewidth=1.2, marker=marker, markersize=3,
         color=color, alpha=0.8, label=label,
     )  # fmt: skip
+
+
+def _draw_lint_marks(ax: Any, curve: Any, group: Any, color: str, yscale: str) -> None:
+    """A small open circle on the line at each step a schedule check warns about."""
+    marked = sorted(
+        {
+            mark.step
+            for mark in curve.lint or []
+            if mark.severity == "warning" and mark.step is not None and mark.group in (None, group.name)
+        }
+    )
+    points = [(step, float(group.lr[step])) for step in marked if 0 <= step < len(group.lr)]
+    points = [(x, y) for x, y in points if math.isfinite(y) and (yscale != "log" or y > 0)]
+    if points:
+        xs, ys = zip(*points, strict=True)
+        ax.plot(
+            xs, ys, linestyle="none", marker="o", markersize=5, markerfacecolor="none", markeredgecolor=color,
+            markeredgewidth=1.0, zorder=3, label="_nolegend_",
+        )  # fmt: skip
 
 
 def _draw_markers(ax: Any, markers: list[int], color: str) -> None:

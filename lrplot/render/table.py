@@ -36,6 +36,7 @@ class Summary:
     reference_first_disagreement: int | None = None
     engine: str = "torch"
     steps_per_epoch: int | None = None
+    warnings: int | None = None  # schedule-check warnings on this curve and group (None: not checked)
 
 
 def summarize(result: Result) -> list[Summary]:
@@ -53,6 +54,7 @@ def summarize(result: Result) -> list[Summary]:
             row = _summary(curve.label, group.name, group.lr)
             row.engine = curve.engine
             row.steps_per_epoch = curve.steps_per_epoch
+            row.warnings = curve.warnings_for(group.name)
             if curve.reference is not None and index == curve.reference_group:
                 row.reference_max_diff, row.reference_first_disagreement = curve.reference.compare(group.lr)
             rows.append(row)
@@ -112,6 +114,8 @@ def table(result: Result, title: str | None = None) -> Any:
     with_reference = any(curve.reference is not None for curve in result.curves)
     names = ["first", "peak at step", "min", "final", "mean", "<10% peak at"]
     names += ["max |Δ| vs log", "log differs at"] if with_reference else []
+    linted = any(curve.lint is not None for curve in result.curves)
+    names += ["warnings"] if linted else []
     names += ["engine"]
     for name in names:
         out.add_column(name, justify="right")
@@ -132,6 +136,8 @@ def table(result: Result, title: str | None = None) -> Any:
                 if row.reference_first_disagreement is not None
                 else ("agrees" if row.reference_max_diff is not None else ""),
             ]
+        if linted:
+            cells += [str(row.warnings) if row.warnings is not None else "-"]
         cells += [row.engine]
         out.add_row(*cells)
     return out

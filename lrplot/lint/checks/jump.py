@@ -1,0 +1,86 @@
+"""LR007: SequentialLR children that do not meet.
+
+At a SequentialLR milestone the next scheduler starts from the initial lr, wherever the
+previous one got to. A warmup cut short by its milestone (salesforce/LAVIS#72: "it jumps to
+the highest learning rate after finishing the first epoch"), or one ending at another lr
+than the next schedule starts at, makes the lr jump there. A jump up after a decay that ran
+its full length is a restart someone asked for; staircases (ConstantLR, StepLR,
+MultiStepLR) and lambdas jump by design and are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lrplot.lint.checks.length import lengths
+from lrplot.lint.context import CurveContext
+from lrplot.lint.finding import Finding, Fix
+from lrplot.lint.registry import check
+from lrplot.lint.text import lr, steps
+from lrplot.lint.windows import Window
+
+# A change at the milestone this many times larger (or smaller) than the trend just before it.
+JUMP_FACTOR = 1.5
+_BY_DESIGN = {"ConstantLR", "StepLR", "MultiStepLR", "LambdaLR", "MultiplicativeLR", "ReduceLROnPlateau"}
+
+
+@check("LR007", "a SequentialLR milestone where the lr jumps by more than 1.5x against its trend")
+def boundary_jump(ctx: CurveContext) -> Iterator[Finding]:
+    for window in ctx.all_windows():
+        if window.name != "SequentialLR":
+            continue
+        for index, (before, after) in enumerate(zip(window.children, window.children[1:], strict=False)):
+            if before.name not in _BY_DESIGN and after.name not in _BY_DESIGN:
+                yield from _boundary(ctx, window, index, before, after)
+
+
+def _boundary(
+    ctx: CurveContext, window: Window, index: int, before: Window, after: Window
+) -> Iterator[Finding]:
+    at = after.first_step
+    if at - 1 <= before.first_step or at >= window.stop_step:
+        return
+    cut = next((length for length in lengths(before) if length.value > before.calls), None)
+    milestones = list(window.keyword("milestones"))
+    for group in ctx.groups:
+        values = ctx.lr(group)
+        last, new = float(values[at - 1]), float(values[at])
+        trend = last - float(values[at - 2])
+        expected = last + trend if last + trend > 0 else last
+        if expected <= 0 or 1 / JUMP_FACTOR <= new / expected <= JUMP_FACTOR:
+            continue
+        if new > expected and cut is None and last < float(values[before.first_step]):
+            continue  # a restart after a decay that ran its course
+        if cut is not None:
+            cause = (
+                f"{before.name}'s {cut.keyword} is {steps(cut.value)} but the milestone ends it after "
+                f"{steps(before.calls)} steps"
+            )
+            moved = [
+                *milestones[:index],
+                milestones[index] + cut.value - before.calls,
+                *milestones[index + 1 :],
+            ]
+            suggestion = f"set milestones: {moved} (or {cut.keyword}: {before.calls})"
+            fix = Fix(window.key_path("milestones"), moved)
+        else:
+            cause = f"{before.name} ends at {lr(last)} and {after.name} starts at {lr(new)}"
+            suggestion = f"make {before.name} end where {after.name} starts"
+            fix = None
+            if before.name == "LinearLR" and ctx.initial_lr(group) > 0:
+                factor = round(new / ctx.initial_lr(group), 6)
+                suggestion = f"set {before.name}'s end_factor: {factor}, where {after.name} starts"
+                fix = Fix(before.key_path("end_factor"), factor)
+        yield ctx.finding(
+            "LR007",
+            step=at,
+            group=group,
+            key_path=window.key_path("milestones"),
+            message=(
+                f"at SequentialLR's milestone {steps(milestones[index])} (step {steps(at)}) the lr "
+                "jumps from "
+                f"{lr(last)} to {lr(new)} (x{new / expected:.2g} against its trend): {cause}"
+            ),
+            suggestion=suggestion,
+            fix=fix,
+        )

@@ -1,0 +1,65 @@
+"""LR012: an lr_lambda that returns the lr instead of a factor, or a factor far above 1.
+
+LambdaLR multiplies the optimizer's lr by ``lr_lambda(step)``; a lambda that already
+contains the lr applies it twice (lhoyer/MIC#60 from SDAT: "it produces 0.0001 instead of
+0.01"; pytorch#78917). The Annotated Transformer's idiom, an optimizer lr of 1.0 with a
+lambda that returns the lr itself, is fine and left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from lrplot.lint.context import CurveContext
+from lrplot.lint.finding import Finding, Fix
+from lrplot.lint.registry import check
+from lrplot.lint.text import lr, steps
+
+LOW_FACTOR = 0.01
+HIGH_FACTOR = 10.0
+
+
+@check("LR012", "an lr_lambda that never exceeds 0.01 (it returns the lr, not a factor) or exceeds 10")
+def lambda_scale(ctx: CurveContext) -> Iterator[Finding]:
+    for window in ctx.all_windows():
+        if window.name != "LambdaLR" or not window.alone:
+            continue
+        for group in ctx.groups:
+            initial = ctx.initial_lr(group)
+            if not initial > 0:
+                continue
+            factors = ctx.lr(group)[window.first_step : window.stop_step] / initial
+            top = float(np.max(factors))
+            at = window.first_step + int(np.argmax(factors))
+            if initial != 1.0 and 0 < top <= LOW_FACTOR:
+                optimizer_lr = ("optimizer", "lr") if not ctx.plan.curve.optimizer.param_groups else None
+                yield ctx.finding(
+                    "LR012",
+                    step=at,
+                    group=group,
+                    key_path=window.key_path("lr_lambda"),
+                    message=(
+                        f"lr_lambda never returns more than {top:.3g} while the optimizer's lr is "
+                        f"{lr(initial)}, "
+                        f"so the lr stays at or below {lr(top * initial)}: the lambda looks like "
+                        "it returns the lr, "
+                        "not a factor"
+                    ),
+                    suggestion="return a factor of the optimizer's lr (leave the lr out of the lambda), "
+                    "or set the optimizer's lr: 1.0",
+                    fix=Fix(("curves", ctx.plan.curve.index, *optimizer_lr), 1.0) if optimizer_lr else None,
+                )
+            elif top > HIGH_FACTOR:
+                yield ctx.finding(
+                    "LR012",
+                    step=at,
+                    group=group,
+                    key_path=window.key_path("lr_lambda"),
+                    message=(
+                        f"lr_lambda returns up to {top:.3g} (at step {steps(at)}), so the lr reaches "
+                        f"{lr(top * initial)}, {top:.3g} times the optimizer's lr"
+                    ),
+                    suggestion="cap the factor, e.g. min(1.0, step / warmup)",
+                )

@@ -1,0 +1,266 @@
+"""LR002-LR004: a schedule whose own length does not fit the run.
+
+The length a scheduler is written for (``T_max``, ``total_iters``, ``milestones``,
+``num_training_steps``, ``num_warmup_steps``, ``T_0``) against the scheduler steps the run
+really takes. The commonest causes: epochs where every batch steps the scheduler
+(hazdzz/stgcn#18), steps where Lightning steps once per epoch (its default interval),
+schedules counted per process (transformers#26827) or before gradient accumulation
+(accelerate#225), warmups longer than the run (neural_sp#137, coqui-ai/TTS#1611).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrplot.lint.context import CurveContext
+from lrplot.lint.finding import Finding, Fix
+from lrplot.lint.registry import check
+from lrplot.lint.text import lr, share, steps
+from lrplot.lint.windows import Window
+
+# LR002: a decay over by this share of its part of the run, the lr flat after it.
+EARLY_SHARE = 0.5
+# LR003: a decay less than this far done when the run ends; a warmup below this share of
+# its peak when the run ends.
+LATE_DECAY_DONE = 0.5
+LATE_WARMUP_REACHED = 0.9
+
+
+@dataclass(frozen=True)
+class Length:
+    """The length a scheduler is written for, the keyword that sets it, and its shape.
+
+    ``target`` is the factor of the initial lr the shape ends at; ``floor`` an absolute lr
+    a decay ends at (``eta_min``).
+    """
+
+    keyword: str
+    value: int
+    shape: str  # "decay", "warmup" or "steps" (a staircase)
+    target: float | None = None
+    floor: float | None = None
+
+
+def lengths(window: Window) -> list[Length]:
+    """What a scheduler's keywords say about how long it is meant to run."""
+    name = window.name
+    found: list[Length] = []
+
+    def add(keyword: str, shape: str, target: float | None = None, floor: float | None = None) -> None:
+        value = window.keyword(keyword)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            found.append(Length(keyword, value, shape, target, floor))
+
+    if name in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):
+        eta_min = window.keyword("eta_min")
+        floor = float(eta_min) if isinstance(eta_min, (int, float)) else 0.0
+        add("T_max" if name == "CosineAnnealingLR" else "T_0", "decay", floor=floor)
+    elif name == "LinearLR":
+        start, end = window.keyword("start_factor"), window.keyword("end_factor")
+        if isinstance(start, (int, float)) and isinstance(end, (int, float)) and start != end:
+            add("total_iters", "warmup" if end > start else "decay", target=float(end))
+    elif name == "ConstantLR":
+        factor = window.keyword("factor")
+        if isinstance(factor, (int, float)) and factor < 1:
+            add("total_iters", "warmup", target=1.0)
+    elif name == "PolynomialLR":
+        add("total_iters", "decay", target=0.0)
+    elif name == "MultiStepLR":
+        milestones, gamma = window.keyword("milestones"), window.keyword("gamma")
+        whole = isinstance(milestones, list) and milestones and all(isinstance(m, int) for m in milestones)
+        if whole and isinstance(gamma, (int, float)) and gamma < 1:
+            found.append(Length("milestones", max(milestones), "steps"))
+    elif window.plan.name.startswith("transformers."):
+        add("num_warmup_steps", "warmup", target=1.0)
+        add("num_training_steps", "decay", target=0.0)
+    return found
+
+
+def ends_early_at(window: Window, length: Length) -> bool:
+    """Whether a (non-warmup) length ends at or before EARLY_SHARE of the window, inside it."""
+    if length.shape == "warmup" or length.value <= window.start or length.value > window.last:
+        return False
+    return length.value - window.start <= EARLY_SHARE * window.calls
+
+
+def _as_epochs(ctx: CurveContext, value: int, window: Window) -> int | None:
+    """``value`` x steps_per_epoch, when the value reads as epochs but every batch steps the scheduler."""
+    per_epoch = ctx.steps_per_epoch
+    if ctx.interval != "step" or not per_epoch or per_epoch == 1:
+        return None
+    scaled = value * per_epoch
+    return scaled if window.end >= scaled >= window.end / 2 else None
+
+
+def _as_steps(ctx: CurveContext, values: list[int], window: Window) -> list[int] | None:
+    """``values`` / steps_per_epoch, when they read as steps but the scheduler steps once per epoch."""
+    per_epoch = ctx.steps_per_epoch
+    if ctx.interval != "epoch" or not per_epoch or per_epoch == 1:
+        return None
+    scaled = [round(v / per_epoch) for v in values]
+    return scaled if all(0 < s <= window.end for s in scaled) else None
+
+
+@check("LR002", "a decay over at or before half of its part of the run, the lr flat for the rest")
+def ends_early(ctx: CurveContext) -> Iterator[Finding]:
+    for window in ctx.all_windows():
+        if not window.alone or window.name in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):
+            continue
+        for length in lengths(window):
+            if ends_early_at(window, length):
+                yield from _early(ctx, window, length)
+
+
+def _early(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding]:
+    tail_start = window.step_at(length.value)
+    for group in ctx.groups:
+        values = ctx.lr(group)[window.first_step : window.stop_step]
+        tail = ctx.lr(group)[tail_start : window.stop_step]
+        if tail.size < 2 or not np.all(tail == tail[0]) or tail[0] >= np.max(values):
+            continue
+        what = "last milestone" if length.keyword == "milestones" else length.keyword
+        fix = None
+        if _as_epochs(ctx, length.value, window) is not None:
+            per_epoch = ctx.steps_per_epoch or 1
+            written = window.keyword(length.keyword)
+            scaled = (
+                [m * per_epoch for m in written] if isinstance(written, list) else length.value * per_epoch
+            )
+            suggestion = (
+                f"the numbers look like epochs: set interval: epoch (one scheduler step per epoch of "
+                f"{steps(per_epoch)} steps), or {length.keyword}: {scaled}"
+            )
+            fix = Fix(ctx.curve_key("interval"), "epoch")
+        elif length.keyword == "milestones":
+            suggestion = f"spread the milestones over the run's {steps(window.end)} scheduler steps"
+        else:
+            suggestion, fix = ctx.length_fix(window, length.keyword, window.end)
+        yield ctx.finding(
+            "LR002",
+            step=tail_start,
+            group=group,
+            key_path=window.key_path(length.keyword),
+            message=(
+                f"{window.name}'s {what} is {steps(length.value)}: the schedule is over at step "
+                f"{steps(tail_start)}, "
+                f"{share(tail_start - window.first_step, window.stop_step - window.first_step)} "
+                f"into its part of the run, and the lr then sits at {lr(float(tail[0]))} for the remaining "
+                f"{steps(tail.size)} steps"
+            ),
+            suggestion=suggestion,
+            fix=fix,
+        )
+
+
+@check(
+    "LR003", "a schedule longer than the run: a warmup that never finishes, or a decay less than half done"
+)
+def ends_late(ctx: CurveContext) -> Iterator[Finding]:
+    for window in ctx.all_windows():
+        if not window.alone or not window.reaches_curve_end:
+            continue  # a SequentialLR child cut by its milestone is LR007's
+        found = lengths(window)
+        warmups = [length for length in found if length.shape == "warmup" and length.value > window.end]
+        decays = [length for length in found if length.shape == "decay" and length.value > window.end]
+        for length in warmups[:1] or decays[:1]:
+            yield from _late(ctx, window, length)
+
+
+def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding]:
+    for group in ctx.groups:
+        values = ctx.lr(group)[window.first_step : window.stop_step]
+        final = float(values[-1])
+        initial = ctx.initial_lr(group)
+        if length.shape == "warmup":
+            peak = initial * (length.target if length.target is not None else 1.0)
+            if peak <= 0 or final >= LATE_WARMUP_REACHED * peak:
+                continue
+            reached = (
+                f"the warmup never finishes: the run ends at {share(final, peak)} of the peak lr {lr(peak)}"
+            )
+        else:
+            peak = float(np.max(values))
+            floor = length.floor if length.floor is not None else initial * (length.target or 0.0)
+            if peak <= floor or (peak - final) >= LATE_DECAY_DONE * (peak - floor):
+                continue
+            reached = (
+                f"the run ends {share(window.end - window.start, length.value - window.start)} of the way "
+                f"through, with the lr at {lr(final)} ({share(final, peak)} of its peak) instead "
+                f"of {lr(floor)}"
+            )
+        in_epochs = _as_steps(ctx, [length.value], window)
+        if in_epochs is not None:
+            suggestion = (
+                f"{length.keyword} looks like steps but the scheduler steps once per epoch: set "
+                "interval: step, "
+                f"or {length.keyword}: {in_epochs[0]}"
+            )
+            fix = Fix(ctx.curve_key("interval"), "step")
+        else:
+            suggestion, fix = ctx.length_fix(window, length.keyword, window.end)
+        yield ctx.finding(
+            "LR003",
+            step=window.stop_step - 1,
+            group=group,
+            key_path=window.key_path(length.keyword),
+            message=(
+                f"{window.name}'s {length.keyword} is {steps(length.value)} but the run steps it "
+                f"{steps(window.end)} times: {reached}"
+            ),
+            suggestion=suggestion,
+            fix=fix,
+        )
+
+
+@check("LR004", "milestones the run never reaches (often steps written where epochs are stepped)")
+def milestones_unreached(ctx: CurveContext) -> Iterator[Finding]:
+    for window in ctx.all_windows():
+        milestones = window.keyword("milestones") if window.name in ("MultiStepLR", "SequentialLR") else None
+        if not isinstance(milestones, list):
+            continue
+        beyond = [m for m in milestones if isinstance(m, int) and m > window.end]
+        if not beyond:
+            continue
+        several = len(beyond) > 1
+        effect = ""
+        if window.name == "SequentialLR":
+            idle = [
+                child.name.rsplit(".", 1)[-1]
+                for child in window.plan.children[milestones.index(beyond[0]) + 1 :]
+            ]
+            effect = f", so {', '.join(idle)} never run{'' if len(idle) > 1 else 's'}"
+        fix = None
+        in_epochs = _as_steps(ctx, milestones, window)
+        if in_epochs is not None:
+            suggestion = (
+                "they look like steps but the scheduler steps once per epoch of "
+                f"{steps(ctx.steps_per_epoch or 1)}: "
+                f"set interval: step, or milestones: {in_epochs}"
+            )
+            fix = Fix(ctx.curve_key("interval"), "step")
+        else:
+            reached = [m for m in milestones if m not in beyond]
+            suggestion = (
+                f"keep milestones within the run's {steps(window.end)} scheduler steps, or lengthen the run"
+            )
+            if window.name == "MultiStepLR" and reached:
+                fix = Fix(window.key_path("milestones"), reached)
+                suggestion = (
+                    f"drop them (milestones: {reached}) or move them within the run's "
+                    f"{steps(window.end)} scheduler steps"
+                )
+        yield ctx.finding(
+            "LR004",
+            step=None,
+            key_path=window.key_path("milestones"),
+            message=(
+                f"{window.name}'s milestone{'s' if several else ''} {', '.join(steps(m) for m in beyond)} "
+                f"{'are' if several else 'is'} never reached: the run steps it {steps(window.end)} "
+                f"times{effect}"
+            ),
+            suggestion=suggestion,
+            fix=fix,
+        )

@@ -1,0 +1,207 @@
+"""LR010-LR011: a ReduceLROnPlateau that can never act, or acts on the wrong signal.
+
+LR010: ``min_lr`` at or above the lr (nitrain#110, GenNet#114), a cut no larger than ``eps``
+(torch skips it), or a ``patience`` the run never exhausts (the first cut comes at the
+``patience + 2``-th ``step()``: the first call only sets the best value).
+LR011: driven by the lr itself because a training config named no metric lrplot could
+replay (the tutorial helper's choice: the lr never improves, so it is cut like a clock), or
+``mode`` against the metric: ``max`` on a loss (selene#115, fairseq#2205), ``min`` on an
+accuracy (ViS4mer#4), judged by the log column's name or by the metric's trend.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from lrplot.lint.context import CurveContext
+from lrplot.lint.finding import Finding, Fix
+from lrplot.lint.registry import check
+from lrplot.lint.text import lr, steps
+from lrplot.lint.windows import Window
+
+LOSS_WORDS = {"loss", "err", "error", "perplexity", "ppl", "mse", "mae", "rmse", "nll", "cer", "wer", "bpd"}
+SCORE_WORDS = {
+    "acc", "accuracy", "f1", "auc", "auroc", "map", "bleu", "rouge", "iou", "miou", "dice",
+    "precision", "recall", "top1", "top5", "score", "r2", "psnr", "ssim",
+}  # fmt: skip
+# LR011: the metric's last quarter differs from its first by this share of its range.
+TREND_SHARE = 0.1
+TREND_MIN_CALLS = 8
+
+
+def _plateaus(ctx: CurveContext) -> Iterator[tuple[int, Window]]:
+    for index, window in enumerate(ctx.windows):
+        if window.name == "ReduceLROnPlateau":
+            yield index, window
+
+
+@check("LR010", "a ReduceLROnPlateau that can never lower the lr (min_lr, eps or patience)")
+def plateau_cannot_act(ctx: CurveContext) -> Iterator[Finding]:
+    for _, window in _plateaus(ctx):
+        traces = [ctx.lr(group)[window.first_step : window.stop_step] for group in ctx.groups]
+        acted = any(np.any(trace != trace[0]) for trace in traces)
+        patience, cooldown = window.keyword("patience"), window.keyword("cooldown") or 0
+        if not acted and isinstance(patience, int) and patience + 2 > window.last:
+            then = f" (and cooldown {cooldown} after each cut)" if cooldown else ""
+            counts = "epochs" if ctx.interval == "epoch" else "scheduler steps"
+            yield ctx.finding(
+                "LR010",
+                step=None,
+                key_path=window.key_path("patience"),
+                message=(
+                    f"ReduceLROnPlateau's patience {patience}{then} allows its first cut only at the "
+                    f"{steps(patience + 2)}th step() call, but the run shows {steps(window.last)}: "
+                    "it never acts"
+                ),
+                suggestion=f"set patience: {max(0, window.last - 2)} or less (it counts {counts})",
+                fix=Fix(window.key_path("patience"), max(0, window.last - 2)),
+            )
+            continue
+        yield from _no_room(ctx, window, traces)
+
+
+def _per_group(value: Any, group: int) -> Any:
+    return value[group] if isinstance(value, list) and group < len(value) else value
+
+
+def _no_room(ctx: CurveContext, window: Window, traces: list[np.ndarray]) -> Iterator[Finding]:
+    """min_lr at or above the lr, or a cut so small torch skips it."""
+    min_lr, factor, eps = window.keyword("min_lr") or 0.0, window.keyword("factor"), window.keyword("eps")
+    for group, trace in enumerate(traces):
+        if np.any(trace != trace[0]):
+            continue  # this group's lr was cut
+        current = float(trace[0])
+        floor = float(_per_group(min_lr, group) or 0.0)
+        if floor >= current > 0:
+            suggestion_lr = current / 100
+            yield ctx.finding(
+                "LR010",
+                step=None,
+                group=group,
+                key_path=window.key_path("min_lr"),
+                message=(
+                    f"ReduceLROnPlateau's min_lr {lr(floor)} is not below the lr "
+                    f"{lr(current)}: it can never cut it"
+                ),
+                suggestion=f"set min_lr below the lr, e.g. min_lr: {lr(suggestion_lr)}",
+                fix=None
+                if isinstance(min_lr, list)
+                else Fix(window.key_path("min_lr"), float(lr(suggestion_lr))),
+            )
+        elif isinstance(factor, (int, float)) and isinstance(eps, (int, float)) and current > floor:
+            cut = current - max(current * factor, floor)
+            if cut <= eps:
+                yield ctx.finding(
+                    "LR010",
+                    step=None,
+                    group=group,
+                    key_path=window.key_path("eps"),
+                    message=(
+                        f"a cut from lr {lr(current)} changes it by {lr(cut)}, not more than eps {lr(eps)}, "
+                        "so torch skips every cut"
+                    ),
+                    suggestion=f"set eps below the cut, e.g. eps: {lr(cut / 10)}",
+                    fix=Fix(window.key_path("eps"), float(lr(cut / 10))),
+                )
+
+
+def _words(name: str) -> set[str]:
+    """The words of a log column's name.
+
+    >>> sorted(_words("val/Loss_epoch"))
+    ['epoch', 'loss', 'val']
+    """
+    return {word for word in re.split(r"[^a-z0-9]+", name.lower()) if word}
+
+
+@check("LR011", "ReduceLROnPlateau driven by the lr itself (no metric given), or mode against the metric")
+def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
+    for index, window in _plateaus(ctx):
+        segment = ctx.plan.segments[index]
+        mode = window.keyword("mode") or "min"
+        other = "min" if mode == "max" else "max"
+        mode_fix = Fix(window.key_path("mode"), other)
+        if ctx.plan.curve.metric_assumed:
+            patience = window.keyword("patience") or 0
+            yield ctx.finding(
+                "LR011",
+                step=None,
+                key_path=window.key_path(),
+                message=(
+                    "ReduceLROnPlateau gets the current lr as its metric (the config names none "
+                    "lrplot can replay): "
+                    f"the lr never improves, so it is cut every {steps(patience + 1)} steps like a clock"
+                ),
+                suggestion=(
+                    "give the metric it monitors: --set metric=... or metric: "
+                    "{csv: log.csv, column: val_loss}"
+                ),
+            )
+            continue
+        column = getattr(segment.metric, "column", None) or _log_column(ctx, index)
+        if column:
+            words = _words(column)
+            if (mode == "max" and words & LOSS_WORDS) or (mode == "min" and words & SCORE_WORDS):
+                kind = "a loss" if mode == "max" else "a score"
+                yield ctx.finding(
+                    "LR011",
+                    step=None,
+                    key_path=window.key_path("mode"),
+                    message=(
+                        f"ReduceLROnPlateau's mode is {mode!r} but its metric {column!r} looks like {kind}: "
+                        "every improvement counts as a plateau"
+                    ),
+                    suggestion=f"set mode: {other}",
+                    fix=mode_fix,
+                )
+                continue
+        series = _metric_series(ctx, window, segment.metric)
+        if series is None or series.size < TREND_MIN_CALLS:
+            continue
+        quarter = series.size // 4
+        first, last = float(np.mean(series[:quarter])), float(np.mean(series[-quarter:]))
+        spread = float(np.max(series) - np.min(series))
+        falls, rises = last < first - TREND_SHARE * spread, last > first + TREND_SHARE * spread
+        if (mode == "max" and falls) or (mode == "min" and rises):
+            yield ctx.finding(
+                "LR011",
+                step=None,
+                key_path=window.key_path("mode"),
+                message=(
+                    f"ReduceLROnPlateau's mode is {mode!r} but its metric "
+                    f"{'falls' if falls else 'rises'} over the "
+                    f"run ({first:.3g} -> {last:.3g}): every improvement counts as a plateau"
+                ),
+                suggestion=f"set mode: {other}",
+                fix=mode_fix,
+            )
+
+
+def _log_column(ctx: CurveContext, index: int) -> str | None:
+    """The column of the curve's (or segment's) metric log, as the config names it."""
+    curve = ctx.plan.curve
+    metric = curve.segments[index].metric if curve.segments else curve.metric
+    return getattr(metric, "column", None)
+
+
+def _metric_series(ctx: CurveContext, window: Window, metric: Any) -> np.ndarray | None:
+    """The metric values ReduceLROnPlateau received, one per recorded step() call."""
+    calls = window.last
+    values = getattr(metric, "values", None)
+    if values is not None:
+        return np.asarray(values[:calls], dtype=float)
+    if metric is None or getattr(metric, "expression", None) is None:
+        return None
+    lrs = ctx.lr(0)
+    found = []
+    for call in range(calls):
+        step = window.first_step + (call + 1) * window.clock.steps_per_call - 1
+        try:
+            found.append(float(metric.value(call, step, float(lrs[step]))))
+        except (ArithmeticError, ValueError, TypeError):
+            return None  # the run itself reported the failing metric
+    return np.asarray(found)

@@ -1,0 +1,189 @@
+"""LR005-LR006: optimizer steps that cannot move the weights.
+
+LR005: steps at an lr of exactly 0. A linear warmup from 0 spends the first optimizer step
+at lr 0 (gpt-neox#1373, torchtitan#1261, nanoGPT#443, google-research/bert#1293); every
+Hugging Face warmup does so too, so a lone first step is a *note*. Longer runs of zeros (a
+decay that reaches 0 before the run ends, FARM#46) are warnings. A lone zero elsewhere (a
+sawtooth restarting at 0, a cosine reaching 0 at the very last step) is left alone.
+
+LR006: the lr below 1e-12 of its peak, where float32 weights no longer change: a StepLR or
+ExponentialLR written for epochs but stepped every batch (SRGAN-PyTorch#1, hazdzz/stgcn#18).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from lrplot.lint.checks.length import ends_early_at, lengths
+from lrplot.lint.context import CurveContext
+from lrplot.lint.finding import Finding, Fix
+from lrplot.lint.registry import check
+from lrplot.lint.text import lr, plural, share, steps
+from lrplot.lint.windows import Window
+
+# LR005 warns from this share of the run (and 2 steps) at lr 0, beyond lone zeros.
+ZERO_SHARE = 0.01
+# LR006: below this share of the curve's peak, for at least UNDERFLOW_RUN_SHARE of the run.
+UNDERFLOW_SHARE = 1e-12
+UNDERFLOW_RUN_SHARE = 0.01
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, stop) of each run of True in ``mask``.
+
+    >>> _runs(np.array([True, False, True, True]))
+    [(0, 1), (2, 4)]
+    """
+    padded = np.concatenate(([False], mask, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _ended_at(ctx: CurveContext, step: int) -> tuple[object, object] | None:
+    """The window and length whose schedule ends at ``step``, where the run goes on flat."""
+    for window in ctx.all_windows():
+        if not window.alone:
+            continue
+        for length in lengths(window):
+            inside = length.shape != "warmup" and window.start < length.value <= window.last
+            if inside and window.step_at(length.value) == step:
+                return window, length
+    return None
+
+
+@check("LR005", "optimizer steps at lr exactly 0: the first step of a warmup from 0 (a note), or longer runs")
+def zero_lr_steps(ctx: CurveContext) -> Iterator[Finding]:
+    total = ctx.total_step
+    for group in ctx.groups:
+        values = ctx.lr(group)
+        peak = float(np.max(values))
+        if not peak > 0:
+            continue  # a group held at 0 on purpose (frozen), or no finite value
+        runs = []
+        for first, stop in _runs(values == 0.0):
+            if stop - first == 1:
+                continue  # a lone zero: noted below when it is the first step
+            if first > 0 and 0 < values[first - 1] < UNDERFLOW_SHARE * peak:
+                continue  # the lr underflowed to 0: LR006
+            ended = _ended_at(ctx, first) if stop == total else None
+            if ended is not None and ends_early_at(*ended):  # type: ignore[arg-type]
+                continue  # a schedule over at or before half the run: LR002
+            runs.append((first, stop, ended))
+        count = sum(stop - first for first, stop, _ in runs)
+        if runs and count >= max(2, ZERO_SHARE * total):
+            yield _zero_runs(ctx, group, runs, count)
+        elif values[0] == 0.0 and total > 1 and values[1] > 0:
+            yield ctx.finding(
+                "LR005",
+                step=0,
+                group=group,
+                severity="note",
+                key_path=ctx.windows[0].key_path(),
+                message="the first optimizer step uses lr 0 (a warmup from 0) and changes nothing",
+                suggestion=_first_step_fix(_first_leaf(ctx).name),
+            )
+
+
+def _zero_runs(ctx: CurveContext, group: int, runs: list, count: int) -> Finding:
+    shown = ", ".join(f"{steps(a)}-{steps(b - 1)}" for a, b, _ in runs[:3]) + (
+        ", ..." if len(runs) > 3 else ""
+    )
+    suggestion = "keep the schedule above 0 there (eta_min, end_factor, a floor in lr_lambda)"
+    fix = None
+    ended = runs[-1][2]
+    if ended is not None:
+        window, length = ended
+        suggestion, fix = ctx.length_fix(window, length.keyword, window.end)  # type: ignore[attr-defined]
+        suggestion = f"the schedule ends early: {suggestion}"
+    return ctx.finding(
+        "LR005",
+        step=runs[0][0],
+        group=group,
+        key_path=fix.key_path if fix else ctx.windows[0].key_path(),
+        message=(
+            f"{plural(count, 'optimizer step')} ({share(count, ctx.total_step)} of the run) use lr 0 "
+            f"(steps {shown}) and change nothing"
+        ),
+        suggestion=suggestion,
+        fix=fix,
+    )
+
+
+def _first_leaf(ctx: CurveContext) -> Window:
+    """The scheduler that sets the lr of the first step (a SequentialLR's first child)."""
+    window = ctx.windows[0]
+    while window.name == "SequentialLR" and window.children:
+        window = window.children[0]
+    return window
+
+
+def _first_step_fix(name: str) -> str:
+    if name.startswith("get_"):
+        return "Hugging Face's warmups all start at 0; harmless, silence it with lint: {ignore: [LR005]}"
+    if name == "LambdaLR":
+        return "start the warmup above 0, e.g. lr_lambda: min(1.0, (step + 1) / (warmup + 1))"
+    return "start the warmup above 0"
+
+
+@check("LR006", "the lr underflows: below 1e-12 of its peak for at least 1% of the run")
+def underflow(ctx: CurveContext) -> Iterator[Finding]:
+    total = ctx.total_step
+    for group in ctx.groups:
+        values = ctx.lr(group)
+        peak = float(np.max(values))
+        if not peak > 0:
+            continue
+        tiny = values < UNDERFLOW_SHARE * peak
+        count = int(tiny.sum())
+        if not (tiny & (values > 0)).any() or count < max(2, UNDERFLOW_RUN_SHARE * total):
+            continue
+        first = int(np.argmax(tiny))
+        keyword, suggestion, fix = _decay_fix(ctx)
+        yield ctx.finding(
+            "LR006",
+            step=first,
+            group=group,
+            key_path=ctx.windows[0].key_path(keyword),
+            message=(
+                f"the lr falls below 1e-12 of its peak {lr(peak)} at step {steps(first)} "
+                f"({lr(float(values[first]))}) "
+                f"and stays there for {plural(count, 'step')} ({share(count, total)} of the run): "
+                "the weights no longer move"
+            ),
+            suggestion=suggestion,
+            fix=fix,
+        )
+
+
+def _decay_fix(ctx: CurveContext) -> tuple[str | None, str, Fix | None]:
+    """How to stop a staircase or exponential decay from underflowing."""
+    window = ctx.windows[0]
+    per_epoch = ctx.steps_per_epoch or 1
+    by_batch = ctx.interval == "step" and per_epoch > 1
+    epoch_fix = Fix(ctx.curve_key("interval"), "epoch")
+    if window.name == "StepLR":
+        size = window.keyword("step_size")
+        if by_batch and isinstance(size, int):
+            return (
+                "step_size",
+                (f"step_size {size} reads as epochs: set interval: epoch, or step_size: {size * per_epoch}"),
+                epoch_fix,
+            )
+        return "step_size", "raise step_size (it counts scheduler steps) or gamma", None
+    if window.name == "ExponentialLR":
+        gamma = window.keyword("gamma")
+        if by_batch and isinstance(gamma, (int, float)):
+            return (
+                "gamma",
+                (
+                    f"gamma {gamma} reads as per epoch: set interval: epoch, or gamma: "
+                    f"{gamma ** (1 / per_epoch):.6g}"
+                ),
+                epoch_fix,
+            )
+        return "gamma", "raise gamma closer to 1", None
+    if window.name in ("MultiStepLR", "MultiplicativeLR") and by_batch:
+        return None, f"{window.name} reads as per epoch: set interval: epoch", epoch_fix
+    return None, "decay less steeply, or set a floor (eta_min, a min in lr_lambda)", None
