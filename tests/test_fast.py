@@ -215,8 +215,10 @@ def test_auto_uses_the_fast_engine_only_where_it_applies() -> None:
     result = lrplot.simulate(lrplot.load("configs/schedulers/chained_scheduler.yaml"))
     assert {c.engine for c in result.curves} == {"fast"}
     result = lrplot.simulate(lrplot.load("configs/schedulers/cyclic_lr.yaml"))
-    assert {c.engine for c in result.curves} == {"torch"}
+    assert {c.engine for c in result.curves} == {"no-torch"}  # tests/test_free.py
     result = lrplot.simulate(lrplot.load("configs/cosine_annealing.yaml"))
+    assert {c.engine for c in result.curves} == {"no-torch"}
+    result = lrplot.simulate(lrplot.load("configs/cosine_annealing.yaml"), engine="fast")
     assert {c.engine for c in result.curves} == {"fast"}
     result = lrplot.simulate(lrplot.load("configs/cosine_annealing_tutorial.yaml"))
     assert [c.engine for c in result.curves] == [

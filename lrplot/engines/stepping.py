@@ -62,7 +62,7 @@ def run_curve(
         if optimizer is None:
             optimizer = build_optimizer(curve_plan)
         groups = optimizer.param_groups
-        lr_traces = [_zeros(steps) for _ in groups]
+        lr_traces = [zeros(steps) for _ in groups]
         recorders = _recorders(curve_plan, groups, steps)
         offset = 0
         use_fast = uses_fast(curve_plan, engine, recorders, keep_stepping)
@@ -91,7 +91,7 @@ def run_curve(
             if not _IGNORED_WARNINGS.search(str(w.message))
         }
     )
-    notes += _non_finite_notes(label, curve_plan.group_names, lr_traces)
+    notes += non_finite_notes(label, curve_plan.group_names, lr_traces)
     recorded = _grouped(recorders)
     momentum = recorded.get("betas") or recorded.get("momentum")
     decay = recorded.get("weight_decay")
@@ -165,7 +165,7 @@ def uses_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_ste
     return False
 
 
-def _non_finite_notes(label: str, names: list[str], traces: list[array]) -> list[str]:
+def non_finite_notes(label: str, names: list[str], traces: list[array]) -> list[str]:
     """inf/NaN learning rates (an expression can make them): where they start, how many."""
     notes = []
     for name, trace in zip(names, traces, strict=True):
@@ -198,7 +198,7 @@ def _reference_group(curve_plan: CurvePlan) -> int:
     )
 
 
-def _zeros(steps: int) -> array:
+def zeros(steps: int) -> array:
     """A preallocated float64 buffer (8 bytes a step, no Python float objects)."""
     return array("d", [0.0]) * steps
 
@@ -218,9 +218,9 @@ def _recorders(curve_plan: CurvePlan, groups: list[dict[str, Any]], steps: int) 
     if any(_cycles_momentum(p) for p in plans):
         key = "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
         if key:
-            recorders += [_Recorder(key, i, _zeros(steps)) for i in range(len(groups))]
+            recorders += [_Recorder(key, i, zeros(steps)) for i in range(len(groups))]
     if any(_may_change_weight_decay(p) for p in plans) and all("weight_decay" in g for g in groups):
-        recorders += [_Recorder("weight_decay", i, _zeros(steps)) for i in range(len(groups))]
+        recorders += [_Recorder("weight_decay", i, zeros(steps)) for i in range(len(groups))]
     return recorders
 
 
