@@ -320,8 +320,8 @@ def test_a_value_torch_refuses_reaches_the_user_in_torchs_words(tmp_path) -> Non
     assert "torch imported" in result.stderr
 
 
-def _same(free: Any, real: Any) -> None:
-    assert {c.engine for c in free.curves} == {"no-torch"}
+def _same(free: Any, real: Any, engine: str = "no-torch") -> None:
+    assert {c.engine for c in free.curves} == {engine}
     assert free.warnings == real.warnings
     for a, b in zip(free.curves, real.curves, strict=True):
         assert (a.markers, a.scheduler, a.optimizer) == (b.markers, b.scheduler, b.optimizer)
@@ -393,6 +393,7 @@ def test_segments_intervals_and_continued_optimizers_match_the_torch_engine(
     except LrplotError:
         raise AssertionError("the torch-free planner accepted what torch refuses") from None
     _same(lrplot.simulate(config), real)
+    _same(lrplot.simulate(config, engine="fast"), real, "fast")  # the torch-constructed fast path
 
 
 @PROPERTY
@@ -409,4 +410,16 @@ def test_fractional_epochs_of_warm_restarts_match_the_torch_engine(
     }
     config = lrplot.loads(yaml.safe_dump(data))
     assert plan_free(config) is not None
-    _same(lrplot.simulate(config), lrplot.simulate(config, engine="torch"))
+    real = lrplot.simulate(config, engine="torch")
+    _same(lrplot.simulate(config), real)
+    _same(lrplot.simulate(config, engine="fast"), real, "fast")
+
+
+def test_the_version_is_read_without_importing_torch_and_agrees_with_torch() -> None:
+    from importlib import metadata
+
+    import torch
+
+    from lrplot.plan.free import installed_torch
+
+    assert installed_torch() == metadata.version("torch") == torch.__version__

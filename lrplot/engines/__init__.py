@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lrplot.config import Config
+from lrplot.engines.choice import uses_fast
 from lrplot.engines.free import run_free_curve
-from lrplot.engines.stepping import ENGINES, run_curve, uses_fast
+from lrplot.engines.stepping import ENGINES, run_curve
 from lrplot.errors import LrplotError
 from lrplot.plan import CurvePlan, plan
 from lrplot.plan.free import is_free

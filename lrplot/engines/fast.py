@@ -458,6 +458,8 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
     if _is_plateau(cls):
         return not children
     kind = kind_of(cls) if isinstance(cls, type) else None
+    if kind in _CYCLES:
+        return not children
     if kind not in _recurrences():
         return False
     if kind == "ChainedScheduler":
@@ -473,8 +475,11 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
     return not children
 
 
+_CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")  # lrplot.plan.cycle_steps, run by lrplot.engines.free
+
+
 def covered_names() -> list[str]:
-    return sorted([*_recurrences(), "ReduceLROnPlateau"])
+    return sorted([*_recurrences(), "ReduceLROnPlateau", *_CYCLES])
 
 
 def run(

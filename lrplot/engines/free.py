@@ -18,7 +18,7 @@ import numpy as np
 
 from lrplot.config import scheduler_calls
 from lrplot.engines import fast
-from lrplot.engines.stepping import non_finite_notes, zeros
+from lrplot.engines.traces import non_finite_notes, zeros
 from lrplot.errors import StepFailed
 from lrplot.plan.construct import failed_step, torch_error
 from lrplot.plan.cycle_steps import cyclic_step, one_cycle_step, swalr_step
@@ -83,7 +83,7 @@ def run_free_curve(
         start = state.last_epoch
         step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
         try:
-            _run_segment(
+            run_segment(
                 state, groups, lr_traces, momentum, key, offset, segment.steps, curve, step_after_last, tick
             )
         except Exception as exc:
@@ -121,7 +121,7 @@ def _cycles_momentum(keywords: dict[str, Any], cls: Any) -> bool:
     return cls.kind in ("OneCycleLR", "CyclicLR") and keywords.get("cycle_momentum", True)
 
 
-def _run_segment(
+def run_segment(
     state: Any,
     groups: list[dict[str, Any]],
     lr_traces: list[array],
@@ -133,7 +133,9 @@ def _run_segment(
     step_after_last: bool,
     tick: Callable[[int], None] | None,
 ) -> None:
-    kind = state.kind
+    """Record then step one segment (steps offset .. offset+steps-1) of a torch-free state or
+    a torch-constructed scheduler (same attribute names), as the torch engine's loop does."""
+    kind = fast.kind_of(state)
     if (
         curve.interval == "step"
         and momentum is None

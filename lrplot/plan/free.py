@@ -48,7 +48,22 @@ FREE_ENGINE = "no-torch"
 
 @functools.cache
 def installed_torch() -> str | None:
-    """The installed torch's version from its package metadata (no import), or None."""
+    """The installed torch's version from its package metadata, without importing torch.
+
+    The ``torch-<version>.dist-info`` folder beside the package names it (a directory
+    listing, not a scan of every installed distribution); anything unusual asks
+    importlib.metadata.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))).parent
+    found = [p.name[len("torch-") : -len(".dist-info")] for p in folder.glob("torch-*.dist-info")]
+    if len(found) == 1:
+        return found[0]
     from importlib import metadata
 
     try:
