@@ -58,7 +58,11 @@ CONFIGS = {
     "  - optimizer: {{name: SGD, lr: 0.1, momentum: 0.9}}\n"
     "    scheduler: {{name: OneCycleLR, max_lr: 1.0, total_steps: {steps}}}\n",
 }
-TYPICAL = ["configs/cosine_annealing.yaml", "configs/schedulers/one_cycle_lr.yaml", "configs/schedulers/step_lr.yaml"]
+TYPICAL = [
+    "configs/cosine_annealing.yaml",
+    "configs/schedulers/one_cycle_lr.yaml",
+    "configs/schedulers/step_lr.yaml",
+]
 
 
 def measure(args: list[str], cwd: str) -> tuple[float, float]:
@@ -102,11 +106,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 10,000,000-step case")
     options = parser.parse_args()
     python = sys.executable
-    print(f"python {platform.python_version()}, {os.cpu_count()} cpus, {options.rounds} paired rounds, medians")
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} cpus, {options.rounds} paired rounds, medians"
+    )
     with tempfile.TemporaryDirectory() as folder:
         import_torch = [python, "-c", "import torch"]
         for config in TYPICAL:
-            plot = [python, "-m", "lrplot", "plot", str(ROOT / config), "-o", "a.png", "-q"]
+            plot = [python, "-m", "lrplot", "plot", str(ROOT / config), "-o", "a.png"]
             ours_t, theirs_t, ours_r, theirs_r = paired(plot, import_torch, options.rounds, folder)
             report(f"plot {config}", (ours_t, ours_r), (theirs_t, theirs_r), "<= 0.5x import torch")
         for config in TYPICAL[:2]:

@@ -540,6 +540,8 @@ def _run_scalar(
     tick: Callable[[int], None] | None,
     chunk: int,
 ) -> tuple[float, int]:
+    if kind_of(scheduler) == "CosineAnnealingLR" and isinstance(epoch, int):
+        return _run_cosine(scheduler, lr, epoch, trace, steps, tick, chunk)
     advance = _scalar_recurrences()[kind_of(scheduler)](scheduler)
     last = steps - 1
     index = 0
@@ -550,6 +552,45 @@ def _run_scalar(
                 trace[index] = lr
                 epoch += 1
                 lr = advance(lr, epoch)
+            if stop == last:
+                index = last
+                trace[last] = lr
+            if tick is not None:
+                tick(min(start + chunk, steps) - start)
+    except Exception as exc:
+        raise StepFailed(index, exc) from exc
+    return lr, epoch
+
+
+def _run_cosine(
+    s: Any, lr: float, epoch: int, trace: array, steps: int, tick: Callable[[int], None] | None, chunk: int
+) -> tuple[float, int]:
+    """CosineAnnealingLR's recurrence inlined in the loop (the most common long schedule).
+
+    Same operations as ``_scalar_cosine_annealing_lr``; ``cos(pi * (epoch - 1) / t_max)`` is
+    the previous step's ``cos(pi * epoch / t_max)`` (same integer, same double argument),
+    so it is reused instead of computed twice.
+    """
+    t_max, eta_min, base_lr = s.T_max, s.eta_min, s.base_lrs[0]
+    cos, pi = math.cos, math.pi
+    period = 2 * t_max
+    restart = (base_lr - eta_min) * (1 - cos(pi / t_max)) / 2
+    cached_epoch, cached_cos = None, 0.0
+    last = steps - 1
+    index = 0
+    try:
+        for start in range(0, steps, chunk):
+            stop = min(start + chunk, last)
+            for index in range(start, stop):
+                trace[index] = lr
+                epoch += 1
+                if (epoch - 1 - t_max) % period == 0:
+                    lr = lr + restart
+                    continue
+                current = cos(pi * epoch / t_max)
+                previous = cached_cos if cached_epoch == epoch - 1 else cos(pi * (epoch - 1) / t_max)
+                lr = (1 + current) / (1 + previous) * (lr - eta_min) + eta_min
+                cached_epoch, cached_cos = epoch, current
             if stop == last:
                 index = last
                 trace[last] = lr

@@ -145,6 +145,16 @@ def run_segment(
     ):
         fast.run(state, groups, lr_traces, steps, tick, _CHUNK)  # the common case, at full speed
         return
+    if (
+        kind == "OneCycleLR"
+        and curve.interval == "step"
+        and len(groups) == 1
+        and offset == 0
+        and not step_after_last
+        and state.last_epoch + steps - 1 <= state.total_steps
+    ):
+        _one_cycle_scalar(state, groups[0], lr_traces[0], momentum[0] if momentum else None, key, steps, tick)
+        return
     advance = _advance(state, kind, groups, curve.interval)
     per_epoch = curve.steps_per_epoch or 1
     interval = curve.interval
@@ -173,6 +183,67 @@ def run_segment(
                 tick(chunk_stop - chunk_start)
     except Exception as exc:
         raise StepFailed(step, exc) from exc
+
+
+def _one_cycle_scalar(
+    s: Any,
+    group: dict[str, Any],
+    lr_trace: array,
+    momentum_trace: array | None,
+    key: str | None,
+    steps: int,
+    tick: Callable[[int], None] | None,
+) -> None:
+    """One group of OneCycleLR stepped every step: lrplot.plan.cycle_steps.one_cycle_step's
+    very operations (OneCycleLR.get_lr depends on the step number only), phase by phase,
+    with the per-phase constants ``(start - end) / 2.0`` computed once, as torch computes them."""
+    cos, pi = math.cos, math.pi
+    phases = s._schedule_phases
+    linear = s._anneal_func_type != "cos"
+    cycle = bool(s.cycle_momentum) and momentum_trace is not None
+    first = s.last_epoch
+    lr_trace[0] = group["lr"]
+    if cycle:
+        momentum_trace[0] = group["betas"][0] if key == "betas" else group[key]  # type: ignore[index]
+    step_num = first
+    lr = momentum = 0.0
+    start_step = 0.0
+    index = 0
+    for i, phase in enumerate(phases):
+        end_step = phase["end_step"]
+        last_phase = i == len(phases) - 1
+        start_lr, end_lr = group[phase["start_lr"]], group[phase["end_lr"]]
+        start_m = group[phase["start_momentum"]] if cycle else 0.0
+        end_m = group[phase["end_momentum"]] if cycle else 0.0
+        span = end_step - start_step
+        half_lr, half_m = (start_lr - end_lr) / 2.0, (start_m - end_m) / 2.0
+        slope_lr, slope_m = end_lr - start_lr, end_m - start_m
+        while index < steps - 1:
+            step_num = first + index + 1
+            if not (step_num <= end_step or last_phase):
+                break
+            pct = (step_num - start_step) / span
+            if linear:
+                lr = slope_lr * pct + start_lr
+                momentum = slope_m * pct + start_m
+            else:
+                cos_out = cos(pi * pct) + 1
+                lr = end_lr + half_lr * cos_out
+                momentum = end_m + half_m * cos_out
+            index += 1
+            lr_trace[index] = lr
+            if cycle:
+                momentum_trace[index] = momentum  # type: ignore[index]
+            if tick is not None and index % _CHUNK == 0:
+                tick(_CHUNK)
+        start_step = phase["end_step"]
+    if tick is not None:
+        tick(steps - (steps - 1) // _CHUNK * _CHUNK)
+    if steps > 1:
+        group["lr"] = lr
+        if cycle:
+            group[key] = (momentum, *group["betas"][1:]) if key == "betas" else momentum  # type: ignore[index]
+    s.last_epoch = first + steps - 1
 
 
 def _advance(state: Any, kind: str, groups: list[dict[str, Any]], interval: str) -> Callable[[Any], None]:
