@@ -194,9 +194,13 @@ def _one_cycle_scalar(
     steps: int,
     tick: Callable[[int], None] | None,
 ) -> None:
-    """One group of OneCycleLR stepped every step: lrplot.plan.cycle_steps.one_cycle_step's
-    very operations (OneCycleLR.get_lr depends on the step number only), phase by phase,
-    with the per-phase constants ``(start - end) / 2.0`` computed once, as torch computes them."""
+    """One group of OneCycleLR stepped every step, phase by phase.
+
+    OneCycleLR.get_lr depends on the step number only, so each phase is one loop over its
+    steps (``step_num <= end_step`` is ``step_num <= floor(end_step)``) with
+    lrplot.plan.cycle_steps.one_cycle_step's very operations; ``(start - end) / 2.0`` is
+    computed once per phase, as the first operation of torch's expression.
+    """
     cos, pi = math.cos, math.pi
     phases = s._schedule_phases
     linear = s._anneal_func_type != "cos"
@@ -205,45 +209,68 @@ def _one_cycle_scalar(
     lr_trace[0] = group["lr"]
     if cycle:
         momentum_trace[0] = group["betas"][0] if key == "betas" else group[key]  # type: ignore[index]
-    step_num = first
-    lr = momentum = 0.0
+    final = first + steps - 1  # the last step number recorded
+    step_num = first + 1  # the next step number to compute
     start_step = 0.0
-    index = 0
     for i, phase in enumerate(phases):
+        if step_num > final:
+            break
         end_step = phase["end_step"]
-        last_phase = i == len(phases) - 1
-        start_lr, end_lr = group[phase["start_lr"]], group[phase["end_lr"]]
-        start_m = group[phase["start_momentum"]] if cycle else 0.0
-        end_m = group[phase["end_momentum"]] if cycle else 0.0
-        span = end_step - start_step
-        half_lr, half_m = (start_lr - end_lr) / 2.0, (start_m - end_m) / 2.0
-        slope_lr, slope_m = end_lr - start_lr, end_m - start_m
-        while index < steps - 1:
-            step_num = first + index + 1
-            if not (step_num <= end_step or last_phase):
-                break
-            pct = (step_num - start_step) / span
-            if linear:
-                lr = slope_lr * pct + start_lr
-                momentum = slope_m * pct + start_m
-            else:
-                cos_out = cos(pi * pct) + 1
-                lr = end_lr + half_lr * cos_out
-                momentum = end_m + half_m * cos_out
-            index += 1
-            lr_trace[index] = lr
-            if cycle:
-                momentum_trace[index] = momentum  # type: ignore[index]
-            if tick is not None and index % _CHUNK == 0:
-                tick(_CHUNK)
+        stop = final if i == len(phases) - 1 else min(final, math.floor(end_step))
+        if stop >= step_num:
+            _one_cycle_phase(
+                group, phase, start_step, end_step - start_step, step_num, stop, first,
+                lr_trace, momentum_trace if cycle else None, linear, cos, pi,
+            )  # fmt: skip
+            step_num = stop + 1
         start_step = phase["end_step"]
     if tick is not None:
-        tick(steps - (steps - 1) // _CHUNK * _CHUNK)
+        tick(steps)
     if steps > 1:
-        group["lr"] = lr
+        group["lr"] = lr_trace[steps - 1]
         if cycle:
-            group[key] = (momentum, *group["betas"][1:]) if key == "betas" else momentum  # type: ignore[index]
-    s.last_epoch = first + steps - 1
+            value = momentum_trace[steps - 1]  # type: ignore[index]
+            group[key] = (value, *group["betas"][1:]) if key == "betas" else value  # type: ignore[index]
+    s.last_epoch = final
+
+
+def _one_cycle_phase(
+    group: dict[str, Any],
+    phase: dict[str, Any],
+    start_step: float,
+    span: float,
+    begin: int,
+    stop: int,
+    first: int,
+    lr_trace: array,
+    momentum_trace: array | None,
+    linear: bool,
+    cos: Callable[[float], float],
+    pi: float,
+) -> None:
+    """Step numbers ``begin..stop`` of one phase, written at index ``step_num - first``."""
+    start_lr, end_lr = group[phase["start_lr"]], group[phase["end_lr"]]
+    numbers = range(begin, stop + 1)
+    offset = begin - first
+    if linear:
+        slope = end_lr - start_lr
+        for index, step_num in enumerate(numbers, offset):
+            lr_trace[index] = slope * ((step_num - start_step) / span) + start_lr
+    else:
+        half = (start_lr - end_lr) / 2.0
+        for index, step_num in enumerate(numbers, offset):
+            lr_trace[index] = end_lr + half * (cos(pi * ((step_num - start_step) / span)) + 1)
+    if momentum_trace is None:
+        return
+    start_m, end_m = group[phase["start_momentum"]], group[phase["end_momentum"]]
+    if linear:
+        slope = end_m - start_m
+        for index, step_num in enumerate(numbers, offset):
+            momentum_trace[index] = slope * ((step_num - start_step) / span) + start_m
+    else:
+        half = (start_m - end_m) / 2.0
+        for index, step_num in enumerate(numbers, offset):
+            momentum_trace[index] = end_m + half * (cos(pi * ((step_num - start_step) / span)) + 1)
 
 
 def _advance(state: Any, kind: str, groups: list[dict[str, Any]], interval: str) -> Callable[[Any], None]:

@@ -195,6 +195,8 @@ def _free_optimizer(curve: Curve) -> tuple[str, dict[str, Any], list[dict[str, A
         if "lr" in raw and not at_least(0.0)(raw["lr"]):
             return None
         group = dict(raw)
+        if "initial_lr" in group and not number(group["initial_lr"]):
+            return None
         initial_lr = group.get("initial_lr", spec.initial_lr)
         if initial_lr is not None:
             if not number(initial_lr):
@@ -275,7 +277,7 @@ def _plan_curve(curve: Curve, earlier: dict[str, CurvePlan]) -> CurvePlan | None
     for segment in segments:
         try:
             state = construct_scheduler(segment.scheduler, trial)
-        except _Declined:
+        except Exception:  # _Declined, or anything torch's own constructor would meet too
             return None
         calls = scheduler_calls(segment.steps, curve.interval, curve.steps_per_epoch, full=True)
         if segment.scheduler.cls.kind == "OneCycleLR" and calls > state.total_steps:  # type: ignore[attr-defined]
