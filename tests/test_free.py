@@ -302,7 +302,7 @@ def _run(*args: Any) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_covered_plot_and_validate_never_import_torch_and_an_uncovered_one_does(tmp_path) -> None:
+def test_a_covered_plot_validate_and_check_never_import_torch_and_an_uncovered_one_does(tmp_path) -> None:
     covered = ROOT / "configs/schedulers/one_cycle_lr.yaml"
     plot = _run("plot", covered, "-o", tmp_path / "a.png")
     assert plot.returncode == 0, plot.stderr
@@ -311,6 +311,11 @@ def test_a_covered_plot_and_validate_never_import_torch_and_an_uncovered_one_doe
     check_run = _run("validate", covered)
     assert check_run.returncode == 0, check_run.stderr
     assert "torch not imported" in check_run.stderr
+    snapshot = tmp_path / "snapshot.csv"
+    assert _run("check", covered, "--against", snapshot, "--update").returncode == 0
+    checked = _run("check", covered, "--against", snapshot)
+    assert checked.returncode == 0, checked.stderr
+    assert "torch not imported" in checked.stderr
     uncovered = _run("plot", ROOT / "configs/schedulers/lambda_lr.yaml", "-o", tmp_path / "b.csv")
     assert uncovered.returncode == 0, uncovered.stderr
     assert "torch imported" in uncovered.stderr

@@ -117,7 +117,15 @@ def run_plot(
         )
         for config, _ in jobs
     ]
-    plans = [plan(config, allow_imports=request.allow_import, force=request.force) for config in loaded]
+    plans = [
+        plan(
+            config,
+            allow_imports=request.allow_import,
+            force=request.force,
+            torch_free=request.engine == "auto",
+        )
+        for config in loaded
+    ]
     if any(not is_free(curve_plan) for config_plans in plans for curve_plan in config_plans):
         skip_dynamo_import()  # imports torch: only where torch will run
     total = sum(curve.total_step for config in loaded for curve in config.curves)
