@@ -1,8 +1,10 @@
 """Stage 6: plans → a :class:`~lrplot.result.Result`, by the engine that fits each curve.
 
-``torch`` steps real torch objects (:mod:`lrplot.engines.stepping`); ``fast`` continues
-torch-constructed state with torch's own recurrences (:mod:`lrplot.engines.fast`), bit
-for bit; long independent curves run in a process pool (:mod:`lrplot.engines.parallel`).
+``no-torch`` runs a torch-free plan (:mod:`lrplot.plan.free`) with torch's recurrences,
+never importing torch (:mod:`lrplot.engines.free`); ``fast`` continues torch-constructed
+state with the same recurrences (:mod:`lrplot.engines.fast`), bit for bit; ``torch`` steps
+real torch objects (:mod:`lrplot.engines.stepping`); long independent torch-engine curves
+run in a process pool (:mod:`lrplot.engines.parallel`).
 """
 
 from __future__ import annotations
@@ -34,15 +36,16 @@ def simulate(
     engine: str = "auto",
     plans: list[CurvePlan] | None = None,
 ) -> Result:
-    """Run every curve of a validated config with real torch objects.
+    """Run every curve of a validated config: torch's exact values, by the engine that fits.
 
     ``allow_imports`` widens the modules a config may name classes from (torch.optim
     always). ``progress(done_steps, all_steps)`` is called as the work advances.
     ``workers`` > 1 simulates curves in parallel processes (None: decide from the work;
     the values are identical either way). ``engine``: ``torch`` steps real torch objects,
-    ``fast`` the exact fast engine (refused where it does not apply), ``auto`` the fast
-    engine wherever the tests verified it bit for bit. ``plans`` are this config's plans
-    from :func:`plan`, when the caller checked several configs before running any.
+    ``fast`` the exact fast engine (refused where it does not apply), ``auto`` the torch-free
+    path where a config is covered, else the fast engine wherever the tests verified it.
+    ``plans`` are this config's plans from :func:`plan`, when the caller checked several
+    configs before running any.
     """
     if engine not in ENGINES:
         raise LrplotError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")

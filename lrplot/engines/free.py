@@ -44,13 +44,6 @@ def cycle_advance(scheduler: Any, kind: str, groups: list[dict[str, Any]]) -> Ca
     return swa
 
 
-def momentum_key(scheduler: Any, groups: list[dict[str, Any]]) -> str | None:
-    """Which group key the torch engine records as momentum for this curve (None: nothing)."""
-    if not getattr(scheduler, "cycle_momentum", False):
-        return None
-    return "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
-
-
 def run_free_curve(
     curve_plan: CurvePlan,
     tick: Callable[[int], None] | None = None,

@@ -79,8 +79,6 @@ CYCLE_SCHEDULERS: dict[str, dict[str, tuple[Any, Any]]] = {
         "last_epoch": (_only_fresh, -1),
     },
 }
-# SWALR lives in torch.optim.swa_utils; a dotted name must say so.
-CYCLE_MODULES = {"SWALR": "torch.optim.swa_utils"}
 
 
 def _format_param(value: Any, groups: list[dict[str, Any]]) -> list[Any] | None:
