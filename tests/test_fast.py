@@ -213,23 +213,27 @@ def test_long_cosine_is_identical_over_a_million_steps() -> None:
 
 def test_auto_uses_the_fast_engine_only_where_it_applies() -> None:
     result = lrplot.simulate(lrplot.load("configs/schedulers/chained_scheduler.yaml"))
-    assert {c.engine for c in result.curves} == {"fast"}
+    assert {c.engine for c in result.curves} == {"fast"}  # torch builds it, the recurrences continue
     result = lrplot.simulate(lrplot.load("configs/schedulers/cyclic_lr.yaml"))
-    assert {c.engine for c in result.curves} == {"torch"}
-    result = lrplot.simulate(lrplot.load("configs/cosine_annealing.yaml"))
+    assert {c.engine for c in result.curves} == {"no-torch"}  # tests/test_free.py
+    result = lrplot.simulate(lrplot.load("configs/cosine_annealing.yaml"), engine="fast")
     assert {c.engine for c in result.curves} == {"fast"}
-    result = lrplot.simulate(lrplot.load("configs/cosine_annealing_tutorial.yaml"))
-    assert [c.engine for c in result.curves] == [
-        "fast",
-        "torch",
-        "torch",
-    ]  # continued optimizers run on torch
+    result = lrplot.simulate(lrplot.load("configs/cosine_annealing_tutorial.yaml"), engine="fast")
+    assert [c.engine for c in result.curves] == ["fast", "fast", "fast"]  # continued optimizers too
+    uncovered = lrplot.loads(
+        "total_step: 50\ncurves:\n  - scheduler:\n      name: SequentialLR\n      milestones: [10]\n"
+        "      schedulers:\n        - {name: ConstantLR}\n        - {name: CosineAnnealingWarmRestarts, T_0: 5}\n"
+    )
+    assert {c.engine for c in lrplot.simulate(uncovered).curves} == {"torch"}
 
 
 def test_fast_engine_refuses_what_it_does_not_cover() -> None:
-    config = lrplot.load("configs/schedulers/one_cycle_lr.yaml")
+    config = lrplot.loads(
+        "total_step: 50\ncurves:\n  - scheduler:\n      name: SequentialLR\n      milestones: [10]\n"
+        "      schedulers:\n        - {name: ConstantLR}\n        - {name: CosineAnnealingWarmRestarts, T_0: 5}\n"
+    )
     with pytest.raises(
-        LrplotError, match="--engine fast cannot draw this curve: it does not cover OneCycleLR"
+        LrplotError, match="--engine fast cannot draw this curve: it does not cover SequentialLR"
     ):
         lrplot.simulate(config, engine="fast")
 
@@ -251,12 +255,10 @@ def test_fast_engine_errors_name_the_step() -> None:
 def test_summary_and_cli_say_which_engine_drew_each_curve(tmp_path, cli) -> None:
     from tests.conftest import ROOT
 
-    result = cli("plot", ROOT / "configs/cosine_annealing_tutorial.yaml", "-o", tmp_path / "a.csv", "--json")
-    assert [row["engine"] for row in __import__("json").loads(result.stdout)["curves"]] == [
-        "fast",
-        "torch",
-        "torch",
-    ]
+    config = ROOT / "configs/cosine_annealing_tutorial.yaml"
+    for engine, expected in (("auto", "no-torch"), ("fast", "fast"), ("torch", "torch")):
+        result = cli("plot", config, "-o", tmp_path / "a.csv", "--json", "--engine", engine)
+        assert [row["engine"] for row in __import__("json").loads(result.stdout)["curves"]] == [expected] * 3
     torch_only = cli(
         "plot", ROOT / "configs/cosine_annealing.yaml", "-o", tmp_path / "a.csv", "--engine", "torch"
     )
@@ -267,5 +269,5 @@ def test_every_covered_scheduler_is_in_the_property_strategy() -> None:
     assert set(covered_names()) == {
         "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
         "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR", "CosineAnnealingWarmRestarts", "ChainedScheduler",
-        "ReduceLROnPlateau", "SequentialLR",
+        "ReduceLROnPlateau", "SequentialLR", "OneCycleLR", "CyclicLR", "SWALR",
     }  # fmt: skip

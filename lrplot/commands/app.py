@@ -205,7 +205,9 @@ def check(
     from lrplot.config import load
     from lrplot.engines import simulate
     from lrplot.output import check_outputs, write_outputs
+    from lrplot.plan import plan
     from lrplot.plan.classes import skip_dynamo_import
+    from lrplot.plan.free import is_free
 
     with interruptible():
         try:
@@ -219,8 +221,10 @@ def check(
                 allow_imports=allow_import or (), hydra_overrides=hydra_override or (),
             )  # fmt: skip
             snapshot = None if update else read_snapshot(against)
-            skip_dynamo_import()
-            result = simulate(loaded, allow_imports=allow_import or ())
+            plans = plan(loaded, allow_imports=allow_import or ())
+            if not all(is_free(curve_plan) for curve_plan in plans):
+                skip_dynamo_import()  # imports torch: only where torch will run
+            result = simulate(loaded, allow_imports=allow_import or (), plans=plans)
             if update:
                 write_outputs([(result, [against])])
         except LrplotError as error:

@@ -109,6 +109,7 @@ def run_plot(
     from lrplot.overrides import parse_assignment, parse_sweep_option
     from lrplot.plan import plan
     from lrplot.plan.classes import skip_dynamo_import
+    from lrplot.plan.free import is_free
 
     for text in request.sets:  # a space for '=' would otherwise look like a second config
         parse_assignment(text)
@@ -139,8 +140,17 @@ def run_plot(
     if read_by_formats:  # files a format read (a composed Hydra config): never write over them
         outputs = [path for _, paths in jobs for path in paths]
         check_outputs(outputs, inputs=[*request.configs, *read_by_formats])
-    plans = [plan(config, allow_imports=request.allow_import, force=request.force) for config in loaded]
-    skip_dynamo_import()
+    plans = [
+        plan(
+            config,
+            allow_imports=request.allow_import,
+            force=request.force,
+            torch_free=request.engine == "auto",
+        )
+        for config in loaded
+    ]
+    if any(not is_free(curve_plan) for config_plans in plans for curve_plan in config_plans):
+        skip_dynamo_import()  # imports torch: only where torch will run
     total = sum(curve.total_step for config in loaded for curve in config.curves)
     with _progress_bar(total, request.quiet) as progress:
         results = [

@@ -1,8 +1,10 @@
 """Stage 6: plans → a :class:`~lrplot.result.Result`, by the engine that fits each curve.
 
-``torch`` steps real torch objects (:mod:`lrplot.engines.stepping`); ``fast`` continues
-torch-constructed state with torch's own recurrences (:mod:`lrplot.engines.fast`), bit
-for bit; long independent curves run in a process pool (:mod:`lrplot.engines.parallel`).
+``no-torch`` runs a torch-free plan (:mod:`lrplot.plan.free`) with torch's recurrences,
+never importing torch (:mod:`lrplot.engines.free`); ``fast`` continues torch-constructed
+state with the same recurrences (:mod:`lrplot.engines.fast`), bit for bit; ``torch`` steps
+real torch objects (:mod:`lrplot.engines.stepping`); long independent torch-engine curves
+run in a process pool (:mod:`lrplot.engines.parallel`).
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lrplot.config import Config
-from lrplot.engines.stepping import ENGINES, run_curve, uses_fast
+from lrplot.engines.choice import uses_fast
+from lrplot.engines.free import run_free_curve
+from lrplot.engines.stepping import ENGINES, run_curve
 from lrplot.errors import LrplotError
 from lrplot.plan import CurvePlan, plan
+from lrplot.plan.free import is_free
 from lrplot.result import Result
 
 __all__ = ["ENGINES", "simulate"]
@@ -31,24 +36,26 @@ def simulate(
     engine: str = "auto",
     plans: list[CurvePlan] | None = None,
 ) -> Result:
-    """Run every curve of a validated config with real torch objects.
+    """Run every curve of a validated config: torch's exact values, by the engine that fits.
 
     ``allow_imports`` widens the modules a config may name classes from (torch.optim
     always). ``progress(done_steps, all_steps)`` is called as the work advances.
     ``workers`` > 1 simulates curves in parallel processes (None: decide from the work;
     the values are identical either way). ``engine``: ``torch`` steps real torch objects,
-    ``fast`` the exact fast engine (refused where it does not apply), ``auto`` the fast
-    engine wherever the tests verified it bit for bit. ``plans`` are this config's plans
-    from :func:`plan`, when the caller checked several configs before running any.
+    ``fast`` the exact fast engine (refused where it does not apply), ``auto`` the torch-free
+    path where a config is covered, else the fast engine wherever the tests verified it.
+    ``plans`` are this config's plans from :func:`plan`, when the caller checked several
+    configs before running any.
     """
     if engine not in ENGINES:
         raise LrplotError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    if plans is None:
-        plans = plan(config, allow_imports=allow_imports, force=force)
+    if plans is None or (engine != "auto" and any(is_free(p) for p in plans)):
+        plans = plan(config, allow_imports=allow_imports, force=force, torch_free=engine == "auto")
     total = sum(p.curve.total_step for p in plans)
     chained = any(p.source is not None for p in plans)  # later curves need earlier optimizers
     count = workers if workers is not None else auto_workers([_work(p, engine) for p in plans])
-    if count > 1 and len(plans) > 1 and not chained:
+    free = any(is_free(p) for p in plans)  # already fast, and a worker would import torch
+    if count > 1 and len(plans) > 1 and not chained and not free:
         from lrplot.engines.parallel import run_parallel
 
         outcomes = run_parallel(config, allow_imports, count, progress, engine)
@@ -66,13 +73,21 @@ def simulate(
         optimizers: dict[int, Any] = {}
         for curve_plan in plans:
             try:
-                result, curve_notes, optimizer = run_curve(
-                    curve_plan,
-                    tick=tick,
-                    optimizer=optimizers.get(id(curve_plan.source)),
-                    keep_stepping=id(curve_plan) in sources,
-                    engine=engine,
-                )
+                if is_free(curve_plan):
+                    result, curve_notes, optimizer = run_free_curve(
+                        curve_plan,
+                        tick,
+                        groups=optimizers.get(id(curve_plan.source)),
+                        keep_stepping=id(curve_plan) in sources,
+                    )
+                else:
+                    result, curve_notes, optimizer = run_curve(
+                        curve_plan,
+                        tick=tick,
+                        optimizer=optimizers.get(id(curve_plan.source)),
+                        keep_stepping=id(curve_plan) in sources,
+                        engine=engine,
+                    )
             except LrplotError as error:
                 raise config.locate(error) from None
             optimizers[id(curve_plan)] = optimizer
@@ -90,6 +105,8 @@ _FAST_STEP_COST = 0.1
 
 def _work(curve_plan: CurvePlan, engine: str) -> float:
     """A curve's work in torch-engine steps, for deciding whether to run curves in parallel."""
+    if is_free(curve_plan):
+        return 0.0
     try:
         fast = uses_fast(curve_plan, engine, [], keep_stepping=False)
     except LrplotError:

@@ -26,9 +26,11 @@ from collections.abc import Callable
 from typing import Any
 
 from lrplot.errors import StepFailed
+from lrplot.plan.domains import FreeClass
+from lrplot.plan.free import VERIFIED_TORCH
 
-# torch major.minor versions whose recurrences tests/test_fast.py verified bit for bit.
-VERIFIED_TORCH = ("2.13",)
+__all__ = ["VERIFIED_TORCH", "covers", "kind_of", "run"]
+
 
 Step = Callable[[list[float], int], None]
 Scalar = Callable[[float, int], float]
@@ -230,7 +232,7 @@ def _plateau(s: Any, metric_at: Callable[[int, float], Any]) -> Step:
 
 def _chained(s: Any) -> Step:
     """ChainedScheduler: each child steps in turn on the lrs the previous one left."""
-    children = [(_recurrences()[type(child)](child), child.last_epoch) for child in s._schedulers]
+    children = [(_recurrences()[kind_of(child)](child), child.last_epoch) for child in s._schedulers]
     advances = [advance for advance, _ in children]
     epochs = [epoch for _, epoch in children]
 
@@ -245,10 +247,8 @@ def _chained(s: Any) -> Step:
 def _closed_form(s: Any) -> Step:
     """The value at ``epoch`` as ``_update_lr(epoch)`` computes it (SequentialLR's milestones):
     ``_get_closed_form_lr`` where the class has one, else its ``get_lr``."""
-    from torch.optim import lr_scheduler as L
-
     base_lrs = list(s.base_lrs)
-    kind = type(s)
+    kind = kind_of(s)
 
     def from_base(value: Callable[[float, int], float]) -> Step:
         def step(lrs: list[float], epoch: int) -> None:
@@ -257,37 +257,37 @@ def _closed_form(s: Any) -> Step:
 
         return step
 
-    if kind is L.StepLR:
+    if kind == "StepLR":
         gamma, step_size = s.gamma, s.step_size
         return from_base(lambda base_lr, epoch: base_lr * gamma ** (epoch // step_size))
-    if kind is L.MultiStepLR:
+    if kind == "MultiStepLR":
         gamma, milestones = s.gamma, sorted(s.milestones.elements())
         return from_base(lambda base_lr, epoch: base_lr * gamma ** bisect_right(milestones, epoch))
-    if kind is L.ConstantLR:
+    if kind == "ConstantLR":
         factor, total_iters = s.factor, s.total_iters
         return from_base(lambda base_lr, epoch: base_lr * (factor + (epoch >= total_iters) * (1 - factor)))
-    if kind is L.LinearLR:
+    if kind == "LinearLR":
         start, end, total_iters = s.start_factor, s.end_factor, s.total_iters
         return from_base(
             lambda base_lr, epoch: base_lr * (start + (end - start) * min(total_iters, epoch) / total_iters)
         )
-    if kind is L.ExponentialLR:
+    if kind == "ExponentialLR":
         gamma = s.gamma
         return from_base(lambda base_lr, epoch: base_lr * gamma**epoch)
-    if kind is L.PolynomialLR:
+    if kind == "PolynomialLR":
         total_iters, power = s.total_iters, s.power
         return from_base(
             lambda base_lr, epoch: base_lr * (1.0 - min(total_iters, epoch) / total_iters) ** power
         )
-    if kind is L.CosineAnnealingLR:
+    if kind == "CosineAnnealingLR":
         t_max, eta_min = s.T_max, s.eta_min
         cos, pi = math.cos, math.pi
         return from_base(
             lambda base_lr, epoch: eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / t_max)) / 2
         )
-    if kind is L.LambdaLR:
+    if kind == "LambdaLR":
         return _lambda_lr(s)
-    if kind is L.MultiplicativeLR:
+    if kind == "MultiplicativeLR":
         return _multiplicative_lr(s)
     raise KeyError(kind)
 
@@ -302,7 +302,7 @@ def _sequential(s: Any) -> Step:
     """SequentialLR.step: the child for this epoch steps, or restarts at its milestone."""
     children = list(s._schedulers)
     milestones = list(s._milestones)
-    advances = [_recurrences()[type(child)](child) for child in children]
+    advances = [_recurrences()[kind_of(child)](child) for child in children]
     restarts = [_closed_form(child) for child in children]
     epochs = [child.last_epoch for child in children]
 
@@ -318,23 +318,38 @@ def _sequential(s: Any) -> Step:
     return step
 
 
-def _recurrences() -> dict[type, Callable[[Any], Step]]:
-    from torch.optim import lr_scheduler as L
-
+def _recurrences() -> dict[str, Callable[[Any], Step]]:
     return {
-        L.StepLR: _step_lr,
-        L.MultiStepLR: _multistep_lr,
-        L.ConstantLR: _constant_lr,
-        L.LinearLR: _linear_lr,
-        L.ExponentialLR: _exponential_lr,
-        L.PolynomialLR: _polynomial_lr,
-        L.CosineAnnealingLR: _cosine_annealing_lr,
-        L.LambdaLR: _lambda_lr,
-        L.MultiplicativeLR: _multiplicative_lr,
-        L.CosineAnnealingWarmRestarts: _warm_restarts,
-        L.ChainedScheduler: _chained,
-        L.SequentialLR: _sequential,
+        "StepLR": _step_lr,
+        "MultiStepLR": _multistep_lr,
+        "ConstantLR": _constant_lr,
+        "LinearLR": _linear_lr,
+        "ExponentialLR": _exponential_lr,
+        "PolynomialLR": _polynomial_lr,
+        "CosineAnnealingLR": _cosine_annealing_lr,
+        "LambdaLR": _lambda_lr,
+        "MultiplicativeLR": _multiplicative_lr,
+        "CosineAnnealingWarmRestarts": _warm_restarts,
+        "ChainedScheduler": _chained,
+        "SequentialLR": _sequential,
     }
+
+
+_TORCH_MODULES = ("torch.optim.lr_scheduler", "torch.optim.swa_utils")
+
+
+def kind_of(scheduler_or_class: Any) -> str | None:
+    """The torch class name a scheduler (or class) is exactly, or a torch-free state's kind.
+
+    Subclasses and look-alikes from other modules are None: only torch's own classes
+    (and lrplot's torch-free states of them) have the verified recurrences.
+    """
+    if isinstance(scheduler_or_class, FreeClass) or (
+        isinstance(scheduler_or_class, type) and issubclass(scheduler_or_class, FreeClass)
+    ):
+        return scheduler_or_class.kind
+    cls = scheduler_or_class if isinstance(scheduler_or_class, type) else type(scheduler_or_class)
+    return cls.__name__ if cls.__module__ in _TORCH_MODULES else None
 
 
 # One param group (the common case) runs a scalar form of the same recurrence: no lists.
@@ -410,27 +425,28 @@ def _scalar_multiplicative_lr(s: Any) -> Scalar:
     return lambda lr, epoch: lr * function(epoch)
 
 
-def _scalar_recurrences() -> dict[type, Callable[[Any], Scalar]]:
-    from torch.optim import lr_scheduler as L
-
+def _scalar_recurrences() -> dict[str, Callable[[Any], Scalar]]:
     return {
-        L.StepLR: _scalar_step_lr,
-        L.MultiStepLR: _scalar_multistep_lr,
-        L.ConstantLR: _scalar_constant_lr,
-        L.LinearLR: _scalar_linear_lr,
-        L.ExponentialLR: _scalar_exponential_lr,
-        L.PolynomialLR: _scalar_polynomial_lr,
-        L.CosineAnnealingLR: _scalar_cosine_annealing_lr,
-        L.LambdaLR: _scalar_lambda_lr,
-        L.MultiplicativeLR: _scalar_multiplicative_lr,
-        L.CosineAnnealingWarmRestarts: _scalar_warm_restarts,
+        "StepLR": _scalar_step_lr,
+        "MultiStepLR": _scalar_multistep_lr,
+        "ConstantLR": _scalar_constant_lr,
+        "LinearLR": _scalar_linear_lr,
+        "ExponentialLR": _scalar_exponential_lr,
+        "PolynomialLR": _scalar_polynomial_lr,
+        "CosineAnnealingLR": _scalar_cosine_annealing_lr,
+        "LambdaLR": _scalar_lambda_lr,
+        "MultiplicativeLR": _scalar_multiplicative_lr,
+        "CosineAnnealingWarmRestarts": _scalar_warm_restarts,
     }
 
 
 def _is_plateau(cls: Any) -> bool:
-    from torch.optim.lr_scheduler import ReduceLROnPlateau
+    return kind_of(cls) == "ReduceLROnPlateau"
 
-    return cls is ReduceLROnPlateau
+
+def recurrence(kind: str, scheduler: Any) -> Step:
+    """The chainable ``get_lr`` step of a covered class, continuing ``scheduler``'s state."""
+    return _recurrences()[kind](scheduler)
 
 
 def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
@@ -439,27 +455,31 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
     A ChainedScheduler is covered when every child is (its children are plans with
     ``cls`` and ``children``).
     """
-    from torch.optim.lr_scheduler import ChainedScheduler, SequentialLR
-
     if _is_plateau(cls):
         return not children
-    if not isinstance(cls, type) or cls not in _recurrences():
+    kind = kind_of(cls) if isinstance(cls, type) else None
+    if kind in _CYCLES:
+        return not children
+    if kind not in _recurrences():
         return False
-    if cls is ChainedScheduler:
+    if kind == "ChainedScheduler":
         return bool(children) and all(
             covers(child.cls, child.children) and not child.children and not _is_plateau(child.cls)
             for child in children
         )
-    if cls is SequentialLR:
+    if kind == "SequentialLR":
         return bool(children) and all(
-            getattr(child.cls, "__name__", "") in _SEQUENTIAL_CHILDREN and covers(child.cls, child.children)
+            kind_of(child.cls) in _SEQUENTIAL_CHILDREN and covers(child.cls, child.children)
             for child in children
         )
     return not children
 
 
+_CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")  # lrplot.plan.cycle_steps, run by lrplot.engines.free
+
+
 def covered_names() -> list[str]:
-    return sorted([*(cls.__name__ for cls in _recurrences()), "ReduceLROnPlateau"])
+    return sorted([*_recurrences(), "ReduceLROnPlateau", *_CYCLES])
 
 
 def run(
@@ -480,17 +500,18 @@ def run(
     lrs = [group["lr"] for group in groups]
     epoch = getattr(scheduler, "last_epoch", 0)  # ChainedScheduler keeps none of its own
     index = 0
-    if len(groups) == 1 and type(scheduler) in _scalar_recurrences():
+    kind = kind_of(scheduler)
+    if len(groups) == 1 and kind in _scalar_recurrences():
         lr, epoch = _run_scalar(scheduler, lrs[0], epoch, traces[0], steps, tick, chunk)
         groups[0]["lr"] = lr
         if hasattr(scheduler, "last_epoch"):
             scheduler.last_epoch = epoch
         return
-    if _is_plateau(type(scheduler)):
+    if kind == "ReduceLROnPlateau":
         assert metric_at is not None
         advance = _plateau(scheduler, metric_at)
     else:
-        advance = _recurrences()[type(scheduler)](scheduler)
+        advance = _recurrences()[kind](scheduler)
     try:
         for start in range(0, steps, chunk):
             stop = min(start + chunk, steps)
@@ -519,7 +540,9 @@ def _run_scalar(
     tick: Callable[[int], None] | None,
     chunk: int,
 ) -> tuple[float, int]:
-    advance = _scalar_recurrences()[type(scheduler)](scheduler)
+    if kind_of(scheduler) == "CosineAnnealingLR" and isinstance(epoch, int):
+        return _run_cosine(scheduler, lr, epoch, trace, steps, tick, chunk)
+    advance = _scalar_recurrences()[kind_of(scheduler)](scheduler)
     last = steps - 1
     index = 0
     try:
@@ -529,6 +552,45 @@ def _run_scalar(
                 trace[index] = lr
                 epoch += 1
                 lr = advance(lr, epoch)
+            if stop == last:
+                index = last
+                trace[last] = lr
+            if tick is not None:
+                tick(min(start + chunk, steps) - start)
+    except Exception as exc:
+        raise StepFailed(index, exc) from exc
+    return lr, epoch
+
+
+def _run_cosine(
+    s: Any, lr: float, epoch: int, trace: array, steps: int, tick: Callable[[int], None] | None, chunk: int
+) -> tuple[float, int]:
+    """CosineAnnealingLR's recurrence inlined in the loop (the most common long schedule).
+
+    Same operations as ``_scalar_cosine_annealing_lr``; ``cos(pi * (epoch - 1) / t_max)`` is
+    the previous step's ``cos(pi * epoch / t_max)`` (same integer, same double argument),
+    so it is reused instead of computed twice.
+    """
+    t_max, eta_min, base_lr = s.T_max, s.eta_min, s.base_lrs[0]
+    cos, pi = math.cos, math.pi
+    period = 2 * t_max
+    restart = (base_lr - eta_min) * (1 - cos(pi / t_max)) / 2
+    cached_epoch, cached_cos = None, 0.0
+    last = steps - 1
+    index = 0
+    try:
+        for start in range(0, steps, chunk):
+            stop = min(start + chunk, last)
+            for index in range(start, stop):
+                trace[index] = lr
+                epoch += 1
+                if (epoch - 1 - t_max) % period == 0:
+                    lr = lr + restart
+                    continue
+                current = cos(pi * epoch / t_max)
+                previous = cached_cos if cached_epoch == epoch - 1 else cos(pi * (epoch - 1) / t_max)
+                lr = (1 + current) / (1 + previous) * (lr - eta_min) + eta_min
+                cached_epoch, cached_cos = epoch, current
             if stop == last:
                 index = last
                 trace[last] = lr

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from lrplot.config import scheduler_calls
+from lrplot.engines.choice import simple, uses_fast
+from lrplot.engines.traces import non_finite_notes, zeros
 from lrplot.errors import LrplotError, StepFailed
 from lrplot.plan.classes import walk
 from lrplot.plan.construct import build_optimizer, construct_segment, failed_step, torch_error
@@ -62,7 +64,7 @@ def run_curve(
         if optimizer is None:
             optimizer = build_optimizer(curve_plan)
         groups = optimizer.param_groups
-        lr_traces = [_zeros(steps) for _ in groups]
+        lr_traces = [zeros(steps) for _ in groups]
         recorders = _recorders(curve_plan, groups, steps)
         offset = 0
         use_fast = uses_fast(curve_plan, engine, recorders, keep_stepping)
@@ -72,10 +74,27 @@ def run_curve(
             step_fn = _step_function(scheduler, curve_plan, segment, groups)
             step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
             try:
-                if use_fast:
+                if use_fast and simple(curve_plan, keep_stepping, recorders):
                     from lrplot.engines import fast
 
                     fast.run(scheduler, groups, lr_traces, segment.steps, tick, _CHUNK, _metric_at(segment))
+                elif use_fast:  # cycles, segments, epoch intervals, continued optimizers
+                    from lrplot.engines.free import run_segment
+
+                    momentum = [r.trace for r in recorders] if recorders else None
+                    key = recorders[0].key if recorders else None
+                    run_segment(
+                        scheduler,
+                        groups,
+                        lr_traces,
+                        momentum,
+                        key,
+                        offset,
+                        segment.steps,
+                        curve,
+                        step_after_last,
+                        tick,
+                    )
                 else:
                     _loop(offset, segment.steps, groups, lr_traces, recorders, step_fn, tick, step_after_last)
             except Exception as exc:
@@ -91,7 +110,7 @@ def run_curve(
             if not _IGNORED_WARNINGS.search(str(w.message))
         }
     )
-    notes += _non_finite_notes(label, curve_plan.group_names, lr_traces)
+    notes += non_finite_notes(label, curve_plan.group_names, lr_traces)
     recorded = _grouped(recorders)
     momentum = recorded.get("betas") or recorded.get("momentum")
     decay = recorded.get("weight_decay")
@@ -134,53 +153,6 @@ def _metric_at(segment: SegmentPlan) -> Callable[[int, float], Any] | None:
     return lambda i, lr: value(i, i, lr)
 
 
-def uses_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_stepping: bool) -> bool:
-    """Whether the exact fast engine draws this curve: auto uses it wherever it is verified."""
-    from lrplot.engines import fast
-
-    if engine == "torch":
-        return False
-    reasons = []
-    segment = curve_plan.segments[0]
-    if not fast.torch_verified():
-        import torch
-
-        reasons.append(f"it is not verified for torch {torch.__version__}")
-    if not fast.covers(segment.scheduler.cls, segment.scheduler.children):
-        reasons.append(
-            f"it does not cover {segment.scheduler.name} (it covers {', '.join(fast.covered_names())})"
-        )
-    if len(curve_plan.segments) > 1 or curve_plan.source is not None or keep_stepping:
-        reasons.append("it does not run segments or continued optimizers")
-    if curve_plan.curve.interval != "step" or recorders:
-        reasons.append("it steps every step only, without extra recorded values")
-    if not reasons:
-        return True
-    if engine == "fast":
-        raise LrplotError(
-            f"curve {curve_plan.curve.label!r}: --engine fast cannot draw this curve: {reasons[0]}; "
-            "use --engine auto",
-            key_path=("curves", curve_plan.curve.index, "scheduler"),
-        )
-    return False
-
-
-def _non_finite_notes(label: str, names: list[str], traces: list[array]) -> list[str]:
-    """inf/NaN learning rates (an expression can make them): where they start, how many."""
-    notes = []
-    for name, trace in zip(names, traces, strict=True):
-        values = np.frombuffer(trace, dtype=np.float64)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            first = int(np.argmax(bad))
-            group = f" group {name!r}" if len(names) > 1 else ""
-            notes.append(
-                f"curve {label!r}{group}: the lr is {float(values[first])!r} from step {first} "
-                f"({int(bad.sum()):,} non-finite values); the figure leaves them out, the CSV keeps them"
-            )
-    return notes
-
-
 def _reference_group(curve_plan: CurvePlan) -> int:
     """Which param group a reference log is compared with (by name or index)."""
     reference = curve_plan.reference
@@ -198,11 +170,6 @@ def _reference_group(curve_plan: CurvePlan) -> int:
     )
 
 
-def _zeros(steps: int) -> array:
-    """A preallocated float64 buffer (8 bytes a step, no Python float objects)."""
-    return array("d", [0.0]) * steps
-
-
 @dataclass
 class _Recorder:
     """Records one extra per-group value (beta1, momentum, weight decay) at every step."""
@@ -218,9 +185,9 @@ def _recorders(curve_plan: CurvePlan, groups: list[dict[str, Any]], steps: int) 
     if any(_cycles_momentum(p) for p in plans):
         key = "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
         if key:
-            recorders += [_Recorder(key, i, _zeros(steps)) for i in range(len(groups))]
+            recorders += [_Recorder(key, i, zeros(steps)) for i in range(len(groups))]
     if any(_may_change_weight_decay(p) for p in plans) and all("weight_decay" in g for g in groups):
-        recorders += [_Recorder("weight_decay", i, _zeros(steps)) for i in range(len(groups))]
+        recorders += [_Recorder("weight_decay", i, zeros(steps)) for i in range(len(groups))]
     return recorders
 
 

@@ -15,6 +15,7 @@ from lrplot.errors import LrplotError, attempt, collected
 from lrplot.plan.classes import allowed_imports
 from lrplot.plan.construct import construct as construct_first
 from lrplot.plan.construct import with_curve
+from lrplot.plan.free import plan_free
 from lrplot.plan.limits import check_memory, check_size
 from lrplot.plan.plans import CurvePlan, plan_curve
 
@@ -22,7 +23,12 @@ __all__ = ["CurvePlan", "plan"]
 
 
 def plan(
-    config: Config, *, allow_imports: Sequence[str] = (), force: bool = False, construct: bool = False
+    config: Config,
+    *,
+    allow_imports: Sequence[str] = (),
+    force: bool = False,
+    construct: bool = False,
+    torch_free: bool = True,
 ) -> list[CurvePlan]:
     """Check every curve (names, keywords, expressions, metric logs, size) before any runs.
 
@@ -30,7 +36,19 @@ def plan(
     torch objects without stepping them (``lrplot validate``; a run builds them anyway).
     Inside :func:`lrplot.errors.collecting`, every problem is recorded instead of raised,
     so ``validate`` and ``plot`` go through the very same checks.
+
+    ``torch_free``: when every curve is covered by :mod:`lrplot.plan.free` with certainly
+    valid arguments, plan (and construct) without importing torch; anything else goes
+    through torch, whose own checks and messages then apply.
     """
+    if torch_free:
+        free_plans = plan_free(config)
+        if free_plans is not None:
+            if not force:
+                for curve_plan in free_plans:
+                    attempt(check_size, curve_plan, config)
+                attempt(check_memory, free_plans)
+            return free_plans
     allowed = allowed_imports(allow_imports)
     sink = collected()
     plans: list[CurvePlan] = []
