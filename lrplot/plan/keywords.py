@@ -93,11 +93,12 @@ def annotation_text(annotation: Any) -> str:
 def readable(annotation: str) -> str:
     """An annotation as a config writer reads it: Tensor is a float, Iterable a list."""
     text = annotation.replace("torch.Tensor", "float").replace("Tensor", "float").replace("Iterable", "list")
-    options = list(dict.fromkeys(part.strip() for part in _split_top(text, "|")))
+    options = list(dict.fromkeys(part.strip() for part in split_top(text, "|")))
     return " | ".join(options)
 
 
-def _split_top(text: str, separator: str) -> list[str]:
+def split_top(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` outside brackets (``list[int] | None`` → two parts)."""
     parts, depth, current = [], 0, ""
     for char in text:
         depth += char in "[("
@@ -121,7 +122,7 @@ def matches_annotation(value: Any, annotation: str) -> bool:
     >>> matches_annotation([0.8, 0.85], "float"), matches_annotation(["a"], "float")
     (True, False)
     """
-    for option in _split_top(annotation, "|"):
+    for option in split_top(annotation, "|"):
         verdict = _matches_one(value, option)
         if verdict is not False:
             return True
@@ -155,13 +156,13 @@ def _matches_one(value: Any, option: str) -> bool | None:
         return isinstance(value, str)
     if option.startswith(("Literal[", "typing.Literal[")):
         inner = option[option.index("[") + 1 : -1]
-        choices = [c.strip().strip("'\"") for c in _split_top(inner, ",")]
+        choices = [c.strip().strip("'\"") for c in split_top(inner, ",")]
         return isinstance(value, str) and value in choices
     sequence = _SEQUENCE.match(option)
     if sequence:
         if not isinstance(value, list):
             return False
-        items = _split_top(sequence.group(1), ",")
+        items = split_top(sequence.group(1), ",")
         if len(items) == 2 and items[1] == "...":
             items = items[:1]
         if len(items) == 1:

@@ -24,7 +24,7 @@ from typing import Any
 from lrplot.errors import ExpressionError, KeyPath, LrplotError
 from lrplot.expressions import compile_expression, shorten
 from lrplot.plan.classes import EXPRESSION_KEYWORDS
-from lrplot.plan.keywords import KeywordSpec, annotation_text
+from lrplot.plan.keywords import KeywordSpec, annotation_text, split_top
 
 RUN_VARIABLES = ("total_step", "steps_per_epoch", "epochs")
 _NUMBERS = {
@@ -89,22 +89,9 @@ def _options(text: str) -> list[str]:
             return [*_options(text[len(wrapper) : -1]), "None"]
     for wrapper in ("Union[", "typing.Union["):
         if text.startswith(wrapper) and text.endswith("]"):
-            return [o for part in _split(text[len(wrapper) : -1], ",") for o in _options(part)]
-    parts = _split(text, "|")
+            return [o for part in split_top(text[len(wrapper) : -1], ",") for o in _options(part)]
+    parts = split_top(text, "|")
     return [text] if len(parts) == 1 else [o for part in parts for o in _options(part)]
-
-
-def _split(text: str, separator: str) -> list[str]:
-    parts, depth, current = [], 0, ""
-    for char in text:
-        depth += char in "[("
-        depth -= char in "])"
-        if char == separator and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += char
-    return [*parts, current.strip()]
 
 
 def _widest(kinds: set[str]) -> str | None:
