@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE, fail, interruptible
+from lrplot.commands.errors import EXIT_OK, EXIT_USAGE, fail, interruptible
 from lrplot.commands.options import (
     AllowImportOption,
+    AllowReadOption,
     ConfigsArgument,
     DatasetSizeOption,
     EngineOption,
@@ -38,6 +39,8 @@ from lrplot.commands.options import (
     WorkersOption,
     WorldSizeOption,
     XlimOption,
+    finite_tolerance,
+    reference_files,
     reference_sets,
     xlim_sets,
 )
@@ -99,6 +102,7 @@ def plot(
     dataset_size: DatasetSizeOption = None,
     world_size: WorldSizeOption = None,
     reference: ReferenceOption = None,
+    allow_read: AllowReadOption = None,
     force: ForceOption = False,
     engine: EngineOption = "auto",
     watch: WatchOption = False,
@@ -119,6 +123,8 @@ def plot(
         dataset_size=dataset_size,
         world_size=world_size,
         allow_import=allow_import or [],
+        allow_read=allow_read or [],
+        read_files=reference_files(reference),
         quiet=quiet,
         json_output=json_output,
         force=force,
@@ -149,24 +155,28 @@ def validate(
     steps_per_epoch: StepsPerEpochOption = None,
     dataset_size: DatasetSizeOption = None,
     world_size: WorldSizeOption = None,
+    allow_read: AllowReadOption = None,
 ) -> None:
     """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any)."""
     from lrplot.commands.validate import validate as validate_file
+    from lrplot.errors import printable
+    from lrplot.read.files import confining_reads
 
     failed = False
     for config in configs:
-        problems = validate_file(
-            config,
-            sets=set_values or (),
-            sweeps=sweep or (),
-            allow_imports=allow_import or (),
-            select=select,
-            steps_per_epoch=steps_per_epoch,
-            dataset_size=dataset_size,
-            world_size=world_size,
-        )
+        with confining_reads(allow_read or ()):
+            problems = validate_file(
+                config,
+                sets=set_values or (),
+                sweeps=sweep or (),
+                allow_imports=allow_import or (),
+                select=select,
+                steps_per_epoch=steps_per_epoch,
+                dataset_size=dataset_size,
+                world_size=world_size,
+            )
         for problem in problems:
-            typer.echo(str(problem), err=True)
+            typer.echo(printable(str(problem)), err=True)
         failed = failed or bool(problems)
         if not problems and not quiet:
             typer.echo(f"{config}: ok", err=True)
@@ -187,9 +197,18 @@ def check(
         bool, typer.Option("--update", help="Rewrite the snapshot from the config instead.")
     ] = False,
     rtol: Annotated[
-        float, typer.Option("--rtol", help="Relative tolerance (default 0: bit-identical).", min=0.0)
+        float,
+        typer.Option(
+            "--rtol",
+            help="Relative tolerance (default 0: bit-identical).",
+            min=0.0,
+            callback=finite_tolerance,
+        ),
     ] = 0.0,
-    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (default 0).", min=0.0)] = 0.0,
+    atol: Annotated[
+        float,
+        typer.Option("--atol", help="Absolute tolerance (default 0).", min=0.0, callback=finite_tolerance),
+    ] = 0.0,
     set_values: SetOption = None,
     sweep: SweepOption = None,
     allow_import: AllowImportOption = None,
@@ -197,46 +216,16 @@ def check(
     steps_per_epoch: StepsPerEpochOption = None,
     dataset_size: DatasetSizeOption = None,
     world_size: WorldSizeOption = None,
+    allow_read: AllowReadOption = None,
 ) -> None:
     """Re-simulate a config and compare it with a CSV snapshot: exit 0 if identical, 1 with what changed."""
-    from lrplot.commands.compare import compare, read_snapshot
-    from lrplot.config import load
-    from lrplot.engines import simulate
-    from lrplot.output import check_outputs, write_outputs
-    from lrplot.plan.classes import skip_dynamo_import
+    from lrplot.commands.compare import run_check
 
-    with interruptible():
-        try:
-            if update:
-                check_outputs([against], inputs=[config])
-            if against.suffix.lower() != ".csv":
-                raise LrplotError(f"{against}: a snapshot is a .csv file")
-            loaded = load(
-                config, sets=set_values or (), sweeps=sweep or (), select=select,
-                steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size,
-            )  # fmt: skip
-            snapshot = None if update else read_snapshot(against)
-            skip_dynamo_import()
-            result = simulate(loaded, allow_imports=allow_import or ())
-            if update:
-                write_outputs([(result, [against])])
-        except LrplotError as error:
-            fail(error)
-    if snapshot is None:
-        rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
-        typer.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
-        return
-    differences = compare(result, snapshot, rtol=rtol, atol=atol)
-    if not differences:
-        typer.echo(f"lrplot: {config} matches {against}", err=True)
-        return
-    typer.echo(f"lrplot: {config} differs from {against}:", err=True)
-    for line in differences[:20]:
-        typer.echo(f"  {line}", err=True)
-    if len(differences) > 20:
-        typer.echo(f"  ... and {len(differences) - 20} more", err=True)
-    typer.echo(f"  (to accept the change: lrplot check {config} --against {against} --update)", err=True)
-    raise typer.Exit(EXIT_DIFFERENCE)
+    run_check(
+        config, against, update=update, rtol=rtol, atol=atol, sets=set_values or (), sweeps=sweep or (),
+        allow_imports=allow_import or (), select=select, steps_per_epoch=steps_per_epoch,
+        dataset_size=dataset_size, world_size=world_size, allow_read=allow_read or (),
+    )  # fmt: skip
 
 
 @app.command("list")

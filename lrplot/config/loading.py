@@ -6,12 +6,14 @@ import copy
 from collections.abc import Sequence
 from pathlib import Path
 
+from lrplot.config.bounds import count_values
 from lrplot.config.curves import expand_curves, settle_labels
 from lrplot.config.locate import locate, problems_located
 from lrplot.config.models import Config, ConfigFile
-from lrplot.config.validation import kind_of, validate_model
+from lrplot.config.validation import check_strings, check_text, kind_of, validate_model
 from lrplot.errors import LrplotError
 from lrplot.formats import PLATEAU_METRIC_NOTE, FormatOptions, convert
+from lrplot.limits import lifting
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
 from lrplot.read.toml_source import load_toml_file
 from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
@@ -26,6 +28,7 @@ def load(
     steps_per_epoch: int | None = None,
     dataset_size: int | None = None,
     world_size: int | None = None,
+    force: bool = False,
 ) -> Config:
     """Read, parse and validate a config file.
 
@@ -42,6 +45,7 @@ def load(
         steps_per_epoch=steps_per_epoch,
         dataset_size=dataset_size,
         world_size=world_size,
+        force=force,
     )
 
 
@@ -56,6 +60,7 @@ def loads(
     steps_per_epoch: int | None = None,
     dataset_size: int | None = None,
     world_size: int | None = None,
+    force: bool = False,
 ) -> Config:
     """Validate a config given as YAML text (for tests and notebooks)."""
     source = parse_yaml(text, name=name)
@@ -69,6 +74,7 @@ def loads(
         steps_per_epoch=steps_per_epoch,
         dataset_size=dataset_size,
         world_size=world_size,
+        force=force,
     )
 
 
@@ -81,12 +87,27 @@ def from_source(
     steps_per_epoch: int | None = None,
     dataset_size: int | None = None,
     world_size: int | None = None,
+    force: bool = False,
 ) -> Config:
     """Validate parsed YAML data (after overrides); every error names its key and line.
 
     A LightningCLI or Hydra training config is converted to lrplot's form first
-    (:mod:`lrplot.formats`); ``select`` picks a subtree of a larger file.
+    (:mod:`lrplot.formats`); ``select`` picks a subtree of a larger file. ``force`` lifts the
+    liftable bounds (:mod:`lrplot.limits`).
     """
+    with lifting(force):
+        return _from_source(source, sets, sweeps, select, steps_per_epoch, dataset_size, world_size)
+
+
+def _from_source(
+    source: YamlSource,
+    sets: Sequence[str],
+    sweeps: Sequence[str],
+    select: str | None,
+    steps_per_epoch: int | None,
+    dataset_size: int | None,
+    world_size: int | None,
+) -> Config:
     origins = Origins()
     notes: list[str] = []
     try:
@@ -120,10 +141,15 @@ def from_source(
                 data["sweep"] = {}
             data["sweep"][assignment.key] = assignment.value
             origins.add(("sweep", assignment.key), assignment.text)
+        check_strings(data)
         top = validate_model(ConfigFile, data, ())
+        if top.title is not None:
+            check_text(top.title, "title", ("title",))
+        top.plot.check_pixels()
         with problems_located(source, origins):
             curves = expand_curves(top, origins)
         settle_labels(curves)
+        count_values(curves)
     except LrplotError as error:
         if error.where is None and error.key_path is not None:
             error.where = locate(source, origins, error.key_path)

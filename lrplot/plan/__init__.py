@@ -12,10 +12,11 @@ from collections.abc import Sequence
 
 from lrplot.config import Config
 from lrplot.errors import LrplotError, attempt, collected
+from lrplot.limits import lifting
 from lrplot.plan.classes import allowed_imports
 from lrplot.plan.construct import construct as construct_first
 from lrplot.plan.construct import with_curve
-from lrplot.plan.limits import check_memory, check_size
+from lrplot.plan.limits import check_memory
 from lrplot.plan.plans import CurvePlan, plan_curve
 
 __all__ = ["CurvePlan", "plan"]
@@ -31,7 +32,11 @@ def plan(
     Inside :func:`lrplot.errors.collecting`, every problem is recorded instead of raised,
     so ``validate`` and ``plot`` go through the very same checks.
     """
-    allowed = allowed_imports(allow_imports)
+    with lifting(force):
+        return _plan(config, allowed_imports(allow_imports), construct)
+
+
+def _plan(config: Config, allowed: tuple[str, ...], construct: bool) -> list[CurvePlan]:
     sink = collected()
     plans: list[CurvePlan] = []
     earlier: dict[str, CurvePlan] = {}
@@ -44,8 +49,6 @@ def plan(
             if curve_plan is not None:
                 earlier[curve.label] = curve_plan
                 plans.append(curve_plan)
-                if not force:
-                    attempt(check_size, curve_plan, config)
                 if construct and curve_plan.source is None:  # a continued optimizer exists only in a run
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
@@ -54,6 +57,5 @@ def plan(
             raise config.locate(with_curve(error, curve.label)) from None
         for error in (sink or [])[before:]:
             config.locate(with_curve(error, curve.label))
-    if not force:
-        attempt(check_memory, plans)
+    attempt(check_memory, plans)
     return plans
