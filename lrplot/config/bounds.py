@@ -30,8 +30,9 @@ def count_curves(top: ConfigFile) -> int:
         except LrplotError:
             total += 1  # expanding the curve reports what is wrong with its sweep
     if total > len(top.curves):
+        many = f"the config expands to {{}} curves ({len(top.curves):,} in curves:, swept)"
         check(
-            f"the config expands to {{}} curves ({len(top.curves):,} in curves:, swept)",
+            "sweep makes {} curves" if len(top.curves) == 1 else many,
             total,
             MAX_CURVES,
             key_path=("sweep",) if top.sweep else ("curves",),

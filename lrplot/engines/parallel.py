@@ -9,10 +9,12 @@ serial run: the same torch code computes them.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,27 +70,59 @@ def run_parallel(
     # Longest first, so the last curve to finish is a short one.
     order = sorted(range(len(config.curves)), key=lambda i: -config.curves[i].total_step)
     arguments = (allowed, dynamo_import_skipped(), engine, scope, force)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures: dict[Any, int] = {}
-        try:  # submitting starts the workers, so an interruption there is cleaned up too
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    interrupted = False
+    futures: dict[Any, int] = {}
+    try:  # submitting starts the workers, so an interruption there is cleaned up too
+        with _signals_deferred():  # submitting starts the workers: never interrupted half-way
             for i in order:
                 futures[pool.submit(_run_one, config.curves[i], config.base_dir, *arguments)] = i
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    results[index] = future.result()
-                except LrplotError as error:
-                    raise config.locate(error) from None
-                done += config.curves[index].total_step
-                if progress is not None:
-                    progress(done, total)
-        except BaseException as error:
-            for future in futures:
-                future.cancel()
-            if not isinstance(error, Exception):  # Ctrl-C, SIGTERM, SIGHUP: leave no process behind
-                stop_processes(pool)
-            raise
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                results[index] = future.result()
+            except LrplotError as error:
+                raise config.locate(error) from None
+            done += config.curves[index].total_step
+            if progress is not None:
+                progress(done, total)
+    except BaseException as error:
+        for future in futures:
+            future.cancel()
+        if not isinstance(error, Exception):  # Ctrl-C, SIGTERM, SIGHUP: leave no process behind
+            interrupted = True
+            stop_processes(pool)
+        raise
+    finally:
+        if not interrupted:  # an interrupted pool is not waited for: its workers are gone
+            pool.shutdown(wait=True, cancel_futures=True)
     return [results[i] for i in range(len(config.curves))]
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block ends, then deliver the first one.
+
+    Starting a worker is a conversation with the forkserver (which may still be importing
+    torch); a signal in the middle of it leaves a half-started worker that fails with a
+    traceback of its own, or a forkserver waiting for the rest of a request.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, lambda signum, _frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        if pending:
+            signal.raise_signal(pending[0])  # now handled as usual: KeyboardInterrupt, Terminated
 
 
 def _children_of(parent: int | None) -> list[int]:
@@ -118,23 +152,26 @@ def stop_processes(pool: ProcessPoolExecutor) -> None:
     child of the forkserver is a worker of this run, including one the pool had not recorded
     yet because the signal came while it was being started.
     """
-    import contextlib
     from multiprocessing import forkserver
 
     server = getattr(forkserver, "_forkserver", None)
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pids = {p.pid for p in processes if p.pid} | set(_children_of(getattr(server, "_forkserver_pid", None)))
-    for pid in pids:
+    server_pid = getattr(server, "_forkserver_pid", None)
+    if server_pid:  # frozen first, so it forks no worker while they are being counted
         with contextlib.suppress(OSError):
+            os.kill(server_pid, signal.SIGSTOP)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pids = {p.pid for p in processes if p.pid} | set(_children_of(server_pid))
+    for pid in [*pids, *([server_pid] if server_pid else [])]:  # the forkserver too: it may be
+        with contextlib.suppress(OSError):  # stuck on a request the parent never finished
             os.kill(pid, signal.SIGKILL)
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
     pool.shutdown(wait=False, cancel_futures=True)
-    server_pid = getattr(server, "_forkserver_pid", None)
-    if server_pid:  # it may be stuck reading a request the interrupted parent never finished
-        with contextlib.suppress(OSError):
-            os.kill(server_pid, signal.SIGKILL)
+    queue = getattr(pool, "_call_queue", None)
+    if queue is not None:  # its feeder thread must not hold this process up at exit
+        with contextlib.suppress(Exception):
+            queue.cancel_join_thread()
     stop = getattr(server, "_stop", None)
     if stop is not None:
         with contextlib.suppress(Exception):

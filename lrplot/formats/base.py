@@ -60,16 +60,33 @@ def missing_option(form: str, needs: str, options: str) -> LrplotError:
 def native_node(
     node: dict[str, Any], source: KeyPath, native: KeyPath, converted: Converted
 ) -> dict[str, Any]:
-    """``{class_path, init_args}`` or ``{_target_, ...}`` → ``{name, ...keywords}``."""
+    """``{class_path, init_args}`` or ``{_target_, ...}`` → ``{name, ...keywords}``; a node of
+    any other shape is refused with its key (never a KeyError or AttributeError)."""
     converted.origins[native] = source
+    if not isinstance(node, dict) or ("class_path" not in node and "_target_" not in node):
+        raise LrplotError(
+            f"{'.'.join(map(str, source)) or 'the node'} should be {{class_path: ..., init_args: {{...}}}} "
+            "(LightningCLI) or {_target_: ...} (Hydra), naming a class; class_path is missing",
+            key_path=source,
+        )
     if "class_path" in node:
-        name = str(node["class_path"])
+        name = node["class_path"]
         arguments = node.get("init_args") or {}
         arguments_path = (*source, "init_args")
     else:
-        name = str(node["_target_"])
+        name = node["_target_"]
         arguments = {k: v for k, v in node.items() if k != "_target_"}
         arguments_path = source
+    name_path = (*source, "class_path" if "class_path" in node else "_target_")
+    if not isinstance(name, str) or not name:
+        raise LrplotError(
+            f"{name_path[-1]} should be a class's dotted name, got {name!r}", key_path=name_path
+        )
+    if not isinstance(arguments, dict):
+        raise LrplotError(
+            f"init_args should be a mapping of keyword: value, got {type(arguments).__name__}",
+            key_path=arguments_path,
+        )
     dropped: tuple[str, ...] = ()
     if name in _ALIASES:
         name, dropped = _ALIASES[name]

@@ -246,7 +246,8 @@ def _opened(
     target = resolve_named(path, config_dir)
     lexical = os.path.abspath(target)
     real = os.path.realpath(target)
-    arrow = f" (-> {printable(real)})" if real != os.path.normpath(lexical) else ""
+    followed = real != os.path.normpath(lexical) and not _in_pseudo_folder(lexical)
+    arrow = f" (-> {printable(real)})" if followed else ""  # where a symlink led
 
     def refuse(reason: str) -> LrplotError:
         return LrplotError(f"{name}{arrow}: {reason}", key_path=key_path)
