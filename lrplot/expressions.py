@@ -6,7 +6,13 @@ comparisons, ``x if c else y``, ``and``/``or``/``not``, and calls of ``min``, ``
 ``abs``, ``round``, ``int``, ``float`` and the numeric ``math`` functions), and only then
 compiled into an ordinary Python function. The result runs at native lambda speed while
 no attribute, subscript, dunder, import or builtin outside the list can be reached.
-Integer powers go through a guard so ``9 ** 9 ** 9 ** 9`` is refused, not computed.
+
+The cost of one evaluation is bounded: at most ``MAX_EXPRESSION_NODES`` operations, none of
+them on an integer above ``MAX_INT_BITS`` bits. Integers grow only through ``*`` and ``**``
+(``+`` adds a bit, the rest shrink or give floats) and ``round(x, -n)`` computes ``10 ** n``,
+so those go through guards: every ``**`` (which also refuses a complex result), every
+``*`` whose operands may both be integers (a float operand makes the product a float), and
+every ``round``. ``9 ** 9 ** 9 ** 9`` and ``round(1, -10 ** 9)`` are refused, not computed.
 """
 
 from __future__ import annotations
@@ -18,11 +24,9 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from lrplot.errors import ExpressionError
-
-MAX_CHARS = 1000
-MAX_NODES = 300
-MAX_INT_BITS = 4096
-MAX_LITERAL_DIGITS = 40
+from lrplot.limits import MAX_EXPRESSION_CHARS as MAX_CHARS
+from lrplot.limits import MAX_EXPRESSION_NODES as MAX_NODES
+from lrplot.limits import MAX_INT_BITS, MAX_LITERAL_DIGITS, MAX_ROUND_DIGITS
 
 # Numeric math functions only: nothing that iterates (fsum, prod) or whose cost grows
 # with an integer argument without bound (factorial, comb, perm).
@@ -38,6 +42,23 @@ _ALLOWED_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, a
 _ALLOWED_UNARYOPS = (ast.UAdd, ast.USub, ast.Not)
 _ALLOWED_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 _SAFE_POW = "_lrplot_pow"
+_SAFE_MUL = "_lrplot_mul"
+_SAFE_ROUND = "_lrplot_round"
+# Calls whose result may be an integer (the others return floats).
+_INT_RESULTS = {
+    "int",
+    "round",
+    "ceil",
+    "floor",
+    "trunc",
+    "gcd",
+    "isqrt",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+}
+_INT_PASSING = {"abs", "min", "max"}  # an integer when an argument is
 CODE_FILENAME = "<lrplot expression>"
 
 
@@ -48,7 +69,8 @@ def shorten(text: str, limit: int = 60) -> str:
 
 
 def _safe_pow(base: Any, exponent: Any) -> Any:
-    """``base ** exponent``, refusing integer results too large to compute quickly."""
+    """``base ** exponent``, refusing integer results too large to compute quickly and
+    complex results (``(-1.0) ** 0.5``), which no learning rate can be."""
     if (
         isinstance(base, int)
         and isinstance(exponent, int)
@@ -57,10 +79,44 @@ def _safe_pow(base: Any, exponent: Any) -> Any:
         and exponent * base.bit_length() > MAX_INT_BITS
     ):
         raise ExpressionError(
-            f"{base} ** {exponent} would be an integer of about "
+            f"{_short_number(base)} ** {_short_number(exponent)} would be an integer of about "
             f"{exponent * base.bit_length():,} bits; refused (limit {MAX_INT_BITS:,} bits)"
         )
-    return base**exponent
+    result = base**exponent
+    if isinstance(result, complex):
+        raise ExpressionError(f"{_short_number(base)} ** {_short_number(exponent)} is a complex number")
+    return result
+
+
+def _safe_mul(left: Any, right: Any) -> Any:
+    """``left * right``, refusing an integer product above ``MAX_INT_BITS`` bits."""
+    if isinstance(left, int) and isinstance(right, int):
+        bits = left.bit_length() + right.bit_length()
+        if bits > MAX_INT_BITS:
+            raise ExpressionError(
+                f"a product of integers of about {bits:,} bits; refused (limit {MAX_INT_BITS:,} bits)"
+            )
+    return left * right
+
+
+def _safe_round(number: Any, ndigits: Any = None) -> Any:
+    """``round(number, ndigits)``, refusing ``|ndigits|`` above ``MAX_ROUND_DIGITS``
+    (``round(1, -10 ** 9)`` would compute ``10 ** 10 ** 9``)."""
+    if ndigits is None:
+        return round(number)
+    if isinstance(ndigits, int) and abs(ndigits) > MAX_ROUND_DIGITS:
+        raise ExpressionError(
+            f"round to {_short_number(ndigits)} digits refused (limit {MAX_ROUND_DIGITS:,} digits either way)"
+        )
+    return round(number, ndigits)
+
+
+def _short_number(value: Any) -> str:
+    """A number for a message, however long it is."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"<an integer of {value.bit_length():,} bits>"
+    shown = f"{value:,}" if isinstance(value, int) else repr(value)
+    return f"({shown})" if shown.startswith("-") else shown
 
 
 def _namespace() -> dict[str, Any]:
@@ -72,6 +128,8 @@ def _namespace() -> dict[str, Any]:
     for name in _MATH_CONSTANTS:
         namespace[name] = getattr(math, name)
     namespace[_SAFE_POW] = _safe_pow
+    namespace[_SAFE_MUL] = _safe_mul
+    namespace[_SAFE_ROUND] = _safe_round
     return namespace
 
 
@@ -240,7 +298,7 @@ class _Checker(ast.NodeVisitor):
 
 
 class _Rewriter(ast.NodeTransformer):
-    """Resolves aliases, ``math.x`` and guards integer powers."""
+    """Resolves aliases and ``math.x``; routes ``**``, integer ``*`` and ``round`` through guards."""
 
     def __init__(self, aliases: dict[str, str]) -> None:
         self.aliases = aliases
@@ -255,16 +313,45 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
-        if not isinstance(node.op, ast.Pow):
+        if isinstance(node.op, ast.Pow):
+            guard = _SAFE_POW
+        elif isinstance(node.op, ast.Mult) and _may_be_int(node.left) and _may_be_int(node.right):
+            guard = _SAFE_MUL
+        else:
             return node
-        base_is_float = isinstance(node.left, ast.Constant) and isinstance(node.left.value, float)
-        exponent_is_float = isinstance(node.right, ast.Constant) and isinstance(node.right.value, float)
-        if base_is_float or exponent_is_float:
-            return node  # a float power cannot grow without bound
-        call = ast.Call(
-            func=ast.Name(id=_SAFE_POW, ctx=ast.Load()), args=[node.left, node.right], keywords=[]
-        )
+        call = ast.Call(func=ast.Name(id=guard, ctx=ast.Load()), args=[node.left, node.right], keywords=[])
         return ast.copy_location(call, node)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "round":
+            node.func = ast.copy_location(ast.Name(id=_SAFE_ROUND, ctx=ast.Load()), node.func)
+        return node
+
+
+def _may_be_int(node: ast.AST) -> bool:
+    """Whether a (rewritten) expression node may evaluate to an integer; False only when it is
+    surely a float, so the guard on ``*`` is skipped only where it cannot matter."""
+    if isinstance(node, ast.Constant):
+        return not isinstance(node.value, float)
+    if isinstance(node, ast.Name):
+        return node.id not in _MATH_CONSTANTS  # variables may hold integers (an lr of 1)
+    if isinstance(node, ast.BinOp):
+        return not isinstance(node.op, ast.Div) and _may_be_int(node.left) and _may_be_int(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return _may_be_int(node.operand)
+    if isinstance(node, ast.IfExp):
+        return _may_be_int(node.body) or _may_be_int(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return any(_may_be_int(value) for value in node.values)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        name = node.func.id
+        if name in (_SAFE_POW, _SAFE_MUL):
+            return all(_may_be_int(arg) for arg in node.args)
+        if name in _INT_PASSING:
+            return any(_may_be_int(arg) for arg in node.args)
+        return name in _INT_RESULTS or name == _SAFE_ROUND
+    return True  # comparisons give bools, which are integers
 
 
 def _describe(node: ast.AST) -> str:

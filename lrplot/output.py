@@ -1,7 +1,14 @@
-"""Writing outputs safely: the format follows the extension, and nothing is half-written.
+"""Writing outputs safely: the format follows the extension, nothing is half-written, and
+nothing the run reads is replaced.
 
 Every output is rendered to a temporary file beside its target and renamed into place
-only after *all* of them rendered, so a failure leaves the previous files untouched.
+only after *all* of them rendered, so a failure leaves the previous files untouched; the
+renames run with Ctrl-C, SIGTERM and SIGHUP held back, so an interrupted run leaves either
+all previous files or all new ones. Every writer (:func:`write_outputs`,
+:func:`write_text_atomically`) first asks :func:`refuse_inputs`, which consults the registry
+of every file the run read (:func:`lrplot.read.files.inputs`: the config, its logs, files it
+includes), comparing resolved paths and inodes. A folder that ``--out-dir`` names is
+created only when the outputs are written, and removed again if writing fails.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lrplot.errors import LrplotError
+from lrplot.errors import LrplotError, printable
+from lrplot.read.files import inputs
 
 if TYPE_CHECKING:
     from lrplot.result import Result
@@ -61,10 +69,7 @@ def plan_outputs(
     if out_dir is not None:
         if out_dir.exists() and not out_dir.is_dir():
             raise LrplotError(f"--out-dir {out_dir}: exists and is not a folder")
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LrplotError(f"--out-dir {out_dir}: cannot create it: {exc.strerror or exc}") from None
+        _creatable(out_dir)  # created when the outputs are written, not before
     names = output_names(configs)
     return [(config, [folder / f"{names[config]}{suffix}" for suffix in suffixes]) for config in configs]
 
@@ -108,8 +113,40 @@ def output_names(configs: Sequence[Path]) -> dict[Path, str]:
     return names
 
 
-def check_outputs(outputs: Sequence[Path], *, inputs: Sequence[Path] = ()) -> None:
-    """Refuse unknown extensions, unwritable folders and overwriting an input, before any work."""
+def _creatable(folder: Path) -> None:
+    """Refuse a folder that cannot be created: its nearest existing parent must be a writable folder."""
+    parent = folder
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise LrplotError(f"--out-dir {folder}: cannot create it, {parent} is not a folder")
+    if not os.access(parent, os.W_OK):
+        raise LrplotError(f"--out-dir {folder}: cannot create it, {parent} is not writable")
+
+
+def refuse_inputs(outputs: Sequence[Path]) -> None:
+    """Refuse to write any output over a file this run reads (the config, a log, an included
+    file): same resolved path, or the same file through a hard or symbolic link."""
+    registry = inputs()
+    for output in outputs:
+        if output == STDOUT:
+            continue
+        found = registry.find(output)
+        if found is not None:
+            shown = "" if found.shown == str(output) else f" {found.shown}"
+            raise LrplotError(
+                f"{printable(str(output))}: refusing to write over the input {found.what}{shown}, "
+                "a file this run reads"
+            )
+
+
+def check_outputs(
+    outputs: Sequence[Path], *, inputs: Sequence[Path] = (), out_dir: Path | None = None
+) -> None:
+    """Refuse unknown extensions, unwritable folders and overwriting an input, before any work.
+
+    ``out_dir`` is a folder ``--out-dir`` will create when writing.
+    """
     seen: set[Path] = set()
     if sum(1 for output in outputs if output == STDOUT) > 1:
         raise LrplotError("-o - (CSV on standard output) is named twice")
@@ -121,6 +158,8 @@ def check_outputs(outputs: Sequence[Path], *, inputs: Sequence[Path] = ()) -> No
             shown = suffix or "no extension"
             raise LrplotError(f"{output}: unknown output format ({shown}); use one of {', '.join(FORMATS)}")
         folder = output.parent if str(output.parent) else Path(".")
+        if out_dir is not None and folder == out_dir and not folder.exists():
+            continue  # created when writing; _creatable checked its parent
         if not folder.is_dir():
             raise LrplotError(f"{output}: cannot write, folder {folder} does not exist")
         if not os.access(folder, os.W_OK):
@@ -129,7 +168,7 @@ def check_outputs(outputs: Sequence[Path], *, inputs: Sequence[Path] = ()) -> No
             raise LrplotError(f"{output}: is a directory")
         for source in inputs:
             if output.exists() and source.exists() and output.samefile(source):
-                raise LrplotError(f"{output}: refusing to write over the input config")
+                raise LrplotError(f"{output}: refusing to write over the input config, a file this run reads")
         resolved = output.resolve()
         if resolved in seen:
             raise LrplotError(f"{output}: named twice as an output")
@@ -138,8 +177,15 @@ def check_outputs(outputs: Sequence[Path], *, inputs: Sequence[Path] = ()) -> No
 
 def write_outputs(jobs: Sequence[tuple[Result, Sequence[Path]]]) -> None:
     """Render every output of every result to a temporary file, then move them all into place."""
+    refuse_inputs([output for _, outputs in jobs for output in outputs])
     staged: list[tuple[Path, Path]] = []
+    created: list[Path] = []
+    current: Path | None = None
     try:
+        for _, outputs in jobs:
+            for output in outputs:
+                if output != STDOUT:
+                    created += _make_folders(output.parent if str(output.parent) else Path("."))
         for result, outputs in jobs:
             drawn: list[Any] = []
 
@@ -152,9 +198,14 @@ def write_outputs(jobs: Sequence[tuple[Result, Sequence[Path]]]) -> None:
 
             for output in outputs:
                 if output != STDOUT:
+                    current = output
                     staged.append((_render_to_temp(result, output, shared_figure), output))
-        for temporary, output in staged:
-            os.replace(temporary, output)
+        with _signals_held():
+            for temporary, output in staged:
+                current = output
+                os.replace(temporary, output)
+        created = []  # the outputs are in place: the folders stay
+        current = STDOUT
         for result, outputs in jobs:
             if STDOUT in outputs:
                 import sys
@@ -164,11 +215,49 @@ def write_outputs(jobs: Sequence[tuple[Result, Sequence[Path]]]) -> None:
                 write_csv(result, sys.stdout)
                 sys.stdout.flush()
     except OSError as exc:
-        raise LrplotError(f"{exc.filename or 'output'}: cannot write: {exc.strerror or exc}") from None
+        culprit = (
+            "standard output" if current == STDOUT else printable(str(current or exc.filename or "output"))
+        )
+        raise LrplotError(f"{culprit}: cannot write: {exc.strerror or exc}") from None
     finally:
         for temporary, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
+        for folder in reversed(created):  # only folders this call made, and only when empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+
+def _make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` (and missing parents); the folders created, outermost first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+    return list(reversed(missing))
+
+
+@contextlib.contextmanager
+def _signals_held() -> Any:
+    """Hold Ctrl-C, SIGTERM and SIGHUP back while outputs are renamed into place (microseconds),
+    so an interrupted run leaves all the previous files or all the new ones, never a mix."""
+    import signal
+    import threading
+
+    held = {signal.SIGINT, *(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))}
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _render_to_temp(result: Result, output: Path, shared_figure: Callable[[], Any]) -> Path:
@@ -202,7 +291,9 @@ def _umask() -> int:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write a text file through a temporary file beside it (complete or not at all)."""
+    """Write a text file through a temporary file beside it (complete or not at all), never
+    over a file this run reads."""
+    refuse_inputs([path])
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise LrplotError(f"{path}: cannot write, folder {folder} does not exist")

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lrplot.errors import KeyPath, LrplotError
+from lrplot.errors import KeyPath, LrplotError, printable
+from lrplot.limits import MAX_CURVES, check
 
 # Top-level keys; anything else in --set is a curve key applied to every curve.
 TOP_LEVEL_KEYS = (
@@ -103,14 +105,14 @@ def parse_assignment(text: str, option: str = "--set") -> Assignment:
             f"{option} {text!r}: expected KEY=VALUE with '=' and no spaces around it, "
             f"for example {option} {text.strip() or 'scheduler.T_max'}=50"
         )
-    where = f"{option} {text}"
+    where = f"{option} {printable(text, 80)}"
     return Assignment(key=key.strip(), value=parse_value(raw, where), text=where)
 
 
 def parse_sweep_option(text: str) -> Assignment:
     """``KEY=V1,V2,...`` → an assignment whose value is the list of values."""
     key, sep, raw = text.partition("=")
-    where = f"--sweep {text}"
+    where = f"--sweep {printable(text, 80)}"
     if not sep or not key.strip() or not raw.strip():
         raise LrplotError(f"--sweep {text!r}: expected KEY=V1,V2,..., for example scheduler.T_max=20,40,80")
     values = parse_value(f"[{raw}]", where)
@@ -201,6 +203,27 @@ class Variant:
     values: dict[str, Any]
 
 
+def sweep_size(sweep: Any, key_path: KeyPath) -> int:
+    """How many curves a ``sweep:`` mapping makes, counted without building them (so a
+    10 x 10 x ... sweep is refused at once, not after filling memory with its product).
+
+    >>> sweep_size({"a": [1, 2], "b": [3, 4, 5]}, ()), sweep_size({"a": [1, 2], "b": [3, 4], "zip": True}, ())
+    (6, 2)
+    """
+    if sweep is None:
+        return 1
+    keys, lists, paired = _sweep_lists(sweep, key_path)
+    if paired:
+        lengths = {len(values) for values in lists}
+        if len(lengths) > 1:
+            shown = ", ".join(f"{k}: {len(v)}" for k, v in zip(keys, lists, strict=True))
+            raise LrplotError(
+                f"sweep with zip: true needs lists of one length, got {shown}", key_path=key_path
+            )
+        return len(lists[0])
+    return math.prod(len(values) for values in lists)
+
+
 def sweep_variants(sweep: Any, key_path: KeyPath) -> list[Variant]:
     """The curves a ``sweep:`` mapping expands to: a cartesian product, or pairs with ``zip: true``.
 
@@ -211,6 +234,15 @@ def sweep_variants(sweep: Any, key_path: KeyPath) -> list[Variant]:
     """
     if sweep is None:
         return [Variant(values={})]
+    size = sweep_size(sweep, key_path)
+    check("sweep makes {} curves", size, MAX_CURVES, key_path=key_path, liftable=True)
+    keys, lists, paired = _sweep_lists(sweep, key_path)
+    combos = zip(*lists, strict=True) if paired else itertools.product(*lists)
+    return [Variant(values=dict(zip(keys, combo, strict=True))) for combo in combos]
+
+
+def _sweep_lists(sweep: Any, key_path: KeyPath) -> tuple[list[str], list[list[Any]], bool]:
+    """A sweep's keys, their value lists and whether they pair up (``zip: true``), checked."""
     if not isinstance(sweep, dict):
         raise LrplotError(
             "sweep must map dotted keys to lists of values, e.g. {scheduler.eta_min: [0.0, 0.2]}",
@@ -230,22 +262,9 @@ def sweep_variants(sweep: Any, key_path: KeyPath) -> list[Variant]:
         lists.append(values)
     if not keys:
         raise LrplotError("sweep names no keys", key_path=key_path)
-    if paired:
-        lengths = {len(values) for values in lists}
-        if len(lengths) > 1:
-            shown = ", ".join(f"{k}: {len(v)}" for k, v in zip(keys, lists, strict=True))
-            raise LrplotError(
-                f"sweep with zip: true needs lists of one length, got {shown}", key_path=key_path
-            )
-        combos = list(zip(*lists, strict=True))
-    else:
-        combos = list(itertools.product(*lists))
-    if len(combos) > MAX_VARIANTS:
-        raise LrplotError(f"sweep makes {len(combos):,} curves (limit {MAX_VARIANTS:,})", key_path=key_path)
-    return [Variant(values=dict(zip(keys, combo, strict=True))) for combo in combos]
+    return keys, lists, paired
 
 
-MAX_VARIANTS = 1000
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 
 

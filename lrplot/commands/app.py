@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, fail, interruptible
+from lrplot.commands.errors import EXIT_OK, fail, interruptible
 from lrplot.commands.options import (
     AllowImportOption,
+    AllowReadOption,
     ConfigsArgument,
     DatasetSizeOption,
     EngineOption,
@@ -41,6 +42,8 @@ from lrplot.commands.options import (
     WorkersOption,
     WorldSizeOption,
     XlimOption,
+    finite_tolerance,
+    reference_files,
     reference_sets,
     xlim_sets,
 )
@@ -103,6 +106,7 @@ def plot(
     world_size: WorldSizeOption = None,
     hydra_override: HydraOverrideOption = None,
     reference: ReferenceOption = None,
+    allow_read: AllowReadOption = None,
     force: ForceOption = False,
     engine: EngineOption = "auto",
     watch: WatchOption = False,
@@ -126,6 +130,8 @@ def plot(
         world_size=world_size,
         hydra_overrides=hydra_override or [],
         allow_import=allow_import or [],
+        allow_read=allow_read or [],
+        read_files=reference_files(reference),
         quiet=quiet,
         json_output=json_output,
         force=force,
@@ -161,16 +167,20 @@ def validate(
     hydra_override: HydraOverrideOption = None,
     strict: StrictOption = False,
     ignore: IgnoreOption = None,
+    allow_read: AllowReadOption = None,
 ) -> None:
     """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any),
     then simulate them and print the schedule checks' warnings (exit 1 with --strict)."""
     from lrplot.commands.validate import run_validate
+    from lrplot.read.files import confining_reads
 
-    status = run_validate(
-        configs, sets=set_values or (), sweeps=sweep or (), allow_imports=allow_import or (), select=select,
-        steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size,
-        hydra_overrides=hydra_override or (), ignore=ignore or (), quiet=quiet, strict=strict,
-    )  # fmt: skip
+    with confining_reads(allow_read or ()):
+        status = run_validate(
+            configs, sets=set_values or (), sweeps=sweep or (), allow_imports=allow_import or (),
+            select=select, steps_per_epoch=steps_per_epoch, dataset_size=dataset_size,
+            world_size=world_size, hydra_overrides=hydra_override or (), ignore=ignore or (),
+            quiet=quiet, strict=strict,
+        )  # fmt: skip
     if status:
         raise typer.Exit(status)
 
@@ -188,9 +198,18 @@ def check(
         bool, typer.Option("--update", help="Rewrite the snapshot from the config instead.")
     ] = False,
     rtol: Annotated[
-        float, typer.Option("--rtol", help="Relative tolerance (default 0: bit-identical).", min=0.0)
+        float,
+        typer.Option(
+            "--rtol",
+            help="Relative tolerance (default 0: bit-identical).",
+            min=0.0,
+            callback=finite_tolerance,
+        ),
     ] = 0.0,
-    atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (default 0).", min=0.0)] = 0.0,
+    atol: Annotated[
+        float,
+        typer.Option("--atol", help="Absolute tolerance (default 0).", min=0.0, callback=finite_tolerance),
+    ] = 0.0,
     set_values: SetOption = None,
     sweep: SweepOption = None,
     allow_import: AllowImportOption = None,
@@ -199,51 +218,17 @@ def check(
     dataset_size: DatasetSizeOption = None,
     world_size: WorldSizeOption = None,
     hydra_override: HydraOverrideOption = None,
+    allow_read: AllowReadOption = None,
 ) -> None:
     """Re-simulate a config and compare it with a CSV snapshot: exit 0 if identical, 1 with what changed."""
-    from lrplot.commands.compare import compare, read_snapshot
-    from lrplot.config import load
-    from lrplot.engines import simulate
-    from lrplot.output import check_outputs, write_outputs
-    from lrplot.plan import plan
-    from lrplot.plan.classes import skip_dynamo_import
-    from lrplot.plan.free import is_free
+    from lrplot.commands.compare import run_check
 
-    with interruptible():
-        try:
-            if update:
-                check_outputs([against], inputs=[config])
-            if against.suffix.lower() != ".csv":
-                raise LrplotError(f"{against}: a snapshot is a .csv file")
-            loaded = load(
-                config, sets=set_values or (), sweeps=sweep or (), select=select,
-                steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size,
-                allow_imports=allow_import or (), hydra_overrides=hydra_override or (),
-            )  # fmt: skip
-            snapshot = None if update else read_snapshot(against)
-            plans = plan(loaded, allow_imports=allow_import or ())
-            if not all(is_free(curve_plan) for curve_plan in plans):
-                skip_dynamo_import()  # imports torch: only where torch will run
-            result = simulate(loaded, allow_imports=allow_import or (), plans=plans)
-            if update:
-                write_outputs([(result, [against])])
-        except LrplotError as error:
-            fail(error)
-    if snapshot is None:
-        rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
-        typer.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
-        return
-    differences = compare(result, snapshot, rtol=rtol, atol=atol)
-    if not differences:
-        typer.echo(f"lrplot: {config} matches {against}", err=True)
-        return
-    typer.echo(f"lrplot: {config} differs from {against}:", err=True)
-    for line in differences[:20]:
-        typer.echo(f"  {line}", err=True)
-    if len(differences) > 20:
-        typer.echo(f"  ... and {len(differences) - 20} more", err=True)
-    typer.echo(f"  (to accept the change: lrplot check {config} --against {against} --update)", err=True)
-    raise typer.Exit(EXIT_DIFFERENCE)
+    run_check(
+        config, against, update=update, rtol=rtol, atol=atol, sets=set_values or (), sweeps=sweep or (),
+        allow_imports=allow_import or (), select=select, steps_per_epoch=steps_per_epoch,
+        dataset_size=dataset_size, world_size=world_size, allow_read=allow_read or (),
+        hydra_overrides=hydra_override or (),
+    )  # fmt: skip
 
 
 @app.command("list")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from lrplot.errors import LrplotError
+from lrplot.errors import LrplotError, printable
 from lrplot.render.data import HEADER
 from lrplot.result import Result, epoch_of
 
@@ -30,24 +31,97 @@ class Series:
     steps_per_epoch: int | None = None
 
 
+def run_check(
+    config: Path,
+    against: Path,
+    *,
+    update: bool,
+    rtol: float,
+    atol: float,
+    sets: Sequence[str],
+    sweeps: Sequence[str],
+    allow_imports: Sequence[str],
+    select: str | None,
+    steps_per_epoch: int | None,
+    dataset_size: int | None,
+    world_size: int | None,
+    allow_read: Sequence[Path],
+    hydra_overrides: Sequence[str] = (),
+) -> None:
+    """``lrplot check``: simulate, then compare with the snapshot (or rewrite it with --update)."""
+    import typer
+
+    from lrplot.commands.errors import EXIT_DIFFERENCE, fail, interruptible
+    from lrplot.config import load
+    from lrplot.engines import simulate
+    from lrplot.output import check_outputs, write_outputs
+    from lrplot.plan import plan
+    from lrplot.plan.classes import skip_dynamo_import
+    from lrplot.plan.free import is_free
+    from lrplot.read.files import confining_reads, recording
+
+    with interruptible(), recording(), confining_reads(allow_read):
+        try:
+            if update:
+                check_outputs([against], inputs=[config])
+            if against.suffix.lower() != ".csv":
+                raise LrplotError(f"{printable(str(against))}: a snapshot is a .csv file")
+            loaded = load(
+                config, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch,
+                dataset_size=dataset_size, world_size=world_size, allow_imports=allow_imports,
+                hydra_overrides=hydra_overrides,
+            )  # fmt: skip
+            snapshot = None if update else read_snapshot(against)
+            plans = plan(loaded, allow_imports=allow_imports)
+            if not all(is_free(curve_plan) for curve_plan in plans):
+                skip_dynamo_import()  # imports torch: only where torch will run
+            result = simulate(loaded, allow_imports=allow_imports, plans=plans)
+            if update:
+                write_outputs([(result, [against])])
+        except LrplotError as error:
+            fail(error)
+    if snapshot is None:
+        rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
+        typer.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
+        return
+    differences = compare(result, snapshot, rtol=rtol, atol=atol)
+    if not differences:
+        typer.echo(f"lrplot: {config} matches {against}", err=True)
+        return
+    typer.echo(f"lrplot: {config} differs from {against}:", err=True)
+    for line in differences[:20]:
+        typer.echo(f"  {line}", err=True)
+    if len(differences) > 20:
+        typer.echo(f"  ... and {len(differences) - 20} more", err=True)
+    typer.echo(f"  (to accept the change: lrplot check {config} --against {against} --update)", err=True)
+    raise typer.Exit(EXIT_DIFFERENCE)
+
+
 def read_snapshot(path: Path) -> dict[Key, Series]:
-    """Parse a CSV written by lrplot; refuse anything else with the offending line."""
-    if not path.is_file():
-        raise LrplotError(f"{path}: no such snapshot; create it with --update")
+    """Parse a CSV written by lrplot; refuse anything else with the offending line (never its content).
+
+    Read under :mod:`lrplot.read.files`' policy: a regular file, at most ``MAX_LOG_BYTES``.
+    """
+    from lrplot.limits import log_limit
+    from lrplot.read.files import open_text
+
+    if not path.exists() and not path.is_symlink():
+        raise LrplotError(f"{printable(str(path))}: no such snapshot; create it with --update")
+    shown = printable(str(path))
     columns: dict[Key, tuple[list[float], list[float | None]]] = {}
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with open_text(path, limit=log_limit()) as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None or tuple(header[:4]) != HEADER:
                 raise LrplotError(
-                    f"{path}:1: not an lrplot CSV (expected header {','.join(HEADER)}[,momentum])"
+                    f"{shown}:1: not an lrplot CSV (expected header {','.join(HEADER)}[,momentum])"
                 )
             with_momentum = len(header) > 4 and header[4] == "momentum"
             for row in reader:
                 line = reader.line_num
                 if len(row) < 4:
-                    raise LrplotError(f"{path}:{line}: expected {len(header)} columns, got {len(row)}")
+                    raise LrplotError(f"{shown}:{line}: expected {len(header)} columns, got {len(row)}")
                 key = (row[0], row[1])
                 lrs, momenta = columns.setdefault(key, ([], []))
                 try:
@@ -55,15 +129,15 @@ def read_snapshot(path: Path) -> dict[Key, Series]:
                     lr = float(row[3])
                     momentum = float(row[4]) if with_momentum and len(row) > 4 and row[4] != "" else None
                 except ValueError:
-                    raise LrplotError(f"{path}:{line}: not a number in {row!r}") from None
+                    raise LrplotError(
+                        f"{shown}:{line}: not a number in column step, lr or momentum"
+                    ) from None
                 if step != len(lrs):
-                    raise LrplotError(f"{path}:{line}: step {step} out of order (expected {len(lrs)})")
+                    raise LrplotError(f"{shown}:{line}: step out of order (expected {len(lrs)})")
                 lrs.append(lr)
                 momenta.append(momentum)
-    except OSError as exc:
-        raise LrplotError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise LrplotError(f"{path}: not a readable CSV: {exc}") from None
+    except csv.Error as exc:
+        raise LrplotError(f"{shown}: not a readable CSV: {printable(str(exc).split(':')[0], 80)}") from None
     snapshot = {}
     for key, (lrs, momenta) in columns.items():
         has_momentum = any(m is not None for m in momenta)
@@ -121,10 +195,11 @@ def _compare_values(
     common = min(len(old), len(new))
     if len(old) != len(new):
         found.append(f"{_name(key)}: {len(new):,} steps, the snapshot has {len(old):,}")
-    if rtol or atol:
-        same = np.isclose(new[:common], old[:common], rtol=rtol, atol=atol, equal_nan=True)
-    else:
-        same = (new[:common] == old[:common]) | (np.isnan(new[:common]) & np.isnan(old[:common]))
+    with np.errstate(all="ignore"):  # inf - inf is a difference, not a warning
+        if rtol or atol:
+            same = np.isclose(new[:common], old[:common], rtol=rtol, atol=atol, equal_nan=True)
+        else:
+            same = (new[:common] == old[:common]) | (np.isnan(new[:common]) & np.isnan(old[:common]))
     if not same.all():
         step = int(np.argmin(same))
         count = int((~same).sum())

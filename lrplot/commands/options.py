@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -102,6 +104,33 @@ IgnoreOption = Annotated[
 ]
 
 
+AllowReadOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-read",
+        help="Let the config read logs below this folder too (beyond its own folder and the working "
+        "folder). Repeatable; also LRPLOT_ALLOW_READ=dir1:dir2.",
+        show_default=False,
+        rich_help_panel=FORMS_PANEL,
+    ),
+]
+
+
+def finite_tolerance(value: float) -> float:
+    """--rtol / --atol: a finite number >= 0 (inf and nan would compare everything as equal)."""
+    if not math.isfinite(value) or value < 0:
+        raise typer.BadParameter(f"should be a finite number >= 0, got {value}")
+    return value
+
+
+def reference_files(references: list[str] | None) -> list[Path]:
+    """The files ``--reference`` names: the user named them, so a config may read them."""
+    return [
+        Path(text if Path(text).exists() or ":" not in text else text.rpartition(":")[0])
+        for text in references or []
+    ]
+
+
 def reference_sets(references: list[str] | None) -> list[str]:
     """``--reference PATH[:COLUMN]`` → a --set of every curve's ``reference``."""
     sets = []
@@ -109,7 +138,7 @@ def reference_sets(references: list[str] | None) -> list[str]:
         path, column = text, None
         if not Path(text).exists() and ":" in text:
             path, _, column = text.rpartition(":")
-        value: dict[str, str] = {"csv": str(Path(path).resolve())}
+        value: dict[str, str] = {"csv": os.path.abspath(path)}  # as named: /proc/self stays /proc/self
         if column:
             value["column"] = column
         sets.append("reference=" + json.dumps(value))
@@ -227,7 +256,12 @@ ReferenceOption = Annotated[
 ]
 
 ForceOption = Annotated[
-    bool, typer.Option("--force", help="Run curves above the length and memory limits anyway.")
+    bool,
+    typer.Option(
+        "--force",
+        help="Lift the liftable limits (curves, values, memory, log bytes, figure pixels, panels, "
+        "lines; see the security model in docs).",
+    ),
 ]
 
 EngineOption = Annotated[

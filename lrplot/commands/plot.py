@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lrplot.commands.errors import EXIT_DIFFERENCE, fail
-from lrplot.errors import LrplotError
+from lrplot.commands.errors import EXIT_DIFFERENCE, fail, unexpected
+from lrplot.errors import LrplotError, printable
 from lrplot.output import STDOUT
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ class PlotRequest:
     world_size: int | None = None
     hydra_overrides: list[str] = field(default_factory=list)
     allow_import: list[str] = field(default_factory=list)
+    allow_read: list[Path] = field(default_factory=list)  # folders a config may read besides its own
+    read_files: list[Path] = field(default_factory=list)  # files the user named (--reference)
     quiet: bool = False
     json_output: bool = False
     force: bool = False
@@ -52,18 +54,29 @@ class PlotRequest:
 
 
 def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool = False) -> list[Path]:
-    """One plot run with its printing; returns the files it read (for --watch).
+    """One plot run with its printing; returns the files it read besides the configs (for
+    --watch, where an error of any kind is one line and the loop goes on).
 
     Schedule warnings are printed under the summary (``--quiet`` leaves them out unless
     ``--strict`` makes them the reason for exit status 1).
     """
-    try:
-        jobs, results, drawing_warnings, read, findings = run_plot(request)
-    except LrplotError as error:
-        if exit_on_error:
-            fail(error)
-        typer.echo(f"lrplot: error: {error}", err=True)
-        return []
+    from lrplot.read.files import confining_reads, recording
+
+    configs = {Path(os.path.realpath(config)) for config in request.configs}
+    with recording() as registry, confining_reads(request.allow_read, request.read_files):
+        try:
+            jobs, results, drawing_warnings, read, findings = run_plot(request)
+        except LrplotError as error:
+            if exit_on_error:
+                fail(error)
+            typer.echo(f"lrplot: error: {printable(str(error))}", err=True)
+            return [path for path in registry.paths() if path not in configs]
+        except Exception as error:  # --watch: a save that breaks lrplot itself is reported too
+            if exit_on_error:
+                raise
+            typer.echo(unexpected(error), err=True)
+            return [path for path in registry.paths() if path not in configs]
+        read = list(dict.fromkeys([*read, *(path for path in registry.paths() if path not in configs)]))
     notes = [note for result in results for note in result.warnings]
     notes += _scale_notes(jobs, results)
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
@@ -104,8 +117,9 @@ def run_plot(
     """
     from lrplot.config import load
     from lrplot.engines import simulate
+    from lrplot.limits import lifting
     from lrplot.lint import lint
-    from lrplot.output import check_outputs, plan_outputs, write_outputs
+    from lrplot.output import FORMATS, check_outputs, plan_outputs, refuse_inputs, write_outputs
     from lrplot.overrides import parse_assignment, parse_sweep_option
     from lrplot.plan import plan
     from lrplot.plan.classes import skip_dynamo_import
@@ -121,7 +135,8 @@ def run_plot(
         jobs = plan_outputs(
             request.configs, outputs=request.outputs, out_dir=request.out_dir, formats=request.formats
         )
-    check_outputs([path for _, paths in jobs for path in paths], inputs=request.configs)
+    outputs = [path for _, paths in jobs for path in paths]
+    check_outputs(outputs, inputs=request.configs, out_dir=request.out_dir)
     loaded = [
         load(
             config,
@@ -133,12 +148,12 @@ def run_plot(
             world_size=request.world_size,
             allow_imports=request.allow_import,
             hydra_overrides=request.hydra_overrides,
+            force=request.force,
         )
         for config, _ in jobs
     ]
     read_by_formats = [path for config in loaded for path in config.reads]
     if read_by_formats:  # files a format read (a composed Hydra config): never write over them
-        outputs = [path for _, paths in jobs for path in paths]
         check_outputs(outputs, inputs=[*request.configs, *read_by_formats])
     plans = [
         plan(
@@ -149,6 +164,11 @@ def run_plot(
         )
         for config in loaded
     ]
+    refuse_inputs(outputs)  # every file the run reads is known now: refuse before any work
+    if any(FORMATS.get(path.suffix.lower()) not in (None, "csv") for path in outputs):
+        with lifting(request.force):
+            for config, config_plans in zip(loaded, plans, strict=True):
+                _check_figure(config, config_plans)
     if any(not is_free(curve_plan) for config_plans in plans for curve_plan in config_plans):
         skip_dynamo_import()  # imports torch: only where torch will run
     total = sum(curve.total_step for config in loaded for curve in config.curves)
@@ -169,11 +189,31 @@ def run_plot(
         lint(config, result, plans=config_plans, ignore=request.ignore)
         for config, result, config_plans in zip(loaded, results, plans, strict=True)
     ]
-    with warnings.catch_warnings(record=True) as drawing_warnings:
+    with warnings.catch_warnings(record=True) as drawing_warnings, lifting(request.force):
         warnings.simplefilter("always")
         write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
     read = [path for config in loaded for path in config.dependencies()]
     return jobs, results, list(drawing_warnings), read, findings
+
+
+def _check_figure(config: Any, plans: list[Any]) -> None:
+    """Before any stepping: the figure's size in panels and lines, and every text it will draw
+    as mathtext, each error pointing at its key."""
+    from lrplot.render.figure import check_drawable, check_mathtext
+
+    texts: list[tuple[str, str, Any]] = [("title", config.title or "", ("title",))]
+    for curve_plan in plans:
+        curve = curve_plan.curve
+        texts.append(("label", curve.label, ("curves", curve.index, "label")))
+        groups = ("curves", curve.index, "optimizer", "param_groups")
+        texts += [
+            ("param group name", name, (*groups, i, "name")) for i, name in enumerate(curve_plan.group_names)
+        ]
+    try:
+        check_drawable(config.plot.layout, len(plans), sum(len(p.groups) for p in plans))
+        check_mathtext(texts)
+    except LrplotError as error:
+        raise config.locate(error) from None
 
 
 def _scale_notes(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> list[str]:

@@ -20,7 +20,7 @@ try:  # Typer >= 0.24 carries its own copy of click; older Typer uses click itse
 except ImportError:  # pragma: no cover - depends on the installed Typer
     import click  # type: ignore[no-redef]
 
-from lrplot.commands.errors import EXIT_USAGE
+from lrplot.commands.errors import EXIT_USAGE, guarded
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
 
@@ -38,8 +38,9 @@ class OneLineErrors(TyperGroup):
         **extra: Any,
     ) -> Any:
         arguments = list(sys.argv[1:] if args is None else args)
-        try:
-            code = super().main(
+
+        def run() -> Any:
+            return super(OneLineErrors, self).main(
                 args=arguments,
                 prog_name=prog_name or "lrplot",
                 complete_var=complete_var,
@@ -47,6 +48,9 @@ class OneLineErrors(TyperGroup):
                 windows_expand_args=windows_expand_args,
                 **extra,
             )
+
+        try:
+            code = guarded(run, passthrough=(click.exceptions.ClickException, typer.Abort, typer.Exit))
         except click.exceptions.NoArgsIsHelpError as error:
             help_text = error.ctx.get_help() if error.ctx is not None else ""
             if help_text:
@@ -55,7 +59,7 @@ class OneLineErrors(TyperGroup):
         except click.exceptions.ClickException as error:
             typer.echo(f"lrplot: error: {describe(error, arguments)}", err=True)
             code = EXIT_USAGE
-        except click.exceptions.Abort:
+        except typer.Abort:
             typer.echo("lrplot: interrupted", err=True)
             code = 130
         if not standalone_mode:

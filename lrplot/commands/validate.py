@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lrplot.errors import LrplotError, collecting
+from lrplot.errors import LrplotError, collecting, printable
 
 if TYPE_CHECKING:
     from lrplot.lint import Finding
@@ -50,7 +50,7 @@ def run_validate(
             hydra_overrides=hydra_overrides,
         )  # fmt: skip
         for problem in problems:
-            typer.echo(str(problem), err=True)
+            typer.echo(printable(str(problem)), err=True)
         warnings = [finding for finding in findings if finding.severity == "warning"]
         for finding in findings:
             if (finding.severity == "warning" and strict) or not quiet:

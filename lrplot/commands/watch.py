@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from lrplot.commands.errors import Terminated
+
 WATCH_INTERVAL = 0.25
 
 
@@ -46,3 +48,6 @@ def watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
             seen = {**state(added), **before}
     except KeyboardInterrupt:
         typer.echo("lrplot: stopped watching", err=True)
+    except Terminated as signal:  # SIGTERM, SIGHUP: the same cleanup, then status 128 + n
+        typer.echo("lrplot: stopped watching", err=True)
+        raise typer.Exit(signal.status) from None

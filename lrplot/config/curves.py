@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from lrplot.config.bounds import check_shape, count_curves
 from lrplot.config.models import (
     ConfigFile,
     Curve,
@@ -19,14 +20,16 @@ from lrplot.config.models import (
     SchedulerSpec,
     Segment,
 )
-from lrplot.config.validation import kind_of, validate_model
+from lrplot.config.validation import check_text, kind_of, validate_model
 from lrplot.errors import KeyPath, LrplotError, attempt
+from lrplot.limits import MAX_TEXT_CHARS
 from lrplot.overrides import Origins, describe_variant, render_label, set_path, split_key, sweep_variants
 
 
 def expand_curves(top: ConfigFile, origins: Origins) -> list[Curve]:
     """Merge defaults into each curve, expand sweeps, settle lengths, epochs and labels."""
     defaults = top.defaults or {}
+    count_curves(top)
     curves: list[Curve] = []
     for index, raw_curve in enumerate(top.curves):
         expanded = attempt(_expand_curve, top, defaults, raw_curve, index, origins)
@@ -106,13 +109,15 @@ def _curve(
         total_step = _length(spec, top, steps_per_epoch, key_path)
     if spec.scheduler is not None:
         scheduler, metric = spec.scheduler, _metric(spec.metric, (*key_path, "metric"))
+    check_shape(spec, segments, scheduler, key_path)
     if isinstance(template, str):
         label = render_label(template, data, key_path)
+        check_text(label, "label", (*key_path, "label"))
         unnamed = {k: v for k, v in variant.items() if not _template_names(template, k)}
         if unnamed:
-            label = f"{label} ({describe_variant(unnamed)})"
+            label = _fitted(f"{label} ({describe_variant(unnamed)})")
     elif variant:
-        label = f"{scheduler_title(scheduler)} ({describe_variant(variant)})"
+        label = _fitted(f"{scheduler_title(scheduler)} ({describe_variant(variant)})")
     else:
         label = ""
     return Curve(
@@ -354,6 +359,11 @@ def scheduler_title(scheduler: SchedulerSpec) -> str:
     return scheduler.name.rsplit(".", 1)[-1]
 
 
+def _fitted(label: str) -> str:
+    """A label lrplot made up, cut to ``MAX_TEXT_CHARS`` (a label the user wrote is refused instead)."""
+    return label if len(label) <= MAX_TEXT_CHARS else label[: MAX_TEXT_CHARS - 3] + "..."
+
+
 def settle_labels(curves: list[Curve]) -> None:
     """Give unlabelled curves a readable default and refuse duplicate labels."""
     unlabelled = [curve for curve in curves if not curve.label]
@@ -363,7 +373,7 @@ def settle_labels(curves: list[Curve]) -> None:
             curve.label = name
         else:
             described = ", ".join(f"{k}={v}" for k, v in curve.scheduler.keywords.items())
-            curve.label = f"{name}({described})"
+            curve.label = _fitted(f"{name}({described})")
     generated = [curve.label for curve in unlabelled]
     for curve in unlabelled:
         if generated.count(curve.label) > 1:
@@ -383,3 +393,4 @@ def settle_labels(curves: list[Curve]) -> None:
                 key_path=("curves", curve.index, "label"),
             )
         seen[curve.label] = curve.index
+        check_text(curve.label, "label", ("curves", curve.index, "label"))

@@ -6,12 +6,14 @@ import copy
 from collections.abc import Sequence
 from pathlib import Path
 
+from lrplot.config.bounds import count_values
 from lrplot.config.curves import expand_curves, settle_labels
 from lrplot.config.locate import locate, problems_located
 from lrplot.config.models import Config, ConfigFile
-from lrplot.config.validation import kind_of, validate_model
+from lrplot.config.validation import check_strings, check_text, kind_of, validate_model
 from lrplot.errors import LrplotError
 from lrplot.formats import FormatOptions, convert
+from lrplot.limits import lifting
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
 from lrplot.read.json_source import load_config_file, parse_json
 from lrplot.read.python import read_python
@@ -30,6 +32,7 @@ def load(
     world_size: int | None = None,
     allow_imports: Sequence[str] = (),
     hydra_overrides: Sequence[str] = (),
+    force: bool = False,
 ) -> Config:
     """Read, parse and validate a config file.
 
@@ -54,6 +57,7 @@ def load(
         world_size=world_size,
         allow_imports=allow_imports,
         hydra_overrides=hydra_overrides,
+        force=force,
     )
 
 
@@ -69,6 +73,7 @@ def loads(
     dataset_size: int | None = None,
     world_size: int | None = None,
     allow_imports: Sequence[str] = (),
+    force: bool = False,
 ) -> Config:
     """Validate a config given as YAML text, or JSON when ``name`` ends in .json (tests, notebooks)."""
     source = parse_json(text, name=name) if name.lower().endswith(".json") else parse_yaml(text, name=name)
@@ -83,6 +88,7 @@ def loads(
         dataset_size=dataset_size,
         world_size=world_size,
         allow_imports=allow_imports,
+        force=force,
     )
 
 
@@ -97,12 +103,39 @@ def from_source(
     world_size: int | None = None,
     allow_imports: Sequence[str] = (),
     hydra_overrides: Sequence[str] = (),
+    force: bool = False,
 ) -> Config:
     """Validate parsed YAML data (after overrides); every error names its key and line.
 
     A LightningCLI or Hydra training config is converted to lrplot's form first
-    (:mod:`lrplot.formats`); ``select`` picks a subtree of a larger file.
+    (:mod:`lrplot.formats`); ``select`` picks a subtree of a larger file. ``force`` lifts the
+    liftable bounds (:mod:`lrplot.limits`).
     """
+    with lifting(force):
+        return _from_source(
+            source,
+            sets,
+            sweeps,
+            select,
+            steps_per_epoch,
+            dataset_size,
+            world_size,
+            allow_imports,
+            hydra_overrides,
+        )
+
+
+def _from_source(
+    source: YamlSource,
+    sets: Sequence[str],
+    sweeps: Sequence[str],
+    select: str | None,
+    steps_per_epoch: int | None,
+    dataset_size: int | None,
+    world_size: int | None,
+    allow_imports: Sequence[str],
+    hydra_overrides: Sequence[str],
+) -> Config:
     origins = Origins()
     notes: list[str] = []
     derived: dict[str, object] = {}
@@ -145,12 +178,17 @@ def from_source(
                 data["sweep"] = {}
             data["sweep"][assignment.key] = assignment.value
             origins.add(("sweep", assignment.key), assignment.text)
+        check_strings(data)
         top = validate_model(ConfigFile, data, ())
+        if top.title is not None:
+            check_text(top.title, "title", ("title",))
+        top.plot.check_pixels()
         with problems_located(source, origins):
             curves = expand_curves(top, origins)
         settle_labels(curves)
         for curve in curves:
             curve.metric_assumed = assumed_metric and curve.index == 0
+        count_values(curves)
     except LrplotError as error:
         if error.where is None and error.key_path is not None:
             error.where = locate(source, origins, error.key_path)

@@ -7,13 +7,15 @@ later, by the torch class's own signature (:mod:`lrplot.plan.keywords`).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lrplot.config.locate import locate
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.limits import MAX_FIGURE_PIXELS, MAX_FIGURE_SIDE, MIN_FIGURE_INCHES, check
 from lrplot.overrides import Origins
 from lrplot.read.yaml_source import YamlSource
 
@@ -197,6 +199,23 @@ class PlotOptions(_Strict):
         description="[first, last] step to magnify in an inset; by default a warmup shorter than 5% of "
         "the run is magnified; false turns that off.",
     )
+
+    @field_validator("size")
+    @classmethod
+    def _finite_size(cls, size: list[float]) -> list[float]:
+        for side in size:
+            if not math.isfinite(side) or side < MIN_FIGURE_INCHES:
+                raise ValueError(f"each side must be a finite number of inches >= {MIN_FIGURE_INCHES:g}")
+        return size
+
+    def check_pixels(self, key_path: KeyPath = ("plot",)) -> None:
+        """Refuse a figure too large to allocate: each side, and width x height (``--force``
+        lifts the latter; Agg cannot draw past ``MAX_FIGURE_SIDE`` pixels a side however asked)."""
+        width, height = (int(min(side * self.dpi, 1e18)) for side in self.size)  # sides are finite
+        side = max(width, height)
+        shown = f"plot.size {self.size[0]:g} x {self.size[1]:g} in at {self.dpi} dpi"
+        check(f"{shown} is {{}} pixels on a side", side, MAX_FIGURE_SIDE, key_path=key_path, liftable=False)
+        check(f"{shown} is {{}} pixels", width * height, MAX_FIGURE_PIXELS, key_path=key_path, liftable=True)
 
 
 class ConfigFile(_Strict):

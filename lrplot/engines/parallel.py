@@ -9,8 +9,12 @@ serial run: the same torch code computes them.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Callable, Sequence
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,15 +27,24 @@ if TYPE_CHECKING:
 
 
 def _run_one(
-    curve: Curve, base_dir: Path, allowed: Sequence[str], skip_dynamo: bool, engine: str
+    curve: Curve,
+    base_dir: Path,
+    allowed: Sequence[str],
+    skip_dynamo: bool,
+    engine: str,
+    scope: Any = None,
+    force: bool = False,
 ) -> tuple[Any, list[str]]:
     from lrplot.engines.stepping import run_curve
+    from lrplot.limits import lifting
     from lrplot.plan.classes import skip_dynamo_import
     from lrplot.plan.plans import plan_curve
+    from lrplot.read.files import ReadScope, in_scope
 
     if skip_dynamo:
         skip_dynamo_import()
-    result, notes, _ = run_curve(plan_curve(curve, base_dir=base_dir, allowed=allowed), engine=engine)
+    with in_scope(scope or ReadScope()), lifting(force):  # as the parent process reads
+        result, notes, _ = run_curve(plan_curve(curve, base_dir=base_dir, allowed=allowed), engine=engine)
     return result, notes
 
 
@@ -43,9 +56,12 @@ def run_parallel(
     engine: str = "auto",
 ) -> list[tuple[CurveResult, list[str]]]:
     """Run every curve of ``config`` in up to ``workers`` processes, results in config order."""
+    from lrplot.limits import lifted
     from lrplot.plan.classes import allowed_imports, dynamo_import_skipped
+    from lrplot.read.files import read_scope
 
     allowed = allowed_imports(allow_imports)
+    scope, force = read_scope(), lifted()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["torch", "lrplot.engines.stepping"])
     total = sum(curve.total_step for curve in config.curves)
@@ -53,25 +69,110 @@ def run_parallel(
     done = 0
     # Longest first, so the last curve to finish is a short one.
     order = sorted(range(len(config.curves)), key=lambda i: -config.curves[i].total_step)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {
-            pool.submit(
-                _run_one, config.curves[i], config.base_dir, allowed, dynamo_import_skipped(), engine
-            ): i
-            for i in order
-        }
-        try:
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    results[index] = future.result()
-                except LrplotError as error:
-                    raise config.locate(error) from None
-                done += config.curves[index].total_step
-                if progress is not None:
-                    progress(done, total)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    arguments = (allowed, dynamo_import_skipped(), engine, scope, force)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    interrupted = False
+    futures: dict[Any, int] = {}
+    try:  # submitting starts the workers, so an interruption there is cleaned up too
+        with _signals_deferred():  # submitting starts the workers: never interrupted half-way
+            for i in order:
+                futures[pool.submit(_run_one, config.curves[i], config.base_dir, *arguments)] = i
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                results[index] = future.result()
+            except LrplotError as error:
+                raise config.locate(error) from None
+            done += config.curves[index].total_step
+            if progress is not None:
+                progress(done, total)
+    except BaseException as error:
+        for future in futures:
+            future.cancel()
+        if not isinstance(error, Exception):  # Ctrl-C, SIGTERM, SIGHUP: leave no process behind
+            interrupted = True
+            stop_processes(pool)
+        raise
+    finally:
+        if not interrupted:  # an interrupted pool is not waited for: its workers are gone
+            pool.shutdown(wait=True, cancel_futures=True)
     return [results[i] for i in range(len(config.curves))]
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block ends, then deliver the first one.
+
+    Starting a worker is a conversation with the forkserver (which may still be importing
+    torch); a signal in the middle of it leaves a half-started worker that fails with a
+    traceback of its own, or a forkserver waiting for the rest of a request.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            number = getattr(signal, name)
+            previous[number] = signal.signal(number, lambda signum, _frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        if pending:
+            signal.raise_signal(pending[0])  # now handled as usual: KeyboardInterrupt, Terminated
+
+
+def _children_of(parent: int | None) -> list[int]:
+    """Processes whose parent is ``parent`` (Linux /proc; elsewhere none are found)."""
+    if not parent:
+        return []
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = entry.read_text()
+        except OSError:
+            continue
+        fields = text[text.rfind(")") + 2 :].split()
+        if len(fields) > 1 and fields[1] == str(parent):
+            found.append(int(entry.parent.name))
+    return found
+
+
+def stop_processes(pool: ProcessPoolExecutor) -> None:
+    """End the pool's workers now (not after their curves), then the forkserver this run
+    started, so an interrupted run leaves no process behind. (The resource tracker exits by
+    itself when this process does, once every process holding its pipe is gone; stopping it
+    earlier would make it warn about the pool's semaphores, still in use here.)
+
+    Workers are killed before the pool is shut down: shutting down releases the queues'
+    semaphores, and a worker still starting would fail (with a traceback) to open them. Every
+    child of the forkserver is a worker of this run, including one the pool had not recorded
+    yet because the signal came while it was being started.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    server_pid = getattr(server, "_forkserver_pid", None)
+    if server_pid:  # frozen first, so it forks no worker while they are being counted
+        with contextlib.suppress(OSError):
+            os.kill(server_pid, signal.SIGSTOP)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pids = {p.pid for p in processes if p.pid} | set(_children_of(server_pid))
+    for pid in [*pids, *([server_pid] if server_pid else [])]:  # the forkserver too: it may be
+        with contextlib.suppress(OSError):  # stuck on a request the parent never finished
+            os.kill(pid, signal.SIGKILL)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)
+    queue = getattr(pool, "_call_queue", None)
+    if queue is not None:  # its feeder thread must not hold this process up at exit
+        with contextlib.suppress(Exception):
+            queue.cancel_join_thread()
+    stop = getattr(server, "_stop", None)
+    if stop is not None:
+        with contextlib.suppress(Exception):
+            stop()

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 
 from lrplot.config import Config
 from lrplot.errors import LrplotError, attempt, collected
+from lrplot.limits import lifting
 from lrplot.plan.classes import allowed_imports
 from lrplot.plan.construct import construct as construct_first
 from lrplot.plan.construct import with_curve
 from lrplot.plan.free import plan_free
-from lrplot.plan.limits import check_memory, check_size
+from lrplot.plan.limits import check_memory
 from lrplot.plan.plans import CurvePlan, plan_curve
 
 __all__ = ["CurvePlan", "plan"]
@@ -41,15 +42,16 @@ def plan(
     valid arguments, plan (and construct) without importing torch; anything else goes
     through torch, whose own checks and messages then apply.
     """
-    if torch_free:
-        free_plans = plan_free(config)
-        if free_plans is not None:
-            if not force:
-                for curve_plan in free_plans:
-                    attempt(check_size, curve_plan, config)
+    with lifting(force):
+        if torch_free:
+            free_plans = plan_free(config)
+            if free_plans is not None:
                 attempt(check_memory, free_plans)
-            return free_plans
-    allowed = allowed_imports(allow_imports)
+                return free_plans
+        return _plan(config, allowed_imports(allow_imports), construct)
+
+
+def _plan(config: Config, allowed: tuple[str, ...], construct: bool) -> list[CurvePlan]:
     sink = collected()
     plans: list[CurvePlan] = []
     earlier: dict[str, CurvePlan] = {}
@@ -62,8 +64,6 @@ def plan(
             if curve_plan is not None:
                 earlier[curve.label] = curve_plan
                 plans.append(curve_plan)
-                if not force:
-                    attempt(check_size, curve_plan, config)
                 if construct and curve_plan.source is None:  # a continued optimizer exists only in a run
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
@@ -72,6 +72,5 @@ def plan(
             raise config.locate(with_curve(error, curve.label)) from None
         for error in (sink or [])[before:]:
             config.locate(with_curve(error, curve.label))
-    if not force:
-        attempt(check_memory, plans)
+    attempt(check_memory, plans)
     return plans

@@ -1,31 +1,20 @@
-"""Bounds on the work a config asks for, checked before anything runs (``--force`` lifts them)."""
+"""The memory a run's values take, checked before anything runs (``--force`` lifts it).
+
+The other bounds on a config's cost (curves, values, param groups, schedulers, bytes,
+pixels, expressions) live in :mod:`lrplot.limits` and are checked where their data first
+appears; this one needs every plan of the run and this machine's memory.
+"""
 
 from __future__ import annotations
 
-from lrplot.config import Config
+import os
+
 from lrplot.errors import LrplotError
+from lrplot.limits import MEMORY_SHARE, lifted
 from lrplot.plan.plans import CurvePlan
-
-MAX_TOTAL_STEP = 100_000_000
-
-
-def check_size(curve_plan: CurvePlan, config: Config) -> None:
-    """Refuse a curve longer than MAX_TOTAL_STEP (minutes of stepping), with the estimate."""
-    steps = curve_plan.curve.total_step
-    if steps > MAX_TOTAL_STEP:
-        raise config.locate(
-            LrplotError(
-                f"curve {curve_plan.curve.label!r}: total_step {steps:,} is above the limit of "
-                f"{MAX_TOTAL_STEP:,} (about {_estimate_bytes([curve_plan]) / 2**30:.1f} GiB and many "
-                "minutes of stepping); use --force to run it anyway",
-                key_path=("curves", curve_plan.curve.index, "total_step"),
-            )
-        )
-
 
 # Bytes per recorded value: the float64 itself, plus what the CSV text and the drawing take.
 _BYTES_PER_VALUE = 8 * 3
-MEMORY_SHARE = 0.5
 
 
 def _estimate_bytes(plans: list[CurvePlan]) -> int:
@@ -34,8 +23,8 @@ def _estimate_bytes(plans: list[CurvePlan]) -> int:
 
 def check_memory(plans: list[CurvePlan]) -> None:
     """Refuse a run whose values would not fit in half of this machine's memory."""
-    import os
-
+    if lifted():
+        return
     try:
         available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lrplot.config import MetricLog
-from lrplot.errors import ExpressionError, KeyPath, LrplotError
+from lrplot.errors import ExpressionError, KeyPath, LrplotError, printable
 from lrplot.expressions import Expression, compile_expression
-from lrplot.read.logs import named_column, opened_log
+from lrplot.limits import log_limit
+from lrplot.read.logs import named_column, number_cell, opened_log
 
 
 @dataclass
@@ -65,26 +65,24 @@ def plan_metric(
 
 def _read_metric_log(log: MetricLog, base_dir: Path, needed: int, key_path: KeyPath) -> MetricSource:
     path = Path(log.csv)
-    if not path.is_absolute():
-        path = base_dir / path
-    with opened_log(path, "metric log", key_path) as reader:
+    with opened_log(path, "metric log", key_path, config_dir=base_dir, limit=log_limit()) as reader:
         named_column(log.column, list(reader.fieldnames or []), path, key_path)
         values = []
         for row in reader:
-            cell = (row.get(log.column) or "").strip()
-            try:
-                number = float(cell)
-            except ValueError:
+            number = number_cell(
+                (row.get(log.column) or "").strip(), path, reader.line_num, log.column, key_path
+            )
+            if number != number or number in (float("inf"), float("-inf")):
                 raise LrplotError(
-                    f"{path}:{reader.line_num}: column {log.column!r} holds {cell!r}, not a number",
+                    f"{printable(str(path))}:{reader.line_num}: column {printable(repr(log.column), 80)} "
+                    "is not finite",
                     key_path=key_path,
-                ) from None
-            if not math.isfinite(number):
-                raise LrplotError(f"{path}:{reader.line_num}: {log.column} is {cell}", key_path=key_path)
+                )
             values.append(number)
     if len(values) < needed:
         raise LrplotError(
-            f"metric log {path} has {len(values)} rows of {log.column!r}, but the curve calls "
+            f"metric log {printable(str(path))} has {len(values)} rows of {printable(repr(log.column), 80)}, "
+            "but the curve calls "
             f"scheduler.step() {needed} times and needs one row for each",
             key_path=key_path,
         )

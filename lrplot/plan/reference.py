@@ -9,15 +9,15 @@ first step where the two disagree.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lrplot.errors import KeyPath, LrplotError
-from lrplot.read.logs import named_column, opened_log
+from lrplot.errors import KeyPath, LrplotError, printable
+from lrplot.limits import finite_number, log_limit
+from lrplot.read.logs import named_column, number_cell, opened_log, shown_columns, step_cell
 
 STEP_COLUMNS = ("step", "Step", "global_step", "trainer/global_step", "_step")
 DEFAULT_RTOL = 1e-6
@@ -40,8 +40,9 @@ class ReferenceLog:
             return None, None
         steps, logged = self.steps[inside], self.lr[inside]
         ours = simulated[steps]
-        difference = np.abs(ours - logged)
-        close = np.isclose(ours, logged, rtol=self.rtol, atol=0.0)
+        with np.errstate(all="ignore"):  # inf - inf and overflow are differences, not warnings
+            difference = np.abs(ours - logged)
+            close = np.isclose(ours, logged, rtol=self.rtol, atol=0.0)
         first = int(steps[np.argmin(close)]) if not close.all() else None
         return float(difference.max()), first
 
@@ -68,43 +69,40 @@ def read_reference(value: Any, base_dir: Path, key_path: KeyPath) -> ReferenceLo
     """Read a training log's lr column (see the module docstring)."""
     spec = parse_reference(value, key_path)
     path = Path(str(spec["csv"]))
-    if not path.is_absolute():
-        path = base_dir / path
-    rtol = spec.get("rtol", DEFAULT_RTOL)
-    if isinstance(rtol, bool) or not isinstance(rtol, (int, float)) or rtol < 0:
-        raise LrplotError(f"reference rtol should be a number >= 0, got {rtol!r}", key_path=key_path)
-    with opened_log(path, "reference log", key_path) as reader:
+    rtol = finite_number(spec.get("rtol", DEFAULT_RTOL), "reference rtol", key_path=key_path)
+    group = spec.get("group", 0)
+    if isinstance(group, bool) or not isinstance(group, (str, int)):
+        raise LrplotError(
+            f"reference group should be a param group name or index, got {printable(repr(group), 80)}",
+            key_path=key_path,
+        )
+    with opened_log(path, "reference log", key_path, config_dir=base_dir, limit=log_limit()) as reader:
         columns = list(reader.fieldnames or [])
         step_column = _pick_step(spec.get("step"), columns, path, key_path)
         lr_column = _pick_lr(spec.get("column"), columns, path, key_path)
         values: dict[int, float] = {}
         for row in reader:
-            step_cell = (row.get(step_column) or "").strip()
-            lr_cell = (row.get(lr_column) or "").strip()
-            if not step_cell or not lr_cell:
+            step_text = (row.get(step_column) or "").strip()
+            lr_text = (row.get(lr_column) or "").strip()
+            if not step_text or not lr_text:
                 continue  # loggers write other metrics on rows of their own
-            try:
-                step = int(float(step_cell))
-                lr = float(lr_cell)
-            except ValueError:
-                raise LrplotError(
-                    f"{path}:{reader.line_num}: {step_column}={step_cell!r}, {lr_column}={lr_cell!r} "
-                    "are not numbers",
-                    key_path=key_path,
-                ) from None
-            if step >= 0 and math.isfinite(lr):
+            step = step_cell(step_text, path, reader.line_num, step_column, key_path)
+            lr = number_cell(lr_text, path, reader.line_num, lr_column, key_path)
+            if step >= 0 and abs(lr) != float("inf") and lr == lr:
                 values.setdefault(step, lr)
     if not values:
         raise LrplotError(
-            f"reference log {path}: no rows with both {step_column} and {lr_column}", key_path=key_path
+            f"reference log {printable(str(path))}: no rows with both {printable(step_column, 40)} and "
+            f"{printable(lr_column, 40)}",
+            key_path=key_path,
         )
     steps = np.array(sorted(values), dtype=np.int64)
     return ReferenceLog(
         description=f"{spec['csv']}:{lr_column}",
         steps=steps,
         lr=np.array([values[s] for s in steps.tolist()], dtype=np.float64),
-        group=spec.get("group", 0),
-        rtol=float(rtol),
+        group=group,
+        rtol=rtol,
     )
 
 
@@ -115,8 +113,8 @@ def _pick_step(chosen: Any, columns: list[str], path: Path, key_path: KeyPath) -
         if name in columns:
             return name
     raise LrplotError(
-        f"{path}: no step column ({', '.join(STEP_COLUMNS)}); name it with step:; "
-        f"columns: {', '.join(columns)}",
+        f"{printable(str(path))}: no step column ({', '.join(STEP_COLUMNS)}); name it with step:; "
+        f"columns: {shown_columns(columns)}",
         key_path=key_path,
     )
 
@@ -133,10 +131,11 @@ def _pick_lr(chosen: Any, columns: list[str], path: Path, key_path: KeyPath) -> 
         return candidates[0]
     if not candidates:
         raise LrplotError(
-            f"{path}: no lr column found (lr, lr-<Optimizer>, .../lr, Value); name it with column:; "
-            f"columns: {', '.join(columns)}",
+            f"{printable(str(path))}: no lr column found (lr, lr-<Optimizer>, .../lr, Value); name it with "
+            f"column:; columns: {shown_columns(columns)}",
             key_path=key_path,
         )
     raise LrplotError(
-        f"{path}: several lr columns ({', '.join(candidates)}); choose one with column:", key_path=key_path
+        f"{printable(str(path))}: several lr columns ({shown_columns(candidates)}); choose one with column:",
+        key_path=key_path,
     )

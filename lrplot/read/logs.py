@@ -1,32 +1,88 @@
-"""Opening training logs (CSV) with one error message for every way it can fail."""
+"""Opening training logs (CSV) with one error message for every way it can fail.
+
+A log is read through :func:`lrplot.read.files.open_text` (regular files only, inside the
+folders a config may read, at most ``MAX_LOG_BYTES``), and nothing read from it is echoed
+in a message but column names that look like column names (:func:`shown_columns`).
+"""
 
 from __future__ import annotations
 
 import csv
+import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from lrplot.errors import KeyPath, LrplotError
+from lrplot.errors import KeyPath, LrplotError, printable
+from lrplot.limits import MAX_LOG_BYTES
+from lrplot.read.files import open_text
+
+# A column name worth showing: short and made of the characters loggers use. Anything else
+# (a line of a .env file, a key, binary) is counted, never shown.
+_COLUMN_NAME = re.compile(r"[A-Za-z_][\w .:/()\[\]%+@#-]{0,31}")
+SHOWN_COLUMNS = 12
+# Steps beyond this are not a training run's (and would not fit the arrays they index).
+MAX_STEP = 2**53
 
 
 @contextmanager
-def opened_log(path: Path, what: str, key_path: KeyPath) -> Iterator[csv.DictReader]:
-    """A DictReader over a CSV log; unreadable files and broken CSV become LrplotError."""
+def opened_log(
+    path: Path, what: str, key_path: KeyPath, *, config_dir: Path | None = None, limit: int = MAX_LOG_BYTES
+) -> Iterator[csv.DictReader]:
+    """A DictReader over a CSV log; unreadable files and broken CSV become LrplotError.
+
+    ``config_dir`` is the folder of the config that names the log (None: the user named it).
+    """
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with open_text(path, what=what, limit=limit, config_dir=config_dir, key_path=key_path) as handle:
             yield csv.DictReader(handle)
-    except OSError as exc:
-        raise LrplotError(f"cannot read {what} {path}: {exc.strerror or exc}", key_path=key_path) from None
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise LrplotError(f"{what} {path} is not a readable CSV: {exc}", key_path=key_path) from None
+    except csv.Error as exc:
+        reason = printable(str(exc).split(":")[0], 80)  # csv's own words, never the data
+        raise LrplotError(
+            f"{what} {printable(str(path))} is not a readable CSV: {reason}", key_path=key_path
+        ) from None
+
+
+def shown_columns(columns: list[str]) -> str:
+    """Column names for a message: only short, name-like ones, at most a dozen; the rest counted."""
+    names = [c for c in columns if _COLUMN_NAME.fullmatch(c)]
+    shown = ", ".join(names[:SHOWN_COLUMNS]) or "(none that can be shown)"
+    hidden = len(columns) - min(len(names), SHOWN_COLUMNS)
+    return f"{shown} (and {hidden} more)" if hidden else shown
 
 
 def named_column(name: Any, columns: list[str], path: Path, key_path: KeyPath, what: str = "column") -> str:
     """The column the config names, or an error listing the columns there are."""
     if name not in columns:
         raise LrplotError(
-            f"{path}: no {what} {name!r}; columns: {', '.join(columns) or '(none)'}", key_path=key_path
+            f"{printable(str(path))}: no {what} {printable(repr(name), 80)}; "
+            f"columns: {shown_columns(columns)}",
+            key_path=key_path,
         )
     return str(name)
+
+
+def number_cell(cell: str, path: Path, line: int, column: str, key_path: KeyPath) -> float:
+    """A cell as a float, or an error naming the file, line and column (never the cell)."""
+    try:
+        return float(cell)
+    except ValueError:
+        raise LrplotError(
+            f"{printable(str(path))}:{line}: column {printable(repr(column), 80)} is not a number",
+            key_path=key_path,
+        ) from None
+
+
+def step_cell(cell: str, path: Path, line: int, column: str, key_path: KeyPath) -> int:
+    """A step cell as an int (a fraction is cut, as loggers' float steps need); ``inf``, ``nan``
+    and steps beyond ``MAX_STEP`` (``1e300``) are refused, not turned into huge integers."""
+    value = number_cell(cell, path, line, column, key_path)
+    if not math.isfinite(value) or abs(value) > MAX_STEP:
+        raise LrplotError(
+            f"{printable(str(path))}:{line}: column {printable(repr(column), 80)} is not a step "
+            f"(a whole number up to {MAX_STEP:,})",
+            key_path=key_path,
+        )
+    return int(value)

@@ -8,16 +8,16 @@ to its 1-based line so later layers can point at the culprit.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.limits import MAX_YAML_DEPTH as MAX_DEPTH
+from lrplot.limits import MAX_YAML_NODES as MAX_NODES
 from lrplot.read.files import read_text
-
-MAX_NODES = 200_000
-MAX_DEPTH = 64
 
 # YAML 1.1 (PyYAML) reads ``1e-3`` as a *string*; ML configs write learning rates that
 # way all the time, so floats without a dot are accepted too (as YAML 1.2 does).
@@ -31,11 +31,16 @@ _FLOAT_RE = re.compile(
 )
 
 
+@functools.cache
 def _loader_class() -> type:
+    """A safe loader with YAML 1.2-style floats (``1e-3`` is a number); libyaml's parser where
+    installed, so a config near the size limit is parsed (or refused) in seconds."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
-        """SafeLoader with YAML 1.2-style floats (``1e-3`` is a number)."""
+    base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        """SafeLoader with YAML 1.2-style floats."""
 
     Loader.yaml_implicit_resolvers = {
         key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
@@ -43,6 +48,13 @@ def _loader_class() -> type:
     }
     Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789."))
     return Loader
+
+
+def _constructor() -> Any:
+    """Builds scalars and applies merge keys; node tags were settled by the loader's resolver."""
+    import yaml
+
+    return yaml.constructor.SafeConstructor()
 
 
 @dataclass
@@ -90,6 +102,10 @@ def parse_yaml(text: str, *, name: str = "<config>") -> YamlSource:
     """
     import yaml
 
+    surrogate = re.search(r"[\ud800-\udfff]", text)
+    if surrogate:  # text decoded with surrogateescape (a --set value of bytes that are not UTF-8)
+        line = text.count("\n", 0, surrogate.start()) + 1
+        raise LrplotError("not valid Unicode text (a lone surrogate)", where=f"{name}:{line}")
     try:
         loader = _loader_class()(text)
         try:
@@ -106,11 +122,13 @@ def parse_yaml(text: str, *, name: str = "<config>") -> YamlSource:
     if node is None:
         raise LrplotError("the config is empty", where=name)
     lines: dict[KeyPath, int] = {}
-    data = _construct(node, (), lines, name, [0])
+    data = _construct(node, (), lines, name, [0], _constructor())
     return YamlSource(data=data, name=name, lines=lines)
 
 
-def _construct(node: Any, path: KeyPath, lines: dict[KeyPath, int], name: str, count: list[int]) -> Any:
+def _construct(
+    node: Any, path: KeyPath, lines: dict[KeyPath, int], name: str, count: list[int], constructor: Any
+) -> Any:
     """Build plain Python data from a node tree, recording lines and refusing what is not data."""
     import yaml
 
@@ -129,9 +147,9 @@ def _construct(node: Any, path: KeyPath, lines: dict[KeyPath, int], name: str, c
         _check_collection_tag(node, name)
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
-        _flatten_merge_keys(node, name)
+        _flatten_merge_keys(node, name, constructor)
         for key_node, value_node in node.value:
-            key = _scalar(key_node, name)
+            key = _scalar(key_node, name, constructor)
             if isinstance(key, (dict, list)) or key is None:
                 raise LrplotError(
                     "mapping keys must be plain names", where=f"{name}:{key_node.start_mark.line + 1}"
@@ -140,15 +158,15 @@ def _construct(node: Any, path: KeyPath, lines: dict[KeyPath, int], name: str, c
             if key in result:
                 raise LrplotError(f"duplicate key '{key}'", where=f"{name}:{key_node.start_mark.line + 1}")
             lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, (*path, key), lines, name, count)
+            result[key] = _construct(value_node, (*path, key), lines, name, count, constructor)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1
-            items.append(_construct(item, (*path, index), lines, name, count))
+            items.append(_construct(item, (*path, index), lines, name, count, constructor))
         return items
-    return _scalar(node, name)
+    return _scalar(node, name, constructor)
 
 
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
@@ -165,31 +183,27 @@ def _check_collection_tag(node: Any, name: str) -> None:
         )
 
 
-def _flatten_merge_keys(node: Any, name: str) -> None:
+def _flatten_merge_keys(node: Any, name: str, constructor: Any) -> None:
     """Apply YAML ``<<`` merge keys the way PyYAML does, refusing anything exotic."""
     import yaml
 
-    loader = _loader_class()("")
     try:
-        loader.flatten_mapping(node)
+        constructor.flatten_mapping(node)
     except yaml.MarkedYAMLError as exc:
         raise LrplotError(_yaml_message(exc), where=_mark_where(name, exc)) from None
-    finally:
-        loader.dispose()
 
 
-def _scalar(node: Any, name: str) -> Any:
+def _scalar(node: Any, name: str, constructor: Any) -> Any:
     import yaml
 
     if not isinstance(node, yaml.ScalarNode):
         raise LrplotError("mapping keys must be plain names", where=f"{name}:{node.start_mark.line + 1}")
-    loader = _loader_class()("")
     try:
-        return loader.construct_object(node, deep=True)
+        return constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         raise LrplotError(_yaml_message(exc), where=_mark_where(name, exc)) from None
     finally:
-        loader.dispose()
+        constructor.constructed_objects.pop(node, None)
 
 
 def _mark_where(name: str, exc: Any) -> str:

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lrplot.errors import LrplotError, printable
+from lrplot.limits import lifting
+from lrplot.render.guards import all_drawable, check_drawable, check_mathtext, drawable
 from lrplot.render.layout import (
     CORNERS,
     LINESTYLES,
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-def figure(result: Result) -> Figure:
+def figure(result: Result, *, force: bool = False) -> Figure:
     """Draw a result; Jupyter shows the returned Figure inline.
 
     Overlaid (default): one lr panel with every curve and group, plus panels for momentum /
@@ -35,11 +38,19 @@ def figure(result: Result) -> Figure:
     ``plot.layout: grid``: one small panel per curve (with its own momentum panel).
     Colour tells curves apart, line style param groups; the lr is drawn as a step function
     (constant over each optimizer step); the y axis turns logarithmic when the curves span
-    more than two decades; a short warmup gets a magnified inset.
+    more than two decades; a short warmup gets a magnified inset. ``force`` lifts the bounds
+    on panels and lines (:mod:`lrplot.limits`).
     """
     from matplotlib.figure import Figure
 
     options = result.plot
+    with lifting(force):
+        check_drawable(options.layout, len(result.curves), sum(len(c.groups) for c in result.curves))
+    texts: list[tuple[str, str, None]] = [("title", result.title or "", None)]
+    for curve in result.curves:
+        texts.append(("label", curve.label, None))
+        texts += [("param group name", group.name, None) for group in curve.groups]
+    check_mathtext(texts)
     fig = Figure(figsize=tuple(options.size), dpi=options.dpi, layout="constrained")
     shared, labels = shared_label_parts([curve.label for curve in result.curves])
     if options.layout == "grid":
@@ -49,8 +60,8 @@ def figure(result: Result) -> Figure:
     title = " — ".join(part for part in (result.title, shared) if part)
     if title:
         fig.suptitle(title)
-    if any(not np.isfinite(g.lr).all() for c in result.curves for g in c.groups):
-        note = "inf/NaN learning rates are not drawn (the CSV keeps them)"
+    if any(not all_drawable(g.lr) for c in result.curves for g in c.groups):
+        note = "inf/NaN learning rates and any beyond 1e300 are not drawn (the CSV keeps them)"
         fig.text(0.005, 0.005, note, fontsize="x-small", color="0.4")
     return fig
 
@@ -262,7 +273,7 @@ def _draw_reference(ax: Any, reference: Any, color: str, label: str) -> None:
     """A logged lr series, dashed; dots too when it is sparse enough to see them."""
     marker = "o" if len(reference.steps) <= 200 else None
     ax.plot(
-        reference.steps, reference.lr, linestyle="--", linewidth=1.2, marker=marker, markersize=3,
+        reference.steps, _finite(reference.lr), linestyle="--", linewidth=1.2, marker=marker, markersize=3,
         color=color, alpha=0.8, label=label,
     )  # fmt: skip
 
@@ -329,18 +340,14 @@ def reduce_for_drawing(values: np.ndarray, pixel_width: float) -> tuple[np.ndarr
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
-    """Non-finite values are left out of the drawing (the CSV keeps them)."""
-    if np.isfinite(values).all():
-        return values
-    return np.where(np.isfinite(values), values, np.nan)
+    """Values matplotlib cannot draw are left out (the CSV keeps them): :func:`drawable`."""
+    return drawable(values)
 
 
 def save_figure(fig: Any, stream: Any, fmt: str) -> None:
     """Write a figure as png/svg/pdf with no run-dependent metadata (byte-reproducible)."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from lrplot.errors import LrplotError
 
     FigureCanvasAgg(fig)
     # Run-dependent metadata removed; jpg, webp and tiff (written by Pillow) carry none.
@@ -352,10 +359,9 @@ def save_figure(fig: Any, stream: Any, fmt: str) -> None:
     extra = {"metadata": metadata} if metadata is not None else {}
     with matplotlib.rc_context({"svg.hashsalt": "lrplot", "svg.fonttype": "path"}):
         try:
-            fig.savefig(stream, format=fmt, **extra)
-        except ValueError as exc:  # mathtext in a title or label that does not parse
+            with np.errstate(all="ignore"):
+                fig.savefig(stream, format=fmt, **extra)
+        except (ValueError, ArithmeticError, RecursionError, RuntimeError, np.linalg.LinAlgError) as exc:
+            # Texts were parsed and values bounded before drawing; what is left is matplotlib's own.
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise LrplotError(
-                f"cannot draw the figure: {first} (a title or label with '$...$' must be "
-                "valid matplotlib mathtext; write \\$ for a literal dollar)"
-            ) from None
+            raise LrplotError(f"cannot draw the figure: {printable(first, 200)}") from None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lrplot.render.guards import DRAWABLE
 from lrplot.result import Result
 
 # Log scale when the curves' values span more than this many decades.
@@ -20,8 +21,14 @@ ZOOM_WARMUP_SHARE = 0.05
 LINESTYLES = ("-", "--", ":", "-.")
 
 
+def _drawn(values: np.ndarray) -> np.ndarray:
+    """The values a figure draws: finite and within ``DRAWABLE`` (see :mod:`lrplot.render.guards`)."""
+    with np.errstate(invalid="ignore"):
+        return values[np.abs(values) <= DRAWABLE]
+
+
 def _positive(values: np.ndarray) -> np.ndarray:
-    finite = values[np.isfinite(values)]
+    finite = _drawn(values)
     return finite[finite > 0]
 
 
@@ -83,7 +90,7 @@ def warmup_zoom(result: Result) -> tuple[float, float] | None:
     for curve in result.curves:
         for group in curve.groups:
             values = group.lr
-            finite = values[np.isfinite(values)]
+            finite = _drawn(values)
             if finite.size < 20:
                 continue
             peak = float(finite.max())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lrplot.render.guards import drawable
 from lrplot.render.layout import choose_yscale, shared_label_parts
 from lrplot.result import Result
 
@@ -36,6 +37,8 @@ def terminal_chart(result: Result, width: int, height: int, *, colour: bool = Tr
             if scale == "log":
                 keep = y > 0
                 x, y = x[keep], y[keep]
+            if not x.size or np.isnan(y).all():
+                continue  # nothing drawable (all inf/NaN, beyond 1e300, or <= 0 on a log axis)
             name = f"{label} / {group.name}" if len(curve.groups) > 1 else label
             marker = "braille" if group_index == 0 else "dot"
             plt.plot(
@@ -59,7 +62,7 @@ def terminal_chart(result: Result, width: int, height: int, *, colour: bool = Tr
 def _steps(values: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     """A step function sampled for ``columns`` character cells: per cell its first, min, max, last."""
     count = len(values)
-    finite = np.where(np.isfinite(values), values, np.nan)
+    finite = drawable(values)  # inf, NaN and values beyond 1e300 are not drawn
     cells = 2 * columns  # braille draws two points a cell
     if count <= cells:
         x = np.repeat(np.arange(count + 1), 2)[1:-1].astype(float)
