@@ -335,7 +335,7 @@ TRACEBACKS = {
     "LightningCLI init_args that is a list": (
         "trainer: {max_steps: 10}\noptimizer: {class_path: torch.optim.SGD, init_args: [1, 2]}\n"
         "lr_scheduler: {class_path: torch.optim.lr_scheduler.StepLR, init_args: {step_size: 3}}\n",
-        ["c.yaml:2", "init_args should be a mapping"],
+        ["c.yaml:2", "init_args must be a mapping of keywords"],
     ),
     "LightningCLI lr_scheduler without class_path": (
         "trainer: {max_steps: 10}\noptimizer: {class_path: torch.optim.SGD, init_args: {lr: 0.1}}\n"
@@ -345,7 +345,7 @@ TRACEBACKS = {
     "a class_path that is a number": (
         "trainer: {max_steps: 10}\noptimizer: {class_path: 5}\n"
         "lr_scheduler: {class_path: torch.optim.lr_scheduler.StepLR, init_args: {step_size: 3}}\n",
-        ["c.yaml:2", "class_path should be a class's dotted name, got 5"],
+        ["c.yaml:2", "unknown optimizer '5'"],
     ),
     "plot.size negative": (CURVE.replace("curves:", "plot: {size: [-1, 5]}\ncurves:"), ["c.yaml:2", "plot.size"]),
     "plot.size infinite": (CURVE.replace("curves:", "plot: {size: [.inf, 5]}\ncurves:"), ["c.yaml:2", "finite"]),

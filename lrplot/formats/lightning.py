@@ -61,7 +61,7 @@ def score(path: Path | None, data: Any) -> float:
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     """Each optimizer with its scheduler as one lrplot curve, run as Lightning's trainer runs it."""
     body_path, body = _body(target, options.prefix)
-    pairs = _pairs(_class_nodes(body, body_path), body_path)
+    pairs = _pairs(_class_nodes(body, body_path), body_path, options.root)
     converted = Converted(data={}, form=NAME)
     curves = []
     for index, (prefix, optimizer, scheduler) in enumerate(pairs):
@@ -158,7 +158,7 @@ def _classify(
 
 
 def _pairs(
-    nodes: list[tuple[str, str, ClassNode]], body_path: KeyPath
+    nodes: list[tuple[str, str, ClassNode]], body_path: KeyPath, root: Any
 ) -> list[tuple[str, ClassNode, ClassNode]]:
     """Optimizers with their schedulers: same container, same key prefix, else in order."""
     pairs: list[tuple[str, ClassNode, ClassNode]] = []
@@ -182,6 +182,18 @@ def _pairs(
     if pairs:
         return pairs
     if lonely is not None:
+        parent = lonely.path[:-1]
+        holder: Any = root
+        for part in parent:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        for key in ("lr_scheduler", "scheduler"):
+            node = holder.get(key) if isinstance(holder, dict) else None
+            if isinstance(node, dict) and "class_path" not in node:
+                raise LrplotError(
+                    f"{key} should be {{class_path: ..., init_args: {{...}}}} naming a scheduler class; "
+                    "class_path is missing",
+                    key_path=(*parent, key),
+                )
         raise LrplotError("LightningCLI config has an optimizer but no lr_scheduler", key_path=lonely.path)
     raise LrplotError(
         "no LightningCLI optimizer and lr_scheduler found (at the top, under model.init_args, or under fit:)",
