@@ -1,15 +1,26 @@
-"""Coverage-guided fuzzing of the config path with atheris (run by hand, it runs until stopped).
+"""Coverage-guided fuzzing of the input surface with atheris (run by hand, it runs until stopped).
 
     .venv/bin/pip install atheris
     .venv/bin/python fuzz/fuzz_config.py -max_total_time=600 -rss_limit_mb=4096
 
-Feeds arbitrary bytes as a config file through load → plan → simulate (bounded to short
-curves) and fails on anything but success or lrplot's own error. The bounded property
-tests in tests/test_fuzz.py cover the same ground in every test run.
+The first input byte picks a surface, the rest is the input:
+
+- a config file (YAML, or TOML by its extension) through load → plan → simulate (short curves);
+- a reference log and a metric log (CSV bytes) named by a fixed config, through plan;
+- the file-reading policy: a file of a kind the input picks (regular, directory, FIFO,
+  symlink to /proc or /dev, outside the allowed folders, over the byte limit), read confined;
+- bounds: a config built from the input's numbers (sweep sizes, curves, param groups,
+  figure size and dpi, total_step), which must be refused or stay within every bound;
+- an expression with integer-heavy operators, evaluated at a step the input picks.
+
+Anything but success or lrplot's own one-line error (or a content canary in a message, or
+an integer beyond the bound) is a crash. tests/test_fuzz*.py cover the same ground with
+hypothesis in every test run.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,31 +28,138 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["lrplot", "yaml"]):
-    import yaml  # noqa: F401 - instrumented for coverage
+    import yaml
 
     import lrplot
     import lrplot.config
     import lrplot.engines
     import lrplot.expressions
     import lrplot.formats
+    import lrplot.limits
     import lrplot.overrides
     import lrplot.plan
-    from lrplot.errors import LrplotError
+    import lrplot.read.files
+    import lrplot.read.logs
+    from lrplot.errors import ExpressionError, LrplotError
 
 FOLDER = Path(tempfile.mkdtemp(prefix="lrplot-fuzz-"))
+OUTSIDE = Path(tempfile.mkdtemp(prefix="lrplot-fuzz-outside-"))
 MAX_STEPS = 2_000
+CANARY = "canary=" + "5e1f" * 10
+
+
+def _config(data: bytes, suffix: str) -> None:
+    path = FOLDER / f"c{suffix}"
+    path.write_bytes(data)
+    config = lrplot.load(path)
+    if sum(curve.total_step for curve in config.curves) <= MAX_STEPS:
+        lrplot.simulate(config, workers=1)
+
+
+def _logs(data: bytes) -> None:
+    (FOLDER / "log.csv").write_bytes(data + CANARY.encode())
+    for text in (
+        "total_step: 20\ncurves:\n  - scheduler: {name: StepLR, step_size: 3}\n    reference: log.csv\n",
+        "total_step: 20\ncurves:\n  - scheduler: {name: ReduceLROnPlateau}\n"
+        "    metric: {csv: log.csv, column: loss}\n",
+    ):
+        try:
+            lrplot.plan.plan(lrplot.loads(text, base_dir=FOLDER, name="c.yaml"))
+        except LrplotError as error:
+            assert CANARY not in str(error), str(error)
+
+
+def _reading(data: bytes) -> None:
+    provider = atheris.FuzzedDataProvider(data)
+    kind = provider.ConsumeIntInRange(0, 6)
+    limit = provider.ConsumeIntInRange(0, 4096)
+    content = provider.ConsumeBytes(4096) + CANARY.encode()
+    for entry in FOLDER.iterdir():
+        if entry.is_symlink() or not entry.is_dir():
+            entry.unlink()
+    names = {0: "r.csv", 1: ".", 2: "p.csv", 3: "l.csv", 4: "z.csv", 5: str(OUTSIDE / "o.csv"), 6: "../x.csv"}
+    if kind == 0:
+        (FOLDER / "r.csv").write_bytes(content)
+    elif kind == 2:
+        os.mkfifo(FOLDER / "p.csv")
+    elif kind == 3:
+        (FOLDER / "l.csv").symlink_to("/proc/self/environ")
+    elif kind == 4:
+        (FOLDER / "z.csv").symlink_to("/dev/zero")
+    elif kind == 5:
+        (OUTSIDE / "o.csv").write_bytes(content)
+    cwd = os.getcwd()
+    os.chdir(FOLDER)
+    try:
+        with lrplot.read.files.confining_reads():
+            got = lrplot.read.files.read_bytes(names[kind], what="log", limit=limit, config_dir=FOLDER)
+        assert kind == 0 and got == content and len(content) <= limit
+    except LrplotError as error:
+        assert CANARY not in str(error) and "\n" not in str(error)
+        assert kind != 0 or len(content) > limit
+    finally:
+        os.chdir(cwd)
+
+
+def _bounds(data: bytes) -> None:
+    provider = atheris.FuzzedDataProvider(data)
+    sweep = {
+        f"scheduler.k{i}": list(range(provider.ConsumeIntInRange(1, 60)))
+        for i in range(provider.ConsumeIntInRange(0, 6))
+    }
+    document = {
+        "total_step": provider.ConsumeIntInRange(1, 10**12),
+        "plot": {"size": [provider.ConsumeRegularFloat(), provider.ConsumeRegularFloat()],
+                 "dpi": provider.ConsumeIntInRange(1, 1200)},
+        "curves": [
+            {"label": f"c{i}", "scheduler": {"name": "StepLR", "step_size": 1},
+             "optimizer": {"param_groups": [{"lr": 0.1}] * provider.ConsumeIntInRange(1, 3)}}
+            for i in range(provider.ConsumeIntInRange(1, 50))
+        ],
+    }  # fmt: skip
+    if sweep:
+        document["sweep"] = sweep
+    config = lrplot.loads(yaml.safe_dump(document))
+    limits = lrplot.limits
+    assert len(config.curves) <= limits.MAX_CURVES
+    values = sum(curve.total_step * len(curve.optimizer.param_groups or [{}]) for curve in config.curves)
+    assert values <= limits.MAX_VALUES
+    width, height = (side * config.plot.dpi for side in config.plot.size)
+    assert (
+        max(width, height) <= limits.MAX_FIGURE_SIDE + 1
+        and width * height <= limits.MAX_FIGURE_PIXELS * 1.001
+    )
+
+
+def _expression(data: bytes) -> None:
+    provider = atheris.FuzzedDataProvider(data)
+    step = provider.ConsumeIntInRange(0, 10**9)
+    source = provider.ConsumeUnicodeNoSurrogates(300)
+    try:
+        value = lrplot.expressions.compile_expression(source, ("step",))(step)
+    except (ExpressionError, ArithmeticError, ValueError, TypeError):
+        return
+    if isinstance(value, int):
+        assert value.bit_length() <= lrplot.limits.MAX_INT_BITS + 400, source
+
+
+SURFACES = (
+    lambda data: _config(data, ".yaml"),
+    lambda data: _config(data, ".toml"),
+    _logs,
+    _reading,
+    _bounds,
+    _expression,
+)
 
 
 def one_input(data: bytes) -> None:
-    path = FOLDER / "c.yaml"
-    path.write_bytes(data)
+    if not data:
+        return
     try:
-        config = lrplot.load(path)
-        if sum(curve.total_step for curve in config.curves) > MAX_STEPS:
-            return  # long but valid: not what this harness looks for
-        lrplot.simulate(config, workers=1)
-    except LrplotError:
-        pass
+        SURFACES[data[0] % len(SURFACES)](data[1:])
+    except LrplotError as error:
+        assert "\n" not in str(error), str(error)
 
 
 def main() -> None:

@@ -78,6 +78,7 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("MEMORY_SHARE", MEMORY_SHARE, "share of this machine's memory the values of a run may take", True),
     Bound("MAX_FIGURE_PIXELS", MAX_FIGURE_PIXELS, "pixels of a figure (plot.size x plot.dpi, squared)", True),
     Bound("MAX_FIGURE_SIDE", MAX_FIGURE_SIDE, "pixels on either side of a figure"),
+    Bound("MIN_FIGURE_INCHES", MIN_FIGURE_INCHES, "inches on either side of a figure, at least (finite)"),
     Bound("MAX_GRID_PANELS", MAX_GRID_PANELS, "panels of a plot.layout: grid figure (one per curve)", True),
     Bound("MAX_LINES", MAX_LINES, "lines drawn in one figure (curves x param groups)", True),
     Bound("MAX_MATHTEXT_DEPTH", MAX_MATHTEXT_DEPTH, "nested braces inside $...$ in a title or label"),

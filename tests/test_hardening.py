@@ -488,3 +488,18 @@ def test_out_dir_is_created_only_when_writing(files: dict[str, str], run) -> Non
     assert not Path("figures").exists()
     assert run({"c.yaml": CURVE}, "plot", "c.yaml", "--out-dir", "figures/new").exit_code == 0
     assert Path("figures/new/c.png").exists()
+
+
+def test_the_security_model_lists_every_bound_with_its_value() -> None:
+    from lrplot.limits import BOUNDS
+    from tests.conftest import ROOT
+
+    rows = {
+        cells[1].strip("` "): cells[2].strip()
+        for line in (ROOT / "docs" / "security.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `MAX_") or line.startswith("| `MIN_") or line.startswith("| `MEMORY_")
+        for cells in [line.split("|")]
+    }
+    for bound in BOUNDS:
+        assert rows.get(bound.name) == bound.shown, f"docs/security.md: {bound.name} should be {bound.shown}"
+    assert set(rows) == {bound.name for bound in BOUNDS}

@@ -92,8 +92,11 @@ def torch_error(
         # A driver's own check: its key path is relative to the scheduler it was given.
         return LrplotError(f"curve {label!r}: {cause.message}", key_path=(*key_path, *(cause.key_path or ())))
     if isinstance(cause, ExpressionError):
-        where = f" while stepping from step {step} to {step + 1}" if step is not None else ""
-        return LrplotError(f"curve {label!r}{where}: {cause.message}", key_path=key_path)
+        where = f" while stepping from step {step} to {step + 1}" if step is not None else " at step 0"
+        expression = _expression_in_traceback(cause)  # a guard (int size, round) refused at run time
+        shown = expression and expression not in cause.message
+        named = f" expression {shorten(expression)!r}" if shown else ""
+        return LrplotError(f"curve {label!r}{named}{where}: {cause.message}", key_path=key_path)
     text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     if isinstance(cause, KeyError) and "initial_lr" in str(cause):
         return LrplotError(
