@@ -42,3 +42,10 @@ def test_alias_bombs_are_refused_not_expanded() -> None:
 def test_merge_keys_work() -> None:
     source = parse_yaml("base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n")
     assert source.data["c"] == {"x": 1, "y": 2}
+
+
+def test_an_int_pyyaml_resolves_but_cannot_read_is_one_line() -> None:
+    # found by atheris: PyYAML resolves 0x_ / 0b_ as int, then int("", 16) raises ValueError
+    for text in ("a: 0x_\n", "a: [1, 0b__]\n"):
+        with pytest.raises(LrplotError, match=r"<config>:\d: '0[xb]_+' looks like a number but is not one"):
+            parse_yaml(text)

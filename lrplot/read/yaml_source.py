@@ -202,6 +202,12 @@ def _scalar(node: Any, name: str, constructor: Any) -> Any:
         return constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         raise LrplotError(_yaml_message(exc), where=_mark_where(name, exc)) from None
+    except (ValueError, OverflowError):
+        # PyYAML's resolver takes `0x_` or `0b_` for an int its constructor cannot read (found by atheris)
+        shown = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+        raise LrplotError(
+            f"{shown!r} looks like a number but is not one", where=f"{name}:{node.start_mark.line + 1}"
+        ) from None
     finally:
         constructor.constructed_objects.pop(node, None)
 
