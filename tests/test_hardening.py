@@ -518,3 +518,14 @@ def test_an_mmengine_base_file_is_read_under_the_policy(run, tmp_path: Path) -> 
         run({"configs/d.py": "_base_ = ['env.py']\n"}, "plot", "configs/d.py", "-o", "o.csv"),
         "configs/d.py:1",
     )
+
+
+def test_an_overflowing_lr_is_one_note_not_warnings_or_a_broken_figure(run) -> None:
+    """1e308 then inf: drawn without it, summarised without numpy's overflow warning, not
+    taken for a peak by the schedule checks."""
+    text = "total_step: 10\ncurves:\n  - {optimizer: {lr: 1e308}, scheduler: {name: StepLR, step_size: 3, gamma: 10}}\n"
+    result = run({"c.yaml": text}, "plot", "c.yaml", "-o", "o.png", "-o", "o.svg")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("lrplot: warning")]
+    assert notes == ["lrplot: warning: curve 'StepLR': the lr is inf from step 3 (7 non-finite values); "
+                     "the figure leaves them out, the CSV keeps them"]  # fmt: skip
