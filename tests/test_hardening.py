@@ -503,3 +503,29 @@ def test_the_security_model_lists_every_bound_with_its_value() -> None:
     for bound in BOUNDS:
         assert rows.get(bound.name) == bound.shown, f"docs/security.md: {bound.name} should be {bound.shown}"
     assert set(rows) == {bound.name for bound in BOUNDS}
+
+
+def test_an_mmengine_base_file_is_read_under_the_policy(run, tmp_path: Path) -> None:
+    """A ``_base_`` file is named by the config: confined like its logs, /proc never read."""
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-bases"
+    elsewhere.mkdir()
+    (elsewhere / "base.py").write_text("x = 1\n")
+    config = f"_base_ = ['{elsewhere / 'base.py'}']\noptimizer = dict(type='SGD', lr=0.1)\n"
+    refused(run({"configs/c.py": config}, "plot", "configs/c.py", "-o", "o.csv"),
+            "configs/c.py:1", "_base_ file", "is outside the config's folder", "--allow-read")  # fmt: skip
+    (tmp_path / "configs" / "env.py").symlink_to("/proc/self/environ")
+    refused(
+        run({"configs/d.py": "_base_ = ['env.py']\n"}, "plot", "configs/d.py", "-o", "o.csv"),
+        "configs/d.py:1",
+    )
+
+
+def test_an_overflowing_lr_is_one_note_not_warnings_or_a_broken_figure(run) -> None:
+    """1e308 then inf: drawn without it, summarised without numpy's overflow warning, not
+    taken for a peak by the schedule checks."""
+    text = "total_step: 10\ncurves:\n  - {optimizer: {lr: 1e308}, scheduler: {name: StepLR, step_size: 3, gamma: 10}}\n"
+    result = run({"c.yaml": text}, "plot", "c.yaml", "-o", "o.png", "-o", "o.svg")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line.startswith("lrplot: warning")]
+    assert notes == ["lrplot: warning: curve 'StepLR': the lr is inf from step 3 (7 non-finite values); "
+                     "the figure leaves them out, the CSV keeps them"]  # fmt: skip

@@ -145,7 +145,7 @@ def _locate(composition: Composition, root: Path, defaults: list[Any], overrides
         )
         if file is None:
             continue  # a structured config or a searchpath package: no file to point at
-        source = load_yaml_file(file)
+        source = load_yaml_file(file, what="Hydra config", config_dir=root)
         composition.reads.append(file)
         shown = _shown(file)
         prefix: KeyPath = tuple(package.split(".")) if package else ()
@@ -235,7 +235,9 @@ def _primary_selecting(path: Path, folder: Path) -> Primary | None:
         if candidate.stat().st_size > _MAX_PRIMARY_BYTES:
             continue
         try:
-            defaults = hydra_defaults(load_yaml_file(candidate).data)
+            defaults = hydra_defaults(
+                load_yaml_file(candidate, what="Hydra config", config_dir=path.parent).data
+            )
         except LrplotError:
             continue
         groups = {parsed[0].lstrip("/") for parsed in map(_entry, defaults or []) if parsed and parsed[0]}

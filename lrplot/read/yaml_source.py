@@ -86,9 +86,10 @@ class YamlSource:
         return self.name
 
 
-def load_yaml_file(path: Path) -> YamlSource:
-    """Read and safely parse a YAML file."""
-    source = parse_yaml(read_text(path), name=str(path))
+def load_yaml_file(path: Path, *, what: str = "", config_dir: Path | None = None) -> YamlSource:
+    """Read and safely parse a YAML file (``config_dir``: the folder of the config that names
+    this one, which confines the read as for a log; see :mod:`lrplot.read.files`)."""
+    source = parse_yaml(read_text(path, what=what, config_dir=config_dir), name=str(path))
     source.path = path
     return source
 

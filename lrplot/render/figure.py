@@ -13,7 +13,7 @@ import numpy as np
 
 from lrplot.errors import LrplotError, printable
 from lrplot.limits import lifting
-from lrplot.render.guards import all_drawable, check_drawable, check_mathtext, drawable
+from lrplot.render.guards import DRAWABLE, all_drawable, check_drawable, check_mathtext, drawable
 from lrplot.render.layout import (
     CORNERS,
     LINESTYLES,
@@ -288,7 +288,7 @@ def _draw_lint_marks(ax: Any, curve: Any, group: Any, color: str, yscale: str) -
         }
     )
     points = [(step, float(group.lr[step])) for step in marked if 0 <= step < len(group.lr)]
-    points = [(x, y) for x, y in points if math.isfinite(y) and (yscale != "log" or y > 0)]
+    points = [(x, y) for x, y in points if abs(y) <= DRAWABLE and (yscale != "log" or y > 0)]  # as drawn
     if points:
         xs, ys = zip(*points, strict=True)
         ax.plot(

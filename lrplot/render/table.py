@@ -87,9 +87,15 @@ def _summary(label: str, group: str, lr: np.ndarray) -> Summary:
         peak_step=peak_step,
         min=float(np.nanmin(values)),
         final=float(lr[-1]),
-        mean=float(np.nanmean(values)),
+        mean=_mean(values),
         below_10pct_step=int(below[0]) if below.size else None,
     )
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean, inf when the sum overflows (values near 1e308): a number, not a numpy warning."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.nanmean(values))
 
 
 def records(result: Result) -> list[dict[str, Any]]:

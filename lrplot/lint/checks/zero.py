@@ -58,7 +58,7 @@ def zero_lr_steps(ctx: CurveContext) -> Iterator[Finding]:
     total = ctx.total_step
     for group in ctx.groups:
         values = ctx.lr(group)
-        peak = float(np.max(values))
+        peak = _finite_peak(values)
         if not peak > 0:
             continue  # a group held at 0 on purpose (frozen), or no finite value
         runs = []
@@ -132,7 +132,7 @@ def underflow(ctx: CurveContext) -> Iterator[Finding]:
     total = ctx.total_step
     for group in ctx.groups:
         values = ctx.lr(group)
-        peak = float(np.max(values))
+        peak = _finite_peak(values)
         if not peak > 0:
             continue
         tiny = values < UNDERFLOW_SHARE * peak
@@ -187,3 +187,9 @@ def _decay_fix(ctx: CurveContext) -> tuple[str | None, str, Fix | None]:
     if window.name in ("MultiStepLR", "MultiplicativeLR") and by_batch:
         return None, f"{window.name} reads as per epoch: set interval: epoch", epoch_fix
     return None, "decay less steeply, or set a floor (eta_min, a min in lr_lambda)", None
+
+
+def _finite_peak(values: np.ndarray) -> float:
+    """The highest finite lr (an inf from an overflowing schedule is reported elsewhere, not a peak)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else 0.0

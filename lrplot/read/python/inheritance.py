@@ -60,7 +60,9 @@ def _read(
     if len(files) > MAX_BASE_FILES:
         raise LrplotError(f"more than {MAX_BASE_FILES} files through _base_; refusing them", where=str(shown))
     name = str(shown)
-    text = _substitute_predefined(read_text(path), path)
+    # A _base_ file is one the config names: read under the same policy as its logs.
+    including = {"what": "_base_ file", "config_dir": chain[-1].parent} if chain else {}
+    text = _substitute_predefined(read_text(path, **including), path)
     text, placeholders = _mark_base_variables(text)
     text = _ENVIRONMENT.sub(lambda m: f"{_ENV_MARKER}{m.group(1)}__", text)
     module_text_bases = _base_files(text, name)
@@ -69,7 +71,11 @@ def _read(
     for line, base in module_text_bases:
         base_path = _locate(base, path, name, line)
         shown_base = Path(os.path.normpath(Path(shown).parent / base))
-        values, origins = _read(base_path, shown_base, files, (*chain, path))
+        try:
+            values, origins = _read(base_path, shown_base, files, (*chain, path))
+        except LrplotError as error:
+            error.where = error.where or f"{name}:{line}"  # a base that cannot be read: the line naming it
+            raise
         duplicates = sorted(set(base_values) & set(values))
         if duplicates:
             raise LrplotError(
