@@ -122,6 +122,7 @@ def validate_and_lint(
                 world_size=world_size,
                 allow_imports=allow_imports,
                 hydra_overrides=hydra_overrides,
+                force=force,
             )
         except LrplotError as error:
             problems.append(error)
