@@ -166,6 +166,9 @@ def run_plot(
     ]
     refuse_inputs(outputs)  # every file the run reads is known now: refuse before any work
     if any(FORMATS.get(path.suffix.lower()) not in (None, "csv") for path in outputs):
+        from lrplot.render.startup import import_matplotlib_quickly
+
+        import_matplotlib_quickly()  # the command line shows no matplotlib docs: skip building them
         with lifting(request.force):
             for config, config_plans in zip(loaded, plans, strict=True):
                 _check_figure(config, config_plans)
@@ -245,19 +248,19 @@ def _print_charts(jobs: list[tuple[Path, list[Path]]], results: list[Result], *,
 
 
 def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, to_stderr: bool) -> None:
-    from rich.console import Console
+    import shutil
 
     from lrplot.render.table import run_summary, table
 
     stream = sys.stderr if to_stderr else sys.stdout
-    console = Console(
-        width=None if stream.isatty() else 160, highlight=False, soft_wrap=False, stderr=to_stderr
-    )
+    terminal = stream.isatty()
+    width = shutil.get_terminal_size().columns if terminal else 160
+    bold = terminal and not os.environ.get("NO_COLOR")
     for (config, _), result in zip(jobs, results, strict=True):
-        console.print(table(result, title=str(config)))
+        print(table(result, title=str(config), width=width, bold=bold), file=stream)
         run = run_summary(result)
         if run:
-            console.print(f"run: {run}", soft_wrap=True)
+            print(f"run: {run}", file=stream)
 
 
 def _print_json(

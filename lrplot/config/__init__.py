@@ -7,6 +7,8 @@ and turns every problem into one :class:`LrplotError` that names the key and its
 
 from __future__ import annotations
 
+from typing import Any
+
 from lrplot.config.curves import merge_defaults, scheduler_calls
 from lrplot.config.loading import from_source, load, loads
 from lrplot.config.models import (
@@ -22,7 +24,6 @@ from lrplot.config.models import (
     SchedulerSpec,
     Segment,
 )
-from lrplot.config.schema import json_schema
 
 __all__ = [
     "EPOCH_KEYS",
@@ -43,3 +44,10 @@ __all__ = [
     "merge_defaults",
     "scheduler_calls",
 ]
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the config format (imported on demand: a plot never needs it)."""
+    from lrplot.config.schema import json_schema as build
+
+    return build()

@@ -15,10 +15,7 @@ from lrplot.errors import LrplotError
 from lrplot.formats import FormatOptions, convert
 from lrplot.limits import lifting
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
-from lrplot.read.json_source import load_config_file, parse_json
-from lrplot.read.python import read_python
-from lrplot.read.toml_source import load_toml_file
-from lrplot.read.yaml_source import YamlSource, parse_yaml
+from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
 
 
 def load(
@@ -43,10 +40,21 @@ def load(
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    # Each reader is imported only for its own files: a YAML plot loads none of the others.
     if suffix == ".py":  # OpenMMLab and nanoGPT configs: read as data, never run
+        from lrplot.read.python import read_python
+
         source: YamlSource = read_python(path)
+    elif suffix == ".toml":
+        from lrplot.read.toml_source import load_toml_file
+
+        source = load_toml_file(path)
+    elif suffix == ".json":
+        from lrplot.read.json_source import load_config_file
+
+        source = load_config_file(path)
     else:
-        source = load_toml_file(path) if suffix == ".toml" else load_config_file(path)
+        source = load_yaml_file(path)
     return from_source(
         source,
         sets=sets,
@@ -76,7 +84,12 @@ def loads(
     force: bool = False,
 ) -> Config:
     """Validate a config given as YAML text, or JSON when ``name`` ends in .json (tests, notebooks)."""
-    source = parse_json(text, name=name) if name.lower().endswith(".json") else parse_yaml(text, name=name)
+    if name.lower().endswith(".json"):
+        from lrplot.read.json_source import parse_json
+
+        source = parse_json(text, name=name)
+    else:
+        source = parse_yaml(text, name=name)
     if base_dir is not None:
         source.path = base_dir / name
     return from_source(

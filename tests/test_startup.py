@@ -1,0 +1,192 @@
+"""Start-up shortcuts of the command line (issue 18) change no output.
+
+The command line imports matplotlib without its property docs
+(:mod:`lrplot.render.startup`) and prints the summary as plain text: the figures must be
+the same bytes as the Python API draws with matplotlib imported the usual way, and the
+table must keep its columns on any terminal width.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lrplot
+from lrplot.render.table import _fold, _width, table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Linear and log axes, a ×10⁻⁴ multiplier, momentum panels, a warmup inset, schedule marks.
+CONFIGS = [
+    "configs/cosine_annealing.yaml",
+    "configs/llm_warmup_cosine.yaml",
+    "configs/schedulers/one_cycle_lr.yaml",
+    "configs/schedulers/cyclic_lr.yaml",
+]
+
+DRAW = """
+import hashlib, io, json, sys
+quick = sys.argv[1] == "quick"
+if quick:
+    from lrplot.render.startup import import_matplotlib_quickly
+    assert import_matplotlib_quickly()
+import lrplot
+from lrplot.render.figure import figure, save_figure
+digests = {}
+for config in sys.argv[2:]:
+    result = lrplot.simulate(lrplot.load(config))
+    for fmt in ("png", "svg", "pdf"):
+        stream = io.BytesIO()
+        save_figure(figure(result), stream, fmt)
+        digests[f"{config}.{fmt}"] = hashlib.sha256(stream.getvalue()).hexdigest()
+import matplotlib.lines
+digests["documented"] = "Supported properties" in (matplotlib.lines.Line2D.set.__doc__ or "")
+print(json.dumps(digests))
+"""
+
+
+def _draw(mode: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", DRAW, mode, *(str(ROOT / c) for c in CONFIGS)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_figures_are_the_same_bytes_without_matplotlibs_property_docs() -> None:
+    usual, quick = _draw("usual"), _draw("quick")
+    assert usual.pop("documented") is True
+    assert quick.pop("documented") is False  # the shortcut really ran
+    assert quick == usual
+
+
+def test_hooks_are_restored_for_classes_defined_later() -> None:
+    code = (
+        "from lrplot.render.startup import import_matplotlib_quickly\n"
+        "assert import_matplotlib_quickly()\n"
+        "import matplotlib.artist as artist\n"
+        "class Later(artist.Artist):\n"
+        "    def set_size(self, value):\n"
+        "        '''Set the size.'''\n"
+        "print('Supported properties' in Later.set.__doc__, 'size' in str(__import__('inspect').signature(Later.set)))\n"
+        "assert not import_matplotlib_quickly()  # already imported: nothing to do\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True"]
+
+
+def test_the_command_line_takes_the_shortcut_and_draws_the_same_figure(tmp_path: Path) -> None:
+    config = ROOT / "configs/llm_warmup_cosine.yaml"
+    lrplot.write(lrplot.simulate(lrplot.load(config)), tmp_path / "api.png")
+    code = (
+        "import sys, matplotlib.lines\n"
+        "from lrplot.commands.app import main\n"
+        f"sys.argv = ['lrplot', 'plot', {str(config)!r}, '-o', {str(tmp_path / 'cli.png')!r}, '-q']\n"
+        "try:\n    main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
+    )
+    # matplotlib already imported by the caller: the shortcut steps aside, the figure is the same
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "cli.png").read_bytes() == (tmp_path / "api.png").read_bytes()
+    code = (
+        "import sys\n"
+        "from lrplot.commands.app import main\n"
+        f"sys.argv = ['lrplot', 'plot', {str(config)!r}, '-o', {str(tmp_path / 'cli2.png')!r}, '-q']\n"
+        "try:\n    main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
+        "import matplotlib.lines\n"
+        "print('Supported properties' in (matplotlib.lines.Line2D.set.__doc__ or ''))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["False"]  # the command line skipped the docs
+    assert (tmp_path / "cli2.png").read_bytes() == (tmp_path / "api.png").read_bytes()
+
+
+# The summary table.
+
+
+@pytest.fixture(scope="module")
+def two_curves() -> object:
+    text = """
+    total_step: 50
+    defaults: {optimizer: {name: SGD, lr: 0.1}}
+    curves:
+      - label: a rather long label that names every choice made for this particular curve
+        scheduler: {name: StepLR, step_size: 10}
+      - label: 短い
+        scheduler: {name: CosineAnnealingLR, T_max: 50}
+    """
+    import textwrap
+
+    return lrplot.simulate(lrplot.loads(textwrap.dedent(text)))
+
+
+def test_table_keeps_numbers_in_columns_and_folds_long_labels(two_curves) -> None:
+    wide = table(two_curves, title="run.yaml", width=200).splitlines()
+    assert wide[0] == "run.yaml"
+    assert wide[1].split() == [
+        "curve",
+        "first",
+        "peak",
+        "at",
+        "step",
+        "min",
+        "final",
+        "mean",
+        "<10%",
+        "peak",
+        "at",
+        "engine",
+    ]
+    assert len(wide) == 4  # title, header, two rows: nothing folded
+    narrow = table(two_curves, width=90).splitlines()
+    assert len(narrow) > 3  # the long label folded onto more lines
+    assert all(_width(line) <= 90 for line in narrow)
+    ends = {_width(line) for line in narrow if line.endswith(("fast", "torch", "no-torch"))}
+    assert len(ends) == 1  # every row's last column ends at the same place
+    assert " ".join(line.split("  ")[0].strip() for line in narrow[1:-1]).startswith("a rather long label")
+
+
+def test_table_bold_header_only_when_asked(two_curves) -> None:
+    assert "\x1b[" not in table(two_curves)
+    header = table(two_curves, bold=True).splitlines()[0]
+    assert header.startswith("\x1b[1mcurve") and header.endswith("\x1b[0m")
+
+
+def test_table_wide_characters_count_two_columns(two_curves) -> None:
+    rows = table(two_curves, width=200).splitlines()
+    cjk = next(line for line in rows if line.startswith("短い"))
+    latin = next(line for line in rows if line.startswith("a rather"))
+    assert _width(cjk) == _width(latin)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Mn", "Me", "Cf"))),
+    st.integers(2, 40),
+)
+def test_fold_fits_the_width_and_loses_only_the_spaces_it_cut_at(text: str, width: int) -> None:
+    pieces = _fold(text, width)
+    assert all(_width(piece) <= width for piece in pieces)
+    joined = "".join(pieces)
+    assert joined.replace(" ", "") == text.replace(" ", "")
+    assert len(text) - len(joined) <= len(pieces) - 1  # at most one space dropped per cut
