@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import json
 import math
 
 import pytest
@@ -69,3 +70,31 @@ def test_deepspeed_warmup_lr_log_default_both_first_steps_at_min_lr() -> None:
     arguments = {"warmup_min_lr": 0.0, "warmup_max_lr": 0.01, "warmup_num_steps": 10}
     lrs = stepped(lambda o: DeepSpeedScheduler(o, "WarmupLR", arguments), 12)
     assert lrs[0] == lrs[1] == 0.0 and lrs[2] == 0.01 * (1 / math.log(10) * math.log(2)) and lrs[11] == 0.01
+
+
+def test_deepspeed_one_cycle_records_beta1_as_deepspeed_cycles_it() -> None:
+    schedules = pytest.importorskip("deepspeed.runtime.lr_schedules")
+    import lrplot
+
+    arguments = {"cycle_min_lr": 0.001, "cycle_max_lr": 0.01, "cycle_first_step_size": 20,
+                 "cycle_min_mom": 0.85, "cycle_max_mom": 0.95, "decay_step_size": 10, "decay_lr_rate": 0.1}  # fmt: skip
+    optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=0.01, betas=(0.9, 0.999))
+    scheduler = schedules.OneCycle(optimizer, **arguments)
+    lrs, betas = [], []
+    for _ in range(60):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        betas.append(optimizer.param_groups[0]["betas"][0])
+        optimizer.step()
+        scheduler.step()
+    config = {
+        "total_step": 60,
+        "curves": [{
+            "optimizer": {"name": "AdamW", "lr": 0.01, "betas": [0.9, 0.999]},
+            "scheduler": {"name": "lrplot.plan.drivers.deepspeed.DeepSpeedScheduler", "type": "OneCycle",
+                          "arguments": arguments},
+        }],
+    }  # fmt: skip
+    group = lrplot.simulate(lrplot.loads(json.dumps(config), name="c.json")).curves[0].groups[0]
+    assert group.lr.tolist() == lrs
+    assert group.momentum is not None and group.momentum.tolist() == betas
+    assert min(betas) == 0.85 and max(betas) == 0.95

@@ -143,7 +143,8 @@ RUNNER_CONFIG = """
 """
 
 
-def test_a_real_runner_train_uses_the_same_lr_every_iteration(tmp_path: Path) -> None:
+def _real_runner(tmp_path: Path, text: str) -> list[dict[str, Any]]:
+    """Train a tiny model with mmengine's real Runner on 23 samples; param group 0 at every iteration."""
     import torch
     from mmengine.hooks import Hook
     from mmengine.model import BaseModel
@@ -160,10 +161,11 @@ def test_a_real_runner_train_uses_the_same_lr_every_iteration(tmp_path: Path) ->
 
     class Record(Hook):
         def __init__(self) -> None:
-            self.lrs: list[float] = []
+            self.groups: list[dict[str, Any]] = []
 
         def before_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
-            self.lrs.append(runner.optim_wrapper.param_groups[0]["lr"])
+            group = runner.optim_wrapper.param_groups[0]
+            self.groups.append({k: copy.copy(v) for k, v in group.items() if k != "params"})
 
     class Samples(torch.utils.data.Dataset):
         def __len__(self) -> int:
@@ -172,9 +174,8 @@ def test_a_real_runner_train_uses_the_same_lr_every_iteration(tmp_path: Path) ->
         def __getitem__(self, index: int) -> dict[str, Any]:
             return {"inputs": torch.tensor([float(index)])}
 
-    path = _write(tmp_path, RUNNER_CONFIG)
     namespace: dict[str, Any] = {}
-    exec(textwrap.dedent(RUNNER_CONFIG), namespace)  # the test's own config, to hand it to mmengine
+    exec(textwrap.dedent(text), namespace)  # the test's own config, to hand it to mmengine
     record = Record()
     runner = Runner(
         model=Tiny(),
@@ -188,17 +189,57 @@ def test_a_real_runner_train_uses_the_same_lr_every_iteration(tmp_path: Path) ->
         optim_wrapper=namespace["optim_wrapper"],
         param_scheduler=namespace["param_scheduler"],
         train_cfg=namespace["train_cfg"],
-        auto_scale_lr=namespace["auto_scale_lr"],
+        auto_scale_lr=namespace.get("auto_scale_lr"),
         custom_hooks=[record],
         default_hooks=dict(param_scheduler=dict(type="ParamSchedulerHook"), logger=None, checkpoint=None),
         log_level="ERROR",
     )
     logging.getLogger("mmengine").setLevel(logging.ERROR)
     runner.train()
+    return record.groups
+
+
+def test_a_real_runner_train_uses_the_same_lr_every_iteration(tmp_path: Path) -> None:
+    path = _write(tmp_path, RUNNER_CONFIG)
+    lrs = [group["lr"] for group in _real_runner(tmp_path, RUNNER_CONFIG)]
     _, result = _simulate(path, dataset_size=23, world_size=None)
-    assert len(record.lrs) == 6 * (23 // 4) == result.curves[0].total_step
-    assert result.curves[0].groups[0].lr.tolist() == record.lrs
-    assert record.lrs[0] == 0.08 * 4 / 16 * 0.01  # auto_scale_lr: world 1 x batch 4 / 16
+    assert len(lrs) == 6 * (23 // 4) == result.curves[0].total_step
+    assert result.curves[0].groups[0].lr.tolist() == lrs
+    assert lrs[0] == 0.08 * 4 / 16 * 0.01  # auto_scale_lr: world 1 x batch 4 / 16
+    assert result.curves[0].groups[0].momentum is None  # no scheduler changes it: no panel
+
+
+MOMENTUM_CONFIG = """
+    optim_wrapper = dict(optimizer=dict({optimizer}))
+    param_scheduler = [
+        dict(type='CosineAnnealingLR', T_max=6, by_epoch=True, convert_to_iter_based=True),
+        dict(type='CosineAnnealingMomentum', T_max=6, eta_min=0.85, by_epoch=True, convert_to_iter_based=True),
+        dict(type='LinearParamScheduler', param_name='weight_decay', start_factor=1.0, end_factor=0.1,
+             by_epoch=False),
+    ]
+    train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=6)
+    train_dataloader = dict(batch_size=4, drop_last=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "key"),
+    [("type='SGD', lr=0.1, momentum=0.95, weight_decay=0.01", "momentum"),
+     ("type='AdamW', lr=0.001, betas=(0.95, 0.999), weight_decay=0.05", "betas")],
+)  # fmt: skip
+def test_momentum_and_weight_decay_schedulers_are_recorded_as_a_real_runner_sees_them(
+    tmp_path: Path, optimizer: str, key: str
+) -> None:
+    text = MOMENTUM_CONFIG.replace("{optimizer}", optimizer)
+    groups = _real_runner(tmp_path, text)
+    _, result = _simulate(_write(tmp_path, text), dataset_size=23, world_size=None)
+    traced = result.curves[0].groups[0]
+    assert traced.lr.tolist() == [group["lr"] for group in groups]
+    first = [group[key][0] if key == "betas" else group[key] for group in groups]
+    assert traced.momentum is not None and traced.momentum.tolist() == first
+    assert min(first) < first[0]  # it really moved
+    assert traced.weight_decay is not None
+    assert traced.weight_decay.tolist() == [group["weight_decay"] for group in groups]
 
 
 @pytest.mark.parametrize(

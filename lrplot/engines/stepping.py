@@ -28,6 +28,7 @@ from lrplot.engines.traces import non_finite_notes, zeros
 from lrplot.errors import LrplotError, StepFailed
 from lrplot.plan.classes import walk
 from lrplot.plan.construct import build_optimizer, construct_segment, failed_step, torch_error
+from lrplot.plan.drivers import driver_changes
 from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
 from lrplot.result import CurveResult, GroupTrace
 
@@ -199,7 +200,7 @@ def _cycles_momentum(plan: SchedulerPlan) -> bool:
         isinstance(plan.cls, type)
         and issubclass(plan.cls, (CyclicLR, OneCycleLR))
         and plan.keywords.get("cycle_momentum", True)
-    )
+    ) or "momentum" in driver_changes(plan.cls, plan.keywords)
     return bool(own) or any(_cycles_momentum(child) for child in plan.children)
 
 
@@ -214,6 +215,7 @@ def _may_change_weight_decay(plan: SchedulerPlan) -> bool:
     """Built-in torch (timm, lrplot) schedulers never touch weight decay; a user's own class might."""
     known = ("torch.optim", "transformers", "lrplot.plan.drivers.")
     own = not getattr(plan.cls, "__module__", "").startswith(known)
+    own = own or "weight_decay" in driver_changes(plan.cls, plan.keywords)
     return own or any(_may_change_weight_decay(child) for child in plan.children)
 
 

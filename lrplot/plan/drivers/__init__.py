@@ -15,6 +15,10 @@ module names it in the lrplot config data it produces. ``library`` (optional) na
 it runs, for messages. A problem it finds in its keywords is an ``LrplotError`` whose
 ``key_path`` is relative to its scheduler node (``("param_scheduler", 1, "T_max")``), so
 the message points at that key's line.
+
+A driver whose schedulers change more than the lr says so with a class method
+``changes(keywords) -> set[str]`` naming ``"momentum"`` (momentum, or beta1 where the
+groups have betas) and/or ``"weight_decay"``: lrplot then records and draws those too.
 """
 
 from __future__ import annotations
@@ -31,3 +35,9 @@ def is_driver(obj: Any) -> bool:
         and getattr(obj, "lrplot_driver", False) is True
         and obj.__module__.startswith(DRIVERS_PACKAGE + ".")
     )
+
+
+def driver_changes(obj: Any, keywords: dict[str, Any]) -> set[str]:
+    """What besides the lr a driver's schedulers change ("momentum", "weight_decay")."""
+    declared = getattr(obj, "changes", None) if is_driver(obj) else None
+    return set(declared(keywords)) if callable(declared) else set()

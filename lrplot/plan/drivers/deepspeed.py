@@ -38,6 +38,13 @@ class DeepSpeedScheduler:
             logger.setLevel(level)
         self.optimizer = optimizer
 
+    @classmethod
+    def changes(cls, keywords: dict[str, Any]) -> set[str]:
+        """OneCycle cycles beta1 (``cycle_momentum``, on by default) for optimizers with betas."""
+        arguments = keywords.get("arguments") or {}
+        cycles = keywords.get("type") == "OneCycle" and arguments.get("cycle_momentum", True)
+        return {"momentum"} if cycles else set()
+
     def step(self) -> None:
         """What ``DeepSpeedEngine._take_model_step`` does after an optimizer step."""
         self.scheduler.step()

@@ -64,6 +64,25 @@ class ParamSchedulers:
             self.schedulers.append(registry.build(config, default_args=default_args))
         self.iteration = 0
 
+    @classmethod
+    def changes(cls, keywords: dict[str, Any]) -> set[str]:
+        """Momentum and weight decay, where a scheduler of the list changes them.
+
+        mmengine's momentum schedulers (``CosineAnnealingMomentum``, ...) change momentum (beta1
+        for Adam), and its generic ``*ParamScheduler`` classes whatever ``param_name`` names.
+        """
+        changed = set()
+        for entry in keywords.get("param_scheduler") or ():
+            if not isinstance(entry, dict):
+                continue
+            kind = str(entry.get("type", ""))
+            name = entry.get("param_name")
+            if kind.endswith("Momentum") or (kind.endswith("ParamScheduler") and name == "momentum"):
+                changed.add("momentum")
+            if kind.endswith("ParamScheduler") and name == "weight_decay":
+                changed.add("weight_decay")
+        return changed
+
     def step(self) -> None:
         """After one training iteration: what ParamSchedulerHook does after it."""
         if self.iteration == 0:
@@ -112,7 +131,10 @@ def check_entry(entry: dict[str, Any], index: int, registry: Any) -> None:
             f"param_scheduler[{index}]: {kind} follows validation metrics, which a config does not hold",
             key_path=(*at, "type"),
         )
-    parameters = [name for name in init_parameters(cls) if name not in _SUPPLIED]
+    # LRSchedulerMixin and MomentumSchedulerMixin pass param_name themselves; the generic
+    # *ParamScheduler classes take it from the config (param_name='weight_decay').
+    supplied = _SUPPLIED - {"param_name"} if kind.endswith("ParamScheduler") else _SUPPLIED
+    parameters = [name for name in init_parameters(cls) if name not in supplied]
     for key in entry:
         if key not in parameters and key not in _BUILDER_KEYS:
             close = difflib.get_close_matches(str(key), parameters, n=1)
