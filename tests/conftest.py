@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lrplot.commands.app import app
 
@@ -29,10 +30,18 @@ def write_config(tmp_path: Path):
     return write
 
 
+def cli_runner() -> CliRunner:
+    """A click runner whose results have ``stdout`` and ``stderr`` apart (click >= 8.2 always;
+    8.1 only with ``mix_stderr=False``, a parameter 8.2 removed)."""
+    if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+    return CliRunner()
+
+
 @pytest.fixture
 def cli():
     """Invoke ``lrplot`` in-process; returns the click Result (exit_code, stdout, stderr)."""
-    runner = CliRunner()
+    runner = cli_runner()
 
     def invoke(*args: str):
         return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)

@@ -23,13 +23,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch.optim import lr_scheduler as L
-from typer.testing import CliRunner
 
 import lrplot
 from lrplot.commands.app import app
 from lrplot.errors import ExpressionError
 from lrplot.expressions import compile_expression
-from tests.conftest import ROOT, same_bits
+from tests.conftest import ROOT, cli_runner, same_bits
 
 EXAMPLES = int(os.environ.get("LRPLOT_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
@@ -38,7 +37,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     derandomize=os.environ.get("LRPLOT_FUZZ_EXAMPLES") is None,  # the default run is repeatable
 )
-RUNNER = CliRunner()
+RUNNER = cli_runner()
 
 
 def run_cli(args: list[str], config_text: str | None = None) -> Any:

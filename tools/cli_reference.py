@@ -12,17 +12,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ("", "plot", "validate", "check", "list", "init", "schema")
-WIDTH = "100"
+WIDTH = "80"
 
 
 def help_text(command: str) -> str:
-    """``lrplot [command] --help`` as a user with a 100-column terminal sees it."""
-    from typer.testing import CliRunner
+    """``lrplot [command] --help`` as a user with an 80-column terminal sees it."""
+    from click.testing import CliRunner
 
     from lrplot.commands.app import app
 
     arguments = [command, "--help"] if command else ["--help"]
-    result = CliRunner().invoke(app, arguments, env={"COLUMNS": WIDTH, "TERM": "dumb", "NO_COLOR": "1"})
+    result = CliRunner().invoke(app, arguments, env={"COLUMNS": WIDTH})
     assert result.exit_code == 0, result.output
     return "\n".join(line.rstrip() for line in result.output.splitlines()).strip("\n")
 

@@ -1,1 +1,1 @@
-"""The command layer: the Typer app and what each command does; the only place that prints."""
+"""The command layer: the click app and what each command does; the only place that prints."""

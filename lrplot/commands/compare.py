@@ -49,7 +49,8 @@ def run_check(
     hydra_overrides: Sequence[str] = (),
 ) -> None:
     """``lrplot check``: simulate, then compare with the snapshot (or rewrite it with --update)."""
-    import typer
+    import click
+    from click.exceptions import Exit
 
     from lrplot.commands.errors import EXIT_DIFFERENCE, fail, interruptible
     from lrplot.config import load
@@ -82,19 +83,19 @@ def run_check(
             fail(error)
     if snapshot is None:
         rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
-        typer.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
+        click.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
         return
     differences = compare(result, snapshot, rtol=rtol, atol=atol)
     if not differences:
-        typer.echo(f"lrplot: {config} matches {against}", err=True)
+        click.echo(f"lrplot: {config} matches {against}", err=True)
         return
-    typer.echo(f"lrplot: {config} differs from {against}:", err=True)
+    click.echo(f"lrplot: {config} differs from {against}:", err=True)
     for line in differences[:20]:
-        typer.echo(f"  {line}", err=True)
+        click.echo(f"  {line}", err=True)
     if len(differences) > 20:
-        typer.echo(f"  ... and {len(differences) - 20} more", err=True)
-    typer.echo(f"  (to accept the change: lrplot check {config} --against {against} --update)", err=True)
-    raise typer.Exit(EXIT_DIFFERENCE)
+        click.echo(f"  ... and {len(differences) - 20} more", err=True)
+    click.echo(f"  (to accept the change: lrplot check {config} --against {against} --update)", err=True)
+    raise Exit(EXIT_DIFFERENCE)
 
 
 def read_snapshot(path: Path) -> dict[Key, Series]:

@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-import typer
+import click
+from click.exceptions import Exit
 
 from lrplot.errors import LrplotError, printable
 
@@ -53,14 +54,14 @@ def interruptible() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        typer.echo("lrplot: interrupted", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        click.echo("lrplot: interrupted", err=True)
+        raise Exit(EXIT_INTERRUPTED) from None
 
 
 def fail(error: LrplotError) -> NoReturn:
     """Print a user's error as one line and exit with status 2."""
-    typer.echo(f"lrplot: error: {printable(str(error))}", err=True)
-    raise typer.Exit(EXIT_USAGE)
+    click.echo(f"lrplot: error: {printable(str(error))}", err=True)
+    raise Exit(EXIT_USAGE)
 
 
 def unexpected(error: BaseException) -> str:
@@ -102,7 +103,7 @@ def warnings_as_lines() -> Iterator[None]:
     def show(
         message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
     ) -> None:
-        typer.echo(f"lrplot: warning: {printable(str(message), 300)}", err=True)
+        click.echo(f"lrplot: warning: {printable(str(message), 300)}", err=True)
 
     with warnings.catch_warnings():
         warnings.showwarning = show
@@ -118,16 +119,16 @@ def guarded(run: Any, passthrough: tuple[type[BaseException], ...] = ()) -> int:
         except passthrough:
             raise
         except Terminated as error:
-            typer.echo(error.line, err=True)
+            click.echo(error.line, err=True)
             return error.status
         except KeyboardInterrupt:
-            typer.echo("lrplot: interrupted", err=True)
+            click.echo("lrplot: interrupted", err=True)
             return EXIT_INTERRUPTED
         except LrplotError as error:
-            typer.echo(f"lrplot: error: {printable(str(error))}", err=True)
+            click.echo(f"lrplot: error: {printable(str(error))}", err=True)
             return EXIT_USAGE
         except Exception as error:
             if os.environ.get(DEBUG_ENV):
                 raise
-            typer.echo(unexpected(error), err=True)
+            click.echo(unexpected(error), err=True)
             return EXIT_USAGE

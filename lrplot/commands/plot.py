@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import typer
+import click
+from click.exceptions import Exit
 
 from lrplot.commands.errors import EXIT_DIFFERENCE, fail, unexpected
 from lrplot.errors import LrplotError, printable
@@ -69,19 +70,19 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
         except LrplotError as error:
             if exit_on_error:
                 fail(error)
-            typer.echo(f"lrplot: error: {printable(str(error))}", err=True)
+            click.echo(f"lrplot: error: {printable(str(error))}", err=True)
             return [path for path in registry.paths() if path not in configs]
         except Exception as error:  # --watch: a save that breaks lrplot itself is reported too
             if exit_on_error:
                 raise
-            typer.echo(unexpected(error), err=True)
+            click.echo(unexpected(error), err=True)
             return [path for path in registry.paths() if path not in configs]
         read = list(dict.fromkeys([*read, *(path for path in registry.paths() if path not in configs)]))
     notes = [note for result in results for note in result.warnings]
     notes += _scale_notes(jobs, results)
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
-        typer.echo(f"lrplot: warning: {note}", err=True)
+        click.echo(f"lrplot: warning: {note}", err=True)
     to_stdout = any(path == STDOUT for _, paths in jobs for path in paths)
     if request.json_output:
         _print_json(jobs, results, findings)
@@ -93,17 +94,17 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
     for finding in (finding for config_findings in findings for finding in config_findings):
         warned = warned or finding.severity == "warning"
         if (finding.severity == "warning" and request.strict) or not request.quiet:
-            typer.echo(finding.line(), err=True)
+            click.echo(finding.line(), err=True)
     if not request.quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
             steps = sum(curve.total_step for curve in result.curves)
             written = ", ".join("standard output" if path == STDOUT else str(path) for path in paths)
             written = written or "the terminal"
-            typer.echo(
+            click.echo(
                 f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
             )
     if exit_on_error and request.strict and warned:
-        raise typer.Exit(EXIT_DIFFERENCE)
+        raise Exit(EXIT_DIFFERENCE)
     return read
 
 
@@ -242,9 +243,9 @@ def _print_charts(jobs: list[tuple[Path, list[Path]]], results: list[Result], *,
     height = max(12, min(size.lines - 4, 40))
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if clear_screen and sys.stdout.isatty():
-        typer.echo("\x1b[2J\x1b[H", nl=False)
+        click.echo("\x1b[2J\x1b[H", nl=False)
     for _, result in zip(jobs, results, strict=True):
-        typer.echo(terminal_chart(result, size.columns, height, colour=colour))
+        click.echo(terminal_chart(result, size.columns, height, colour=colour))
 
 
 def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, to_stderr: bool) -> None:
@@ -278,7 +279,7 @@ def _print_json(
         }
         for (config, paths), result, config_findings in zip(jobs, results, findings, strict=True)
     ]
-    typer.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
+    click.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
 
 
 class _progress_bar:  # a context manager used like a function

@@ -1,6 +1,6 @@
 """Usage errors as one line on stderr with exit status 2, the same as config errors.
 
-Click and Typer print usage errors as a multi-line box; a user (and a CI log) wants one
+Click prints usage errors as usage, a hint and the error; a user (and a CI log) wants one
 line naming the culprit and where to look. ``lrplot`` alone shows the help and exits 0.
 """
 
@@ -12,20 +12,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import typer
-from typer.core import TyperGroup
-
-try:  # Typer >= 0.24 carries its own copy of click; older Typer uses click itself
-    from typer import _click as click
-except ImportError:  # pragma: no cover - depends on the installed Typer
-    import click  # type: ignore[no-redef]
+import click
+from click.exceptions import Exit
 
 from lrplot.commands.errors import EXIT_USAGE, guarded
+from lrplot.commands.help import PanelGroup
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
 
 
-class OneLineErrors(TyperGroup):
+class OneLineErrors(PanelGroup):
     """The app's command group: every click usage error becomes one line and exit 2."""
 
     def main(
@@ -50,21 +46,24 @@ class OneLineErrors(TyperGroup):
             )
 
         try:
-            code = guarded(run, passthrough=(click.exceptions.ClickException, typer.Abort, typer.Exit))
-        except click.exceptions.NoArgsIsHelpError as error:
-            help_text = error.ctx.get_help() if error.ctx is not None else ""
-            if help_text:
-                typer.echo(help_text)
-            code = 0
-        except click.exceptions.ClickException as error:
-            typer.echo(f"lrplot: error: {describe(error, arguments)}", err=True)
+            if not arguments and self.no_args_is_help:  # the same in every click version
+                with click.Context(self, info_name=prog_name or "lrplot") as ctx:
+                    click.echo(ctx.get_help())
+                code = 0
+            else:
+                code = guarded(run, passthrough=(click.ClickException, click.Abort, Exit))
+        except click.ClickException as error:
+            click.echo(f"lrplot: error: {describe(error, arguments)}", err=True)
             code = EXIT_USAGE
-        except typer.Abort:
-            typer.echo("lrplot: interrupted", err=True)
+        except click.Abort:
+            click.echo("lrplot: interrupted", err=True)
             code = 130
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)
+
+    def _main_shell_completion(self, *args: Any, **kwargs: Any) -> None:
+        """No shell completion (it was never offered; _LRPLOT_COMPLETE is not special)."""
 
 
 def describe(error: click.exceptions.ClickException, arguments: list[str]) -> str:

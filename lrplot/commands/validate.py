@@ -38,7 +38,7 @@ def run_validate(
     2 when a config has a problem; 1 with ``strict`` when a schedule check warns; else 0.
     ``quiet`` prints only problems (and the warnings that ``strict`` turns into a failure).
     """
-    import typer
+    import click
 
     from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE
 
@@ -50,16 +50,16 @@ def run_validate(
             hydra_overrides=hydra_overrides,
         )  # fmt: skip
         for problem in problems:
-            typer.echo(printable(str(problem)), err=True)
+            click.echo(printable(str(problem)), err=True)
         warnings = [finding for finding in findings if finding.severity == "warning"]
         for finding in findings:
             if (finding.severity == "warning" and strict) or not quiet:
-                typer.echo(finding.line(), err=True)
+                click.echo(finding.line(), err=True)
         failed = failed or bool(problems)
         warned = warned or bool(warnings)
         if not problems and not quiet:
             counted = f" ({len(warnings)} schedule warning(s))" if warnings else ""
-            typer.echo(f"{config}: ok{counted}", err=True)
+            click.echo(f"{config}: ok{counted}", err=True)
     if failed:
         return EXIT_USAGE
     return EXIT_DIFFERENCE if strict and warned else EXIT_OK

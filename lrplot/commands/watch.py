@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import typer
+import click
+from click.exceptions import Exit
 
 from lrplot.commands.errors import Terminated
 
@@ -32,7 +33,7 @@ def watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
         read = run()
         watched = list(dict.fromkeys([*configs, *read]))
         seen = {**state(watched), **before}
-        typer.echo(f"lrplot: watching {len(watched)} file(s) for changes (Ctrl-C to stop)", err=True)
+        click.echo(f"lrplot: watching {len(watched)} file(s) for changes (Ctrl-C to stop)", err=True)
         while True:
             time.sleep(WATCH_INTERVAL)
             now = state(watched)
@@ -40,14 +41,14 @@ def watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
                 continue
             time.sleep(WATCH_INTERVAL)  # let an editor finish writing
             changed = [str(p) for p in watched if now.get(p) != seen.get(p)]
-            typer.echo(f"lrplot: {', '.join(changed)} changed, plotting again", err=True)
+            click.echo(f"lrplot: {', '.join(changed)} changed, plotting again", err=True)
             before = state(watched)
             read = run()
             added = [path for path in read if path not in watched]
             watched = [*watched, *added]
             seen = {**state(added), **before}
     except KeyboardInterrupt:
-        typer.echo("lrplot: stopped watching", err=True)
+        click.echo("lrplot: stopped watching", err=True)
     except Terminated as signal:  # SIGTERM, SIGHUP: the same cleanup, then status 128 + n
-        typer.echo("lrplot: stopped watching", err=True)
-        raise typer.Exit(signal.status) from None
+        click.echo("lrplot: stopped watching", err=True)
+        raise Exit(signal.status) from None
