@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import re
 import statistics
 import subprocess
@@ -29,6 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Children cache their bytecode as an installed package does (PYTHONDONTWRITEBYTECODE off).
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 MATPLOTLIB_SCRIPT = """
 import math
@@ -85,13 +88,13 @@ print(f"{run_start:.4f} {work:.4f} {matplotlib_took:.4f} {figure_took:.4f} {save
 
 def wall(args: list[str], cwd: str) -> float:
     start = time.perf_counter()
-    subprocess.run(args, cwd=cwd, check=True, capture_output=True)
+    subprocess.run(args, cwd=cwd, env=ENV, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
 def import_times(args: list[str], cwd: str) -> dict[str, float]:
     """Self import time (ms) of each module, from ``-X importtime``."""
-    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True)
+    done = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True, check=True)
     times = {}
     for line in done.stderr.splitlines():
         found = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
@@ -109,6 +112,7 @@ def main() -> None:
     plot = [python, "-m", "lrplot", "plot", options.config, "-o", "a.png"]
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "script.py").write_text(MATPLOTLIB_SCRIPT)
+        wall(plot, folder)  # warm-up: bytecode and font caches written
         runs: dict[str, list[float]] = collections.defaultdict(list)
         for _ in range(options.rounds):  # interleaved, so load changes hit every side alike
             runs["lrplot plot"].append(wall(plot, folder))
@@ -133,12 +137,12 @@ def main() -> None:
         for name, ms in packages.most_common(20):
             print(f"   {ms:7.1f}  {name}")
 
-        phases = [
-            [float(x) for x in subprocess.run(
-                [python, "-c", PHASES, options.config], cwd=folder, capture_output=True, text=True, check=True
-            ).stdout.splitlines()[-1].split()]
-            for _ in range(options.rounds)
-        ]  # fmt: skip
+        phases = []
+        for _ in range(options.rounds):
+            done = subprocess.run(
+                [python, "-c", PHASES, options.config], cwd=folder, env=ENV, capture_output=True, text=True
+            )
+            phases.append([float(x) for x in done.stdout.splitlines()[-1].split()])
         names = ["start-up and options", "load, plan, simulate, lint", "import matplotlib"]
         names += ["build the figure", "draw and save", "total"]
         print(f"3. phases in the process (s, median of {options.rounds}; after the interpreter's start):")

@@ -27,6 +27,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Children compile and cache their bytecode as an installed package does, even where the
+# shell sets PYTHONDONTWRITEBYTECODE (this workplace does: every run would recompile lrplot).
+ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 HAND_WRITTEN = """
 import sys
@@ -68,7 +71,7 @@ TYPICAL = [
 def measure(args: list[str], cwd: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
     start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(args, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if status != 0:
@@ -79,6 +82,7 @@ def measure(args: list[str], cwd: str) -> tuple[float, float]:
 def paired(a: list[str], b: list[str], rounds: int, cwd: str) -> tuple[float, float, float, float]:
     """Median seconds and max RSS of a and b, run alternately."""
     runs_a, runs_b = [], []
+    measure(a, cwd), measure(b, cwd)  # warm-up: bytecode and font caches written, files in the page cache
     for _ in range(rounds):
         runs_a.append(measure(a, cwd))
         runs_b.append(measure(b, cwd))
