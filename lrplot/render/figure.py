@@ -52,11 +52,12 @@ def figure(result: Result, *, force: bool = False) -> Figure:
         texts += [("param group name", group.name, None) for group in curve.groups]
     check_mathtext(texts)
     fig = Figure(figsize=tuple(options.size), dpi=options.dpi, layout="constrained")
+    scale, _ = choose_yscale(result)  # once: a quantile over every value (10,000,000 in a long run)
     shared, labels = shared_label_parts([curve.label for curve in result.curves])
     if options.layout == "grid":
-        _draw_grid(fig, result)
+        _draw_grid(fig, result, scale)
     else:
-        _draw_overlay(fig, result, labels)
+        _draw_overlay(fig, result, labels, scale)
     title = " — ".join(part for part in (result.title, shared) if part)
     if title:
         fig.suptitle(title)
@@ -77,14 +78,13 @@ def _style(curve_index: int, group_index: int) -> dict[str, Any]:
     return {"color": f"C{curve_index % 10}", "linestyle": LINESTYLES[group_index % len(LINESTYLES)]}
 
 
-def _draw_overlay(fig: Figure, result: Result, labels: list[str]) -> None:
+def _draw_overlay(fig: Figure, result: Result, labels: list[str], scale: str) -> None:
     extra = [(key, label) for key, label, wanted in _PANELS if wanted(result)]
     ratios = [3] + [1] * len(extra)
     axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios}, squeeze=False)
     lr_axes, panel_axes = axes[0][0], [row[0] for row in axes[1:]]
     width = _pixel_width(fig)
     window = _window(result)
-    scale, _ = choose_yscale(result)
     for index, (curve, label) in enumerate(zip(result.curves, labels, strict=True)):
         several = len(curve.groups) > 1
         for group_index, group in enumerate(curve.groups):
@@ -99,7 +99,7 @@ def _draw_overlay(fig: Figure, result: Result, labels: list[str]) -> None:
             if curve.reference is not None and group is curve.groups[curve.reference_group]:
                 _draw_reference(lr_axes, curve.reference, style["color"], f"{name} (log)")
         _draw_markers(lr_axes, curve.markers, f"C{index % 10}")
-    _style_lr_axes(lr_axes, result)
+    _style_lr_axes(lr_axes, result, scale)
     _place_legend(lr_axes, result)
     for (_, ylabel), panel in zip(extra, panel_axes, strict=True):
         panel.set_ylabel(ylabel)
@@ -108,7 +108,7 @@ def _draw_overlay(fig: Figure, result: Result, labels: list[str]) -> None:
     _draw_zoom(lr_axes, result, width)
 
 
-def _draw_grid(fig: Figure, result: Result) -> None:
+def _draw_grid(fig: Figure, result: Result, scale: str) -> None:
     count = len(result.curves)
     columns = math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
@@ -125,7 +125,7 @@ def _draw_grid(fig: Figure, result: Result) -> None:
         for group_index, group in enumerate(curve.groups):
             style = _style(index, group_index)
             _step_line(ax, group.lr, width, window, label=group.name, **style)
-            _draw_lint_marks(ax, curve, group, style["color"], choose_yscale(result)[0])
+            _draw_lint_marks(ax, curve, group, style["color"], scale)
             for (key, _), panel in zip(extra, panels, strict=True):
                 values = getattr(group, key)
                 if values is not None:
@@ -134,7 +134,7 @@ def _draw_grid(fig: Figure, result: Result) -> None:
         ax.set_title(curve.label, fontsize="small")
         if len(curve.groups) > 1:
             ax.legend(fontsize="x-small")
-        _style_lr_axes(ax, result, single=curve)
+        _style_lr_axes(ax, result, scale, single=curve)
         for (_, ylabel), panel in zip(extra, panels, strict=True):
             panel.set_ylabel(ylabel, fontsize="x-small")
             panel.grid(True, alpha=0.3)
@@ -171,8 +171,7 @@ def _window(result: Result) -> tuple[int, int] | None:
     return (low, high) if high > low else None
 
 
-def _style_lr_axes(ax: Any, result: Result, single: Any = None) -> None:
-    scale, _ = choose_yscale(result)
+def _style_lr_axes(ax: Any, result: Result, scale: str, single: Any = None) -> None:
     ax.set_yscale(scale)
     if scale == "log":
         limits = log_limits(result)

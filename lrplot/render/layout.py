@@ -28,8 +28,9 @@ def _drawn(values: np.ndarray) -> np.ndarray:
 
 
 def _positive(values: np.ndarray) -> np.ndarray:
-    finite = _drawn(values)
-    return finite[finite > 0]
+    """The drawn values above 0 (what a log axis can show), in one pass: NaN fails both tests."""
+    with np.errstate(invalid="ignore"):
+        return values[(values > 0) & (values <= DRAWABLE)]
 
 
 def choose_yscale(result: Result) -> tuple[str, str | None]:
