@@ -163,7 +163,11 @@ def test_table_keeps_numbers_in_columns_and_folds_long_labels(two_curves) -> Non
     assert all(_width(line) <= 90 for line in narrow)
     ends = {_width(line) for line in narrow if line.endswith(("fast", "torch", "no-torch"))}
     assert len(ends) == 1  # every row's last column ends at the same place
-    assert " ".join(line.split("  ")[0].strip() for line in narrow[1:-1]).startswith("a rather long label")
+    first = next(i for i, line in enumerate(narrow) if line.startswith("a rather"))
+    last = next(i for i, line in enumerate(narrow) if line.startswith("短い"))
+    folded = " ".join(line.split("  ")[0].strip() for line in narrow[first:last])
+    assert folded == "a rather long label that names every choice made for this particular curve"
+    assert narrow[0].split()[0] == "curve" and "peak" in narrow[0] and "step" in "".join(narrow[1:first])
 
 
 def test_table_bold_header_only_when_asked(two_curves) -> None:

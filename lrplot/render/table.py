@@ -108,11 +108,16 @@ def _json_number(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
+# The curve column keeps this many columns on a narrow terminal (the line may then wrap).
+MIN_CURVE_COLUMN = 16
+
+
 def table(result: Result, title: str | None = None, *, width: int = 160, bold: bool = False) -> str:
     """The summary as aligned text (printed by the CLI): one row per curve and param group.
 
     Columns are separated by two spaces, numbers right-aligned; when the rows are wider than
-    ``width`` the curve column wraps (a long label does not push the numbers off the screen).
+    ``width``, the headers fold at their spaces and the curve column wraps (a long label does
+    not push the numbers off the screen).
     ``bold`` marks the header for a terminal. Plain text rather than a rich Table: this is
     all the table needs, and rich's import and layout were ~25 ms of a ~0.5 s plot.
     """
@@ -149,13 +154,17 @@ def table(result: Result, title: str | None = None, *, width: int = 160, bold: b
         body.append(cells)
     left = 2 if show_group else 1  # curve (and group) read left to right; numbers align right
     widths = [max(_width(line[i]) for line in [header, *body]) for i in range(len(header))]
-    others = sum(widths[1:]) + 2 * (len(widths) - 1)
-    widths[0] = max(min(widths[0], width - others), 10)
+    if sum(widths) + 2 * (len(widths) - 1) > width:  # too wide: headers fold at their spaces first
+        for i in range(1, len(header)):
+            longest_word = max(_width(word) for word in header[i].split(" "))
+            widths[i] = max([longest_word, *(_width(line[i]) for line in body)])
+        others = sum(widths[1:]) + 2 * (len(widths) - 1)
+        widths[0] = max(min(widths[0], width - others), MIN_CURVE_COLUMN)
     lines = [title] if title else []
     for index, cells in enumerate([header, *body]):
-        first = _fold(cells[0], widths[0])
-        for part, text in enumerate(first):
-            shown = [text, *(cells[1:] if part == 0 else [""] * (len(cells) - 1))]
+        pieces = [_fold(cell, widths[i]) for i, cell in enumerate(cells)]
+        for part in range(max(len(cell_pieces) for cell_pieces in pieces)):
+            shown = [cell_pieces[part] if part < len(cell_pieces) else "" for cell_pieces in pieces]
             line = "  ".join(_pad(cell, widths[i], right=i >= left) for i, cell in enumerate(shown)).rstrip()
             lines.append(f"\x1b[1m{line}\x1b[0m" if bold and index == 0 else line)
     return "\n".join(lines)
