@@ -303,3 +303,53 @@ def test_a_refused_resolver_in_a_real_process_is_one_line_and_exit_2(tmp_path: P
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "resolver 'eval' is the project's own code and is refused" in done.stderr
     assert not (tmp_path / "a.csv").exists()
+
+
+def test_hydra_reads_the_composed_files_through_the_reading_policy(tmp_path: Path, monkeypatch) -> None:
+    """A group file that links outside the allowed folders is refused before Hydra parses it."""
+    from hydra._internal.core_plugins.file_config_source import FileConfigSource
+    from hydra._internal.sources_registry import SourcesRegistry
+    from omegaconf import OmegaConf
+
+    from lrplot.read.files import confining_reads
+
+    configs = copy_template(tmp_path / "project")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    model = configs / "model" / "mnist.yaml"
+    shutil.move(model, outside / "mnist.yaml")
+    model.symlink_to(outside / "mnist.yaml")
+    parsed: list[str] = []
+    original_load = OmegaConf.load
+    monkeypatch.setattr(
+        OmegaConf, "load", lambda f: parsed.append(getattr(f, "name", "text")) or original_load(f)
+    )
+    monkeypatch.chdir(configs)
+    with confining_reads(), pytest.raises(LrplotError) as info:
+        lrplot.load(configs / "train.yaml")
+    assert f"Hydra config {model} is outside the config's folder" in str(info.value)
+    assert f"--allow-read {outside}" in str(info.value)
+    assert not any("mnist" in name for name in parsed)  # never opened by Hydra itself
+    restored = SourcesRegistry.instance().types["file"]  # Hydra's own class again
+    assert (restored.__module__, restored.__name__) == (FileConfigSource.__module__, "FileConfigSource")
+    with confining_reads([outside]):
+        config = lrplot.load(configs / "train.yaml")
+    assert (outside / "mnist.yaml").resolve() in {path.resolve() for path in config.dependencies()}
+
+
+def test_a_composed_file_over_the_byte_cap_is_refused_unread(tmp_path: Path, monkeypatch) -> None:
+    from omegaconf import OmegaConf
+
+    from lrplot.limits import MAX_CONFIG_BYTES
+
+    configs = copy_template(tmp_path)
+    model = configs / "model" / "mnist.yaml"
+    model.write_text(model.read_text() + "# " + "x" * MAX_CONFIG_BYTES + "\n")
+    parsed: list[int] = []
+    original_load = OmegaConf.load
+    size = lambda f: len(f.getvalue()) if hasattr(f, "getvalue") else len(f.read()) + f.seek(0)  # noqa: E731
+    monkeypatch.setattr(OmegaConf, "load", lambda f: parsed.append(size(f)) or original_load(f))
+    with pytest.raises(LrplotError, match=r"model/mnist\.yaml") as info:
+        lrplot.load(configs / "train.yaml")
+    assert f"is too large (limit {MAX_CONFIG_BYTES:,} bytes)" in str(info.value)
+    assert parsed and max(parsed) < MAX_CONFIG_BYTES  # the other groups were parsed, never that one

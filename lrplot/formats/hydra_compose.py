@@ -12,13 +12,18 @@ each composed key points at the last file that set it.
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.read.files import read_text
 from lrplot.read.yaml_source import load_yaml_file
 
 _SEARCH_UP = 4  # folders above a file where its config root or primary config may sit
@@ -98,7 +103,7 @@ def compose(primary: Primary, overrides: list[str]) -> Composition:
     while True:
         Singleton._instances.pop(GlobalHydra, None)  # type: ignore[attr-defined]
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _files_read_under_the_policy(primary.root):
                 warnings.simplefilter("ignore")
                 with initialize_config_dir(config_dir=str(primary.root), version_base=None):
                     config = hydra_compose(config_name=primary.name, overrides=[*requested, *fixes])
@@ -126,6 +131,49 @@ def compose(primary: Primary, overrides: list[str]) -> Composition:
     composition = Composition(config=config, notes=notes, primary_file=where)
     _locate(composition, primary.root, merged.defaults, requested)
     return composition
+
+
+@contextmanager
+def _files_read_under_the_policy(root: Path) -> Iterator[None]:
+    """Hydra's ``file://`` config source reading through lrplot's reading policy.
+
+    Hydra opens the files of a composition itself (``FileConfigSource.load_config``): a
+    config group file that is a symlink to a file outside the folders a config may read, or
+    a file too large, would reach OmegaConf unchecked. For the composition, the source Hydra
+    resolves for ``file://`` is a subclass whose ``load_config`` reads the same file with
+    :func:`lrplot.read.files.read_text` (confined to the config folder unless allowed, regular
+    files only, byte cap, recorded as an input that no output may overwrite) and hands the
+    text to OmegaConf exactly as Hydra does. Hydra's registry is restored afterwards.
+    """
+    from hydra._internal.core_plugins.file_config_source import FileConfigSource
+    from hydra._internal.sources_registry import SourcesRegistry
+    from hydra.core.plugins import Plugins
+    from hydra.plugins.config_source import ConfigResult, ConfigSource
+    from omegaconf import OmegaConf
+
+    class PolicyFileConfigSource(FileConfigSource):
+        def load_config(self, config_path: str) -> ConfigResult:
+            normalized = self._normalize_file_name(config_path)
+            full_path = os.path.join(self.path, normalized)
+            text = read_text(full_path, what="Hydra config", config_dir=root)
+            return ConfigResult(
+                config=OmegaConf.load(io.StringIO(text)),
+                path=f"{self.scheme()}://{self.path}",
+                provider=self.provider,
+                header=ConfigSource._get_header_dict(text[:512]),
+            )
+
+    Plugins.instance()  # Hydra registers its own sources first; ours then stands in for file://
+    types = SourcesRegistry.instance().types
+    original = types.get("file")
+    types["file"] = PolicyFileConfigSource
+    try:
+        yield
+    finally:
+        if original is None:
+            types.pop("file", None)
+        else:
+            types["file"] = original
 
 
 def _locate(composition: Composition, root: Path, defaults: list[Any], overrides: list[str]) -> None:
