@@ -72,6 +72,15 @@ def test_figures_are_the_same_bytes_without_matplotlibs_property_docs() -> None:
     assert quick == usual
 
 
+def _python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter; its standard output."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 def test_hooks_are_restored_for_classes_defined_later() -> None:
     code = (
         "from lrplot.render.startup import import_matplotlib_quickly\n"
@@ -83,11 +92,7 @@ def test_hooks_are_restored_for_classes_defined_later() -> None:
         "print('Supported properties' in Later.set.__doc__, 'size' in str(__import__('inspect').signature(Later.set)))\n"
         "assert not import_matplotlib_quickly()  # already imported: nothing to do\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["True", "True"]
+    assert _python(code).split() == ["True", "True"]
 
 
 def test_the_command_line_takes_the_shortcut_and_draws_the_same_figure(tmp_path: Path) -> None:
@@ -99,11 +104,7 @@ def test_the_command_line_takes_the_shortcut_and_draws_the_same_figure(tmp_path:
         f"sys.argv = ['lrplot', 'plot', {str(config)!r}, '-o', {str(tmp_path / 'cli.png')!r}, '-q']\n"
         "try:\n    main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
     )
-    # matplotlib already imported by the caller: the shortcut steps aside, the figure is the same
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    _python(code)  # matplotlib already imported by the caller: the shortcut steps aside
     assert (tmp_path / "cli.png").read_bytes() == (tmp_path / "api.png").read_bytes()
     code = (
         "import sys\n"
@@ -113,11 +114,7 @@ def test_the_command_line_takes_the_shortcut_and_draws_the_same_figure(tmp_path:
         "import matplotlib.lines\n"
         "print('Supported properties' in (matplotlib.lines.Line2D.set.__doc__ or ''))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["False"]  # the command line skipped the docs
+    assert _python(code).split() == ["False"]  # the command line skipped the docs
     assert (tmp_path / "cli2.png").read_bytes() == (tmp_path / "api.png").read_bytes()
 
 

@@ -65,20 +65,24 @@ def first_paragraph(command: click.Command) -> str:
     return " ".join(text.split("\n\n", 1)[0].split())
 
 
-class PanelCommand(click.Command):
-    """A command whose help lists arguments with help and options in panels."""
+class _Sections:
+    """Usage, help text, the sections of :meth:`format_options`, epilog: no rich, no panels box."""
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self.format_usage(ctx, formatter)
-        self.format_help_text(ctx, formatter)
-        self.format_options(ctx, formatter)
-        self.format_epilog(ctx, formatter)
+        self.format_usage(ctx, formatter)  # type: ignore[attr-defined]
+        self.format_help_text(ctx, formatter)  # type: ignore[attr-defined]
+        self.format_options(ctx, formatter)  # type: ignore[attr-defined]
+        self.format_epilog(ctx, formatter)  # type: ignore[attr-defined]
+
+
+class PanelCommand(_Sections, click.Command):
+    """A command whose help lists arguments with help and options in panels."""
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         write_sections(formatter, parameter_sections(ctx, self))
 
 
-class PanelGroup(click.Group):
+class PanelGroup(_Sections, click.Group):
     """A group listing its options, then its commands in the order they were added, with
     their whole first paragraph (click shortens it to ~45 characters)."""
 
@@ -86,12 +90,6 @@ class PanelGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        self.format_usage(ctx, formatter)
-        self.format_help_text(ctx, formatter)
-        self.format_options(ctx, formatter)
-        self.format_epilog(ctx, formatter)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         commands = [(name, self.commands[name]) for name in self.list_commands(ctx)]
