@@ -303,6 +303,12 @@ def _run(*args: Any) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_covered_plot_validate_and_check_never_import_torch_and_an_uncovered_one_does(tmp_path) -> None:
+    for recipe in ("configs/llm_warmup_cosine.yaml", "configs/lambda_lr.yaml"):  # SequentialLR, LambdaLR
+        plot = _run("plot", ROOT / recipe, "-o", tmp_path / "recipe.png")
+        assert plot.returncode == 0, plot.stderr
+        assert "torch not imported" in plot.stderr and "no-torch" in plot.stdout
+        validated = _run("validate", ROOT / recipe)
+        assert validated.returncode == 0 and "torch not imported" in validated.stderr, validated.stderr
     covered = ROOT / "configs/schedulers/one_cycle_lr.yaml"
     plot = _run("plot", covered, "-o", tmp_path / "a.png")
     assert plot.returncode == 0, plot.stderr
@@ -316,10 +322,10 @@ def test_a_covered_plot_validate_and_check_never_import_torch_and_an_uncovered_o
     checked = _run("check", covered, "--against", snapshot)
     assert checked.returncode == 0, checked.stderr
     assert "torch not imported" in checked.stderr
-    uncovered = _run("plot", ROOT / "configs/schedulers/lambda_lr.yaml", "-o", tmp_path / "b.csv")
+    uncovered = _run("plot", ROOT / "configs/schedulers/reduce_lr_on_plateau.yaml", "-o", tmp_path / "b.csv")
     assert uncovered.returncode == 0, uncovered.stderr
     assert "torch imported" in uncovered.stderr
-    uncovered_check = _run("validate", ROOT / "configs/schedulers/lambda_lr.yaml")
+    uncovered_check = _run("validate", ROOT / "configs/schedulers/reduce_lr_on_plateau.yaml")
     assert uncovered_check.returncode == 0, uncovered_check.stderr
     assert "torch imported" in uncovered_check.stderr
 

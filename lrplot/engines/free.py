@@ -316,21 +316,26 @@ def _warm_restarts_at(s: Any, groups: list[dict[str, Any]], epoch: float) -> Non
 def free_markers(state: Any, steps: int, start: int, interval: str, per_epoch: int | None) -> list[int]:
     """Milestones and restarts as the torch engine marks them (``start`` is ``last_epoch``
     right after construction: recorded step 0 is that epoch)."""
-    kind = state.kind
     horizon = scheduler_calls(steps, interval, per_epoch, full=True) + start
     epochs: set[float] = set()
-    if kind == "MultiStepLR":
-        epochs.update(state.milestones)
-    elif kind == "StepLR":
-        epochs.update(range(state.step_size, horizon + 1, state.step_size))
-    elif kind == "CosineAnnealingWarmRestarts":
-        period, at = state.T_0, state.T_0
-        while at <= horizon and len(epochs) < 10_000:
-            epochs.add(at)
-            period *= state.T_mult
-            at += period
-    elif kind == "OneCycleLR":
-        epochs.update(int(phase["end_step"]) for phase in state._schedule_phases[:-1])
+    # SequentialLR marks its milestones only; ChainedScheduler its children's too.
+    chained = state._schedulers if state.kind == "ChainedScheduler" else []
+    for s in [state, *chained]:
+        kind = s.kind
+        if kind == "SequentialLR":
+            epochs.update(s._milestones)
+        elif kind == "MultiStepLR":
+            epochs.update(s.milestones)
+        elif kind == "StepLR":
+            epochs.update(range(s.step_size, horizon + 1, s.step_size))
+        elif kind == "CosineAnnealingWarmRestarts":
+            period, at = s.T_0, s.T_0
+            while at <= horizon and len(epochs) < 10_000:
+                epochs.add(at)
+                period *= s.T_mult
+                at += period
+        elif kind == "OneCycleLR":
+            epochs.update(int(phase["end_step"]) for phase in s._schedule_phases[:-1])
     scale = (per_epoch or 1) if interval in ("epoch", "fractional_epoch") else 1
     shift = 0 if interval == "fractional_epoch" else start
     positions = sorted({round((e - shift) * scale) for e in epochs})

@@ -18,12 +18,20 @@ message reaches the user. This module never refuses a config; it only declines.
 from __future__ import annotations
 
 import functools
-import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from lrplot.config import Config, Curve, SchedulerSpec, scheduler_calls
+from lrplot.plan.composite import (
+    CHAINED_CHILDREN,
+    COMPOSITE_SCHEDULERS,
+    LAMBDA_SCHEDULERS,
+    SEQUENTIAL_CHILDREN,
+    compile_lambdas,
+    construct_composite,
+    per_group_lambdas,
+)
 from lrplot.plan.cycles import CYCLE_SCHEDULERS, construct_cycle
 from lrplot.plan.domains import (
     REQUIRED,
@@ -39,6 +47,7 @@ from lrplot.plan.domains import (
     number,
     stand_in,
 )
+from lrplot.plan.first_steps import FIRST_STEPS
 from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
 
 # torch major.minor versions whose constructors and recurrences the tests verified bit for bit.
@@ -166,18 +175,44 @@ def _keywords(
     return {name: keywords.get(name, default) for name, (_, default) in table.items()}
 
 
-def free_scheduler(spec: SchedulerSpec) -> tuple[str, dict[str, Any]] | None:
-    """(class name, full keywords) when this scheduler is covered with certainly valid keywords."""
-    if spec.schedulers:
-        return None
-    tables = {**SCHEDULERS, **CYCLE_SCHEDULERS}
-    kind = _short(spec.name, "torch.optim.lr_scheduler", tables) or _short(
-        spec.name, "torch.optim.swa_utils", tables
+_TABLES = {**SCHEDULERS, **CYCLE_SCHEDULERS, **LAMBDA_SCHEDULERS, **COMPOSITE_SCHEDULERS}
+_CHILDREN = {"SequentialLR": SEQUENTIAL_CHILDREN, "ChainedScheduler": CHAINED_CHILDREN}
+
+
+def free_scheduler(
+    spec: SchedulerSpec, key_path: tuple[Any, ...], within: str | None = None
+) -> SchedulerPlan | None:
+    """The plan of a covered scheduler with certainly valid keywords (children included), or
+    None. ``within``: the SequentialLR or ChainedScheduler this one is a child of."""
+    kind = _short(spec.name, "torch.optim.lr_scheduler", _TABLES) or _short(
+        spec.name, "torch.optim.swa_utils", _TABLES
     )
-    if kind is None:
+    if (
+        kind is not None
+        and "." in spec.name
+        and spec.name.startswith("torch.optim.swa_utils.") != (kind == "SWALR")
+    ):
+        return None  # a class named in the other module: the torch path says it has no such class
+    if kind is None or (within is not None and kind not in _CHILDREN[within]):
         return None
-    keywords = _keywords(spec.keywords, tables[kind])
-    return None if keywords is None else (kind, keywords)
+    if bool(spec.schedulers) != (kind in _CHILDREN):
+        return None  # the torch path says what is missing or extra
+    keywords = _keywords(spec.keywords, _TABLES[kind])
+    if keywords is None:
+        return None
+    if kind in LAMBDA_SCHEDULERS:
+        keywords["lr_lambda"] = compile_lambdas(keywords["lr_lambda"])
+        if keywords["lr_lambda"] is None:
+            return None
+    children = []
+    for index, child in enumerate(spec.schedulers or []):
+        child_plan = free_scheduler(child, (*key_path, "schedulers", index), kind)
+        if child_plan is None:
+            return None
+        children.append(child_plan)
+    return SchedulerPlan(
+        cls=stand_in(kind), name=spec.name, keywords=keywords, children=children, key_path=key_path
+    )
 
 
 def _free_optimizer(curve: Curve) -> tuple[str, dict[str, Any], list[dict[str, Any]], list[str]] | None:
@@ -249,13 +284,10 @@ def _plan_curve(curve: Curve, earlier: dict[str, CurvePlan]) -> CurvePlan | None
         spec = segment.scheduler if segment else curve.scheduler
         if segment is not None and segment.metric is not None:
             return None
-        scheduler = free_scheduler(spec)
-        if scheduler is None:
-            return None
         path = (*key_path, "segments", index) if segment else key_path
-        plan = SchedulerPlan(
-            cls=stand_in(scheduler[0]), name=spec.name, keywords=scheduler[1], key_path=(*path, "scheduler")
-        )
+        plan = free_scheduler(spec, (*path, "scheduler"))
+        if plan is None:
+            return None
         steps = segment.steps if segment else curve.total_step
         segments.append(SegmentPlan(steps=steps, scheduler=plan, metric=None, key_path=path))
     if curve.interval == "fractional_epoch" and (
@@ -308,88 +340,34 @@ def construct_scheduler(plan: SchedulerPlan, groups: list[dict[str, Any]]) -> An
     (changed in place as torch changes the optimizer's param groups)."""
     kind = plan.cls.kind  # type: ignore[attr-defined]
     keywords = plan.keywords
-    if kind in CYCLE_SCHEDULERS:
-        state = construct_cycle(kind, keywords, groups)
+    if kind in CYCLE_SCHEDULERS or kind in COMPOSITE_SCHEDULERS:
+        state = (
+            construct_cycle(kind, keywords, groups)
+            if kind in CYCLE_SCHEDULERS
+            else construct_composite(plan, groups, construct_scheduler)
+        )
         if state is None:
             raise _Declined(kind)
         return state
+    settings = {k: v for k, v in keywords.items() if k != "last_epoch"}
+    if kind in LAMBDA_SCHEDULERS:  # torch checks the list's length first
+        settings = {"lr_lambdas": per_group_lambdas(keywords["lr_lambda"], groups)}
+        if settings["lr_lambdas"] is None:
+            raise _Declined(kind)
     resumed = keywords["last_epoch"]
     if resumed == -1:
         for group in groups:
             group.setdefault("initial_lr", group["lr"])
     elif any("initial_lr" not in group for group in groups):
         raise _Declined("initial_lr")
-    state = FreeScheduler(kind, **{k: v for k, v in keywords.items() if k != "last_epoch"})
+    state = FreeScheduler(kind, **settings)
     state.base_lrs = [group["initial_lr"] for group in groups]
     epoch = resumed + 1
     state.last_epoch = epoch
     if kind == "MultiStepLR":
         state.milestones = Counter(keywords["milestones"])
     lrs = [group["lr"] for group in groups]
-    _FIRST_STEPS[kind](state, lrs, epoch)
+    FIRST_STEPS[kind](state, lrs, epoch)
     for group, lr in zip(groups, lrs, strict=True):
         group["lr"] = lr
     return state
-
-
-def _unchanged(state: Any, lrs: list[float], epoch: int) -> None:
-    """ExponentialLR, PolynomialLR, CosineAnnealingLR: ``_is_initial`` keeps the lrs."""
-
-
-def _step_first(state: Any, lrs: list[float], epoch: int) -> None:
-    if (epoch == 0) or (epoch % state.step_size != 0):
-        return
-    for i, lr in enumerate(lrs):
-        lrs[i] = lr * state.gamma
-
-
-def _multistep_first(state: Any, lrs: list[float], epoch: int) -> None:
-    if epoch not in state.milestones:
-        return
-    for i, lr in enumerate(lrs):
-        lrs[i] = lr * state.gamma ** state.milestones[epoch]
-
-
-def _constant_first(state: Any, lrs: list[float], epoch: int) -> None:
-    if epoch == 0:
-        for i, lr in enumerate(lrs):
-            lrs[i] = lr * state.factor
-        return
-    if epoch != state.total_iters:
-        return
-    for i, lr in enumerate(lrs):
-        lrs[i] = lr * (1.0 / state.factor)
-
-
-def _linear_first(state: Any, lrs: list[float], epoch: int) -> None:
-    if epoch == 0:
-        for i, lr in enumerate(lrs):
-            lrs[i] = lr * state.start_factor
-
-
-def _warm_restarts_first(state: Any, lrs: list[float], epoch: int) -> None:
-    """CosineAnnealingWarmRestarts.step() at construction, as torch 2.13 writes it."""
-    state.T_i = state.T_0
-    if epoch == 0:  # last_epoch -1: step(epoch=0) -> T_cur = 0
-        state.T_cur = 0
-    else:
-        state.T_cur = epoch
-        if state.T_cur >= state.T_i:
-            state.T_cur = state.T_cur % state.T_i
-            state.T_i = state.T_i * state.T_mult
-    for i, base_lr in enumerate(state.base_lrs):
-        lrs[i] = (
-            state.eta_min + (base_lr - state.eta_min) * (1 + math.cos(math.pi * state.T_cur / state.T_i)) / 2
-        )
-
-
-_FIRST_STEPS: dict[str, Callable[[Any, list[float], int], None]] = {
-    "StepLR": _step_first,
-    "MultiStepLR": _multistep_first,
-    "ConstantLR": _constant_first,
-    "LinearLR": _linear_first,
-    "ExponentialLR": _unchanged,
-    "PolynomialLR": _unchanged,
-    "CosineAnnealingLR": _unchanged,
-    "CosineAnnealingWarmRestarts": _warm_restarts_first,
-}

@@ -1,0 +1,84 @@
+"""Each covered class's first step inside its constructor, as torch 2.13 writes ``get_lr``.
+
+``LRScheduler.__init__`` ends with ``_initial_step()``: one ``step()`` in "initial mode",
+where most classes keep the lrs (``_is_initial``) and a few change them at epoch 0 (or at
+a resumed epoch). SequentialLR runs its first child's again after resetting the lrs, so
+both :mod:`lrplot.plan.free` and :mod:`lrplot.plan.composite` use this table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+
+def _unchanged(state: Any, lrs: list[float], epoch: int) -> None:
+    """ExponentialLR, PolynomialLR, CosineAnnealingLR, MultiplicativeLR: ``_is_initial`` keeps the lrs."""
+
+
+def _step_first(state: Any, lrs: list[float], epoch: int) -> None:
+    if (epoch == 0) or (epoch % state.step_size != 0):
+        return
+    for i, lr in enumerate(lrs):
+        lrs[i] = lr * state.gamma
+
+
+def _multistep_first(state: Any, lrs: list[float], epoch: int) -> None:
+    if epoch not in state.milestones:
+        return
+    for i, lr in enumerate(lrs):
+        lrs[i] = lr * state.gamma ** state.milestones[epoch]
+
+
+def _constant_first(state: Any, lrs: list[float], epoch: int) -> None:
+    if epoch == 0:
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * state.factor
+        return
+    if epoch != state.total_iters:
+        return
+    for i, lr in enumerate(lrs):
+        lrs[i] = lr * (1.0 / state.factor)
+
+
+def _linear_first(state: Any, lrs: list[float], epoch: int) -> None:
+    if epoch == 0:
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * state.start_factor
+
+
+def _warm_restarts_first(state: Any, lrs: list[float], epoch: int) -> None:
+    """CosineAnnealingWarmRestarts.step() at construction, as torch 2.13 writes it."""
+    state.T_i = state.T_0
+    if epoch == 0:  # last_epoch -1: step(epoch=0) -> T_cur = 0
+        state.T_cur = 0
+    else:
+        state.T_cur = epoch
+        if state.T_cur >= state.T_i:
+            state.T_cur = state.T_cur % state.T_i
+            state.T_i = state.T_i * state.T_mult
+    for i, base_lr in enumerate(state.base_lrs):
+        lrs[i] = (
+            state.eta_min + (base_lr - state.eta_min) * (1 + math.cos(math.pi * state.T_cur / state.T_i)) / 2
+        )
+
+
+def _lambda_first(state: Any, lrs: list[float], epoch: int) -> None:
+    """LambdaLR.get_lr ignores ``_is_initial``: ``base_lr * f(epoch)`` from construction on."""
+    for i, (function, base_lr) in enumerate(zip(state.lr_lambdas, state.base_lrs, strict=True)):
+        lrs[i] = base_lr * function(epoch)
+
+
+FIRST_STEPS: dict[str, Callable[[Any, list[float], int], None]] = {
+    "StepLR": _step_first,
+    "MultiStepLR": _multistep_first,
+    "ConstantLR": _constant_first,
+    "LinearLR": _linear_first,
+    "ExponentialLR": _unchanged,
+    "PolynomialLR": _unchanged,
+    "CosineAnnealingLR": _unchanged,
+    "CosineAnnealingWarmRestarts": _warm_restarts_first,
+    "LambdaLR": _lambda_first,
+    "MultiplicativeLR": _unchanged,
+}
