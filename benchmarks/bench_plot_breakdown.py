@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     options = parser.parse_args()
     python = sys.executable
+    options.config = str(Path(options.config).resolve())
     plot = [python, "-m", "lrplot", "plot", options.config, "-o", "a.png"]
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "script.py").write_text(MATPLOTLIB_SCRIPT)

@@ -191,3 +191,32 @@ def test_fold_fits_the_width_and_loses_only_the_spaces_it_cut_at(text: str, widt
     joined = "".join(pieces)
     assert joined.replace(" ", "") == text.replace(" ", "")
     assert len(text) - len(joined) <= len(pieces) - 1  # at most one space dropped per cut
+
+
+def test_a_linear_axis_needs_no_mathtext_and_writes_its_multiplier_in_unicode(monkeypatch) -> None:
+    import io
+    import textwrap
+
+    import matplotlib.mathtext
+
+    from lrplot.render.figure import figure, save_figure
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("mathtext parsed")
+
+    monkeypatch.setattr(matplotlib.mathtext.MathTextParser, "parse", refuse)
+    text = """
+    total_step: 300
+    curves:
+      - optimizer: {name: AdamW, lr: 3.0e-4}
+        scheduler:
+          name: SequentialLR
+          milestones: [10]
+          schedulers:
+            - {name: LinearLR, start_factor: 0.01, total_iters: 10}
+            - {name: CosineAnnealingLR, T_max: 290}
+    """
+    fig = figure(lrplot.simulate(lrplot.loads(textwrap.dedent(text))))
+    save_figure(fig, io.BytesIO(), "png")  # main axes and warmup inset, no mathtext
+    offsets = [ax.yaxis.get_offset_text().get_text() for ax in fig.axes]
+    assert offsets and all(text == "×10⁻⁴" for text in offsets), offsets
