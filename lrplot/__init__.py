@@ -10,6 +10,9 @@ The Python API is the product; the ``lrplot`` command is a thin layer over it::
     text = lrplot.to_csv(result)              # the tidy CSV as text (or to a path or stream)
     rows = lrplot.summary(result)             # what ``lrplot plot --json`` prints per curve
 
+``load`` and ``loads`` take the command line's options as keywords (``sets=[...]``,
+``force=True``, ...) or as one ``options=lrplot.LoadOptions(...)``.
+
 The package is layered (read → formats → overrides → config → plan → engines → result →
 render → output → commands; see ``docs/architecture.md``); this module is the facade
 over those layers and the only place a notebook user needs.
@@ -22,15 +25,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["LrplotError", "figure", "load", "loads", "simulate", "summary", "to_csv", "write"]
+__all__ = ["LoadOptions", "LrplotError", "figure", "load", "loads", "simulate", "summary", "to_csv", "write"]
 
 if TYPE_CHECKING:
-    from lrplot.config import load, loads
+    from lrplot.config import LoadOptions, load, loads
     from lrplot.engines import simulate
     from lrplot.errors import LrplotError
     from lrplot.render.figure import figure
 
 _LAZY = {
+    "LoadOptions": "lrplot.config",
     "load": "lrplot.config",
     "loads": "lrplot.config",
     "simulate": "lrplot.engines",

@@ -10,6 +10,7 @@ import gc
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.exceptions import Exit
@@ -44,6 +45,7 @@ from lrplot.commands.options import (
     tolerance_option,
     training_options,
     watch_option,
+    with_load_options,
     workers_option,
     xlim_option,
     xlim_sets,
@@ -51,6 +53,9 @@ from lrplot.commands.options import (
 from lrplot.commands.plot import PlotRequest, plot_once
 from lrplot.commands.usage import OneLineErrors
 from lrplot.errors import LrplotError
+
+if TYPE_CHECKING:
+    from lrplot.config import LoadOptions
 
 
 def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
@@ -89,24 +94,16 @@ def app() -> None:
     *training_options(with_read=False), reference_option, allow_read_option,
     strict_option, ignore_option,
 )  # fmt: skip
+@with_load_options
 def plot(
     configs: tuple[Path, ...],
     output: tuple[Path, ...],
     out_dir: Path | None,
     formats: tuple[str, ...],
-    set_values: tuple[str, ...],
-    sweep: tuple[str, ...],
-    allow_import: tuple[str, ...],
     quiet: bool,
     json_output: bool,
-    select: str | None,
-    steps_per_epoch: int | None,
-    dataset_size: int | None,
-    world_size: int | None,
-    hydra_override: tuple[str, ...],
     reference: tuple[str, ...],
     allow_read: tuple[Path, ...],
-    force: bool,
     engine: str,
     watch: bool,
     workers: int | None,
@@ -114,26 +111,23 @@ def plot(
     xlim: str | None,
     strict: bool,
     ignore: tuple[str, ...],
+    load_options: LoadOptions,
 ) -> None:
     """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
+    from dataclasses import replace
+
     request = PlotRequest(
         configs=list(configs),
         outputs=list(output),
         out_dir=out_dir,
         formats=list(formats),
-        sets=[*set_values, *reference_sets(reference), *xlim_sets(xlim)],
-        sweeps=list(sweep),
-        select=select,
-        steps_per_epoch=steps_per_epoch,
-        dataset_size=dataset_size,
-        world_size=world_size,
-        hydra_overrides=list(hydra_override),
-        allow_import=list(allow_import),
+        load_options=replace(
+            load_options, sets=[*load_options.sets, *reference_sets(reference), *xlim_sets(xlim)]
+        ),
         allow_read=list(allow_read),
         read_files=reference_files(reference),
         quiet=quiet,
         json_output=json_output,
-        force=force,
         workers=workers,
         engine=engine.lower(),
         term=term,
@@ -159,20 +153,14 @@ def plot(
     option("--quiet", "-q", is_flag=True, help="Print only problems."),
     *training_options(with_read=False), strict_option, ignore_option, allow_read_option,
 )  # fmt: skip
+@with_load_options
 def validate(
     configs: tuple[Path, ...],
-    set_values: tuple[str, ...],
-    sweep: tuple[str, ...],
-    allow_import: tuple[str, ...],
     quiet: bool,
-    select: str | None,
-    steps_per_epoch: int | None,
-    dataset_size: int | None,
-    world_size: int | None,
-    hydra_override: tuple[str, ...],
     strict: bool,
     ignore: tuple[str, ...],
     allow_read: tuple[Path, ...],
+    load_options: LoadOptions,
 ) -> None:
     """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any),
     then simulate them and print the schedule checks' warnings (exit 1 with --strict)."""
@@ -180,12 +168,7 @@ def validate(
     from lrplot.read.files import confining_reads
 
     with confining_reads(allow_read):
-        status = run_validate(
-            list(configs), sets=set_values, sweeps=sweep, allow_imports=allow_import,
-            select=select, steps_per_epoch=steps_per_epoch, dataset_size=dataset_size,
-            world_size=world_size, hydra_overrides=hydra_override, ignore=ignore,
-            quiet=quiet, strict=strict,
-        )  # fmt: skip
+        status = run_validate(list(configs), load_options, ignore=ignore, quiet=quiet, strict=strict)
     if status:
         raise Exit(status)
 
@@ -199,31 +182,20 @@ def validate(
     tolerance_option("--atol", "Absolute tolerance (default 0)."),
     set_option, sweep_option, allow_import_option, *training_options(with_read=True),
 )  # fmt: skip
+@with_load_options
 def check(
     config: Path,
     against: Path,
     update: bool,
     rtol: float,
     atol: float,
-    set_values: tuple[str, ...],
-    sweep: tuple[str, ...],
-    allow_import: tuple[str, ...],
-    select: str | None,
-    steps_per_epoch: int | None,
-    dataset_size: int | None,
-    world_size: int | None,
-    hydra_override: tuple[str, ...],
     allow_read: tuple[Path, ...],
+    load_options: LoadOptions,
 ) -> None:
     """Re-simulate a config and compare it with a CSV snapshot: exit 0 if identical, 1 with what changed."""
     from lrplot.commands.compare import run_check
 
-    run_check(
-        config, against, update=update, rtol=rtol, atol=atol, sets=set_values, sweeps=sweep,
-        allow_imports=allow_import, select=select, steps_per_epoch=steps_per_epoch,
-        dataset_size=dataset_size, world_size=world_size, allow_read=allow_read,
-        hydra_overrides=hydra_override,
-    )  # fmt: skip
+    run_check(config, against, load_options, update=update, rtol=rtol, atol=atol, allow_read=allow_read)
 
 
 @app.command("list")

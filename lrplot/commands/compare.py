@@ -12,12 +12,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lrplot.errors import LrplotError, printable
 from lrplot.render.data import HEADER
 from lrplot.result import Result, epoch_of
+
+if TYPE_CHECKING:
+    from lrplot.config.options import LoadOptions
 
 Key = tuple[str, str]
 
@@ -34,19 +38,12 @@ class Series:
 def run_check(
     config: Path,
     against: Path,
+    options: LoadOptions,
     *,
     update: bool,
     rtol: float,
     atol: float,
-    sets: Sequence[str],
-    sweeps: Sequence[str],
-    allow_imports: Sequence[str],
-    select: str | None,
-    steps_per_epoch: int | None,
-    dataset_size: int | None,
-    world_size: int | None,
     allow_read: Sequence[Path],
-    hydra_overrides: Sequence[str] = (),
 ) -> None:
     """``lrplot check``: simulate, then compare with the snapshot (or rewrite it with --update)."""
     import click
@@ -67,16 +64,12 @@ def run_check(
                 check_outputs([against], inputs=[config])
             if against.suffix.lower() != ".csv":
                 raise LrplotError(f"{printable(str(against))}: a snapshot is a .csv file")
-            loaded = load(
-                config, sets=sets, sweeps=sweeps, select=select, steps_per_epoch=steps_per_epoch,
-                dataset_size=dataset_size, world_size=world_size, allow_imports=allow_imports,
-                hydra_overrides=hydra_overrides,
-            )  # fmt: skip
+            loaded = load(config, options=options)
             snapshot = None if update else read_snapshot(against)
-            plans = plan(loaded, allow_imports=allow_imports)
+            plans = plan(loaded, allow_imports=options.allow_imports, force=options.force)
             if not all(is_free(curve_plan) for curve_plan in plans):
                 skip_dynamo_import()  # imports torch: only where torch will run
-            result = simulate(loaded, allow_imports=allow_imports, plans=plans)
+            result = simulate(loaded, allow_imports=options.allow_imports, force=options.force, plans=plans)
             if update:
                 write_outputs([(result, [against])])
         except LrplotError as error:

@@ -6,10 +6,12 @@ Each name here is a click decorator; :class:`PanelOption` carries the help secti
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +234,37 @@ ignore_option = option(
     help="Silence a schedule check by id, e.g. --ignore LR005. Repeatable.",
     panel=LINT_PANEL,
 )
+
+
+# The command line's name for each LoadOptions field that is not called the same.
+LOAD_OPTION_NAMES = {
+    "sets": "set_values",
+    "sweeps": "sweep",
+    "hydra_overrides": "hydra_override",
+    "allow_imports": "allow_import",
+}
+
+
+def with_load_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command its load options (--set, --select, --force, ...) as one ``load_options``.
+
+    Put it under the option decorators: of the options a command declares, those that are
+    :class:`~lrplot.config.LoadOptions` fields are built into one value, once per run; the
+    others reach the command as they are.
+    """
+
+    @functools.wraps(command)
+    def run(**params: Any) -> Any:
+        from lrplot.config import LoadOptions
+
+        given = {}
+        for load_field in fields(LoadOptions):
+            name = LOAD_OPTION_NAMES.get(load_field.name, load_field.name)
+            if name in params:
+                given[load_field.name] = params.pop(name)
+        return command(**params, load_options=LoadOptions(**given))
+
+    return run
 
 
 def training_options(*, with_read: bool) -> list[Decorator]:

@@ -19,11 +19,19 @@ from lrplot.errors import LrplotError, printable
 from lrplot.output import STDOUT
 
 if TYPE_CHECKING:
+    from lrplot.config import LoadOptions
     from lrplot.lint import Finding
     from lrplot.result import Result
 
 # A progress bar is worth showing past roughly a second of stepping.
 PROGRESS_MIN_STEPS = 400_000
+
+
+def _no_load_options() -> LoadOptions:
+    """Imported on use: the command line's start-up does not pay for the config layer."""
+    from lrplot.config import LoadOptions
+
+    return LoadOptions()
 
 
 @dataclass
@@ -34,19 +42,11 @@ class PlotRequest:
     outputs: list[Path] = field(default_factory=list)
     out_dir: Path | None = None
     formats: list[str] = field(default_factory=list)
-    sets: list[str] = field(default_factory=list)
-    sweeps: list[str] = field(default_factory=list)
-    select: str | None = None
-    steps_per_epoch: int | None = None
-    dataset_size: int | None = None
-    world_size: int | None = None
-    hydra_overrides: list[str] = field(default_factory=list)
-    allow_import: list[str] = field(default_factory=list)
+    load_options: LoadOptions = field(default_factory=_no_load_options)  # --set, --select, --force, ...
     allow_read: list[Path] = field(default_factory=list)  # folders a config may read besides its own
     read_files: list[Path] = field(default_factory=list)  # files the user named (--reference)
     quiet: bool = False
     json_output: bool = False
-    force: bool = False
     workers: int | None = None
     engine: str = "auto"
     term: bool = False
@@ -126,9 +126,10 @@ def run_plot(
     from lrplot.plan.classes import skip_dynamo_import
     from lrplot.plan.free import is_free
 
-    for text in request.sets:  # a space for '=' would otherwise look like a second config
+    options = request.load_options
+    for text in options.sets:  # a space for '=' would otherwise look like a second config
         parse_assignment(text)
-    for text in request.sweeps:
+    for text in options.sweeps:
         parse_sweep_option(text)
     if request.term and not request.outputs and request.out_dir is None and not request.formats:
         jobs: list[tuple[Path, list[Path]]] = [(config, []) for config in request.configs]
@@ -138,29 +139,15 @@ def run_plot(
         )
     outputs = [path for _, paths in jobs for path in paths]
     check_outputs(outputs, inputs=request.configs, out_dir=request.out_dir)
-    loaded = [
-        load(
-            config,
-            sets=request.sets,
-            sweeps=request.sweeps,
-            select=request.select,
-            steps_per_epoch=request.steps_per_epoch,
-            dataset_size=request.dataset_size,
-            world_size=request.world_size,
-            allow_imports=request.allow_import,
-            hydra_overrides=request.hydra_overrides,
-            force=request.force,
-        )
-        for config, _ in jobs
-    ]
+    loaded = [load(config, options=options) for config, _ in jobs]
     read_by_formats = [path for config in loaded for path in config.reads]
     if read_by_formats:  # files a format read (a composed Hydra config): never write over them
         check_outputs(outputs, inputs=[*request.configs, *read_by_formats])
     plans = [
         plan(
             config,
-            allow_imports=request.allow_import,
-            force=request.force,
+            allow_imports=options.allow_imports,
+            force=options.force,
             torch_free=request.engine == "auto",
         )
         for config in loaded
@@ -170,7 +157,7 @@ def run_plot(
         from lrplot.render.startup import import_matplotlib_quickly
 
         import_matplotlib_quickly()  # the command line shows no matplotlib docs: skip building them
-        with lifting(request.force):
+        with lifting(options.force):
             for config, config_plans in zip(loaded, plans, strict=True):
                 _check_figure(config, config_plans)
     if any(not is_free(curve_plan) for config_plans in plans for curve_plan in config_plans):
@@ -180,10 +167,10 @@ def run_plot(
         results = [
             simulate(
                 config,
-                allow_imports=request.allow_import,
+                allow_imports=options.allow_imports,
                 progress=progress(),
                 workers=request.workers,
-                force=request.force,
+                force=options.force,
                 engine=request.engine,
                 plans=config_plans,
             )
@@ -193,7 +180,7 @@ def run_plot(
         lint(config, result, plans=config_plans, ignore=request.ignore)
         for config, result, config_plans in zip(loaded, results, plans, strict=True)
     ]
-    with warnings.catch_warnings(record=True) as drawing_warnings, lifting(request.force):
+    with warnings.catch_warnings(record=True) as drawing_warnings, lifting(options.force):
         warnings.simplefilter("always")
         write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
     read = [path for config in loaded for path in config.dependencies()]

@@ -15,23 +15,14 @@ from typing import TYPE_CHECKING
 from lrplot.errors import LrplotError, collecting, printable
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from lrplot.config.options import LoadKeywords, LoadOptions
     from lrplot.lint import Finding
 
 
 def run_validate(
-    configs: Sequence[Path],
-    *,
-    sets: Sequence[str],
-    sweeps: Sequence[str],
-    allow_imports: Sequence[str],
-    select: str | None,
-    steps_per_epoch: int | None,
-    dataset_size: int | None = None,
-    world_size: int | None = None,
-    hydra_overrides: Sequence[str] = (),
-    ignore: Sequence[str],
-    quiet: bool,
-    strict: bool,
+    configs: Sequence[Path], options: LoadOptions, *, ignore: Sequence[str], quiet: bool, strict: bool
 ) -> int:
     """``lrplot validate``: print each config's problems, then its schedule warnings; the exit status.
 
@@ -44,11 +35,7 @@ def run_validate(
 
     failed = warned = False
     for config in configs:
-        problems, findings = validate_and_lint(
-            config, sets=sets, sweeps=sweeps, allow_imports=allow_imports, select=select,
-            steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size, ignore=ignore,
-            hydra_overrides=hydra_overrides,
-        )  # fmt: skip
+        problems, findings = validate_and_lint(config, options, ignore=ignore)
         for problem in problems:
             click.echo(printable(str(problem)), err=True)
         warnings = [finding for finding in findings if finding.severity == "warning"]
@@ -66,40 +53,20 @@ def run_validate(
 
 
 def validate(
-    path: str | Path,
-    *,
-    sets: Sequence[str] = (),
-    sweeps: Sequence[str] = (),
-    allow_imports: Sequence[str] = (),
-    select: str | None = None,
-    steps_per_epoch: int | None = None,
-    dataset_size: int | None = None,
-    world_size: int | None = None,
-    force: bool = False,
-    hydra_overrides: Sequence[str] = (),
+    path: str | Path, *, options: LoadOptions | None = None, **keywords: Unpack[LoadKeywords]
 ) -> list[LrplotError]:
-    """Every problem found in a config file (an empty list when it is fine)."""
-    return validate_and_lint(
-        path, sets=sets, sweeps=sweeps, allow_imports=allow_imports, select=select,
-        steps_per_epoch=steps_per_epoch, dataset_size=dataset_size, world_size=world_size, force=force,
-        hydra_overrides=hydra_overrides, lint=False,
-    )[0]  # fmt: skip
+    """Every problem found in a config file (an empty list when it is fine).
+
+    Takes the options of :func:`lrplot.load`: ``options=LoadOptions(...)`` or its fields as
+    keywords, not both.
+    """
+    from lrplot.config.options import resolve_load_options
+
+    return validate_and_lint(path, resolve_load_options(options, keywords, "validate"), lint=False)[0]
 
 
 def validate_and_lint(
-    path: str | Path,
-    *,
-    sets: Sequence[str] = (),
-    sweeps: Sequence[str] = (),
-    allow_imports: Sequence[str] = (),
-    select: str | None = None,
-    steps_per_epoch: int | None = None,
-    dataset_size: int | None = None,
-    world_size: int | None = None,
-    force: bool = False,
-    hydra_overrides: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-    lint: bool = True,
+    path: str | Path, options: LoadOptions, *, ignore: Sequence[str] = (), lint: bool = True
 ) -> tuple[list[LrplotError], list[Finding]]:
     """Every problem of a config file, then (when there is none) the schedule checks' findings.
 
@@ -112,29 +79,18 @@ def validate_and_lint(
     problems: list[LrplotError] = []
     with collecting(problems):
         try:
-            config = load(
-                path,
-                sets=sets,
-                sweeps=sweeps,
-                select=select,
-                steps_per_epoch=steps_per_epoch,
-                dataset_size=dataset_size,
-                world_size=world_size,
-                allow_imports=allow_imports,
-                hydra_overrides=hydra_overrides,
-                force=force,
-            )
+            config = load(path, options=options)
         except LrplotError as error:
             problems.append(error)
             return _unique(problems), []
-        plans = plan(config, allow_imports=allow_imports, force=force, construct=True)
+        plans = plan(config, allow_imports=options.allow_imports, force=options.force, construct=True)
     if problems or not lint:
         return _unique(problems), []
     from lrplot.engines import simulate
     from lrplot.lint import lint as lint_result
 
     try:
-        result = simulate(config, allow_imports=allow_imports, force=force, plans=plans)
+        result = simulate(config, allow_imports=options.allow_imports, force=options.force, plans=plans)
         return [], lint_result(config, result, plans=plans, ignore=ignore)
     except LrplotError as error:  # a failure only stepping shows (an expression, torch)
         return [error], []

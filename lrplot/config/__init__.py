@@ -24,6 +24,7 @@ from lrplot.config.models import (
     SchedulerSpec,
     Segment,
 )
+from lrplot.config.options import LoadOptions
 
 __all__ = [
     "EPOCH_KEYS",
@@ -32,6 +33,7 @@ __all__ = [
     "Curve",
     "CurveSpec",
     "LintOptions",
+    "LoadOptions",
     "MetricLog",
     "OptimizerSpec",
     "PlotOptions",

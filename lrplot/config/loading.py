@@ -3,41 +3,36 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lrplot.config.bounds import count_values
 from lrplot.config.curves import expand_curves, settle_labels
 from lrplot.config.locate import locate, problems_located
 from lrplot.config.models import Config, ConfigFile
+from lrplot.config.options import LoadKeywords, LoadOptions, resolve_load_options
 from lrplot.config.validation import check_strings, check_text, kind_of, validate_model
 from lrplot.errors import LrplotError
-from lrplot.formats import FormatOptions, convert
+from lrplot.formats import convert
 from lrplot.limits import lifting
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
 from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
-def load(
-    path: str | Path,
-    *,
-    sets: Sequence[str] = (),
-    sweeps: Sequence[str] = (),
-    select: str | None = None,
-    steps_per_epoch: int | None = None,
-    dataset_size: int | None = None,
-    world_size: int | None = None,
-    allow_imports: Sequence[str] = (),
-    hydra_overrides: Sequence[str] = (),
-    force: bool = False,
-) -> Config:
+
+def load(path: str | Path, *, options: LoadOptions | None = None, **keywords: Unpack[LoadKeywords]) -> Config:
     """Read, parse and validate a config file.
 
-    ``sets`` are ``KEY=VALUE`` overrides and ``sweeps`` ``KEY=V1,V2`` sweeps, as on the
-    command line; ``allow_imports`` also allows OmegaConf resolvers (a Hydra config's
-    ``${oc.env:...}``) and ``hydra_overrides`` are Hydra's own overrides for composing one.
+    How to read it is one :class:`LoadOptions`, given as ``options=`` or as its fields
+    (``lrplot.load(path, sets=["total_step=500"], force=True)``), not both: ``sets`` are
+    ``KEY=VALUE`` overrides and ``sweeps`` ``KEY=V1,V2`` sweeps, as on the command line;
+    ``allow_imports`` also allows OmegaConf resolvers (a Hydra config's ``${oc.env:...}``)
+    and ``hydra_overrides`` are Hydra's own overrides for composing one.
     Raises :class:`LrplotError` with ``file:line`` for anything wrong.
     """
+    options = resolve_load_options(options, keywords, "load")
     path = Path(path)
     suffix = path.suffix.lower()
     # Each reader is imported only for its own files: a YAML plot loads none of the others.
@@ -55,18 +50,7 @@ def load(
         source = load_config_file(path)
     else:
         source = load_yaml_file(path)
-    return from_source(
-        source,
-        sets=sets,
-        sweeps=sweeps,
-        select=select,
-        steps_per_epoch=steps_per_epoch,
-        dataset_size=dataset_size,
-        world_size=world_size,
-        allow_imports=allow_imports,
-        hydra_overrides=hydra_overrides,
-        force=force,
-    )
+    return from_source(source, options)
 
 
 def loads(
@@ -74,16 +58,18 @@ def loads(
     *,
     name: str = "<config>",
     base_dir: Path | None = None,
-    sets: Sequence[str] = (),
-    sweeps: Sequence[str] = (),
-    select: str | None = None,
-    steps_per_epoch: int | None = None,
-    dataset_size: int | None = None,
-    world_size: int | None = None,
-    allow_imports: Sequence[str] = (),
-    force: bool = False,
+    options: LoadOptions | None = None,
+    **keywords: Unpack[LoadKeywords],
 ) -> Config:
-    """Validate a config given as YAML text, or JSON when ``name`` ends in .json (tests, notebooks)."""
+    """Validate a config given as YAML text, or JSON when ``name`` ends in .json (tests, notebooks).
+
+    Takes the options of :func:`load` but ``hydra_overrides``: Hydra composes a config from
+    the files of its config folder on disk (the primary config and its defaults list), so
+    the text given here would not be what it composed.
+    """
+    options = resolve_load_options(options, keywords, "loads")
+    if options.hydra_overrides:
+        raise TypeError("loads() cannot compose a Hydra config (Hydra reads it from disk): use load(path)")
     if name.lower().endswith(".json"):
         from lrplot.read.json_source import parse_json
 
@@ -92,31 +78,11 @@ def loads(
         source = parse_yaml(text, name=name)
     if base_dir is not None:
         source.path = base_dir / name
-    return from_source(
-        source,
-        sets=sets,
-        sweeps=sweeps,
-        select=select,
-        steps_per_epoch=steps_per_epoch,
-        dataset_size=dataset_size,
-        world_size=world_size,
-        allow_imports=allow_imports,
-        force=force,
-    )
+    return from_source(source, options)
 
 
 def from_source(
-    source: YamlSource,
-    *,
-    sets: Sequence[str] = (),
-    sweeps: Sequence[str] = (),
-    select: str | None = None,
-    steps_per_epoch: int | None = None,
-    dataset_size: int | None = None,
-    world_size: int | None = None,
-    allow_imports: Sequence[str] = (),
-    hydra_overrides: Sequence[str] = (),
-    force: bool = False,
+    source: YamlSource, options: LoadOptions | None = None, **keywords: Unpack[LoadKeywords]
 ) -> Config:
     """Validate parsed YAML data (after overrides); every error names its key and line.
 
@@ -124,31 +90,12 @@ def from_source(
     (:mod:`lrplot.formats`); ``select`` picks a subtree of a larger file. ``force`` lifts the
     liftable bounds (:mod:`lrplot.limits`).
     """
-    with lifting(force):
-        return _from_source(
-            source,
-            sets,
-            sweeps,
-            select,
-            steps_per_epoch,
-            dataset_size,
-            world_size,
-            allow_imports,
-            hydra_overrides,
-        )
+    options = resolve_load_options(options, keywords, "from_source")
+    with lifting(options.force):
+        return _from_source(source, options)
 
 
-def _from_source(
-    source: YamlSource,
-    sets: Sequence[str],
-    sweeps: Sequence[str],
-    select: str | None,
-    steps_per_epoch: int | None,
-    dataset_size: int | None,
-    world_size: int | None,
-    allow_imports: Sequence[str],
-    hydra_overrides: Sequence[str],
-) -> Config:
+def _from_source(source: YamlSource, options: LoadOptions) -> Config:
     origins = Origins()
     notes: list[str] = []
     derived: dict[str, object] = {}
@@ -158,17 +105,8 @@ def _from_source(
             raise LrplotError(
                 f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
             )
-        options = FormatOptions(
-            path=source.path,
-            select=select,
-            steps_per_epoch=steps_per_epoch,
-            dataset_size=dataset_size,
-            world_size=world_size,
-            allow_imports=tuple(allow_imports),
-            hydra_overrides=tuple(hydra_overrides),
-        )
-        converted = convert(source.data, options)
-        if hydra_overrides and converted.form != "Hydra":
+        converted = convert(source.data, options.format_options(source.path))
+        if options.hydra_overrides and converted.form != "Hydra":
             raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
         if converted.source is not None:  # the format read more files (OpenMMLab _base_)
@@ -180,12 +118,12 @@ def _from_source(
         for native, original in converted.origins.items():
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
-        apply_sets(data, [parse_assignment(text) for text in sets], origins)
+        apply_sets(data, [parse_assignment(text) for text in options.sets], origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
             notes.append(f"{converted.form} config: {converted.interval_note}")
         # lint check LR011 says so when no --set gave the metric
         assumed_metric = converted.assumed_metric and data["curves"][0].get("metric") == "lr"
-        for text in sweeps:
+        for text in options.sweeps:
             assignment = parse_sweep_option(text)
             if not isinstance(data.get("sweep"), dict):
                 data["sweep"] = {}
