@@ -44,9 +44,9 @@ VALUES: dict[str, Any] = {
     "force": True,
 }
 
-# What a command does not offer (so the loader gets the default there). ``force`` lifts
-# limits only for ``plot``: ``validate`` and ``check`` have no --force today.
-NOT_ON_THE_COMMAND = {("validate", "force"), ("check", "force")}
+# What a command does not offer (so the loader gets the default there): every command
+# offers every load option today.
+NOT_ON_THE_COMMAND: set[tuple[str, str]] = set()
 
 CONFIG = """\
 total_step: 5
@@ -255,3 +255,16 @@ def test_the_api_loads_with_options_as_with_keywords() -> None:
     ]
     assert [c.total_step for c in by_options.curves] == [9, 9]
     assert lrplot.LoadOptions is LoadOptions
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_force_lifts_a_limit_on_validate_and_check_as_on_plot(command: str, cli, tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(CONFIG)
+    sweep = ["--sweep", "scheduler.step_size=" + ",".join(str(n) for n in range(1, 1002))]
+    extra = ["--against", str(tmp_path / "snapshot.csv"), "--update"] if command == "check" else []
+    refused = cli(command, config, *sweep, *extra)
+    assert refused.exit_code == 2
+    assert "sweep makes 1,001 curves (limit 1,000; --force lifts it)" in refused.stderr
+    lifted = cli(command, config, *sweep, *extra, "--force")
+    assert lifted.exit_code == 0, lifted.stderr

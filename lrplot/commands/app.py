@@ -151,7 +151,7 @@ def plot(
 @options(
     set_option, sweep_option, allow_import_option,
     option("--quiet", "-q", is_flag=True, help="Print only problems."),
-    *training_options(with_read=False), strict_option, ignore_option, allow_read_option,
+    *training_options(with_read=False), strict_option, ignore_option, allow_read_option, force_option,
 )  # fmt: skip
 @with_load_options
 def validate(
@@ -180,7 +180,7 @@ def validate(
     option("--update", is_flag=True, help="Rewrite the snapshot from the config instead."),
     tolerance_option("--rtol", "Relative tolerance (default 0: bit-identical)."),
     tolerance_option("--atol", "Absolute tolerance (default 0)."),
-    set_option, sweep_option, allow_import_option, *training_options(with_read=True),
+    set_option, sweep_option, allow_import_option, *training_options(with_read=True), force_option,
 )  # fmt: skip
 @with_load_options
 def check(
