@@ -47,16 +47,18 @@ def sections() -> list[Section]:
 
 def _valid_schedules(tree: ast.Module) -> list[str]:
     """``VALID_LR_SCHEDULES = [LR_RANGE_TEST, ONE_CYCLE, ...]`` with each constant's value."""
-    names = {key: value.strip("'\"") for key, value in source.constants(tree).items()}
+    names = {key: ast.literal_eval(text) for key, text in source.constants(tree).items()}
     for node in tree.body:
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.value, ast.List | ast.Tuple)
             and any(isinstance(t, ast.Name) and t.id == "VALID_LR_SCHEDULES" for t in node.targets)
         ):
-            return [
-                element.value if isinstance(element, ast.Constant) else names.get(element.id, "")
-                for element in node.value.elts
-                if isinstance(element, ast.Name) or isinstance(getattr(element, "value", None), str)
-            ]
+            values = []
+            for element in node.value.elts:
+                value = names.get(element.id) if isinstance(element, ast.Name) else None
+                value = element.value if isinstance(element, ast.Constant) else value
+                if isinstance(value, str):
+                    values.append(value)
+            return values
     return []
