@@ -61,9 +61,15 @@ def find(name: str, ecosystems: Sequence[str] = ()) -> Lookup:
     """One entry by name, case-insensitive: ``CosineAnnealingLR`` (the first ecosystem that has it),
     ``mmengine.CosineAnnealingLR`` (that ecosystem's), or a config's spelling
     (``torch.optim.Adam``, ``timm.scheduler.CosineLRScheduler``); an error suggests the closest."""
+    wanted = name.lower()
+    prefix = wanted.split(".", 1)[0] if "." in wanted else None
+    if prefix in ECOSYSTEMS and not ecosystems:  # ecosystem.NAME, torch.optim.AdamW, timm.scheduler...
+        try:
+            return find(name, [prefix])
+        except LrplotError:
+            pass  # say what the whole catalog suggests
     listed = sections(ecosystems)
     entries = [entry for section in listed for entry in section.entries]
-    wanted = name.lower()
     exact = [entry for entry in entries if wanted in _full_names(entry)]
     if exact:
         return Lookup(exact[0])
@@ -73,7 +79,6 @@ def find(name: str, ecosystems: Sequence[str] = ()) -> Lookup:
     if short:
         return Lookup(short[0][0], [f"{entry.ecosystem}.{spelled}" for entry, spelled in short[1:]])
     missing = {section.ecosystem: section.missing for section in listed if section.missing}
-    prefix = wanted.split(".", 1)[0] if "." in wanted else None
     for ecosystem, install in missing.items():
         if prefix == ecosystem:  # ecosystem.NAME, or a config's timm.scheduler.NAME, deepspeed....
             raise LrplotError(f"{name!r}: {ecosystem} is not installed ({install})")

@@ -194,6 +194,11 @@ def _default_text(default: ast.expr, names: dict[str, str]) -> str:
     """The default's source, with module constants replaced by their values
     (``(DEFAULT_A, DEFAULT_B)`` -> ``(3.4445, -4.775)``)."""
 
+    if isinstance(default, ast.Constant):
+        return repr(default.value)
+    if not any(isinstance(node, ast.Name) and node.id in names for node in ast.walk(default)):
+        return ast.unparse(default)
+
     class Substitute(ast.NodeTransformer):
         def visit_Name(self, node: ast.Name) -> ast.expr:
             return ast.Name(id=names[node.id]) if node.id in names else node

@@ -29,7 +29,7 @@ def sections() -> list[Section]:
     optimizer_files = [
         (path, _module(path))
         for path in sorted(folder.glob("*.py"))
-        if path.stem not in {"__init__", "lr_scheduler", "swa_utils"}
+        if path.stem not in {"__init__", "lr_scheduler", "swa_utils", "optimizer"}  # the base: not listed
     ]
     optimizers = source.classes(optimizer_files)
     exported = source.exported(source.parse(folder / "__init__.py"))
