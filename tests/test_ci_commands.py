@@ -134,7 +134,7 @@ def test_catalog_defaults_match_torch_signatures() -> None:
     from lrplot.commands.catalog import catalog
     from lrplot.plan.classes import scheduler_classes
 
-    entries = {e.name: e for e in catalog()}
+    entries = {e.name: e for e in catalog(["torch"])}
     for name, cls in scheduler_classes().items():
         parameters = inspect.signature(cls).parameters
         for parameter in entries[name].parameters:

@@ -198,33 +198,39 @@ def check(
     run_check(config, against, load_options, update=update, rtol=rtol, atol=atol, allow_read=allow_read)
 
 
-@app.command("list")
-@argument("name", required=False, help="Show one scheduler or optimizer in full.")
-def list_classes(name: str | None) -> None:
-    """List the schedulers and optimizers lrplot knows, with parameters read from torch's signatures."""
-    from lrplot.commands.catalog import catalog, find
+# lrplot.commands.catalog.ECOSYSTEMS, spelled out so that other commands never import the
+# catalog (tests/test_catalog.py keeps the two equal).
+CATALOG_ECOSYSTEMS = ("torch", "transformers", "huggingface", "timm", "mmengine", "deepspeed")
 
+
+@app.command("list")
+@argument(
+    "name", required=False,
+    help="Show one in full: CosineAnnealingLR, or ecosystem.NAME where several ecosystems have it "
+    "(mmengine.CosineAnnealingLR), or a config's spelling (timm.scheduler.CosineLRScheduler).",
+)  # fmt: skip
+@option(
+    "--ecosystem", "-e", "ecosystems", multiple=True, metavar="ECOSYSTEM",
+    type=click.Choice(CATALOG_ECOSYSTEMS, case_sensitive=False),
+    help=f"List only this ecosystem (repeatable): {', '.join(CATALOG_ECOSYSTEMS)}; "
+    "with NAME, look only there.",
+)  # fmt: skip
+def list_classes(name: str | None, ecosystems: tuple[str, ...]) -> None:
+    """List what lrplot can draw, by ecosystem, with parameters read from the installed libraries.
+
+    torch's schedulers and optimizers, transformers' schedule functions, the Hugging Face
+    Trainer's lr_scheduler_type names, timm's, mmengine's and DeepSpeed's schedulers; a
+    library that is not installed is one line saying how to install it.
+    """
+    from lrplot.commands.catalog import find, sections
+    from lrplot.commands.catalog.text import details, listing
+
+    chosen = [e.lower() for e in ecosystems]
     try:
-        if name is not None:
-            entry = find(name)
-            click.echo(f"{entry.name}  ({entry.module}.{entry.name}, {entry.kind})")
-            if entry.summary:
-                click.echo(f"\n{entry.summary}\n")
-            for parameter in entry.parameters:
-                default = "required" if parameter.default is None else f"default {parameter.default}"
-                annotation = f": {parameter.annotation}" if parameter.annotation else ""
-                click.echo(f"  {parameter.name}{annotation}  ({default})")
-            return
-        entries = catalog()
+        lines = details(find(name, chosen)) if name is not None else listing(sections(chosen))
     except LrplotError as error:
         fail(error)
-    for kind in ("scheduler", "optimizer"):
-        click.echo(f"{kind}s:")
-        for entry in (e for e in entries if e.kind == kind):
-            shown = ", ".join(
-                p.name if p.default is None else f"{p.name}={p.default}" for p in entry.parameters
-            )
-            click.echo(f"  {entry.name}({shown})")
+    click.echo("\n".join(lines))
 
 
 @app.command()
