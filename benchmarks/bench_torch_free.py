@@ -65,6 +65,7 @@ TYPICAL = [
     "configs/cosine_annealing.yaml",
     "configs/schedulers/one_cycle_lr.yaml",
     "configs/schedulers/step_lr.yaml",
+    "configs/llm_warmup_cosine.yaml",  # SequentialLR warmup + cosine, 100,000 steps (beyond "typical")
 ]
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from importlib import metadata
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,9 @@ class TrainerRules:
 
 
 def installed_transformers() -> str | None:
-    """The installed transformers version, or None."""
+    """The installed transformers version, or None (importlib.metadata, ~10 ms, only when asked)."""
+    from importlib import metadata
+
     try:
         return metadata.version("transformers")
     except metadata.PackageNotFoundError:
