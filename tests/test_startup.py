@@ -220,3 +220,41 @@ def test_a_linear_axis_needs_no_mathtext_and_writes_its_multiplier_in_unicode(mo
     save_figure(fig, io.BytesIO(), "png")  # main axes and warmup inset, no mathtext
     offsets = [ax.yaxis.get_offset_text().get_text() for ax in fig.axes]
     assert offsets and all(text == "×10⁻⁴" for text in offsets), offsets
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "expected"),
+    [
+        ("{name: ExponentialLR, gamma: 0.9}", {"10⁻¹", "10⁻³", "10⁻⁵"}),  # decades
+        ("{name: LinearLR, start_factor: 0.4, total_iters: 50}", {"2×10⁻²", "4×10⁻²", "6×10⁻²"}),  # minor
+    ],
+)
+def test_a_log_axis_needs_no_mathtext_and_labels_as_matplotlib_would(
+    monkeypatch, scheduler, expected
+) -> None:
+    import io
+    import textwrap
+
+    import matplotlib.mathtext
+
+    from lrplot.render.figure import figure, save_figure
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("mathtext parsed")
+
+    monkeypatch.setattr(matplotlib.mathtext.MathTextParser, "parse", refuse)
+    text = f"""
+    total_step: 100
+    plot: {{yscale: log}}
+    curves:
+      - optimizer: {{name: SGD, lr: 0.1}}
+        scheduler: {scheduler}
+    """
+    fig = figure(lrplot.simulate(lrplot.loads(textwrap.dedent(text))))
+    save_figure(fig, io.BytesIO(), "png")
+    axis = fig.axes[0].yaxis
+    labels = {
+        t.get_text() for t in [*axis.get_majorticklabels(), *axis.get_minorticklabels()] if t.get_text()
+    }
+    assert expected <= labels, labels
+    assert not any("$" in label for label in labels)

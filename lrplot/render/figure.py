@@ -175,6 +175,8 @@ def _window(result: Result) -> tuple[int, int] | None:
 def _style_lr_axes(ax: Any, result: Result, scale: str, single: Any = None) -> None:
     ax.set_yscale(scale)
     if scale == "log":
+        _unicode_log_labels(ax.yaxis)
+    if scale == "log":
         limits = log_limits(result)
         if limits is not None:
             ax.set_ylim(*limits)
@@ -251,6 +253,8 @@ def _draw_zoom(ax: Any, result: Result, width: float) -> None:
             _step_line(inset, group.lr[:stop], width, **_style(index, group_index))
     inset.set_xlim(first, last)
     inset.set_yscale(ax.get_yscale())
+    if ax.get_yscale() == "log":
+        _unicode_log_labels(inset.yaxis)
     if ax.get_yscale() == "linear":  # the same ×10ⁿ labels as the main axes, not 0.00030
         inset.yaxis.set_major_formatter(_plain_ticks_unicode_multiplier())
         inset.yaxis.get_offset_text().set_fontsize("x-small")
@@ -369,6 +373,33 @@ def _plain_ticks_unicode_multiplier() -> Any:
     formatter.set_scientific(True)
     formatter.set_powerlimits((-3, 4))
     return formatter
+
+
+_LOG_LABEL = re.compile(r"^\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?([0-9.]+)\^\{(-?[0-9]+)\}\}\$$")
+
+
+def _unicode_log_labels(axis: Any) -> None:
+    """Log-axis labels as matplotlib writes them (``10⁻³``, ``2×10⁻³``), in Unicode, not mathtext.
+
+    matplotlib's ``LogFormatterSciNotation`` returns mathtext (``$\\mathdefault{10^{-3}}$``),
+    whose parser costs ~40 ms to build; the same label in Unicode superscripts needs none.
+    Labels are chosen by matplotlib's own formatter (which ticks are labelled, the
+    coefficients); a label of any other form is left as mathtext.
+    """
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    class UnicodeLogFormatter(LogFormatterSciNotation):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            label = str(super().__call__(x, pos))
+            found = _LOG_LABEL.match(label)
+            if found is None:
+                return label
+            sign, coefficient, base, exponent = found.groups()
+            scale = f"{coefficient}×" if coefficient else ""
+            return f"{'−' if sign else ''}{scale}{base}{exponent.translate(_SUPERSCRIPTS)}"
+
+    axis.set_major_formatter(UnicodeLogFormatter(10))  # as matplotlib's LogScale sets them
+    axis.set_minor_formatter(UnicodeLogFormatter(10, labelOnlyBase=False))
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
