@@ -437,7 +437,30 @@ def _scalar_recurrences() -> dict[str, Callable[[Any], Scalar]]:
         "LambdaLR": _scalar_lambda_lr,
         "MultiplicativeLR": _scalar_multiplicative_lr,
         "CosineAnnealingWarmRestarts": _scalar_warm_restarts,
+        "SequentialLR": _scalar_sequential,
     }
+
+
+def _scalar_sequential(s: Any) -> Scalar:
+    """:func:`_sequential` for one param group: each child's scalar recurrence (the warmup +
+    cosine recipe runs at the scalar loop's speed); a restart is the same closed form."""
+    children = list(s._schedulers)
+    milestones = list(s._milestones)
+    advances = [_scalar_recurrences()[kind_of(child)](child) for child in children]
+    restarts = [_closed_form(child) for child in children]
+    epochs = [child.last_epoch for child in children]
+
+    def step(lr: float, epoch: int) -> float:
+        index = bisect_right(milestones, epoch)
+        if index > 0 and milestones[index - 1] == epoch:
+            epochs[index] = 0
+            lrs = [lr]
+            restarts[index](lrs, 0)
+            return lrs[0]
+        epochs[index] += 1
+        return advances[index](lr, epochs[index])
+
+    return step
 
 
 def _is_plateau(cls: Any) -> bool:
