@@ -71,7 +71,7 @@ def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     cls=OneLineErrors,
     help=(
         "Plot exactly what torch.optim.lr_scheduler does: YAML optimizer + scheduler pairs "
-        "are simulated with real torch objects and drawn or written as data."
+        "are simulated step by step (the same doubles as torch) and drawn or written as data."
     ),
     epilog="Exit status: 0 ok, 1 a check found a difference, 2 bad config or usage. "
     "Start with: lrplot init && lrplot plot lrplot.yaml",
@@ -113,7 +113,7 @@ def plot(
     ignore: tuple[str, ...],
     load_options: LoadOptions,
 ) -> None:
-    """Simulate configs with real torch schedulers; write figures and/or CSV and print a summary."""
+    """Simulate configs exactly as torch steps them; write figures and/or CSV and print a summary."""
     from dataclasses import replace
 
     request = PlotRequest(

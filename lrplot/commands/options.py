@@ -358,7 +358,8 @@ engine_option = option(
     default="auto",
     show_default=True,
     help="torch: step real torch objects; fast: the exact fast engine (same doubles, verified "
-    "bit for bit; refused where it does not apply); auto: fast wherever it applies.",
+    "bit for bit; refused where it does not apply); auto: without importing torch where the "
+    "config is covered (engine column: no-torch), else fast wherever it applies, else torch.",
 )
 watch_option = option(
     "--watch",
