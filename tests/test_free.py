@@ -363,44 +363,30 @@ def valid_scheduler(draw: Any) -> dict[str, Any]:
     return {"name": kind, **keywords}
 
 
-@PROPERTY
-@given(
-    st.lists(st.tuples(valid_scheduler(), st.integers(1, 60)), min_size=1, max_size=3),
-    st.sampled_from(["step", "epoch"]),
-    st.integers(1, 7),
-    st.booleans(),
-    st.builds(
-        lambda name, lrs: {"name": name, "param_groups": [{"lr": lr} for lr in lrs]},
-        st.sampled_from(sorted(OPTIMIZERS)),
-        st.lists(positive, min_size=1, max_size=3),
-    ),
-)
-def test_segments_intervals_and_continued_optimizers_match_the_torch_engine(
+def check_segments_against_torch(
     parts: list[tuple[dict[str, Any], int]],
     interval: str,
     per_epoch: int,
     continued: bool,
     optimizer: dict[str, Any],
+    *,
+    fast: bool = True,
 ) -> None:
-    """Segments on one optimizer, epoch intervals and ``optimizer: {from:}``: the torch engine's doubles."""
+    """One curve of ``parts`` (segments when several) on ``optimizer``, and with ``continued``
+    a second curve taking over its optimizer: the no-torch doubles (and, with ``fast``, the
+    torch-constructed fast path's) equal the torch engine's, and torch accepts what the
+    planner accepted."""
     first = {"label": "a", "optimizer": optimizer, "interval": interval, "steps_per_epoch": per_epoch}
     if len(parts) == 1:
-        first["scheduler"] = parts[0][0]
-        first["total_step"] = parts[0][1]
+        first["scheduler"], first["total_step"] = parts[0]
     else:
         first["segments"] = [{"scheduler": scheduler, "steps": steps} for scheduler, steps in parts]
     curves = [first]
     if continued:
         curves.append(
-            {
-                "label": "b",
-                "optimizer": {"from": "a"},
-                "scheduler": parts[-1][0],
-                "total_step": 30,
-                "interval": interval,
-                "steps_per_epoch": per_epoch,
-            }
-        )
+            {"label": "b", "optimizer": {"from": "a"}, "scheduler": parts[-1][0], "total_step": 30,
+             "interval": interval, "steps_per_epoch": per_epoch}
+        )  # fmt: skip
     try:
         config = lrplot.loads(yaml.safe_dump({"curves": curves}))
     except LrplotError:
@@ -412,7 +398,36 @@ def test_segments_intervals_and_continued_optimizers_match_the_torch_engine(
     except LrplotError:
         raise AssertionError("the torch-free planner accepted what torch refuses") from None
     _same(lrplot.simulate(config), real)
-    _same(lrplot.simulate(config, engine="fast"), real, "fast")  # the torch-constructed fast path
+    if fast:
+        _same(lrplot.simulate(config, engine="fast"), real, "fast")  # the torch-constructed fast path
+
+
+def segment_cases(schedulers: st.SearchStrategy[dict[str, Any]]) -> list[st.SearchStrategy[Any]]:
+    """The arguments of :func:`check_segments_against_torch`, with schedulers from ``schedulers``."""
+    return [
+        st.lists(st.tuples(schedulers, st.integers(1, 60)), min_size=1, max_size=3),
+        st.sampled_from(["step", "epoch"]),
+        st.integers(1, 7),
+        st.booleans(),
+        st.builds(
+            lambda name, lrs: {"name": name, "param_groups": [{"lr": lr} for lr in lrs]},
+            st.sampled_from(sorted(OPTIMIZERS)),
+            st.lists(positive, min_size=1, max_size=3),
+        ),
+    ]
+
+
+@PROPERTY
+@given(*segment_cases(valid_scheduler()))
+def test_segments_intervals_and_continued_optimizers_match_the_torch_engine(
+    parts: list[tuple[dict[str, Any], int]],
+    interval: str,
+    per_epoch: int,
+    continued: bool,
+    optimizer: dict[str, Any],
+) -> None:
+    """Segments on one optimizer, epoch intervals and ``optimizer: {from:}``: the torch engine's doubles."""
+    check_segments_against_torch(parts, interval, per_epoch, continued, optimizer)
 
 
 @PROPERTY

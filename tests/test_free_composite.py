@@ -39,9 +39,10 @@ from tests.test_free import (
     KEYWORDS,
     PROPERTY,
     REQUIRED_NAMES,
+    check_segments_against_torch,
     optimizers,
-    positive,
     scheduler_keywords,
+    segment_cases,
 )
 
 pytestmark = pytest.mark.skipif(not torch_free_verified(), reason="verified for this torch only")
@@ -272,17 +273,7 @@ def test_certainly_valid_arguments_take_the_torch_free_path(kind: str) -> None:
 
 
 @PROPERTY
-@given(
-    st.lists(st.tuples(valid_composite(), st.integers(1, 60)), min_size=1, max_size=3),
-    st.sampled_from(["step", "epoch"]),
-    st.integers(1, 7),
-    st.booleans(),
-    st.builds(
-        lambda name, lrs: {"name": name, "param_groups": [{"lr": lr} for lr in lrs]},
-        st.sampled_from(sorted(OPTIMIZERS)),
-        st.lists(positive, min_size=1, max_size=3),
-    ),
-)
+@given(*segment_cases(valid_composite()))
 def test_segments_intervals_and_continued_optimizers_match_the_torch_engine(
     parts: list[tuple[dict[str, Any], int]],
     interval: str,
@@ -291,30 +282,7 @@ def test_segments_intervals_and_continued_optimizers_match_the_torch_engine(
     optimizer: dict[str, Any],
 ) -> None:
     """Segments on one optimizer, epoch intervals and ``optimizer: {from:}``: the torch engine's doubles."""
-    from tests.test_free import _same
-
-    first = {"label": "a", "optimizer": optimizer, "interval": interval, "steps_per_epoch": per_epoch}
-    if len(parts) == 1:
-        first["scheduler"], first["total_step"] = parts[0]
-    else:
-        first["segments"] = [{"scheduler": scheduler, "steps": steps} for scheduler, steps in parts]
-    curves = [first]
-    if continued:
-        curves.append(
-            {"label": "b", "optimizer": {"from": "a"}, "scheduler": parts[-1][0], "total_step": 30,
-             "interval": interval, "steps_per_epoch": per_epoch}
-        )  # fmt: skip
-    try:
-        config = lrplot.loads(yaml.safe_dump({"curves": curves}))
-    except LrplotError:
-        assume(False)
-    if plan_free(config) is None:
-        return  # torch decides (a per-group list of the wrong length)
-    try:
-        real = lrplot.simulate(config, engine="torch")
-    except LrplotError:
-        raise AssertionError("the torch-free planner accepted what torch refuses") from None
-    _same(lrplot.simulate(config), real)
+    check_segments_against_torch(parts, interval, per_epoch, continued, optimizer, fast=False)
 
 
 def test_the_tables_match_torchs_own_signatures() -> None:
