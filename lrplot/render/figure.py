@@ -7,7 +7,6 @@ momentum / beta1 when a scheduler cycled it, sharing the x axis.
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from lrplot.render.layout import (
     shared_label_parts,
     warmup_zoom,
 )
+from lrplot.render.ticks import plain_ticks_unicode_multiplier, unicode_log_labels
 from lrplot.result import Result
 
 if TYPE_CHECKING:
@@ -175,13 +175,13 @@ def _window(result: Result) -> tuple[int, int] | None:
 def _style_lr_axes(ax: Any, result: Result, scale: str, single: Any = None) -> None:
     ax.set_yscale(scale)
     if scale == "log":
-        _unicode_log_labels(ax.yaxis)
+        unicode_log_labels(ax.yaxis)
     if scale == "log":
         limits = log_limits(result)
         if limits is not None:
             ax.set_ylim(*limits)
     else:
-        ax.yaxis.set_major_formatter(_plain_ticks_unicode_multiplier())
+        ax.yaxis.set_major_formatter(plain_ticks_unicode_multiplier())
     ax.set_ylabel("learning rate")
     ax.grid(True, alpha=0.3)
     steps = single.total_step if single is not None else max(c.total_step for c in result.curves)
@@ -254,9 +254,9 @@ def _draw_zoom(ax: Any, result: Result, width: float) -> None:
     inset.set_xlim(first, last)
     inset.set_yscale(ax.get_yscale())
     if ax.get_yscale() == "log":
-        _unicode_log_labels(inset.yaxis)
+        unicode_log_labels(inset.yaxis)
     if ax.get_yscale() == "linear":  # the same ×10ⁿ labels as the main axes, not 0.00030
-        inset.yaxis.set_major_formatter(_plain_ticks_unicode_multiplier())
+        inset.yaxis.set_major_formatter(plain_ticks_unicode_multiplier())
         inset.yaxis.get_offset_text().set_fontsize("x-small")
     from matplotlib.ticker import StrMethodFormatter
 
@@ -347,59 +347,6 @@ def reduce_for_drawing(values: np.ndarray, pixel_width: float) -> tuple[np.ndarr
     x = np.stack([starts, starts, starts, ends], axis=1).ravel()
     y = np.stack([values[starts], lows, highs, values[ends]], axis=1).ravel()
     return x, y
-
-
-_SUPERSCRIPTS = str.maketrans("-\u22120123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SCIENTIFIC = re.compile("^1e([-\u2212]?[0-9]+)")
-
-
-def _plain_ticks_unicode_multiplier() -> Any:
-    """A linear lr axis's labels: plain text ticks and a ``×10⁻⁴`` multiplier in Unicode.
-
-    matplotlib's ``useMathText=True`` typesets every tick label as mathtext
-    (``$\\mathdefault{0.2}$``) and the multiplier as ``$\\times\\mathdefault{10^{-4}}$``: the
-    same look, but building the mathtext parser and parsing each label was half of a small
-    figure's drawing time. Superscript digits need no parser (DejaVu Sans has them). Ticks
-    switch to a multiplier outside 1e-3 .. 1e4, as before; an offset (``+1``) is kept.
-    """
-    from matplotlib.ticker import ScalarFormatter
-
-    class UnicodeMultiplier(ScalarFormatter):
-        def get_offset(self) -> str:
-            plain = str(super().get_offset())  # "1e−4", "1e−4+1", "+1" or ""
-            return _SCIENTIFIC.sub(lambda m: "×10" + m.group(1).translate(_SUPERSCRIPTS), plain, count=1)
-
-    formatter = UnicodeMultiplier(useMathText=False)
-    formatter.set_scientific(True)
-    formatter.set_powerlimits((-3, 4))
-    return formatter
-
-
-_LOG_LABEL = re.compile(r"^\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?([0-9.]+)\^\{(-?[0-9]+)\}\}\$$")
-
-
-def _unicode_log_labels(axis: Any) -> None:
-    """Log-axis labels as matplotlib writes them (``10⁻³``, ``2×10⁻³``), in Unicode, not mathtext.
-
-    matplotlib's ``LogFormatterSciNotation`` returns mathtext (``$\\mathdefault{10^{-3}}$``),
-    whose parser costs ~40 ms to build; the same label in Unicode superscripts needs none.
-    Labels are chosen by matplotlib's own formatter (which ticks are labelled, the
-    coefficients); a label of any other form is left as mathtext.
-    """
-    from matplotlib.ticker import LogFormatterSciNotation
-
-    class UnicodeLogFormatter(LogFormatterSciNotation):
-        def __call__(self, x: float, pos: int | None = None) -> str:
-            label = str(super().__call__(x, pos))
-            found = _LOG_LABEL.match(label)
-            if found is None:
-                return label
-            sign, coefficient, base, exponent = found.groups()
-            scale = f"{coefficient}×" if coefficient else ""
-            return f"{'−' if sign else ''}{scale}{base}{exponent.translate(_SUPERSCRIPTS)}"
-
-    axis.set_major_formatter(UnicodeLogFormatter(10))  # as matplotlib's LogScale sets them
-    axis.set_minor_formatter(UnicodeLogFormatter(10, labelOnlyBase=False))
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
