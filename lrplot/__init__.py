@@ -4,11 +4,12 @@ The Python API is the product; the ``lrplot`` command is a thin layer over it::
 
     import lrplot
     config = lrplot.load("configs/cosine_annealing.yaml")
-    result = lrplot.simulate(config)          # real torch objects, numpy arrays out
+    result = lrplot.simulate(config)          # torch's exact values, numpy arrays out
     fig = lrplot.figure(result)               # a matplotlib Figure (shown inline in Jupyter)
     lrplot.write(result, ["cosine.png", "cosine.csv"])
     text = lrplot.to_csv(result)              # the tidy CSV as text (or to a path or stream)
     rows = lrplot.summary(result)             # what ``lrplot plot --json`` prints per curve
+    problems = lrplot.validate("configs/cosine_annealing.yaml")  # [] or every LrplotError found
 
 ``load`` and ``loads`` take the command line's options as keywords (``sets=[...]``,
 ``force=True``, ...) or as one ``options=lrplot.LoadOptions(...)``.
@@ -25,7 +26,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["LoadOptions", "LrplotError", "figure", "load", "loads", "simulate", "summary", "to_csv", "write"]
+__all__ = [
+    "LoadOptions", "LrplotError", "figure", "load", "loads", "simulate", "summary", "to_csv",
+    "validate", "write",
+]  # fmt: skip
 
 if TYPE_CHECKING:
     from lrplot.config import LoadOptions, load, loads
@@ -54,6 +58,15 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'lrplot' has no attribute {name!r}")
+
+
+def validate(path: Any, **keywords: Any) -> list[Any]:
+    """Every problem ``lrplot validate`` would list for a config, as :class:`LrplotError` values
+    (``[]`` when there is none); nothing is simulated past the checks, nothing drawn. Takes the
+    same keywords as :func:`load` (or ``options=``)."""
+    from lrplot.commands.validate import validate as check
+
+    return check(path, **keywords)
 
 
 def write(result: Any, outputs: Any) -> None:

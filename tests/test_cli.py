@@ -165,3 +165,23 @@ def test_drawing_warnings_are_one_line_notes(write_config, tmp_path: Path, cli) 
     assert result.exit_code == 0
     assert "lrplot: warning: figure: Data has no positive values" in result.stderr
     assert "Traceback" not in result.stderr and "UserWarning" not in result.stderr
+
+
+def test_the_api_validate_lists_what_the_command_lists(write_config, cli) -> None:
+    import lrplot
+
+    good = write_config(
+        "total_step: 5\ncurves:\n  - optimizer: {name: SGD, lr: 0.1}\n    scheduler: {name: StepLR, step_size: 2}\n",
+        "good.yaml",
+    )
+    bad = write_config(
+        "total_step: 5\ncurves:\n  - optimizer: {name: SGD, lr: 0.1}\n    scheduler: {name: StepLR, step_sise: 2}\n",
+        "bad.yaml",
+    )
+    assert lrplot.validate(good) == []
+    problems = [str(problem) for problem in lrplot.validate(bad)]
+    assert problems and "has no keyword 'step_sise' (did you mean 'step_size'?)" in problems[0]
+    result = cli("validate", bad)
+    assert result.exit_code == 2
+    listed = (result.stdout + result.stderr).splitlines()
+    assert [line for line in listed if line] == problems  # the same lines, in the same order
