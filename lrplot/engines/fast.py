@@ -298,13 +298,21 @@ _SEQUENTIAL_CHILDREN = (
 )  # fmt: skip
 
 
+SequentialState = tuple[list[int], list[Any], list[Step], list[int]]
+
+
+def _sequential_state(s: Any, recurrences: dict[str, Callable[[Any], Any]]) -> SequentialState:
+    """SequentialLR's milestones, each child's recurrence (from ``recurrences``: list or scalar
+    form), each child's closed-form restart, and each child's own epoch counter."""
+    children = list(s._schedulers)
+    advances = [recurrences[kind_of(child)](child) for child in children]
+    restarts = [_closed_form(child) for child in children]
+    return list(s._milestones), advances, restarts, [child.last_epoch for child in children]
+
+
 def _sequential(s: Any) -> Step:
     """SequentialLR.step: the child for this epoch steps, or restarts at its milestone."""
-    children = list(s._schedulers)
-    milestones = list(s._milestones)
-    advances = [_recurrences()[kind_of(child)](child) for child in children]
-    restarts = [_closed_form(child) for child in children]
-    epochs = [child.last_epoch for child in children]
+    milestones, advances, restarts, epochs = _sequential_state(s, _recurrences())
 
     def step(lrs: list[float], epoch: int) -> None:
         index = bisect_right(milestones, epoch)
@@ -444,11 +452,7 @@ def _scalar_recurrences() -> dict[str, Callable[[Any], Scalar]]:
 def _scalar_sequential(s: Any) -> Scalar:
     """:func:`_sequential` for one param group: each child's scalar recurrence (the warmup +
     cosine recipe runs at the scalar loop's speed); a restart is the same closed form."""
-    children = list(s._schedulers)
-    milestones = list(s._milestones)
-    advances = [_scalar_recurrences()[kind_of(child)](child) for child in children]
-    restarts = [_closed_form(child) for child in children]
-    epochs = [child.last_epoch for child in children]
+    milestones, advances, restarts, epochs = _sequential_state(s, _scalar_recurrences())
 
     def step(lr: float, epoch: int) -> float:
         index = bisect_right(milestones, epoch)

@@ -242,28 +242,21 @@ def _one_cycle_phase(
     pi: float,
 ) -> None:
     """Step numbers ``begin..stop`` of one phase, written at index ``step_num - first``."""
-    start_lr, end_lr = group[phase["start_lr"]], group[phase["end_lr"]]
     numbers = range(begin, stop + 1)
     offset = begin - first
-    if linear:
-        slope = end_lr - start_lr
-        for index, step_num in enumerate(numbers, offset):
-            lr_trace[index] = slope * ((step_num - start_step) / span) + start_lr
-    else:
-        half = (start_lr - end_lr) / 2.0
-        for index, step_num in enumerate(numbers, offset):
-            lr_trace[index] = end_lr + half * (cos(pi * ((step_num - start_step) / span)) + 1)
-    if momentum_trace is None:
-        return
-    start_m, end_m = group[phase["start_momentum"]], group[phase["end_momentum"]]
-    if linear:
-        slope = end_m - start_m
-        for index, step_num in enumerate(numbers, offset):
-            momentum_trace[index] = slope * ((step_num - start_step) / span) + start_m
-    else:
-        half = (start_m - end_m) / 2.0
-        for index, step_num in enumerate(numbers, offset):
-            momentum_trace[index] = end_m + half * (cos(pi * ((step_num - start_step) / span)) + 1)
+    traced = [(lr_trace, "start_lr", "end_lr")]
+    if momentum_trace is not None:
+        traced.append((momentum_trace, "start_momentum", "end_momentum"))
+    for trace, start_key, end_key in traced:  # OneCycleLR anneals lr and momentum alike
+        start, end = group[phase[start_key]], group[phase[end_key]]
+        if linear:
+            slope = end - start
+            for index, step_num in enumerate(numbers, offset):
+                trace[index] = slope * ((step_num - start_step) / span) + start
+        else:
+            half = (start - end) / 2.0
+            for index, step_num in enumerate(numbers, offset):
+                trace[index] = end + half * (cos(pi * ((step_num - start_step) / span)) + 1)
 
 
 def _advance(state: Any, kind: str, groups: list[dict[str, Any]], interval: str) -> Callable[[Any], None]:
