@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import signal
 import textwrap
 from pathlib import Path
 
@@ -52,3 +53,13 @@ def cli():
 def same_bits(ours: np.ndarray, theirs: list[float]) -> bool:
     """Bit-for-bit equality (so 0.0 vs -0.0 and NaN payloads count)."""
     return ours.tobytes() == np.asarray(theirs, dtype=np.float64).tobytes()
+
+
+def interruptible_child() -> None:
+    """``preexec_fn`` for a child the test will interrupt: Ctrl-C (SIGINT) at its default.
+
+    A shell starts background jobs with SIGINT ignored (``(pytest &)``, nohup), children
+    inherit that, and Python then installs no KeyboardInterrupt handler: a test sending
+    SIGINT would test the shell, not lrplot. A real terminal's lrplot has it at its default.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

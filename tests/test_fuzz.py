@@ -28,7 +28,7 @@ import lrplot
 from lrplot.commands.app import app
 from lrplot.errors import ExpressionError
 from lrplot.expressions import compile_expression
-from tests.conftest import ROOT, cli_runner, same_bits
+from tests.conftest import ROOT, cli_runner, interruptible_child, same_bits
 
 EXAMPLES = int(os.environ.get("LRPLOT_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
@@ -487,6 +487,7 @@ def test_ctrl_c_mid_run_leaves_previous_files_untouched(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=interruptible_child,
     )
     time.sleep(4)
     process.send_signal(signal.SIGINT)

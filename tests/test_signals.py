@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, interruptible_child
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 
@@ -30,9 +30,17 @@ def start(folder: Path, *args: str, **extra) -> subprocess.Popen:
     """lrplot in its own session (so every process it starts can be found afterwards)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("CI", None)
+    also = extra.pop("preexec_fn", None)
+
+    def prepare() -> None:
+        interruptible_child()
+        if also is not None:
+            also()
+
     return subprocess.Popen(
         [sys.executable, "-m", "lrplot", *args], cwd=folder, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **extra,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=prepare, **extra,
     )  # fmt: skip
 
 

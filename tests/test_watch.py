@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, interruptible_child
 
 GOOD = "total_step: 20\ncurves:\n  - {label: c, scheduler: {name: CosineAnnealingLR, T_max: %d}}\n"
 
@@ -36,6 +36,7 @@ def test_watch_replots_on_save_survives_a_broken_config_and_stops_on_ctrl_c(tmp_
         stderr=log,
         env=env,
         cwd=tmp_path,
+        preexec_fn=interruptible_child,
     )
     stderr = tmp_path / "stderr.txt"
     try:
