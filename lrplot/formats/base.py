@@ -19,6 +19,34 @@ PLATEAU_METRIC_NOTE = (
 )
 
 
+# A claim at or above this score lets a format translate a file (see ``Identification``).
+CONFIDENT = 0.5
+
+
+@dataclass(frozen=True)
+class Identification:
+    """How surely one format recognises a file, and the keys that claim rests on.
+
+    Every format module has ``identify(path, data) -> Identification`` (cheap: no heavy
+    imports, no file reads beyond what is given). ``score`` is 0 for "not mine" up to 1 for
+    "certain"; it is computed only from keys distinctive for the format (as pygments' lexers
+    score ``analyse_text``), never from keys every trainer has. ``seen`` names the distinctive
+    keys found; ``missing`` the ones this format would expect but the file lacks, so that a
+    file no format claims (or several claim) gets a refusal naming the closest formats and
+    what each is missing or conflicting on.
+    """
+
+    format: str
+    score: float
+    seen: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    conflicting: tuple[str, ...] = ()  # keys present that contradict this format
+
+    @property
+    def confident(self) -> bool:
+        return self.score >= CONFIDENT
+
+
 @dataclass
 class FormatOptions:
     """What the command line (or the Python API) tells a format beyond the file itself."""
