@@ -10,7 +10,7 @@ the same operand order), in a plain Python loop. No vectorized math: numpy's cos
 power may differ from ``math.cos`` and ``**`` in the last bit.
 
 The recurrences change between torch releases, so the engine is used only for versions
-the test suite verified bit for bit (``VERIFIED_TORCH``); anything else, and any
+whose scheduler sources lrplot knows or has self-checked (:mod:`lrplot.plan.releases`); anything else, and any
 scheduler not listed here, runs on real torch objects.
 
 This module is longer than the others on purpose: it is one table of recurrences, each
@@ -27,9 +27,9 @@ from typing import Any
 
 from lrplot.errors import StepFailed
 from lrplot.plan.domains import FreeClass
-from lrplot.plan.free import VERIFIED_TORCH
+from lrplot.plan import releases
 
-__all__ = ["VERIFIED_TORCH", "covers", "kind_of", "run"]
+__all__ = ["covers", "kind_of", "run"]
 
 
 Step = Callable[[list[float], int], None]
@@ -37,9 +37,8 @@ Scalar = Callable[[float, int], float]
 
 
 def torch_verified() -> bool:
-    import torch
-
-    return ".".join(torch.__version__.split("+")[0].split(".")[:2]) in VERIFIED_TORCH
+    """Whether the installed torch's recurrences are ones this engine has (lrplot.plan.releases)."""
+    return releases.current() is not None
 
 
 def _step_lr(s: Any) -> Step:

@@ -17,7 +17,6 @@ message reaches the user. This module never refuses a config; it only declines.
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -48,44 +47,21 @@ from lrplot.plan.domains import (
     stand_in,
 )
 from lrplot.plan.first_steps import FIRST_STEPS
+from lrplot.plan import releases
 from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
 
-# torch major.minor versions whose constructors and recurrences the tests verified bit for bit.
-VERIFIED_TORCH = ("2.13",)
 FREE_ENGINE = "no-torch"
 
 
-@functools.cache
 def installed_torch() -> str | None:
-    """The installed torch's version from its package metadata, without importing torch.
-
-    The ``torch-<version>.dist-info`` folder beside the package names it (a directory
-    listing, not a scan of every installed distribution); anything unusual asks
-    importlib.metadata.
-    """
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.find_spec("torch")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations))).parent
-    found = [p.name[len("torch-") : -len(".dist-info")] for p in folder.glob("torch-*.dist-info")]
-    if len(found) == 1:
-        return found[0]
-    from importlib import metadata
-
-    try:
-        return metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        return None
+    """The installed torch's version from its package metadata, without importing torch."""
+    folder = releases.torch_folder()
+    return releases.torch_version(folder) if folder is not None else None
 
 
 def torch_free_verified() -> bool:
-    version = installed_torch()
-    if version is None:
-        return False
-    return ".".join(version.split("+")[0].split(".")[:2]) in VERIFIED_TORCH
+    """Whether the torch-free engine follows the installed torch (known or self-checked sources)."""
+    return releases.current() is not None
 
 
 Domain = dict[str, Callable[[Any], bool]]
