@@ -41,6 +41,13 @@ def torch_verified() -> bool:
     return releases.current() is not None
 
 
+def _before_2_8(s: Any) -> bool:
+    """Whether ``s`` follows a torch before 2.8 (a torch-free state says so; torch's own
+    objects follow the installed release)."""
+    semantics = s.semantics if isinstance(s, FreeClass) else releases.current()
+    return releases.older(semantics, "2.8")
+
+
 def _step_lr(s: Any) -> Step:
     step_size, gamma = s.step_size, s.gamma
 
@@ -159,13 +166,14 @@ def _multiplicative_lr(s: Any) -> Step:
 
 def _warm_restarts(s: Any) -> Step:
     t_cur, t_i, t_mult, eta_min, base_lrs = s.T_cur, s.T_i, s.T_mult, s.eta_min, list(s.base_lrs)
+    subtract = _before_2_8(s)  # torch < 2.8 restarts by T_cur - T_i
     cos, pi = math.cos, math.pi
 
     def step(lrs: list[float], epoch: int) -> None:
         nonlocal t_cur, t_i
         t_cur = t_cur + 1
         if t_cur >= t_i:
-            t_cur = t_cur % t_i
+            t_cur = t_cur - t_i if subtract else t_cur % t_i
             t_i = t_i * t_mult
         for i, base_lr in enumerate(base_lrs):
             lrs[i] = eta_min + (base_lr - eta_min) * (1 + cos(pi * t_cur / t_i)) / 2
@@ -175,13 +183,14 @@ def _warm_restarts(s: Any) -> Step:
 
 def _scalar_warm_restarts(s: Any) -> Scalar:
     t_cur, t_i, t_mult, eta_min, base_lr = s.T_cur, s.T_i, s.T_mult, s.eta_min, s.base_lrs[0]
+    subtract = _before_2_8(s)  # torch < 2.8 restarts by T_cur - T_i
     cos, pi = math.cos, math.pi
 
     def step(lr: float, epoch: int) -> float:
         nonlocal t_cur, t_i
         t_cur = t_cur + 1
         if t_cur >= t_i:
-            t_cur = t_cur % t_i
+            t_cur = t_cur - t_i if subtract else t_cur % t_i
             t_i = t_i * t_mult
         return eta_min + (base_lr - eta_min) * (1 + cos(pi * t_cur / t_i)) / 2
 
@@ -287,6 +296,8 @@ def _closed_form(s: Any) -> Step:
     if kind == "LambdaLR":
         return _lambda_lr(s)
     if kind == "MultiplicativeLR":
+        if _before_2_8(s):  # get_lr at last_epoch 0 kept the lrs before torch 2.8
+            return lambda lrs, epoch: None
         return _multiplicative_lr(s)
     raise KeyError(kind)
 

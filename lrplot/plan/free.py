@@ -46,7 +46,7 @@ from lrplot.plan.domains import (
     number,
     stand_in,
 )
-from lrplot.plan.first_steps import FIRST_STEPS
+from lrplot.plan.first_steps import first_step
 from lrplot.plan import releases
 from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
 
@@ -337,13 +337,14 @@ def construct_scheduler(plan: SchedulerPlan, groups: list[dict[str, Any]]) -> An
     elif any("initial_lr" not in group for group in groups):
         raise _Declined("initial_lr")
     state = FreeScheduler(kind, **settings)
+    state.semantics = releases.current()
     state.base_lrs = [group["initial_lr"] for group in groups]
     epoch = resumed + 1
     state.last_epoch = epoch
     if kind == "MultiStepLR":
         state.milestones = Counter(keywords["milestones"])
     lrs = [group["lr"] for group in groups]
-    FIRST_STEPS[kind](state, lrs, epoch)
+    first_step(kind, state.semantics)(state, lrs, epoch)
     for group, lr in zip(groups, lrs, strict=True):
         group["lr"] = lr
     return state

@@ -31,18 +31,30 @@ from pathlib import Path
 
 SOURCES = ("optim/lr_scheduler.py", "optim/swa_utils.py")
 
-# The semantics lrplot implements, oldest first: the first release whose formulas they are.
-#   2.2: CyclicLR takes no Adam with cycle_momentum (torch refuses); otherwise as 2.3.
-#   2.3: chainable get_lr without ``_is_initial``; warm restarts ``T_cur - T_i``.
-#   2.8: ``_is_initial``; warm restarts ``T_cur % T_i``; SequentialLR's first step on child 0.
-#   2.13: SequentialLR's first step by ``bisect_right(milestones, 0)``.
-SEMANTICS = ("2.2", "2.3", "2.8", "2.13")
+# The semantics lrplot implements, oldest first, each named by the first release recorded
+# with it (a release between two takes the older one: it is self-checked anyway).
+#   2.2: as 2.4, but CyclicLR refuses an optimizer without ``momentum`` (Adam) when it cycles it.
+#   2.4: ``get_lr`` tests ``last_epoch == 0`` (no ``_is_initial``): a resumed ExponentialLR,
+#        MultiplicativeLR, LinearLR, PolynomialLR steps at construction and CosineAnnealingLR
+#        takes its closed form there; CosineAnnealingWarmRestarts restarts by ``T_cur - T_i``;
+#        a MultiplicativeLR restarted at a SequentialLR milestone keeps its lr.
+#   2.8: ``_is_initial`` keeps the lrs at construction; warm restarts ``T_cur % T_i``. (2.13
+#        changed SequentialLR's first step to ``bisect_right(milestones, 0)``: the same child
+#        for the milestones >= 1 the torch-free engine takes, so 2.13 keeps these semantics.)
+SEMANTICS = ("2.2", "2.4", "2.8")
 LATEST = SEMANTICS[-1]
+
+
+def older(semantics: str | None, release: str) -> bool:
+    """Whether ``semantics`` are those of a torch before ``release`` (None: the latest)."""
+    return semantics is not None and _number(semantics) < _number(release)
+
 
 # Fingerprints of the releases recorded in tests/fixtures/torch_releases/ → their semantics.
 # tests/test_torch_releases.py keeps this table and the fixtures in step.
-KNOWN: dict[str, tuple[str, str]] = {
-    "88a1d77d6f80d2fb": ("2.13.0", "2.13"),
+KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
+    "ddc655d4ec116e1a": (("2.8.0",), "2.8"),
+    "88a1d77d6f80d2fb": (("2.13.0", "2.15.0"), "2.8"),  # 2.14.1 has the same sources too
 }
 
 
@@ -143,6 +155,10 @@ def forced(semantics: str) -> Iterator[None]:
         _FORCED.pop()
 
 
+def is_forced() -> bool:
+    return bool(_FORCED)
+
+
 def current() -> str | None:
     """The semantics the torch-free engine follows now (None: step torch)."""
     return _FORCED[-1] if _FORCED else decide().semantics
@@ -157,10 +173,11 @@ def decide() -> Decision:
     version = torch_version(folder)
     print_ = fingerprint(folder)
     if version is None or print_ is None:
-        return Decision(None, version, print_, "the installed torch's scheduler sources could not be read")
+        return Decision(None, version, print_, "lrplot steps torch: the installed torch's scheduler sources could not be read")
     if print_ in KNOWN:
         recorded, semantics = KNOWN[print_]
-        return Decision(semantics, version, print_, f"torch {version}: the sources of torch {recorded}, verified")
+        line = f"torch {version}: the scheduler sources of torch {', '.join(recorded)}, verified"
+        return Decision(semantics, version, print_, line)
     cached = read_cache(version, print_)
     if cached is None:
         return Decision(
