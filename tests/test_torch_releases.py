@@ -127,7 +127,7 @@ def test_an_unknown_torch_is_checked_once_then_runs_without_torch(monkeypatch, t
     assert json.loads(cached.read_text())["semantics"] == releases.LATEST
     releases.decide.cache_clear()
     calls = []
-    monkeypatch.setattr(selfcheck, "disagreement", lambda semantics: calls.append(semantics))
+    monkeypatch.setattr(selfcheck, "disagreement", lambda semantics, simulate: calls.append(semantics))
     assert lrplot.simulate(config).curves[0].engine == "no-torch"
     assert calls == []  # the cached verdict: no second check
 
@@ -175,3 +175,15 @@ def test_a_betas_annotation_of_torch_2_8_accepts_a_list() -> None:
     assert matches_annotation([0.9, 0.95], "tuple[typing.Union[float, torch.Tensor], ...]")
     assert not matches_annotation(["a", 0.95], "tuple[typing.Union[float, torch.Tensor], ...]")
     assert matches_annotation([0.9, 0.95], "tuple[float | torch.Tensor, float | torch.Tensor]")
+
+
+def test_the_cases_tell_the_recorded_semantics_apart() -> None:
+    """Releases of different semantics differ on some case: the goldens can catch a wrong choice."""
+    by_semantics: dict[str, dict[str, Any]] = {}
+    for path in RECORDED:
+        fixture = _fixture(path)
+        by_semantics.setdefault(releases.KNOWN[fixture["fingerprint"]][1], fixture["cases"])
+    names = sorted(by_semantics)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert any(by_semantics[a][k] != by_semantics[b][k] for k in by_semantics[a]), (a, b)

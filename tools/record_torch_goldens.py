@@ -4,8 +4,9 @@ stepped by hand with that torch's own classes, written as one compact fixture.
 Run it with the Python of a venv that has the torch release to record (it needs torch
 and the standard library only, not lrplot's dependencies)::
 
-    python3 -m venv /tmp/torch-2.4 && PIP_CONSTRAINT=/dev/null /tmp/torch-2.4/bin/pip install torch==2.4.1 'numpy<2'
-    /tmp/torch-2.4/bin/python tools/record_torch_goldens.py   # -> tests/fixtures/torch_releases/torch-2.4.1.json
+    python3 -m venv /tmp/torch-2.4
+    PIP_CONSTRAINT=/dev/null /tmp/torch-2.4/bin/pip install torch==2.4.1 'numpy<2'
+    /tmp/torch-2.4/bin/python tools/record_torch_goldens.py  # -> torch_releases/torch-2.4.1.json
 
 The fixture holds the torch version (metadata and ``torch.__version__``), the fingerprint
 of its scheduler sources (lrplot.plan.releases.fingerprint), and per case the lr of every
@@ -52,7 +53,7 @@ def _lambda(expression: Any) -> Any:
     if isinstance(expression, list):
         return [_lambda(e) for e in expression]
     code = compile(f"lambda step, epoch=None: ({expression})", "<case>", "eval")
-    function = eval(code, {"__builtins__": {}, "math": math})  # noqa: S307 - the case set's own text
+    function = eval(code, {"__builtins__": {}, "math": math})
     return lambda step: function(step, step)
 
 

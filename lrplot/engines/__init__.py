@@ -18,8 +18,7 @@ from lrplot.engines.free import run_free_curve
 from lrplot.engines.selfcheck import ensure
 from lrplot.engines.stepping import ENGINES, run_curve
 from lrplot.errors import LrplotError
-from lrplot.plan import CurvePlan, plan
-from lrplot.plan import releases
+from lrplot.plan import CurvePlan, plan, releases
 from lrplot.plan.free import is_free, plan_free
 from lrplot.result import Result
 
@@ -55,7 +54,7 @@ def simulate(
     if engine == "auto" and not releases.is_forced():
         decision = releases.decide()
         if not decision.checked:  # a torch new to lrplot: checked once, then planned again
-            decision = ensure()
+            decision = ensure(simulate)
             plans = None
         if decision.semantics is None and decision.version is not None:
             slow_path = decision.reason

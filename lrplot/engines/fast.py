@@ -26,8 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 from lrplot.errors import StepFailed
-from lrplot.plan.domains import FreeClass
 from lrplot.plan import releases
+from lrplot.plan.domains import FreeClass
 
 __all__ = ["covers", "kind_of", "run"]
 
@@ -513,6 +513,51 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
 
 
 _CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")  # lrplot.plan.cycle_steps, run by lrplot.engines.free
+
+
+# The attributes of torch's own objects the engines read, by class: older releases lack some
+# (SWALR's _anneal_strategy before 2.10, OneCycleLR's _anneal_func_type and CyclicLR's
+# use_beta1 on 2.2); then the curve steps torch instead.
+_READS: dict[str, tuple[str, ...]] = {
+    "StepLR": ("step_size", "gamma"),
+    "MultiStepLR": ("milestones", "gamma"),
+    "ConstantLR": ("factor", "total_iters"),
+    "LinearLR": ("start_factor", "end_factor", "total_iters"),
+    "ExponentialLR": ("gamma",),
+    "PolynomialLR": ("total_iters", "power"),
+    "CosineAnnealingLR": ("T_max", "eta_min", "base_lrs"),
+    "LambdaLR": ("lr_lambdas", "base_lrs"),
+    "MultiplicativeLR": ("lr_lambdas",),
+    "CosineAnnealingWarmRestarts": ("T_cur", "T_i", "T_mult", "eta_min", "base_lrs", "T_0"),
+    "ChainedScheduler": ("_schedulers",),
+    "SequentialLR": ("_schedulers", "_milestones"),
+    "ReduceLROnPlateau": ("best", "num_bad_epochs", "cooldown_counter", "mode", "threshold",
+                          "threshold_mode", "factor", "patience", "cooldown", "eps", "min_lrs"),
+    "OneCycleLR": ("_schedule_phases", "_anneal_func_type", "cycle_momentum", "total_steps"),
+    "CyclicLR": ("total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum",
+                 "base_lrs", "max_lrs"),
+    "SWALR": ("_anneal_strategy", "anneal_epochs", "_step_count"),
+}  # fmt: skip
+
+
+def missing_attribute(scheduler: Any) -> str | None:
+    """The first attribute this engine would read that ``scheduler`` (or a child) lacks, or None."""
+    kind = kind_of(scheduler)
+    if kind is None:
+        return None
+    needed = list(_READS.get(kind, ()))
+    if kind == "CyclicLR" and getattr(scheduler, "cycle_momentum", False):
+        needed += ["use_beta1", "base_momentums", "max_momentums"]
+    if kind == "OneCycleLR" and getattr(scheduler, "cycle_momentum", False):
+        needed.append("use_beta1")
+    for name in needed:
+        if not hasattr(scheduler, name):
+            return f"{type(scheduler).__name__}.{name}"
+    for child in getattr(scheduler, "_schedulers", None) or []:
+        found = missing_attribute(child)
+        if found is not None:
+            return found
+    return None
 
 
 def covered_names() -> list[str]:

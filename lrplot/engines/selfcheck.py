@@ -14,19 +14,24 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
+from typing import Any
 
+from lrplot.config import loads
 from lrplot.errors import LrplotError
 from lrplot.plan import releases
 from lrplot.plan.release_cases import CASES, config_of
 
+Simulate = Callable[..., Any]  # lrplot.engines.simulate, passed in: this module is below it
 
-def ensure() -> releases.Decision:
+
+def ensure(simulate: Simulate) -> releases.Decision:
     """The decision on the installed torch, self-checking it first when it is new to lrplot."""
     decision = releases.decide()
     if decision.checked or decision.version is None or decision.fingerprint is None:
         return decision
     semantics = releases.semantics_for_version(decision.version)
-    culprit = disagreement(semantics)
+    culprit = disagreement(semantics, simulate)
     if culprit is None:
         reason = (
             f"torch {decision.version}: scheduler sources new to lrplot, checked once against it "
@@ -42,18 +47,17 @@ def ensure() -> releases.Decision:
     return releases.decide()
 
 
-def disagreement(semantics: str) -> str | None:
+def disagreement(semantics: str, simulate: Simulate) -> str | None:
     """The first case where the torch-free engine under ``semantics`` and the installed torch
     differ, or None when every case agrees."""
-    import lrplot
     from lrplot.plan.free import plan_free
 
     for case in CASES:
-        config = lrplot.loads(json.dumps(config_of([case])), name="selfcheck.json")
+        config = loads(json.dumps(config_of([case])), name="selfcheck.json")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                real = lrplot.simulate(config, engine="torch")
+                real = simulate(config, engine="torch")
         except LrplotError:
             real = None
         with releases.forced(semantics):
@@ -63,7 +67,7 @@ def disagreement(semantics: str) -> str | None:
             if real is None:
                 return case["id"]
             try:
-                free = lrplot.simulate(config, plans=plans)
+                free = simulate(config, plans=plans)
             except LrplotError:
                 return case["id"]
         for mine, theirs in zip(free.curves, real.curves, strict=True):

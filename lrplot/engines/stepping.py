@@ -74,6 +74,8 @@ def run_curve(
             start_epoch = getattr(scheduler, "last_epoch", 0)
             step_fn = _step_function(scheduler, curve_plan, segment, groups)
             step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
+            if use_fast:
+                use_fast = _readable(scheduler, curve_plan, engine)
             try:
                 if use_fast and simple(curve_plan, keep_stepping, recorders):
                     from lrplot.engines import fast
@@ -272,6 +274,23 @@ def _loop(
                 tick(stop - start)
     except Exception as exc:
         raise StepFailed(step, exc) from exc
+
+
+def _readable(scheduler: Any, curve_plan: CurvePlan, engine: str) -> bool:
+    """Whether the fast engine can read this torch object's state: an attribute this torch
+    release lacks makes ``auto`` step torch, and ``fast`` say which one."""
+    from lrplot.engines import fast
+
+    missing = fast.missing_attribute(scheduler)
+    if missing is None:
+        return True
+    if engine == "fast":
+        raise LrplotError(
+            f"curve {curve_plan.curve.label!r}: --engine fast cannot draw this curve: this torch's "
+            f"{missing} is missing; use --engine auto",
+            key_path=("curves", curve_plan.curve.index, "scheduler"),
+        )
+    return False
 
 
 def _step_function(

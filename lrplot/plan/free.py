@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lrplot.config import Config, Curve, SchedulerSpec, scheduler_calls
+from lrplot.plan import releases
 from lrplot.plan.composite import (
     CHAINED_CHILDREN,
     COMPOSITE_SCHEDULERS,
@@ -47,7 +48,6 @@ from lrplot.plan.domains import (
     stand_in,
 )
 from lrplot.plan.first_steps import first_step
-from lrplot.plan import releases
 from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
 
 FREE_ENGINE = "no-torch"

@@ -150,7 +150,12 @@ def _cases() -> list[dict[str, Any]]:
                 f"one_cycle-{anneal}-{label}",
                 100,
                 optimizer=optimizer,
-                scheduler={"name": "OneCycleLR", "max_lr": 0.5, "total_steps": 100, "anneal_strategy": anneal},
+                scheduler={
+                    "name": "OneCycleLR",
+                    "max_lr": 0.5,
+                    "total_steps": 100,
+                    "anneal_strategy": anneal,
+                },
             )
     add(
         "one_cycle-three-phase",
@@ -178,7 +183,13 @@ def _cases() -> list[dict[str, Any]]:
         "cyclic-no-momentum-adam",
         60,
         optimizer=ADAM,
-        scheduler={"name": "CyclicLR", "base_lr": 0.001, "max_lr": 0.01, "step_size_up": 6, "cycle_momentum": False},
+        scheduler={
+            "name": "CyclicLR",
+            "base_lr": 0.001,
+            "max_lr": 0.01,
+            "step_size_up": 6,
+            "cycle_momentum": False,
+        },
     )
     for strategy in ("cos", "linear"):
         add(

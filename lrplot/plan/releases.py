@@ -53,6 +53,8 @@ def older(semantics: str | None, release: str) -> bool:
 # Fingerprints of the releases recorded in tests/fixtures/torch_releases/ → their semantics.
 # tests/test_torch_releases.py keeps this table and the fixtures in step.
 KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
+    "8a6c4684ef5b6c2a": (("2.2.2",), "2.2"),
+    "c52b93aa7a0fb56a": (("2.4.1",), "2.4"),
     "ddc655d4ec116e1a": (("2.8.0",), "2.8"),
     "88a1d77d6f80d2fb": (("2.13.0", "2.15.0"), "2.8"),  # 2.14.1 has the same sources too
 }
@@ -79,7 +81,11 @@ def _strip(tree: ast.AST) -> ast.AST:
             kept = [
                 s
                 for s in body
-                if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str))
+                if not (
+                    isinstance(s, ast.Expr)
+                    and isinstance(s.value, ast.Constant)
+                    and isinstance(s.value.value, str)
+                )
             ]
             node.body = kept or [ast.Pass()]  # type: ignore[attr-defined]
     return tree
@@ -173,7 +179,12 @@ def decide() -> Decision:
     version = torch_version(folder)
     print_ = fingerprint(folder)
     if version is None or print_ is None:
-        return Decision(None, version, print_, "lrplot steps torch: the installed torch's scheduler sources could not be read")
+        return Decision(
+            None,
+            version,
+            print_,
+            "lrplot steps torch: the installed torch's scheduler sources could not be read",
+        )
     if print_ in KNOWN:
         recorded, semantics = KNOWN[print_]
         line = f"torch {version}: the scheduler sources of torch {', '.join(recorded)}, verified"
@@ -181,7 +192,11 @@ def decide() -> Decision:
     cached = read_cache(version, print_)
     if cached is None:
         return Decision(
-            None, version, print_, f"torch {version}'s scheduler sources are new to lrplot: not yet checked", False
+            None,
+            version,
+            print_,
+            f"torch {version}'s scheduler sources are new to lrplot: not yet checked",
+            False,
         )
     semantics, line = cached
     return Decision(semantics, version, print_, line)
@@ -201,9 +216,20 @@ def cache_path() -> Path:
     return base / "lrplot"
 
 
-def _cache_file(version: str, print_: str) -> Path:
-    from lrplot import __version__
+def _lrplot_version() -> str:
+    """lrplot's version, read without importing the facade (this module is below it)."""
+    init = Path(__file__).resolve().parents[1] / "__init__.py"
+    try:
+        for line in init.read_text(encoding="utf-8").splitlines():
+            if line.startswith("__version__ = "):
+                return line.split("=", 1)[1].strip().strip("\"'")
+    except OSError:
+        pass
+    return "unknown"
 
+
+def _cache_file(version: str, print_: str) -> Path:
+    __version__ = _lrplot_version()
     safe = "".join(c if c.isalnum() or c in ".+-" else "_" for c in version)[:60]
     return cache_path() / f"torch-check-{safe}-{print_}-lrplot-{__version__}.json"
 
