@@ -18,9 +18,9 @@ import pytest
 import lrplot
 import lrplot.config.loading
 import lrplot.plan
-from lrplot.commands.app import app
-from lrplot.commands.options import LOAD_OPTION_NAMES
+from lrplot.commands.app import app, command
 from lrplot.commands.validate import validate
+from lrplot.commands.values import LOAD_OPTION_NAMES
 from lrplot.config import LoadOptions, from_source
 from lrplot.config.options import LoadKeywords
 from lrplot.errors import LrplotError
@@ -100,10 +100,10 @@ def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _flag(command: str, field: str) -> str | None:
+def _flag(command_name: str, field: str) -> str | None:
     """The command's option for a LoadOptions field (None where it has none)."""
     name = LOAD_OPTION_NAMES.get(field, field)
-    for param in app.commands[command].params:
+    for param in command().commands[command_name].params:
         if param.name == name:
             return param.opts[0]
     return None
