@@ -63,7 +63,15 @@ def _converter(
             value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
         )
     if isinstance(leaf, type) and issubclass(leaf, PurePath):
-        return lambda value: value if isinstance(value, leaf) else leaf(value)
+
+        def path(value: Any) -> Any:
+            if isinstance(value, leaf):
+                return value
+            if "\x00" in str(value):  # no file has such a name; refused before any file is read
+                raise typer.BadParameter("a path cannot contain a NUL character")
+            return leaf(value)
+
+        return path
     if leaf is int:
         return lambda value: value if isinstance(value, int) else int(str(value))
     if leaf is float:

@@ -8,11 +8,13 @@ shows the help and exits 0.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lrplot.commands.coercion import coerce_plainly
 from lrplot.commands.errors import EXIT_USAGE, guarded
 from lrplot.commands.help import PanelCommand, PanelGroup
 from lrplot.commands.toolkit import Abort, Exit, click, exceptions
@@ -24,11 +26,9 @@ class LrplotCommand(PanelCommand):
     """A command of the app: plain panelled help, values checked without building pydantic
     adapters (see :mod:`lrplot.commands.coercion`)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        from lrplot.commands.coercion import coerce_plainly
-
-        coerce_plainly(self.params)
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        coerce_plainly(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
 
 class OneLineErrors(PanelGroup):
@@ -36,11 +36,9 @@ class OneLineErrors(PanelGroup):
 
     command_class = LrplotCommand
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        from lrplot.commands.coercion import coerce_plainly
-
-        coerce_plainly(self.params)
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        coerce_plainly(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
     def main(
         self,
@@ -53,8 +51,9 @@ class OneLineErrors(PanelGroup):
     ) -> Any:
         arguments = list(sys.argv[1:] if args is None else args)
         prog_name = prog_name or "lrplot"
+        completing = os.environ.get(complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper())
         try:
-            if not arguments and self.no_args_is_help:
+            if not arguments and self.no_args_is_help and not completing:
                 with click.Context(self, info_name=prog_name) as ctx:
                     click.echo(ctx.get_help())
                 code = 0
@@ -116,7 +115,10 @@ def describe(error: Any, arguments: list[str]) -> str:
         return f"{command}: missing option {param.opts[0]}; {see}"
     if isinstance(error, exceptions.BadParameter) and error.param is not None:
         param = error.param
-        name = max(param.opts, key=len) if param.opts else param.name
+        if param.param_type_name == "argument":
+            name = (param.name or "").upper()
+        else:
+            name = max(param.opts, key=len) if param.opts else param.name
         detail = message.split(": ", 1)[-1] if message.startswith("Invalid value") else message
         return f"{command}: {name}: {detail[:1].lower() + detail[1:]}"
     return f"{command}: {message[0].lower() + message[1:] if message else 'usage error'}; {see}"
