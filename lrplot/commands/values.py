@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lrplot.commands.toolkit import click
-
 if TYPE_CHECKING:
     from lrplot.config import LoadOptions
 
@@ -127,10 +125,10 @@ def xlim_sets(text: str | None) -> list[str]:
         return []
     first, sep, last = text.partition(":")
     if not sep:
-        raise click.BadParameter(f"{text!r}: expected A:B, for example 0:3000", param_hint="--xlim")
+        raise typer.BadParameter(f"{text!r}: expected A:B, for example 0:3000", param_hint="--xlim")
     try:
         low = float(first) if first.strip() else 0.0
         high = float(last) if last.strip() else None
     except ValueError:
-        raise click.BadParameter(f"{text!r}: A and B must be step numbers", param_hint="--xlim") from None
+        raise typer.BadParameter(f"{text!r}: A and B must be step numbers", param_hint="--xlim") from None
     return [f"plot.xlim=[{low!r}, {high!r}]" if high is not None else f"plot.xlim=[{low!r}, null]"]
