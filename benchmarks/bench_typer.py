@@ -45,7 +45,8 @@ def main() -> None:
             pairs = [("import torch", [python, "-c", "import torch"])]
             for name, arguments in commands.items():
                 pairs.append((name, [python, "-c", PROBE, "plain", *arguments]))
-                pairs.append((f"{name} (Typer's coercion)", [python, "-c", PROBE, "typer-coercion", *arguments]))
+                typer_own = [python, "-c", PROBE, "typer-coercion", *arguments]
+                pairs.append((f"{name} (Typer's coercion)", typer_own))
             for name, arguments in pairs:
                 start = time.perf_counter()
                 subprocess.run(arguments, capture_output=True, cwd=folder, check=False)

@@ -8,7 +8,6 @@ import importlib.metadata
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -22,12 +21,24 @@ from lrplot.commands.options import Engine, OutputFormat
 from lrplot.commands.values import positive_integer
 from tests.conftest import ROOT, cli_runner
 
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m lrplot ARGS`` in a fresh process (this checkout first on the path)."""
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "lrplot", *args], capture_output=True, text=True, env=environment, cwd=cwd, timeout=120
+        [sys.executable, "-m", "lrplot", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -60,7 +71,10 @@ def test_closed_choices_are_listed_in_help(arguments: list[str], choices: str) -
 def test_a_value_outside_the_choices_is_one_line_naming_them(cli) -> None:
     result = cli("plot", "x.yaml", "--engine", "quick")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
-    assert result.stderr == "lrplot: error: lrplot plot: --engine: 'quick' is not one of 'auto', 'torch', 'fast'\n"
+    assert (
+        result.stderr
+        == "lrplot: error: lrplot plot: --engine: 'quick' is not one of 'auto', 'torch', 'fast'\n"
+    )
 
 
 def test_a_nul_in_a_path_is_a_usage_error(cli) -> None:
@@ -70,7 +84,9 @@ def test_a_nul_in_a_path_is_a_usage_error(cli) -> None:
 
 
 def test_choices_are_case_insensitive(cli, tmp_path: Path) -> None:
-    result = cli("plot", ROOT / "configs/schedulers/step_lr.yaml", "--engine", "TORCH", "-o", tmp_path / "a.csv", "-q")
+    result = cli(
+        "plot", ROOT / "configs/schedulers/step_lr.yaml", "--engine", "TORCH", "-o", tmp_path / "a.csv", "-q"
+    )
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "a.csv").read_text().startswith("curve,group,step,lr")
 
@@ -91,7 +107,10 @@ def test_bash_completion_completes_options_choices_and_commands() -> None:
 def test_show_completion_prints_the_script_for_the_shell() -> None:
     done = run("--show-completion", "bash")
     assert done.returncode == 0
-    assert "_LRPLOT_COMPLETE=complete_bash" in done.stdout and "complete -o default -F _lrplot_completion lrplot" in done.stdout
+    assert (
+        "_LRPLOT_COMPLETE=complete_bash" in done.stdout
+        and "complete -o default -F _lrplot_completion lrplot" in done.stdout
+    )
 
 
 def test_install_completion_writes_the_shells_own_files(tmp_path: Path) -> None:
@@ -127,10 +146,9 @@ class Colour(str, enum.Enum):
 @given(st.text(max_size=20))
 def test_plain_coercion_gives_typers_own_values(text: str) -> None:
     """What lrplot's converters make of a command-line word is what Typer's pydantic adapters make."""
+    from pydantic import ValidationError
     from typer._adapters import try_build_adapter
     from typer.models import OptionInfo
-
-    from pydantic import ValidationError
 
     for annotation in (str, Path):
         adapter = try_build_adapter(annotation, OptionInfo())
