@@ -237,7 +237,9 @@ def test_mistakes_are_one_line_with_exit_status_2(cli, tmp_path: Path, case: str
 def test_the_trainer_refuses_deepspeed_values_that_differ_and_so_does_lrplot(tmp_path: Path) -> None:
     ds = {"scheduler": {"type": "WarmupLR", "params": {"warmup_num_steps": 100, "warmup_max_lr": "auto"}}}
     (tmp_path / "ds.json").write_text(json.dumps(ds))
-    (tmp_path / "train.yaml").write_text("learning_rate: 1.0e-4\nmax_steps: 50\ndeepspeed: ds.json\n")
+    (tmp_path / "train.yaml").write_text(
+        "learning_rate: 1.0e-4\nlr_scheduler_type: linear\nmax_steps: 50\ndeepspeed: ds.json\n"
+    )
     with pytest.raises(LrplotError, match=r"warmup_num_steps=100 vs warmup_steps=1.*set them to \"auto\""):
         lrplot.load(tmp_path / "train.yaml")
 

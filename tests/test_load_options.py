@@ -40,6 +40,7 @@ VALUES: dict[str, Any] = {
     "dataset_size": 100,
     "world_size": 4,
     "hydra_overrides": ("trainer.max_epochs=2",),
+    "config_format": "huggingface",
     "allow_imports": ("mypackage",),
     "force": True,
 }
@@ -240,6 +241,7 @@ def test_the_formats_get_every_field_they_share_by_name() -> None:
         "world_size",
         "allow_imports",
         "hydra_overrides",
+        "config_format",
     }
     assert options.path == Path("c.yaml")
     assert all(getattr(options, name) == VALUES[name] for name in shared)

@@ -214,6 +214,9 @@ hydra_override_option = option(
     "by Hydra's compose API (needs the hydra extra).",
     panel=FORMS_PANEL,
 )
+config_format_option = option("--config-format", metavar="NAME", panel=FORMS_PANEL, help="Read the config as "
+    "this format when none (or several) claim it: huggingface, axolotl, deepspeed, lightning, litgpt, "
+    "hydra, timm, torchtitan, mmengine, nanogpt (--format is the output's).")  # fmt: skip
 allow_read_option = option(
     "--allow-read",
     multiple=True,
@@ -270,7 +273,7 @@ def with_load_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def training_options(*, with_read: bool) -> list[Decorator]:
     """--select, the run-length options and --hydra-override (and --allow-read), in help order."""
     options = [
-        select_option,
+        *(select_option, config_format_option),
         steps_per_epoch_option,
         dataset_size_option,
         world_size_option,

@@ -7,6 +7,7 @@ point at the original file's lines.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,43 @@ class Identification:
         return self.score >= CONFIDENT
 
 
+# A format that sees keys of another format's own caps its claim here: below CONFIDENT,
+# so it is named among the closest formats but never translates the file on its own.
+CONFLICTED = 0.25
+
+
+def capped(found: Identification, conflicting: tuple[str, ...]) -> Identification:
+    """``found`` with the keys of other formats it saw, its score capped at ``CONFLICTED``."""
+    if not conflicting:
+        return found
+    score = min(found.score, CONFLICTED)
+    return Identification(found.format, score, found.seen, found.missing, (*found.conflicting, *conflicting))
+
+
+def by_keys(
+    form: str,
+    data: Mapping[str, Any],
+    weights: Mapping[str, float],
+    *,
+    expected: Iterable[str] = (),
+    conflicts: Iterable[str] = (),
+) -> Identification:
+    """A claim from the distinctive keys present: the sum of their weights, capped at 1.
+
+    ``weights`` names only keys distinctive for the format (their weight says how surely one
+    of them alone means the format); ``expected`` the keys the refusal names when the claim
+    falls short; ``conflicts`` keys distinctive for another format, which cap the claim at
+    ``CONFLICTED`` whatever this format saw.
+    """
+    seen = tuple(key for key in weights if key in data)
+    conflicting = tuple(key for key in conflicts if key in data)
+    score = min(1.0, sum(weights[key] for key in seen))
+    if conflicting:
+        score = min(score, CONFLICTED)
+    missing = tuple(key for key in expected if key not in data)
+    return Identification(form, round(score, 6), seen, missing, conflicting)
+
+
 @dataclass
 class FormatOptions:
     """What the command line (or the Python API) tells a format beyond the file itself."""
@@ -60,6 +98,7 @@ class FormatOptions:
     root: Any = None  # the whole document (a LightningCLI trainer sits beside the model)
     allow_imports: tuple[str, ...] = ()  # --allow-import: also OmegaConf resolvers a config may run
     hydra_overrides: tuple[str, ...] = ()  # --hydra-override: Hydra overrides for composition
+    config_format: str | None = None  # --config-format: the format the user says the file is
 
 
 @dataclass
