@@ -131,7 +131,7 @@ def test_a_real_subprocess_refuses_a_torchtune_recipe(tmp_path: Path) -> None:
 
 # Near-misses: a real file of one format with a key distinctive for another added. No format
 # may claim it: both are possible, so lrplot asks instead of guessing.
-HF_FILE = FIXTURES / "huggingface" / "llamafactory_qwen3_full_sft.yaml"
+HF_FILE = FIXTURES / "huggingface" / "llamafactory_qwen3_lora_sft.yaml"
 AXOLOTL_FILE = FIXTURES / "huggingface" / "axolotl" / "axolotl_btlm_ft.yml"
 DS_FILE = FIXTURES / "huggingface" / "deepspeed" / "deepspeedexamples_qanet_ds_bsz512_warmup.json"
 LITGPT_FILE = FIXTURES / "litgpt" / "pretrain_debug.yaml"

@@ -217,6 +217,9 @@ hydra_override_option = option(
 config_format_option = option("--config-format", metavar="NAME", panel=FORMS_PANEL, help="Read the config as "
     "this format when none (or several) claim it: huggingface, axolotl, deepspeed, lightning, litgpt, "
     "hydra, timm, torchtitan, mmengine, nanogpt (--format is the output's).")  # fmt: skip
+file_for_option = option("--file-for", metavar="KEY=PATH", multiple=True, panel=FORMS_PANEL, help="Where a "
+    "file the config names by KEY is, when it is not beside the config, above it up to its repository's "
+    "root, or in the working folder: deepspeed=ds_z3_config.json. Repeatable.")  # fmt: skip
 allow_read_option = option(
     "--allow-read",
     multiple=True,
@@ -240,12 +243,8 @@ ignore_option = option(
 
 
 # The command line's name for each LoadOptions field that is not called the same.
-LOAD_OPTION_NAMES = {
-    "sets": "set_values",
-    "sweeps": "sweep",
-    "hydra_overrides": "hydra_override",
-    "allow_imports": "allow_import",
-}
+LOAD_OPTION_NAMES = {"sets": "set_values", "sweeps": "sweep", "hydra_overrides": "hydra_override",
+                     "allow_imports": "allow_import", "files_for": "file_for"}  # fmt: skip
 
 
 def with_load_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -273,7 +272,7 @@ def with_load_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def training_options(*, with_read: bool) -> list[Decorator]:
     """--select, the run-length options and --hydra-override (and --allow-read), in help order."""
     options = [
-        *(select_option, config_format_option),
+        *(select_option, config_format_option, file_for_option),
         steps_per_epoch_option,
         dataset_size_option,
         world_size_option,

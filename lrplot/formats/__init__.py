@@ -89,12 +89,21 @@ def convert(data: Any, options: FormatOptions | None = None) -> Converted:
         converted = Converted(data=target, form="lrplot")
         if prefix:
             converted.origins = {(): prefix}
-        return converted
+        return _all_files_used(converted, options)
     if not isinstance(target, dict):
         raise LrplotError("the config must be a mapping with a 'curves' list", key_path=prefix or None)
     options.prefix, options.root = prefix, data
     module = _chosen(target, options, prefix)
-    return module.translate(target, options)
+    return _all_files_used(module.translate(target, options), options)
+
+
+def _all_files_used(converted: Converted, options: FormatOptions) -> Converted:
+    """A ``--file-for KEY=PATH`` whose KEY names no file of this config is a mistake: say so."""
+    for text in options.files_for:
+        key = text.partition("=")[0].strip()
+        if key not in options.used_files:
+            raise LrplotError(f"--file-for {text}: this {converted.form} config names no file by {key!r}")
+    return converted
 
 
 def _chosen(target: dict[str, Any], options: FormatOptions, prefix: KeyPath) -> ModuleType:

@@ -82,8 +82,11 @@ class DeepSpeedSource:
         return LrplotError(f"DeepSpeed config: {message}", key_path=(*self.prefix, *key_path))
 
 
-def read_source(path: Path) -> DeepSpeedSource:
-    source = load_config_file(path)
+def read_source(
+    path: Path, config_dir: Path | None = None, key_path: KeyPath | None = None
+) -> DeepSpeedSource:
+    """A DeepSpeed JSON a config names, read as the config's other files are (confined there)."""
+    source = load_config_file(path, config_dir=config_dir, key_path=key_path)
     if not isinstance(source.data, dict):
         raise LrplotError("DeepSpeed config: must be a JSON object", where=source.name)
     return DeepSpeedSource(source.data, source)

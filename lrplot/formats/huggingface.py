@@ -16,7 +16,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats import deepspeed as deepspeed_format
-from lrplot.formats.base import Converted, FormatOptions, Identification, by_keys
+from lrplot.formats.base import Converted, FormatOptions, Identification, by_keys, referenced_file
 from lrplot.formats.trainer_args import (
     TrainerArgs,
     load_rules,
@@ -191,14 +191,20 @@ def deepspeed_config(args: TrainerArgs, options: FormatOptions, converted: Conve
         return deepspeed_format.inline_source(value, key_path)
     if not isinstance(value, str):
         raise LrplotError(f"deepspeed must be a path to a JSON file, got {value!r}", key_path=key_path)
-    base = options.path.parent if options.path is not None else Path.cwd()
-    candidates = [Path(value)] if Path(value).is_absolute() else [base / value, Path.cwd() / value]
-    found = next((path for path in candidates if path.is_file()), None)
-    if found is None:
-        converted.notes.append(
-            f"deepspeed: {value} not found (beside the config or in the current folder): drawn with "
-            "the Trainer's scheduler; a 'scheduler' block in that file would replace it"
-        )
-        return None
+    if value.lstrip().startswith("{"):  # a JSON string, which the Trainer takes as the config itself
+        from lrplot.read.json_source import parse_json
+
+        data = parse_json(value, name="deepspeed").data
+        if not isinstance(data, dict):
+            raise LrplotError("deepspeed: the JSON must be an object", key_path=key_path)
+        return deepspeed_format.inline_source(data, key_path)
+    # The Trainer refuses a path that does not exist (accelerate 1.16.0 utils/deepspeed.py
+    # HfDeepSpeedConfig.__init__, lines 136-156): so does lrplot, rather than draw without it.
+    user_named = options.file_for("deepspeed") is not None
+    found = referenced_file(
+        value, "deepspeed", key_path or ("deepspeed",), options,
+        "its 'scheduler' block would replace the Trainer's schedule (and the Trainer refuses a missing file)",
+    )  # fmt: skip
     converted.reads.append(found)
-    return deepspeed_format.read_source(found)
+    config_dir = None if user_named or options.path is None else options.path.absolute().parent
+    return deepspeed_format.read_source(found, config_dir=config_dir, key_path=key_path)
