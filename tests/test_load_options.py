@@ -40,6 +40,8 @@ VALUES: dict[str, Any] = {
     "dataset_size": 100,
     "world_size": 4,
     "hydra_overrides": ("trainer.max_epochs=2",),
+    "config_format": "huggingface",
+    "files_for": ("deepspeed=ds.json",),
     "allow_imports": ("mypackage",),
     "force": True,
 }
@@ -240,6 +242,8 @@ def test_the_formats_get_every_field_they_share_by_name() -> None:
         "world_size",
         "allow_imports",
         "hydra_overrides",
+        "config_format",
+        "files_for",
     }
     assert options.path == Path("c.yaml")
     assert all(getattr(options, name) == VALUES[name] for name in shared)

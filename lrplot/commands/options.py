@@ -116,6 +116,27 @@ HydraOverride = Annotated[
         rich_help_panel=FORMS_PANEL,
     ),
 ]
+ConfigFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--config-format",
+        metavar="NAME",
+        help="Read the config as this format when none (or several) claim it: huggingface, axolotl, "
+        "deepspeed, lightning, litgpt, hydra, timm, torchtitan, mmengine, nanogpt "
+        "(--format is the output's).",
+        rich_help_panel=FORMS_PANEL,
+    ),
+]
+FileFor = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--file-for",
+        metavar="KEY=PATH",
+        help="Where a file the config names by KEY is, when it is not beside the config, above it up to "
+        "its repository's root, or in the working folder: deepspeed=ds_z3_config.json. Repeatable.",
+        rich_help_panel=FORMS_PANEL,
+    ),
+]
 AllowRead = Annotated[
     list[Path] | None,
     typer.Option(

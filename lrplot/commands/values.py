@@ -78,6 +78,7 @@ LOAD_OPTION_NAMES = {
     "sweeps": "sweep",
     "hydra_overrides": "hydra_override",
     "allow_imports": "allow_import",
+    "files_for": "file_for",
 }
 
 
