@@ -141,15 +141,15 @@ def reference_files(references: Sequence[str]) -> list[Path]:
 
 
 def reference_sets(references: Sequence[str]) -> list[str]:
-    """``--reference PATH[:COLUMN]`` → a --set of every curve's ``reference``."""
+    """``--reference PATH[:TAG]`` → a --set of every curve's ``reference``."""
     sets = []
     for text in references:
         path, column = text, None
         if not Path(text).exists() and ":" in text:
             path, _, column = text.rpartition(":")
-        value: dict[str, str] = {"csv": os.path.abspath(path)}  # as named: /proc/self stays /proc/self
+        value: dict[str, str] = {"path": os.path.abspath(path)}  # as named: /proc/self stays /proc/self
         if column:
-            value["column"] = column
+            value["tag"] = column
         sets.append("reference=" + json.dumps(value))
     return sets
 
@@ -343,8 +343,10 @@ json_option = option(
 reference_option = option(
     "--reference",
     multiple=True,
-    help="A training log to draw dashed over every curve: PATH or PATH:COLUMN (a CSV with a step "
-    "column and an lr column, e.g. Lightning's metrics.csv).",
+    help="A training log to draw dashed over every curve and compare with it: PATH or PATH:TAG. "
+    "TensorBoard event file or logdir, trainer_state.json or checkpoint folder, Lightning metrics.csv, "
+    "W&B CSV export, MLflow run folder, or a CSV with step and lr columns (docs/references.md). "
+    "--strict exits 1 where the log parts from the plan.",
     panel=FORMS_PANEL,
 )
 force_option = option(

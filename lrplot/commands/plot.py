@@ -95,6 +95,14 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
         warned = warned or finding.severity == "warning"
         if (finding.severity == "warning" and request.strict) or not request.quiet:
             click.echo(finding.line(), err=True)
+    for config, result in zip((config for config, _ in jobs), results, strict=True):
+        for curve in result.curves:  # a log that parts from the plan is a warning (--strict: exit 1)
+            for divergence in curve.reference_divergences():
+                warned = True
+                if request.strict or not request.quiet:
+                    click.echo(
+                        f"lrplot: warning: {config}: curve {curve.label!r}: {divergence.message()}", err=True
+                    )
     if not request.quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
             steps = sum(curve.total_step for curve in result.curves)
