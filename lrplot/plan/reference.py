@@ -1,6 +1,6 @@
 """Comparing a simulated curve with what really happened: the lr a training run logged.
 
-A reference is any log :func:`lrplot.read.logs.read_logged_run` reads (TensorBoard, a Hugging
+A reference is any log :func:`lrplot.read.logged_runs.read_logged_run` reads (TensorBoard, a Hugging
 Face ``trainer_state.json``, Lightning's ``metrics.csv``, a W&B CSV export, an MLflow run, a
 plain CSV). This module picks the lr series (``tag``, or the one lr-like series there is),
 matches each with a param group (Lightning's ``lr-<Optimizer>/pgN`` by order, ``/<name>`` by
@@ -21,7 +21,8 @@ import numpy as np
 
 from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.limits import finite_number, log_limit
-from lrplot.read.logs import LoggedRun, Series, read_logged_run, shown_columns
+from lrplot.read.logged_runs import read_logged_run
+from lrplot.read.logs import LoggedRun, Series, shown_columns
 
 DEFAULT_RTOL = 1e-6  # text logs (CSV, JSON, MLflow) carry Python's repr of a double
 FLOAT32_RTOL = 2.0**-22  # two float32 ulps: the double rounded once to float32, as TensorBoard stores it
@@ -50,6 +51,7 @@ class Divergence:
     compared: int  # how many logged steps were compared
     differing: int  # how many of them differ
     hint: str | None = None
+    beyond: int = 0  # logged steps past the plan's last step (not compared)
 
     def message(self) -> str:
         """One line: where, what was planned, what was logged, the tolerance, the hint."""
@@ -61,6 +63,8 @@ class Divergence:
             f"logged {self.logged!r} (rtol {self.rtol:.3g}; {self.differing:,} of {self.compared:,} "
             f"logged steps differ)"
         )
+        if self.beyond:
+            text += f"; {self.beyond:,} logged steps lie past the plan's end"
         return text + (f"; {self.hint}" if self.hint else "")
 
     def record(self) -> dict[str, Any]:
@@ -68,7 +72,7 @@ class Divergence:
             "series": self.series, "group": self.group, "step": self.step, "logged_step": self.logged_step,
             "planned": self.planned, "logged": self.logged, "rtol": self.rtol,
             "max_difference": self.max_difference, "compared": self.compared, "differing": self.differing,
-            "hint": self.hint,
+            "hint": self.hint, "beyond": self.beyond,
         }  # fmt: skip
 
 
@@ -156,6 +160,7 @@ class ReferenceLog:
             compared=len(steps),
             differing=int((~close).sum()),
             hint=_hint(simulated, steps, values, rtol, logged.float32, self),
+            beyond=int((~inside).sum()),
         )
         return Comparison(logged.name, group, len(steps), largest, divergence)
 
@@ -191,8 +196,14 @@ def _hint(
                 f"set offset: {log.offset + k} "
                 "if that is how this logger counts"
             )
-            if log.logger in ("huggingface",) or any(s.name.endswith("learning_rate") for s in log.series):
-                text += " (transformers before 4.51 logged the lr after the scheduler step: offset 0)"
+            if log.logger == "huggingface" or any(s.name.endswith("learning_rate") for s in log.series):
+                text += (
+                    " (transformers before 4.51 logged the lr after the scheduler step: offset 0)"
+                    if log.offset + k == 0
+                    else " (transformers 4.51 and later log the lr the step used: offset -1)"
+                    if log.offset + k == -1
+                    else ""
+                )
             return text
     for factor in range(2, MAX_STEP_FACTOR + 1):
         for scaled, how in ((steps * factor, f"×{factor}"), (steps // factor, f"÷{factor}")):
