@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError, printable
-from lrplot.read.files import read_text
+from lrplot.read.files import read_text, resolve_named
 from lrplot.read.logs import (
     MAX_LOG_DEPTH,
     MAX_LOG_FILES,
@@ -44,7 +45,7 @@ def read_logged_run(
     file (``*tfevents*``), a ``trainer_state.json`` (any JSON with ``log_history``), or a CSV
     (Lightning's CSVLogger, a W&B export, any step + lr columns).
     """
-    target = path if config_dir is None or path.is_absolute() else config_dir / path
+    target = Path(os.path.abspath(resolve_named(path, config_dir)))  # read once more below: keep it absolute
     shown = printable(str(path))
     if target.is_dir():
         return _read_folder(target, shown, config_dir, key_path, limit)
