@@ -224,7 +224,7 @@ def test_reference_from_the_command_line_is_drawn_dashed(tmp_path: Path, write_c
 def test_reference_with_several_lr_columns_asks_to_choose(tmp_path: Path) -> None:
     (tmp_path / "m.csv").write_text("step,lr-AdamW,lr-SGD\n0,1,2\n")
     with pytest.raises(
-        LrplotError, match=r"several lr series \(lr-AdamW, lr-SGD\); choose one with PATH:TAG"
+        LrplotError, match=r"several lr series \(lr-AdamW, lr-SGD\); choose one: --reference PATH:TAG"
     ):
         lrplot.simulate(
             lrplot.loads(

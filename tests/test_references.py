@@ -82,30 +82,44 @@ def test_a_log_of_the_planned_run_passes_strict(name: str, cli, tmp_path: Path) 
     assert result.exit_code == 0, result.stderr
 
 
-@pytest.mark.parametrize(
-    "name, change, step",
-    [
-        ("HF checkpoint folder", ("warmup_steps: 3", "warmup_steps: 4"), 1),
-        ("HF TensorBoard run", ("lr_scheduler_type: cosine", "lr_scheduler_type: linear"), 4),
-        ("Lightning metrics.csv", ("T_max: 12", "T_max: 14"), 2),
-        ("Lightning TensorBoardLogger", ("eta_min: 0.001", "eta_min: 0.002"), 2),
-        ("Lightning MLFlowLogger run", ("T_max: 12", "T_max: 11"), 2),
-        ("W&B export of the HF run", ("max_steps: 12", "max_steps: 20"), 4),
-    ],
-)
-def test_a_log_of_another_schedule_exits_1_naming_the_step(
-    name: str, change: tuple[str, str], step: int, cli, tmp_path: Path
-) -> None:
+# For every log: a change to the plan it followed, and the first logged step where the log of
+# the real run then parts from it (the step whose lr first differs, at the logged steps only).
+OTHER_SCHEDULE = {
+    "trainer_state.json": (("lr_scheduler_type: cosine", "lr_scheduler_type: linear"), 4),
+    "HF checkpoint folder": (("warmup_steps: 3", "warmup_steps: 4"), 1),
+    "HF output folder (newest checkpoint)": (("warmup_steps: 3", "warmup_steps: 2"), 1),
+    "HF TensorBoard run": (("lr_scheduler_type: cosine", "lr_scheduler_type: linear"), 4),
+    "HF MLflow run": (("max_steps: 12", "max_steps: 16"), 4),
+    "HF sparse trainer_state": (("lr_scheduler_type: linear", "lr_scheduler_type: cosine"), 3),
+    "W&B export of the HF run": (("max_steps: 12", "max_steps: 20"), 4),
+    "Lightning metrics.csv": (("T_max: 12", "T_max: 14"), 2),
+    "Lightning CSVLogger folder": (("eta_min: 0.001", "eta_min: 0.0001"), 2),
+    "Lightning TensorBoardLogger": (("eta_min: 0.001", "eta_min: 0.002"), 2),
+    "Lightning MLFlowLogger run": (("T_max: 12", "T_max: 11"), 2),
+    "Lightning mlruns folder": (("lr: 0.01}", "lr: 0.02}"), 2),
+}
+
+
+def test_every_log_has_another_schedule_to_part_from() -> None:
+    assert set(OTHER_SCHEDULE) == set(LOGGED)
+
+
+@pytest.mark.parametrize("name", list(OTHER_SCHEDULE))
+def test_a_log_of_another_schedule_exits_1_naming_the_step(name: str, cli, tmp_path: Path) -> None:
     log, run, tensorboard = LOGGED[name]
+    change, step = OTHER_SCHEDULE[name]
     if tensorboard:
         pytest.importorskip("tensorboard")
     config, options = plan_of(run)
     other = tmp_path / config.name
+    assert change[0] in config.read_text()
     other.write_text(config.read_text().replace(*change))
     result = cli("plot", other, *options, "--reference", log, "--strict", "--quiet", "--format", "csv",
                  "--out-dir", tmp_path)  # fmt: skip
     assert result.exit_code == 1, result.stderr
-    assert f"differs from the plan at step {step}" in result.stderr
+    assert f"differs from the plan at step {step}:" in result.stderr or (
+        f"differs from the plan at step {step} (logged as step {step + 1})" in result.stderr
+    )
     assert "planned " in result.stderr and "logged " in result.stderr
 
 
@@ -130,7 +144,10 @@ def test_an_off_by_one_offset_is_reported_as_a_shift_of_one_step() -> None:
     curve = simulate(HF / "train.yaml", {"path": str(HF.resolve()), "offset": 0}, dataset_size=64)
     (divergence,) = curve.reference_divergences()
     assert divergence.step == 1 and divergence.planned == pytest.approx(1 / 30) and divergence.logged == 0.0
-    assert "shifted by 1 step" in divergence.hint and "set offset: -1" in divergence.hint
+    assert (
+        "shifted by 1 step" in divergence.hint
+        and "give the reference offset: -1 (--set reference.offset=-1)" in divergence.hint
+    )
 
 
 def test_an_lr_scaled_by_a_constant_gets_the_factor_hint(tmp_path: Path) -> None:
@@ -212,6 +229,105 @@ def test_strict_in_a_real_process(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
     assert "lr-SGD/pg1 differs from the plan at step 2" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- reference: in a config, --reference PATH:TAG, the Python API --------------------------------
+
+# lrplot's own YAML for each recorded run (a foreign training config has no reference: key).
+NATIVE = {
+    HF: "total_step: 12\ncurves:\n  - optimizer: {name: AdamW, lr: 0.1}\n"
+    "    scheduler: {name: transformers.get_scheduler, keywords: {name: cosine}, num_warmup_steps: 3,"
+    " num_training_steps: 12}\n",
+    SPARSE: "total_step: 20\ncurves:\n  - optimizer: {name: AdamW, lr: 0.1}\n"
+    "    scheduler: {name: transformers.get_scheduler, keywords: {name: linear}, num_warmup_steps: 0,"
+    " num_training_steps: 20}\n",
+    LIGHTNING: (LIGHTNING / "plan.yaml").read_text(),
+}
+
+
+@pytest.mark.parametrize("name", list(LOGGED))
+def test_reference_in_a_config_reads_every_kind_relative_to_the_config(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log, run, tensorboard = LOGGED[name]
+    if tensorboard:
+        pytest.importorskip("tensorboard")
+    if run != LIGHTNING:
+        pytest.importorskip("transformers")
+    shutil.copytree(LOGS, tmp_path / "project" / "logs")
+    config = tmp_path / "project" / "plan.yaml"
+    config.write_text(
+        NATIVE[run].rstrip("\n") + f"\n    reference: logs/{log.relative_to(LOGS).as_posix()}\n"
+    )
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the path is the config's, not the working folder's
+    curve = lrplot.simulate(lrplot.load(config)).curves[0]
+    comparisons = curve.reference_comparisons()
+    assert len(comparisons) == (2 if run == LIGHTNING else 1)
+    assert all(c.compared >= 4 and c.divergence is None for c in comparisons), comparisons
+
+
+def test_a_tag_on_the_command_line_chooses_the_series(cli, tmp_path: Path) -> None:
+    other = tmp_path / "plan.yaml"  # pg1 parts from the log, pg2 does not
+    other.write_text((LIGHTNING / "plan.yaml").read_text().replace("lr: 0.1}", "lr: 0.2}"))
+    arguments = [
+        "plot",
+        other,
+        "--strict",
+        "--quiet",
+        "--format",
+        "csv",
+        "--out-dir",
+        tmp_path,
+        "--reference",
+    ]
+    both = cli(*arguments, LIGHTNING / "csv")
+    assert both.exit_code == 1 and "lr-SGD/pg1 differs" in both.stderr
+    assert cli(*arguments, f"{LIGHTNING / 'csv'}:lr-SGD/pg2").exit_code == 0
+    assert cli(*arguments, f"{LIGHTNING / 'csv'}:lr-SGD/pg1").exit_code == 1
+    wandb = cli("plot", HF / "train.yaml", "--dataset-size", "64", "--strict", "--quiet", "--format", "csv",
+                "--out-dir", tmp_path, "--reference", f"{LOGS / 'wandb' / 'export.csv'}:train/learning_rate")  # fmt: skip
+    assert wandb.exit_code == 0, wandb.stderr  # a W&B export's "<run> - <key>" chosen by its key
+
+
+def test_the_python_api_takes_references_as_the_command_line_does() -> None:
+    loaded = lrplot.load(LIGHTNING / "plan.yaml", references=[f"{LIGHTNING / 'csv'}:lr-SGD/pg2"])
+    (comparison,) = lrplot.simulate(loaded).curves[0].reference_comparisons()
+    assert (comparison.series, comparison.group, comparison.divergence) == ("lr-SGD/pg2", 1, None)
+
+
+def test_a_plain_csv_is_taken_as_written_whatever_its_lr_column(tmp_path: Path) -> None:
+    (tmp_path / "mine.csv").write_text("iteration,learning_rate\n" + "".join(
+        f"{step},{float(lr)!r}\n" for step, lr in enumerate(used(LIGHTNING)[:, 0])
+    ))  # fmt: skip
+    loaded = lrplot.load(LIGHTNING / "plan.yaml", references=[str(tmp_path / "mine.csv")])
+    reference = lrplot.simulate(loaded).curves[0].reference
+    assert reference.offset == 0 and reference.steps.tolist() == list(range(12))
+    assert lrplot.simulate(loaded).curves[0].reference_divergences() == []
+
+
+def test_command_line_reference_errors_name_the_option_the_user_typed(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "odd.csv").write_text("iteration_no,lr\n0,0.1\n")
+    result = cli(
+        "plot", LIGHTNING / "plan.yaml", "--reference", "odd.csv", "--format", "csv", "--out-dir", "."
+    )
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("lrplot: error: --reference odd.csv: curve 'lightning': ")
+    assert "--set reference=" not in line and '"csv"' not in line and "name it with step:" not in line
+    assert "columns: iteration_no, lr; name yours: --set reference.step=NAME (after --reference)" in line
+    fixed = cli("plot", LIGHTNING / "plan.yaml", "--reference", "odd.csv", "--set", "reference.step=iteration_no",
+                "--format", "csv", "--out-dir", ".")  # fmt: skip
+    assert fixed.exit_code == 0, fixed.stderr  # the form the message names works
+    (tmp_path / "loss.csv").write_text("step,loss\n0,1.0\n")
+    result = cli(
+        "plot", LIGHTNING / "plan.yaml", "--reference", "loss.csv:", "--format", "csv", "--out-dir", "."
+    )
+    assert result.exit_code == 2 and "--reference loss.csv:: curve" in result.stderr
+    assert "name one: --reference PATH:TAG, or tag: TAG in the config's reference" in result.stderr
 
 
 # --- bad input: one line, exit 2 ---------------------------------------------------------------
@@ -315,7 +431,7 @@ def test_a_log_of_the_plan_shifted_by_k_is_reported_as_shift_k(shift: int, every
     comparison = reference.comparison(plan, 0, 0, "0")
     assert comparison.divergence is not None and comparison.divergence.step == steps[0]
     assert f"shifted by {abs(shift)} step" in comparison.divergence.hint
-    assert f"set offset: {shift}" in comparison.divergence.hint
+    assert f"reference offset: {shift}" in comparison.divergence.hint
 
 
 @settings(max_examples=60, deadline=None)

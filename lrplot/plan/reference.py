@@ -21,6 +21,7 @@ import numpy as np
 
 from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.limits import finite_number, log_limit
+from lrplot.plan.divergence import Divergence, close_to, hint_for
 from lrplot.read.logged_runs import read_logged_run
 from lrplot.read.logs import LoggedRun, Series, shown_columns
 
@@ -32,48 +33,6 @@ PREFERRED = ("train/learning_rate", "learning_rate", "train/lr", "lr")
 # transformers logs the lr its optimizer step used from this release on (PR #36973); before,
 # the lr of the next step (the scheduler had already stepped).
 HF_LOGS_USED_LR = (4, 51)
-MAX_SHIFT = 16
-MAX_STEP_FACTOR = 64
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """The first logged step where a log and the plan part, with what a message needs."""
-
-    series: str  # the logged series (tag / column)
-    group: str  # the param group's name
-    step: int  # the plan's step (lrplot's step: the lr the step-th optimizer step uses)
-    logged_step: int  # the step as the logger counted it
-    planned: float
-    logged: float
-    rtol: float
-    max_difference: float
-    compared: int  # how many logged steps were compared
-    differing: int  # how many of them differ
-    hint: str | None = None
-    beyond: int = 0  # logged steps past the plan's last step (not compared)
-
-    def message(self) -> str:
-        """One line: where, what was planned, what was logged, the tolerance, the hint."""
-        where = f"step {self.step:,}" + (
-            f" (logged as step {self.logged_step:,})" if self.logged_step != self.step else ""
-        )
-        text = (
-            f"the log {self.series} differs from the plan at {where}: planned {self.planned!r}, "
-            f"logged {self.logged!r} (rtol {self.rtol:.3g}; {self.differing:,} of {self.compared:,} "
-            f"logged steps differ)"
-        )
-        if self.beyond:
-            text += f"; {self.beyond:,} logged steps lie past the plan's end"
-        return text + (f"; {self.hint}" if self.hint else "")
-
-    def record(self) -> dict[str, Any]:
-        return {
-            "series": self.series, "group": self.group, "step": self.step, "logged_step": self.logged_step,
-            "planned": self.planned, "logged": self.logged, "rtol": self.rtol,
-            "max_difference": self.max_difference, "compared": self.compared, "differing": self.differing,
-            "hint": self.hint, "beyond": self.beyond,
-        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -123,6 +82,11 @@ class ReferenceLog:
     def lr(self) -> np.ndarray:
         return self.series[0].lr
 
+    @property
+    def from_hf(self) -> bool:
+        """Whether a Hugging Face Trainer wrote it (the hint then names its versions' offsets)."""
+        return self.logger == "huggingface" or any(s.name.endswith("learning_rate") for s in self.series)
+
     def tolerance(self, logged: LoggedLr) -> float:
         if self.rtol is not None:
             return self.rtol
@@ -142,7 +106,7 @@ class ReferenceLog:
         steps, values = logged.steps[inside], logged.lr[inside]
         rtol = self.tolerance(logged)
         ours = simulated[steps]
-        close = _close(ours, values, rtol, logged.float32)
+        close = close_to(ours, values, rtol, logged.float32)
         with np.errstate(all="ignore"):  # inf - inf and overflow are differences, not warnings
             largest = float(np.abs(ours - values).max())
         if close.all():
@@ -159,83 +123,10 @@ class ReferenceLog:
             max_difference=largest,
             compared=len(steps),
             differing=int((~close).sum()),
-            hint=_hint(simulated, steps, values, rtol, logged.float32, self),
+            hint=hint_for(simulated, steps, values, rtol, logged.float32, self.offset, self.from_hf),
             beyond=int((~inside).sum()),
         )
         return Comparison(logged.name, group, len(steps), largest, divergence)
-
-
-def _close(ours: np.ndarray, logged: np.ndarray, rtol: float, float32: bool) -> np.ndarray:
-    if float32:  # what the logger stored: the double rounded to float32
-        with np.errstate(over="ignore"):
-            ours = ours.astype(np.float32).astype(np.float64)
-    with np.errstate(all="ignore"):
-        return np.isclose(ours, logged, rtol=rtol, atol=0.0) | (ours == logged)
-
-
-def _hint(
-    simulated: np.ndarray,
-    steps: np.ndarray,
-    logged: np.ndarray,
-    rtol: float,
-    float32: bool,
-    log: ReferenceLog,
-) -> str | None:
-    """Why the log may differ, when it matches the plan after one simple change."""
-    total = len(simulated)
-    for k in sorted(range(-MAX_SHIFT, MAX_SHIFT + 1), key=abs):
-        shifted = steps + k
-        keep = (shifted >= 0) & (shifted < total)
-        if k == 0 or keep.sum() < 2:
-            continue
-        if _close(simulated[shifted[keep]], logged[keep], rtol, float32).all():
-            later = "later" if k > 0 else "earlier"
-            text = (
-                f"it matches the plan shifted by {abs(k)} step{'s' if abs(k) > 1 else ''} (each logged value "
-                f"is the plan's {abs(k)} step{'s' if abs(k) > 1 else ''} {later}): "
-                f"set offset: {log.offset + k} "
-                "if that is how this logger counts"
-            )
-            if log.logger == "huggingface" or any(s.name.endswith("learning_rate") for s in log.series):
-                text += (
-                    " (transformers before 4.51 logged the lr after the scheduler step: offset 0)"
-                    if log.offset + k == 0
-                    else " (transformers 4.51 and later log the lr the step used: offset -1)"
-                    if log.offset + k == -1
-                    else ""
-                )
-            return text
-    for factor in range(2, MAX_STEP_FACTOR + 1):
-        for scaled, how in ((steps * factor, f"×{factor}"), (steps // factor, f"÷{factor}")):
-            if how.startswith("÷") and (steps % factor).any():
-                continue
-            keep = scaled < total
-            if keep.sum() >= 3 and _close(simulated[scaled[keep]], logged[keep], rtol, float32).all():
-                return (
-                    f"it matches the plan with the log's steps {how}: the plan and the run count optimizer "
-                    "steps differently (gradient accumulation, world size or batch size?)"
-                )
-    ours = simulated[steps]
-    usable = (ours != 0) & np.isfinite(ours) & np.isfinite(logged)
-    if usable.sum() >= 2:
-        with np.errstate(all="ignore"):
-            ratio = logged[usable] / ours[usable]
-        middle = float(np.median(ratio))
-        if (
-            np.isfinite(middle)
-            and middle > 0
-            and not np.isclose(middle, 1.0, rtol=max(rtol, 1e-6))
-            and np.isclose(ratio, middle, rtol=max(rtol, 1e-6) * 4, atol=0.0).all()
-        ):
-            nearest = round(middle) if middle >= 1 else 1 / round(1 / middle)
-            shown = f"{middle:.6g}"
-            if np.isclose(middle, nearest, rtol=1e-4):
-                shown = f"{nearest:g}" if middle >= 1 else f"1/{round(1 / middle)}"
-            return (
-                f"the log is the plan × {shown} at every logged step: an lr scaled by the world size or "
-                "gradient accumulation (or a different base lr)?"
-            )
-    return None
 
 
 def parse_reference(value: Any, key_path: KeyPath) -> dict[str, Any]:
@@ -317,10 +208,13 @@ def default_offset(run: LoggedRun, name: str) -> int:
     same ``learning_rate`` at ``global_step``) logs after the step: ``global_step`` g carries
     the lr of optimizer step g-1 (-1), or of step g before transformers 4.51 (0). Lightning's
     LearningRateMonitor logs before the optimizer step, at the count of steps taken (0); so
-    does a hand-written ``writer.add_scalar("lr", ..., step)`` before ``optimizer.step()``.
+    does a hand-written ``writer.add_scalar("lr", ..., step)`` before ``optimizer.step()``, and
+    a plain CSV (whatever its lr column is called).
     """
     key = name.rpartition(" - ")[2] if " - " in name else name
-    from_hf = run.logger == "huggingface" or key in ("train/learning_rate", "learning_rate")
+    from_hf = run.logger == "huggingface" or (
+        run.logger in ("tensorboard", "mlflow", "wandb") and key in ("train/learning_rate", "learning_rate")
+    )  # a CSV of one's own is taken as written: the lr step s used, at step s
     if not from_hf or key.startswith("lr-"):
         return 0
     if run.writer_version is not None and _release(run.writer_version) < HF_LOGS_USED_LR:
@@ -363,8 +257,8 @@ def _choose(run: LoggedRun, tag: str | None, key_path: KeyPath) -> list[Series]:
     if not names:
         raise LrplotError(
             f"reference log {shown} ({run.logger}): no lr tag or column (lr, lr-<Optimizer>, learning_rate, "
-            f".../lr); other scalars: {shown_columns(run.others) if run.others else '(none)'}; name one with "
-            "PATH:TAG or tag:",
+            f".../lr); other scalars: {shown_columns(run.others) if run.others else '(none)'}; name one: "
+            "--reference PATH:TAG, or tag: TAG in the config's reference",
             key_path=key_path,
         )
     bases = {n.partition("/")[0] if n.startswith("lr-") else n for n in names}
@@ -376,7 +270,7 @@ def _choose(run: LoggedRun, tag: str | None, key_path: KeyPath) -> list[Series]:
             return [run.series[matches[0]]]
     raise LrplotError(
         f"reference log {shown}: several lr series ({shown_columns(names)}); "
-        "choose one with PATH:TAG or tag:",
+        "choose one: --reference PATH:TAG, or tag: TAG in the config's reference",
         key_path=key_path,
     )
 

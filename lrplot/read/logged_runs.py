@@ -274,7 +274,7 @@ def read_csv_log(
     return LoggedRun(logger, path, _as_series(series), others)
 
 
-STEP_COLUMNS = ("step", "Step", "global_step", "trainer/global_step", "_step")
+STEP_COLUMNS = ("step", "Step", "global_step", "trainer/global_step", "_step", "iteration", "iter")
 
 
 def _pick_step(chosen: str | None, columns: list[str], path: Path, key_path: KeyPath) -> str:
@@ -284,8 +284,9 @@ def _pick_step(chosen: str | None, columns: list[str], path: Path, key_path: Key
         if name in columns:
             return name
     raise LrplotError(
-        f"{printable(str(path))}: no step column ({', '.join(STEP_COLUMNS)}); name it with step:; "
-        f"columns: {shown_columns(columns)}",
+        f"{printable(str(path))}: no step column ({', '.join(STEP_COLUMNS)}); columns: "
+        f"{shown_columns(columns)}; name yours: --set reference.step=NAME (after --reference), or "
+        "step: NAME in the config's reference",
         key_path=key_path,
     )
 
