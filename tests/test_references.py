@@ -207,7 +207,12 @@ def test_the_figure_draws_the_log_and_marks_where_it_parts(tmp_path: Path) -> No
     figure = lrplot.figure(lrplot.simulate(lrplot.load(config, sets=[f"reference={LIGHTNING / 'csv'}"])))
     labels = [line.get_label() for line in figure.axes[0].get_lines()]
     assert "lightning / 0 (log)" in labels and "lightning / 1 (log)" in labels
-    assert labels.count("log parts at step 2") == 2
+    assert labels.count("log parts at step 2") == 1  # both groups part there: one legend entry
+    crosses = [line for line in figure.axes[0].get_lines() if line.get_marker() == "X"]
+    assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in crosses] == [
+        (2, 0.09336825748732973),
+        (2, 0.009397114317029977),
+    ]  # each where its group's log parts, at the logged value
 
 
 def test_the_json_summary_of_a_divergence_has_what_a_finding_needs(tmp_path: Path) -> None:

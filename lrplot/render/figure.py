@@ -281,17 +281,25 @@ def _style_x_axis(bottom: Any, top: Any, result: Result) -> None:
         epochs.set_xlabel("epoch")
 
 
+# Dash-dot-dot: none of the param groups' line styles (layout.LINESTYLES), so a log stays
+# told apart from its plan whichever group it belongs to.
+LOG_LINESTYLE = (0, (5, 1.5, 1, 1.5, 1, 1.5))
+
+
 def _draw_reference(ax: Any, logged: Any, divergence: Any, color: str, label: str) -> None:
-    """A logged lr series, dashed (dots too when sparse enough to see them), and a cross where
+    """A logged lr series, dash-dot-dotted (dots too when sparse enough to see them), and a cross where
     it first parts from the plan (reference.Divergence), labelled with the step."""
     marker = "o" if len(logged.steps) <= 200 else None
     ax.plot(
-        logged.steps, _finite(logged.lr), linestyle="--", linewidth=1.2, marker=marker, markersize=3,
+        logged.steps, _finite(logged.lr), linestyle=LOG_LINESTYLE, linewidth=1.1, marker=marker, markersize=3,
         color=color, alpha=0.8, label=label,
     )  # fmt: skip
     if divergence is not None and np.isfinite(divergence.logged):
+        text = f"log parts at step {divergence.step:,}"
+        if text in (line.get_label() for line in ax.get_lines()):
+            text = "_nolegend_"  # several groups parting at one step: one legend entry says it
         ax.plot([divergence.step], [divergence.logged], marker="X", markersize=9, color="crimson",
-                linestyle="none", zorder=5, label=f"log parts at step {divergence.step:,}")  # fmt: skip
+                linestyle="none", zorder=5, label=text)  # fmt: skip
         ax.axvline(divergence.step, color="crimson", linewidth=0.8, linestyle=":", alpha=0.7)
 
 
