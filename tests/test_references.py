@@ -335,6 +335,21 @@ def test_command_line_reference_errors_name_the_option_the_user_typed(
     assert "name one: --reference PATH:TAG, or tag: TAG in the config's reference" in result.stderr
 
 
+def test_the_json_summary_lists_where_each_log_parts(cli, tmp_path: Path) -> None:
+    other = tmp_path / "plan.yaml"
+    other.write_text((LIGHTNING / "plan.yaml").read_text().replace("T_max: 12", "T_max: 14"))
+    result = cli("plot", other, "--reference", LIGHTNING / "csv", "--json", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.stderr
+    parted = json.loads(result.stdout)["log_divergences"]
+    assert [(d["curve"], d["series"], d["step"], d["logged"]) for d in parted] == [
+        ("lightning", "lr-SGD/pg1", 2, 0.09336825748732973),
+        ("lightning", "lr-SGD/pg2", 2, 0.009397114317029977),
+    ]
+    agreeing = cli("plot", LIGHTNING / "plan.yaml", "--reference", LIGHTNING / "csv", "--json",
+                   "-o", tmp_path / "out.csv")  # fmt: skip
+    assert json.loads(agreeing.stdout)["log_divergences"] == []
+
+
 # --- bad input: one line, exit 2 ---------------------------------------------------------------
 
 
@@ -407,6 +422,14 @@ def test_an_event_folder_too_large_is_refused(cli, tmp_path: Path, monkeypatch: 
 def test_an_unknown_tag_lists_the_lr_series(cli, tmp_path: Path) -> None:
     message = bad(cli, tmp_path, f"{LIGHTNING / 'csv'}:lr-Adam")
     assert "no lr series 'lr-Adam'" in message and "lr-SGD/pg1, lr-SGD/pg2" in message
+
+
+def test_a_second_reference_is_refused_not_silently_dropped(cli, tmp_path: Path) -> None:
+    result = cli("plot", LIGHTNING / "plan.yaml", "--reference", LIGHTNING / "csv", "--reference",
+                 LIGHTNING / "tb", "--format", "csv", "--out-dir", tmp_path)  # fmt: skip
+    assert result.exit_code == 2
+    assert "--reference is given 2 times; a curve is compared with one log" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_a_broken_mlflow_metric_line_names_file_and_line(cli, tmp_path: Path) -> None:

@@ -124,6 +124,12 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         for native, original in converted.origins.items():
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
+        if len(options.references) > 1:
+            raise LrplotError(
+                f"--reference is given {len(options.references)} times; a curve is compared with one log "
+                "(one per curve: reference: in the config, or --set curves.N.reference=PATH from the "
+                "config's folder)"
+            )
         assignments = [*map(reference_assignment, options.references), *map(parse_assignment, options.sets)]
         apply_sets(data, assignments, origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
