@@ -157,6 +157,20 @@ def test_an_lr_scaled_by_a_constant_gets_the_factor_hint(tmp_path: Path) -> None
     assert "the log is the plan × 4 at every logged step" in divergence.hint
 
 
+def test_the_hints_reach_the_command_line_and_name_their_option(cli, tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    half = tmp_path / "train.yaml"
+    half.write_text((HF / "train.yaml").read_text().replace("learning_rate: 0.1", "learning_rate: 0.05"))
+    common = ["--dataset-size", "64", "--strict", "-q", "--format", "csv", "--out-dir", tmp_path]
+    scaled = cli("plot", half, "--reference", HF / "runs", *common)  # float32 values: the factor still shows
+    assert scaled.exit_code == 1 and "the log is the plan × 2 at every logged step" in scaled.stderr
+    shifted = cli("plot", HF / "train.yaml", "--reference", HF, "--set", "reference.offset=0", *common)
+    assert shifted.exit_code == 1 and "1 logged step lies past the plan's end" in shifted.stderr
+    assert "give the reference offset: -1 (--set reference.offset=-1)" in shifted.stderr
+    fixed = cli("plot", HF / "train.yaml", "--reference", HF, "--set", "reference.offset=-1", *common)
+    assert fixed.exit_code == 0, fixed.stderr  # the form the hint names works
+
+
 def test_a_plan_counting_twice_the_steps_gets_the_step_factor_hint(tmp_path: Path) -> None:
     config = tmp_path / "train.yaml"
     config.write_text((SPARSE / "train.yaml").read_text().replace("max_steps: 20", "max_steps: 40"))

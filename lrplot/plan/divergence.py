@@ -45,7 +45,8 @@ class Divergence:
             f"logged steps differ)"
         )
         if self.beyond:
-            text += f"; {self.beyond:,} logged steps lie past the plan's end"
+            lie = "logged step lies" if self.beyond == 1 else "logged steps lie"
+            text += f"; {self.beyond:,} {lie} past the plan's end"
         return text + (f"; {self.hint}" if self.hint else "")
 
     def record(self) -> dict[str, Any]:
