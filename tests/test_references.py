@@ -315,6 +315,19 @@ def test_the_python_api_takes_references_as_the_command_line_does() -> None:
     assert (comparison.series, comparison.group, comparison.divergence) == ("lr-SGD/pg2", 1, None)
 
 
+def test_a_w_and_b_export_along_the_trainers_step_is_read_by_that_step(cli, tmp_path: Path) -> None:
+    export = (LOGS / "wandb" / "export.csv").read_text()
+    along = tmp_path / "export.csv"  # a chart drawn along train/global_step, with W&B's counter beside
+    lines = export.splitlines()
+    along.write_text(
+        '"Step","train/global_step",' + lines[0].partition(",")[2] + "\n"
+        + "".join(f'"{n}",{line}\n' for n, line in enumerate(lines[1:]))
+    )  # fmt: skip
+    result = cli("plot", HF / "train.yaml", "--dataset-size", "64", "--reference", along, "--strict", "-q",
+                 "--format", "csv", "--out-dir", tmp_path)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+
+
 def test_a_plain_csv_is_taken_as_written_whatever_its_lr_column(tmp_path: Path) -> None:
     (tmp_path / "mine.csv").write_text("iteration,learning_rate\n" + "".join(
         f"{step},{float(lr)!r}\n" for step, lr in enumerate(used(LIGHTNING)[:, 0])

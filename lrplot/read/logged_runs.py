@@ -264,7 +264,7 @@ def read_csv_log(
                 value = number_cell(cell, path, reader.line_num, column, key_path)
                 if at >= 0 and math.isfinite(value):
                     series[column].setdefault(at, value)
-    if any(" - " in c for c in wanted) and step == "Step":
+    if any(" - " in c for c in wanted) and step in W_AND_B_STEPS:
         logger = "wandb"
     elif any(c.startswith("lr-") for c in wanted):
         logger = "lightning"
@@ -274,7 +274,13 @@ def read_csv_log(
     return LoggedRun(logger, path, _as_series(series), others)
 
 
-STEP_COLUMNS = ("step", "Step", "global_step", "trainer/global_step", "_step", "iteration", "iter")
+# The trainer's own step count before W&B's (Step / _step count its log calls, which is the
+# trainer's step only when it logged once per step): train/global_step is what the Hugging
+# Face WandbCallback logs, trainer/global_step what Lightning's WandbLogger logs.
+STEP_COLUMNS = (
+    "step", "global_step", "train/global_step", "trainer/global_step", "Step", "_step", "iteration", "iter",
+)  # fmt: skip
+W_AND_B_STEPS = ("Step", "_step", "train/global_step", "trainer/global_step")
 
 
 def _pick_step(chosen: str | None, columns: list[str], path: Path, key_path: KeyPath) -> str:
