@@ -466,6 +466,24 @@ def test_a_broken_mlflow_metric_line_names_file_and_line(cli, tmp_path: Path) ->
     assert "pg1:2: not an MLflow metric line" in bad(cli, tmp_path, run)
 
 
+def test_a_file_below_a_log_folder_is_named_as_the_config_names_it(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = tmp_path / "project" / "logs" / "run"
+    shutil.copytree(MLRUNS_LIGHTNING, run)
+    (run / "metrics" / "lr-SGD" / "pg1").write_text("1 0.1 0\n2 0.1\n")
+    config = tmp_path / "project" / "plan.yaml"
+    config.write_text((LIGHTNING / "plan.yaml").read_text() + "    reference: logs/run\n")
+    monkeypatch.chdir(tmp_path)
+    result = cli("plot", "project/plan.yaml", "--format", "csv", "--out-dir", tmp_path)
+    assert result.exit_code == 2
+    assert (
+        "project/plan.yaml:8: curve 'lightning': logs/run/metrics/lr-SGD/pg1:2: not an MLflow"
+        in result.stderr
+    )
+    assert str(tmp_path) not in result.stderr
+
+
 # --- the comparison itself -------------------------------------------------------------------------
 
 

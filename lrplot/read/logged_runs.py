@@ -23,6 +23,7 @@ from lrplot.read.logs import (
     MAX_STEP,
     LoggedRun,
     Series,
+    as_named,
     is_lr_name,
     named_column,
     number_cell,
@@ -147,7 +148,13 @@ def read_trainer_state(
     ``learning_rate`` (one every ``logging_steps``; evaluation entries have no lr)."""
     import json
 
-    text = read_text(path, what="reference log", limit=limit, config_dir=config_dir, key_path=key_path)
+    text = read_text(
+        as_named(path, config_dir),
+        what="reference log",
+        limit=limit,
+        config_dir=config_dir,
+        key_path=key_path,
+    )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -178,7 +185,10 @@ def read_trainer_state(
     config = path.parent / "config.json"
     if config.is_file():  # a checkpoint: the model's config names the transformers that wrote it
         with contextlib.suppress(LrplotError, ValueError):
-            written = json.loads(read_text(config, what="reference log", limit=limit, key_path=key_path))
+            named = as_named(config, config_dir)
+            written = json.loads(
+                read_text(named, what="reference log", limit=limit, config_dir=config_dir, key_path=key_path)
+            )
             found = written.get("transformers_version") if isinstance(written, dict) else None
             version = found if isinstance(found, str) and len(found) < 40 else None
     return LoggedRun("huggingface", path, _as_series(series), sorted(others), version)
@@ -199,7 +209,14 @@ def read_mlflow_run(
         if not is_lr_name(name):
             others.append(name)
             continue
-        text = read_text(file, what="reference log", limit=limit, config_dir=config_dir, key_path=key_path)
+        named = as_named(file, config_dir)
+        text = read_text(
+            named,
+            what="reference log",
+            limit=limit,
+            config_dir=config_dir,
+            key_path=key_path,
+        )
         total += len(text)
         if total > limit:
             raise LrplotError(
@@ -212,11 +229,11 @@ def read_mlflow_run(
                 continue
             if len(parts) != 3:
                 raise LrplotError(
-                    f"{printable(str(file))}:{number}: not an MLflow metric line (timestamp value step)",
+                    f"{printable(str(named))}:{number}: not an MLflow metric line (timestamp value step)",
                     key_path=key_path,
                 )
-            value = number_cell(parts[1], file, number, "value", key_path)
-            step = step_cell(parts[2], file, number, "step", key_path)
+            value = number_cell(parts[1], named, number, "value", key_path)
+            step = step_cell(parts[2], named, number, "step", key_path)
             if step >= 0 and math.isfinite(value):
                 values.setdefault(step, value)
     return LoggedRun("mlflow", folder, _as_series(series), sorted(others))
@@ -245,9 +262,10 @@ def read_csv_log(
     """A CSV with a step column: Lightning's CSVLogger (``lr-<Optimizer>[/pgN]`` columns, rows
     of other metrics mixed in), a W&B export (``Step``, ``<run> - <key>``, ``__MIN``/``__MAX``)
     or any step + lr columns."""
-    with opened_log(path, "reference log", key_path, config_dir=config_dir, limit=limit) as reader:
+    named = as_named(path, config_dir)  # messages name it as the config does
+    with opened_log(named, "reference log", key_path, config_dir=config_dir, limit=limit) as reader:
         columns = list(reader.fieldnames or [])
-        step = _pick_step(step_column, columns, path, key_path)
+        step = _pick_step(step_column, columns, named, key_path)
         wanted = [c for c in columns if c != step and is_lr_name(c)]
         series: dict[str, dict[int, float]] = {c: {} for c in wanted}
         for row in reader:
@@ -260,8 +278,8 @@ def read_csv_log(
                 if not cell:
                     continue  # loggers write other metrics on rows of their own
                 if at is None:
-                    at = step_cell(step_text, path, reader.line_num, step, key_path)
-                value = number_cell(cell, path, reader.line_num, column, key_path)
+                    at = step_cell(step_text, named, reader.line_num, step, key_path)
+                value = number_cell(cell, named, reader.line_num, column, key_path)
                 if at >= 0 and math.isfinite(value):
                     series[column].setdefault(at, value)
     if any(" - " in c for c in wanted) and step in W_AND_B_STEPS:

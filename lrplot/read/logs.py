@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,3 +132,16 @@ def is_lr_name(name: str) -> bool:
         or key.endswith(("/lr", "_lr", "learning_rate", "/learning_rate"))
         or key == "Value"
     )
+
+
+def as_named(path: Path, config_dir: Path | None) -> Path:
+    """A file found below the log (an absolute path) as the config would name it: relative to
+    its folder where it lies below it, so messages read ``logs/run/metrics.csv``, not a path
+    from the root (and the read policy resolves it once, against the same folder)."""
+    if config_dir is None:
+        return path
+    base = os.path.abspath(config_dir)
+    text = str(path)
+    if text.startswith(base.rstrip("/") + "/"):
+        return Path(os.path.relpath(text, base))
+    return path

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.read.files import checked_path
-from lrplot.read.logs import MAX_STEP, LoggedRun, Series, is_lr_name
+from lrplot.read.logs import MAX_STEP, LoggedRun, Series, as_named, is_lr_name
 
 _FLOAT32 = 1  # TensorBoard's DataType enum: DT_FLOAT
 
@@ -43,7 +43,10 @@ def read_event_files(
     others: set[str] = set()
     total = 0
     for file in files:
-        real = checked_path(file, what="reference log", limit=limit, config_dir=config_dir, key_path=key_path)
+        named = as_named(file, config_dir)
+        real = checked_path(
+            named, what="reference log", limit=limit, config_dir=config_dir, key_path=key_path
+        )
         total += real.stat().st_size
         if total > limit:
             raise LrplotError(
@@ -74,7 +77,7 @@ def read_event_files(
                 damaged.append("an event that is not a TensorBoard event")
         if (damaged and damaged[0] != "truncated") or (events == 0 and real.stat().st_size > 0):
             raise LrplotError(
-                f"reference log {printable(str(file))}: a corrupt TensorBoard event file (it fails "
+                f"reference log {printable(str(named))}: a corrupt TensorBoard event file (it fails "
                 f"TensorBoard's record checks after {events:,} events)",
                 key_path=key_path,
             )
