@@ -128,6 +128,7 @@ def run_curve(
         )
         for i, name in enumerate(curve_plan.group_names)
     ]
+    reference_groups = _reference_groups(curve_plan)
     result = CurveResult(
         label=label,
         total_step=steps,
@@ -138,7 +139,8 @@ def run_curve(
         interval=curve.interval,
         markers=sorted(set(markers))[:1000],
         reference=curve_plan.reference,
-        reference_group=_reference_group(curve_plan),
+        reference_group=reference_groups[0],
+        reference_groups=reference_groups,
         engine="fast" if use_fast else "torch",
     )
     return result, notes, optimizer
@@ -156,21 +158,26 @@ def _metric_at(segment: SegmentPlan) -> Callable[[int, float], Any] | None:
     return lambda i, lr: value(i, i, lr)
 
 
-def _reference_group(curve_plan: CurvePlan) -> int:
-    """Which param group a reference log is compared with (by name or index)."""
+def _reference_groups(curve_plan: CurvePlan) -> list[int]:
+    """Which param group each logged lr series is compared with (by name, else by index)."""
     reference = curve_plan.reference
     if reference is None:
-        return 0
+        return [0]
     names = curve_plan.group_names
-    wanted = str(reference.group)
-    if wanted in names:
-        return names.index(wanted)
-    if isinstance(reference.group, int) and 0 <= reference.group < len(names):
-        return reference.group
-    raise LrplotError(
-        f"curve {curve_plan.curve.label!r}: reference group {reference.group!r} is not one of {names}",
-        key_path=("curves", curve_plan.curve.index, "reference"),
-    )
+    found = []
+    for series in reference.series:
+        wanted = str(series.group)
+        if wanted in names:
+            found.append(names.index(wanted))
+        elif isinstance(series.group, int) and 0 <= series.group < len(names):
+            found.append(series.group)
+        else:
+            raise LrplotError(
+                f"curve {curve_plan.curve.label!r}: the log's {series.name} is for param group "
+                f"{series.group!r}, not one of {names}",
+                key_path=("curves", curve_plan.curve.index, "reference"),
+            )
+    return found
 
 
 @dataclass

@@ -97,8 +97,10 @@ def _draw_overlay(fig: Figure, result: Result, labels: list[str], scale: str) ->
                 values = getattr(group, key)
                 if values is not None:
                     _step_line(panel, values, width, window, label=name, **style)
-            if curve.reference is not None and group is curve.groups[curve.reference_group]:
-                _draw_reference(lr_axes, curve.reference, style["color"], f"{name} (log)")
+            for comparison in curve.reference_comparisons():
+                if comparison.group == group_index:
+                    logged = next(s for s in curve.reference.series if s.name == comparison.series)
+                    _draw_reference(lr_axes, logged, comparison.divergence, style["color"], f"{name} (log)")
         _draw_markers(lr_axes, curve.markers, f"C{index % 10}")
     _style_lr_axes(lr_axes, result, scale)
     _place_legend(lr_axes, result)
@@ -279,13 +281,26 @@ def _style_x_axis(bottom: Any, top: Any, result: Result) -> None:
         epochs.set_xlabel("epoch")
 
 
-def _draw_reference(ax: Any, reference: Any, color: str, label: str) -> None:
-    """A logged lr series, dashed; dots too when it is sparse enough to see them."""
-    marker = "o" if len(reference.steps) <= 200 else None
+# Dash-dot-dot: none of the param groups' line styles (layout.LINESTYLES), so a log stays
+# told apart from its plan whichever group it belongs to.
+LOG_LINESTYLE = (0, (5, 1.5, 1, 1.5, 1, 1.5))
+
+
+def _draw_reference(ax: Any, logged: Any, divergence: Any, color: str, label: str) -> None:
+    """A logged lr series, dash-dot-dotted (dots too when sparse enough to see them), and a cross where
+    it first parts from the plan (reference.Divergence), labelled with the step."""
+    marker = "o" if len(logged.steps) <= 200 else None
     ax.plot(
-        reference.steps, _finite(reference.lr), linestyle="--", linewidth=1.2, marker=marker, markersize=3,
+        logged.steps, _finite(logged.lr), linestyle=LOG_LINESTYLE, linewidth=1.1, marker=marker, markersize=3,
         color=color, alpha=0.8, label=label,
     )  # fmt: skip
+    if divergence is not None and np.isfinite(divergence.logged):
+        text = f"log parts at step {divergence.step:,}"
+        if text in (line.get_label() for line in ax.get_lines()):
+            text = "_nolegend_"  # several groups parting at one step: one legend entry says it
+        ax.plot([divergence.step], [divergence.logged], marker="X", markersize=9, color="crimson",
+                linestyle="none", zorder=5, label=text)  # fmt: skip
+        ax.axvline(divergence.step, color="crimson", linewidth=0.8, linestyle=":", alpha=0.7)
 
 
 def _draw_lint_marks(ax: Any, curve: Any, group: Any, color: str, yscale: str) -> None:
