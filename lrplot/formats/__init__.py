@@ -26,6 +26,7 @@ FORMATS = (
     "lrplot.formats.hydra",
     "lrplot.formats.timm",
     "lrplot.formats.torchtitan",
+    "lrplot.formats.torchtune",  # before the Trainer: recipes also have gradient_accumulation_steps
     "lrplot.formats.axolotl",
     "lrplot.formats.huggingface",
     "lrplot.formats.deepspeed",
