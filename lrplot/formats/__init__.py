@@ -27,6 +27,7 @@ FORMATS = (
     "lrplot.formats.timm",
     "lrplot.formats.torchtitan",
     "lrplot.formats.torchtune",  # before the Trainer: recipes also have gradient_accumulation_steps
+    "lrplot.formats.composer",
     "lrplot.formats.axolotl",
     "lrplot.formats.huggingface",
     "lrplot.formats.deepspeed",
