@@ -46,6 +46,7 @@ OWN: dict[str, list[Path]] = {
     "nanogpt": _files(FIXTURES / "nanogpt" / "config", "*.py"),
     "torchtune": TORCHTUNE,
     "composer": _files(FIXTURES / "composer", "*.yaml"),
+    "megatron": _files(FIXTURES / "megatron", "*.sh", "*.yaml"),
     "mmengine": [
         *_files(MMENGINE, "*/configs/[!_]*/**/*.py", "*/configs/_base_/schedules/*.py"),
         *_files(MMENGINE / "mmpretrain" / "mmpretrain", "configs/**/*.py"),
@@ -65,6 +66,10 @@ CASES = [(name, path) for name, paths in OWN.items() for path in paths]
 def read(path: Path) -> Any:
     """The file's data as the loader reads it (never run: a .py file is read as data)."""
     suffix = path.suffix.lower()
+    if suffix == ".sh":
+        from lrplot.read.shell import load_shell_file
+
+        return load_shell_file(path).data
     if suffix == ".py":
         from lrplot.read.python import read_python
 

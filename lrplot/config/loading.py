@@ -48,6 +48,10 @@ def load(path: str | Path, *, options: LoadOptions | None = None, **keywords: Un
         from lrplot.read.json_source import load_config_file
 
         source = load_config_file(path)
+    elif suffix in (".sh", ".bash"):  # launch scripts (Megatron-LM): read as data, never run
+        from lrplot.read.shell import load_shell_file
+
+        source = load_shell_file(path)
     else:
         source = load_yaml_file(path)
     return from_source(source, options)
@@ -105,7 +109,8 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
             raise LrplotError(
                 f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
             )
-        converted = convert(source.data, options.format_options(source.path))
+        format_options = options.format_options(source.path)
+        converted = convert(source.data, format_options)
         if options.hydra_overrides and converted.form != "Hydra":
             raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
@@ -118,7 +123,8 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         for native, original in converted.origins.items():
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
-        apply_sets(data, [parse_assignment(text) for text in options.sets], origins)
+        sets = [text for text in options.sets if text not in format_options.used_sets]
+        apply_sets(data, [parse_assignment(text) for text in sets], origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
             notes.append(f"{converted.form} config: {converted.interval_note}")
         # lint check LR011 says so when no --set gave the metric

@@ -38,6 +38,7 @@ FORMATS = (
     "lrplot.formats.torchtitan",
     "lrplot.formats.torchtune",  # before the Trainer: recipes also have gradient_accumulation_steps
     "lrplot.formats.composer",
+    "lrplot.formats.megatron",
     "lrplot.formats.axolotl",
     "lrplot.formats.huggingface",
     "lrplot.formats.deepspeed",
