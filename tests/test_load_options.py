@@ -245,6 +245,7 @@ def test_the_formats_get_every_field_they_share_by_name() -> None:
         "hydra_overrides",
         "config_format",
         "files_for",
+        "sets",
     }
     assert options.path == Path("c.yaml")
     assert all(getattr(options, name) == VALUES[name] for name in shared)

@@ -54,6 +54,10 @@ def load(path: str | Path, *, options: LoadOptions | None = None, **keywords: Un
         from lrplot.read.json_source import load_config_file
 
         source = load_config_file(path)
+    elif suffix in (".sh", ".bash"):  # launch scripts (Megatron-LM): read as data, never run
+        from lrplot.read.shell import load_shell_file
+
+        source = load_shell_file(path)
     else:
         source = load_yaml_file(path)
     return from_source(source, options)
@@ -111,7 +115,8 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
             raise LrplotError(
                 f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
             )
-        converted = convert(source.data, options.format_options(source.path))
+        format_options = options.format_options(source.path)
+        converted = convert(source.data, format_options)
         if options.hydra_overrides and converted.form != "Hydra":
             raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
@@ -130,7 +135,8 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
                 "(one per curve: reference: in the config, or --set curves.N.reference=PATH from the "
                 "config's folder)"
             )
-        assignments = [*map(reference_assignment, options.references), *map(parse_assignment, options.sets)]
+        sets = [text for text in options.sets if text not in format_options.used_sets]
+        assignments = [*map(reference_assignment, options.references), *map(parse_assignment, sets)]
         apply_sets(data, assignments, origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
             notes.append(f"{converted.form} config: {converted.interval_note}")

@@ -36,6 +36,9 @@ FORMATS = (
     "lrplot.formats.hydra",
     "lrplot.formats.timm",
     "lrplot.formats.torchtitan",
+    "lrplot.formats.torchtune",  # before the Trainer: recipes also have gradient_accumulation_steps
+    "lrplot.formats.composer",
+    "lrplot.formats.megatron",
     "lrplot.formats.axolotl",
     "lrplot.formats.huggingface",
     "lrplot.formats.deepspeed",
