@@ -20,6 +20,7 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats import huggingface
+from lrplot.formats.axolotl_checks import check_schedule_fields
 from lrplot.formats.base import Converted, FormatOptions, Identification, by_keys, capped
 from lrplot.formats.trainer_args import TrainerArgs, check_options, number, scheduler_type
 
@@ -68,6 +69,7 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     """axolotl's run length and warmup, then its schedule on the Trainer's optimizer."""
     check_options(options)
     prefix = options.prefix
+    check_schedule_fields(target, prefix)
     converted = Converted(data={}, form=NAME)
     args = TrainerArgs(lr_scheduler_type="cosine", num_train_epochs=1.0, per_device_train_batch_size=1)
     keys = {
