@@ -119,7 +119,8 @@ class ScheduleFacts:
     ``lengths`` its declared lengths and phase ends, ``milestones`` its milestones;
     ``stepped_in`` the unit one
     ``step()`` call advances (``step``: every optimizer step, ``epoch``: once per epoch);
-    ``unbounded_decay`` a decay with no declared end (ExponentialLR); ``monitor`` and
+    ``unbounded_decay`` a decay with no declared end (ExponentialLR), ``factor`` the factor it
+    multiplies the lr by per step() or stage (``gamma``); ``monitor`` and
     ``mode`` the metric a plateau schedule watches and its direction; ``warnings`` what the
     trainer itself warns about. Every field is optional: declare what the format knows.
     """
@@ -133,6 +134,8 @@ class ScheduleFacts:
     milestones: Milestones | None = None
     stepped_in: Unit = "step"
     unbounded_decay: bool = False
+    factor: float | None = None  # the lr's factor per step() or per stage (gamma)
+    factor_key: KeyPath | None = None
     monitor: str | None = None
     mode: str | None = None
     mode_key: KeyPath | None = None

@@ -77,6 +77,8 @@ class CurveContext:
         group: int | None = None,
         severity: Severity = "warning",
         fix: Fix | None = None,
+        alternatives: tuple[tuple[str, Fix], ...] = (),
+        fallback: str | None = None,
     ) -> Finding:
         return Finding(
             id=check,
@@ -89,6 +91,8 @@ class CurveContext:
             key_path=key_path,
             where=self.config.where(key_path) if key_path is not None else None,
             fix=fix,
+            alternatives=alternatives,
+            fallback=fallback,
         )
 
     def follow_run(self, window: Window, value: int) -> str | None:

@@ -65,6 +65,8 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
     floor_value: float | None = None
     floor_key = None
     unbounded = False
+    factor: float | None = None
+    factor_key = None
     milestones = keyword(plan, "milestones") if name in ("MultiStepLR", "SequentialLR") else None
     declared_milestones = (
         Milestones("milestones", tuple(m for m in milestones if _integer(m)))
@@ -107,6 +109,10 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
     elif name in ("ExponentialLR", "StepLR", "MultiplicativeLR"):
         gamma = keyword(plan, "gamma")
         unbounded = name == "MultiplicativeLR" or (_number(gamma) and 0 < gamma < 1)
+        if _number(gamma):
+            factor, factor_key = float(gamma), ("gamma",)
+    if name == "MultiStepLR" and _number(keyword(plan, "gamma")):
+        factor, factor_key = float(keyword(plan, "gamma")), ("gamma",)
     elif name == "ReduceLROnPlateau":
         mode = keyword(plan, "mode")
         return ScheduleFacts(
@@ -114,7 +120,7 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
         )
     return ScheduleFacts(
         floor=floor_value, floor_key=floor_key, lengths=tuple(lengths), stepped_in=stepped,
-        unbounded_decay=unbounded, milestones=declared_milestones,
+        unbounded_decay=unbounded, milestones=declared_milestones, factor=factor, factor_key=factor_key,
     )  # fmt: skip
 
 
@@ -175,6 +181,7 @@ def _transformers(plan: SchedulerPlan, stepped: Unit) -> ScheduleFacts:
                 )
             )  # fmt: skip
     return ScheduleFacts(
+        name=f"Hugging Face's {kind}",
         floor=floor,
         floor_factor=floor_factor,
         floor_key=floor_key,

@@ -131,6 +131,7 @@ def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
                 "LR011",
                 step=None,
                 key_path=window.key_path(),
+                severity="note",  # what lrplot cannot replay is not a mistake of the file
                 message=(
                     "ReduceLROnPlateau gets the current lr as its metric (the config names none "
                     "lrplot can replay): "

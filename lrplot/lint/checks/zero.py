@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from lrplot.lint.checks.bounds import grows
 from lrplot.lint.checks.length import ends_early_at, lengths
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
@@ -135,6 +136,8 @@ def underflow(ctx: CurveContext) -> Iterator[Finding]:
         peak = _finite_peak(values)
         if not peak > 0:
             continue
+        if grows(values, ctx.initial_lr(group)) is not None:
+            continue  # an lr growing without bound is LR015's, not an underflow
         tiny = values < UNDERFLOW_SHARE * peak
         count = int(tiny.sum())
         if not (tiny & (values > 0)).any() or count < max(2, UNDERFLOW_RUN_SHARE * total):
