@@ -64,6 +64,7 @@ class Length:
     per_unit: float = 1.0  # step() calls that make one ``unit``
     key: KeyPath | None = None  # relative to the scheduler's node; None: ``(keyword,)``
     written: float | None = None  # the value as written, in ``unit``; None: value / per_unit
+    offset: int = 0  # calls before the written number starts counting (mmengine's ``begin``)
     after: After = "flat"  # past its end the lr stays (flat), climbs back (a cosine) or repeats
     fix_value: object = None  # the value that fixes this length when it is not one (num_cycles: 0.5)
 
@@ -72,8 +73,8 @@ class Length:
         return self.written if self.written is not None else self.value / self.per_unit
 
     def written_for(self, calls: int) -> int:
-        """The number to write in ``unit`` for a length of ``calls`` step() calls (at least 1)."""
-        return max(1, round(calls / self.per_unit))
+        """The number to write in ``unit`` for a length ending at ``calls`` step() calls (at least 1)."""
+        return max(1, round((calls - self.offset) / self.per_unit))
 
     @property
     def path(self) -> KeyPath:
@@ -89,6 +90,7 @@ class Milestones:
     unit: Unit = "step"
     per_unit: float = 1.0
     key: KeyPath | None = None
+    offset: int = 0  # calls before the milestones start counting (mmengine's ``begin``)
 
     @property
     def path(self) -> KeyPath:
@@ -96,7 +98,9 @@ class Milestones:
 
     def written(self, values: tuple[int, ...] | list[int] | None = None) -> list[int | float]:
         """Milestones (these, or ``values``) in the unit they are written in."""
-        shown = [value / self.per_unit for value in (self.values if values is None else values)]
+        shown = [
+            (value - self.offset) / self.per_unit for value in (self.values if values is None else values)
+        ]
         return [int(value) if float(value).is_integer() else value for value in shown]
 
 

@@ -121,6 +121,7 @@ class CurveContext:
 
     def length_fix(self, window: Window, keyword: str, value: int) -> tuple[str, Fix]:
         """``set KEYWORD: VALUE (or "EXPRESSION")`` and the fix that sets it."""
-        expression = self.follow_run(window, value)
+        driver = getattr(window.plan.cls, "lrplot_driver", False)  # its file cannot say "total_step"
+        expression = None if driver else self.follow_run(window, value)
         text = f"set {keyword}: {value}" + (f' (or "{expression}", to follow the run)' if expression else "")
         return text, Fix(window.key_path(keyword), value)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from lrplot.facts import Length
+from lrplot.lint.checks.length import written
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding
 from lrplot.lint.registry import check
@@ -56,14 +57,14 @@ def _climbs(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findi
             if window.name == "CosineAnnealingLR"
             else ""
         )
-        written = steps(t_max) if length.written is None else f"{length.written:g}"
+        shown = written(length) if length.fix_value is None else f"{length.as_written:g}"
         yield ctx.finding(
             "LR001",
             step=rising,
             group=group,
             key_path=window.key_path(length.path),
             message=(
-                f"{ctx.name_of(window)}'s {length.keyword} is {written} but its part of the run takes it to "
+                f"{ctx.name_of(window)}'s {length.keyword} is {shown} but its part of the run takes it to "
                 f"{steps(window.end)}{resumed}: the lr reaches {lr(low)} at step "
                 f"{steps(bottom)} and climbs "
                 f"back from step {steps(rising)}, to {lr(low + climb)} ({share(climb, drop)} "

@@ -80,9 +80,9 @@ def _early(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findin
         fix = None
         if _as_epochs(ctx, length.value, window) is not None:
             per_epoch = ctx.steps_per_epoch or 1
-            written = window.keyword(length.keyword)
+            as_given = window.keyword(length.keyword)
             scaled = (
-                [m * per_epoch for m in written] if isinstance(written, list) else length.value * per_epoch
+                [m * per_epoch for m in as_given] if isinstance(as_given, list) else length.value * per_epoch
             )
             suggestion = (
                 f"the numbers look like epochs: set interval: epoch (one scheduler step per epoch of "
@@ -99,7 +99,7 @@ def _early(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findin
             group=group,
             key_path=window.key_path(length.path),
             message=(
-                f"{ctx.name_of(window)}'s {what} is {_written(length)}: the schedule is over at step "
+                f"{ctx.name_of(window)}'s {what} is {written(length)}: the schedule is over at step "
                 f"{steps(tail_start)}, "
                 f"{share(tail_start - window.first_step, window.stop_step - window.first_step)} "
                 f"into its part of the run, and the lr then sits at {lr(float(tail[0]))} for the remaining "
@@ -114,11 +114,11 @@ def _singular(word: str, several: bool) -> str:
     return word[:-1] if word.endswith("s") and not several else word
 
 
-def _written(length: Length) -> str:
+def written(length: Length) -> str:
     """A length as written: ``5 epochs (2,500 steps)`` or ``2,500``."""
-    if length.unit == "step" and length.per_unit == 1:
-        return steps(length.value)
-    return f"{length.as_written:g} {length.unit}s ({steps(length.value)} steps)"
+    if length.per_unit == 1:
+        return steps(round(length.as_written))
+    return f"{length.as_written:g} {length.unit}s ({steps(length.value - length.offset)} steps)"
 
 
 @check(
@@ -140,6 +140,7 @@ def ends_late(ctx: CurveContext) -> Iterator[Finding]:
 
 
 def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding]:
+    fix_key = window.key_path(length.path)
     for group in ctx.groups:
         values = ctx.lr(group)[window.first_step : window.stop_step]
         final = float(values[-1])
@@ -162,6 +163,7 @@ def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding
                 f"of {lr(floor)}"
             )
         in_epochs = _as_steps(ctx, [length.value], window)
+        alternatives: tuple[tuple[str, Fix], ...] = ()
         if in_epochs is not None:
             suggestion = (
                 f"{length.keyword} looks like steps but the scheduler steps once per epoch: set "
@@ -169,6 +171,17 @@ def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding
                 f"or {length.keyword}: {in_epochs[0]}"
             )
             fix = Fix(ctx.curve_key("interval"), "step")
+            counted = (
+                f"{length.keyword} counts scheduler steps, here epochs (one step() per epoch of "
+                f"{steps(ctx.steps_per_epoch or 1)} batches)"
+            )
+            alternatives = (
+                (
+                    f"{counted}: set {length.keyword}: {window.end}, the run's epochs",
+                    Fix(fix_key, window.end),
+                ),
+                (f"{counted}: set {length.keyword}: {in_epochs[0]}", Fix(fix_key, in_epochs[0])),
+            )
         else:
             suggestion, fix = ctx.fix_length(window, length, window.end)
         yield ctx.finding(
@@ -177,11 +190,12 @@ def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding
             group=group,
             key_path=window.key_path(length.path),
             message=(
-                f"{ctx.name_of(window)}'s {length.keyword} is {_written(length)} but the run steps it "
+                f"{ctx.name_of(window)}'s {length.keyword} is {written(length)} but the run steps it "
                 f"{steps(window.end)} times: {reached}"
             ),
             suggestion=suggestion,
             fix=fix,
+            alternatives=alternatives,
         )
 
 

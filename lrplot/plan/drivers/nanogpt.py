@@ -64,13 +64,13 @@ class NanoGPTSchedule:
     def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
         """Peak ``learning_rate``, floor ``min_lr``, warmup end and decay end (``lr_decay_iters``)."""
         if not keywords.get("decay_lr", True):
-            return ScheduleFacts(name="nanoGPT's schedule", peak=float(keywords["learning_rate"]))
+            return ScheduleFacts(name="nanoGPT", peak=float(keywords["learning_rate"]))
         floor = float(keywords["min_lr"])
-        lengths = [Length("lr_decay_iters", int(keywords["lr_decay_iters"]) + 1, "decay", floor=floor)]
+        lengths = [Length("lr_decay_iters", int(keywords["lr_decay_iters"]), "decay", floor=floor)]
         if int(keywords["warmup_iters"]) > 0:
             lengths.insert(0, Length("warmup_iters", int(keywords["warmup_iters"]), "warmup", target=1.0))
         return ScheduleFacts(
-            name="nanoGPT's schedule",
+            name="nanoGPT",
             peak=float(keywords["learning_rate"]),
             peak_key=("learning_rate",),
             floor=floor,

@@ -242,7 +242,7 @@ def _train_py_facts(args: dict[str, Any], per: int) -> ScheduleFacts:
         )  # fmt: skip
     floor = args.get("min_lr")
     return ScheduleFacts(
-        name=f"timm's {sched} schedule",
+        name="timm",
         floor=float(floor) if isinstance(floor, (int, float)) and not isinstance(floor, bool) else None,
         floor_key=("args", "min_lr"),
         lengths=tuple(lengths),

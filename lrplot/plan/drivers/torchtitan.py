@@ -73,7 +73,7 @@ class WarmupStableDecay:
         length_key = "total_steps" if total_steps is not None else "training_steps"
         lengths.append(Length(length_key, total, "decay", target=factor))
         return ScheduleFacts(
-            name="torchtitan's schedule",
+            name="torchtitan",
             floor_factor=factor,
             floor_key=("min_lr_factor",),
             lengths=tuple(lengths),
