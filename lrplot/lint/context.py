@@ -114,7 +114,7 @@ class CurveContext:
             fix = Fix(window.key_path(length.path), length.fix_value)
             return f"set {length.keyword}: {length.fix_value}", fix
         if length.unit == "step" and length.per_unit == 1 and length.key is None:
-            return self.length_fix(window, length.keyword, calls)
+            return self.length_fix(window, length.keyword, max(1, calls))
         value = length.written_for(calls)
         unit = f" ({length.unit}s)" if length.unit != "step" else ""
         return f"set {length.keyword}: {value}{unit}", Fix(window.key_path(length.path), value)

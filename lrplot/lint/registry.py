@@ -23,6 +23,7 @@ MODULES = (
     "bounds",
     "trainer",
     "reference",
+    "period",
 )
 
 

@@ -95,8 +95,9 @@ def _works(
     for other in after:
         if other.id not in before and other.severity == "warning":
             return False  # it trades this finding for another
-        if other.id == finding.id and (finding.group is None or other.group in (None, finding.group)):
-            return False  # the finding is still there
+        same_group = finding.group is None or other.group in (None, finding.group)
+        if other.id == finding.id and other.severity == finding.severity and same_group:
+            return False  # the finding is still there (a warning that became a note is gone)
     return True
 
 
