@@ -134,6 +134,7 @@ def _curve(
         variant=variant,
         reference=spec.reference,
         lint_ignore=_lint_ignore(top, spec, key_path),
+        lint_monitor=(spec.lint.monitor if spec.lint else None) or (top.lint.monitor if top.lint else None),
     )
 
 

@@ -97,6 +97,13 @@ class LintOptions(_Strict):
         default_factory=list,
         description="Check ids to silence, e.g. [LR005] (see lrplot's docs/lint.md for the list).",
     )
+    monitor: str | None = Field(
+        default=None,
+        description=(
+            "The metric a ReduceLROnPlateau watches in training (val_loss), when no metric log is given: "
+            "the linter checks its mode against the name."
+        ),
+    )
 
 
 class SegmentSpec(_Strict):
@@ -284,6 +291,8 @@ class Curve(BaseModel):
     # path that names it, and whether a training config left ReduceLROnPlateau's metric to lrplot.
     lint_ignore: dict[str, KeyPath] = Field(default_factory=dict)
     metric_assumed: bool = False
+    # The metric a training config says its ReduceLROnPlateau monitors (lint: {monitor: ...}).
+    lint_monitor: str | None = None
 
 
 class Config(BaseModel):
