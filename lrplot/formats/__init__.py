@@ -31,6 +31,7 @@ FORMATS = (
     "lrplot.formats.deepspeed",
     "lrplot.formats.mmengine",
     "lrplot.formats.nanogpt",
+    "lrplot.formats.detectron2",
 )
 
 
