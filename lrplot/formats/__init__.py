@@ -32,6 +32,7 @@ FORMATS = (
     "lrplot.formats.mmengine",
     "lrplot.formats.nanogpt",
     "lrplot.formats.detectron2",
+    "lrplot.formats.ultralytics",
 )
 
 
