@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from typer.testing import CliRunner
 
 from lrplot.commands.app import app
 
@@ -32,16 +32,15 @@ def write_config(tmp_path: Path):
 
 
 def cli_runner() -> CliRunner:
-    """A click runner whose results have ``stdout`` and ``stderr`` apart (click >= 8.2 always;
-    8.1 only with ``mix_stderr=False``, a parameter 8.2 removed)."""
+    """Typer's test runner, whose results have ``stdout`` and ``stderr`` apart."""
     if "mix_stderr" in inspect.signature(CliRunner.__init__).parameters:
-        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # a Typer on click < 8.2
     return CliRunner()
 
 
 @pytest.fixture
 def cli():
-    """Invoke ``lrplot`` in-process; returns the click Result (exit_code, stdout, stderr)."""
+    """Invoke ``lrplot`` in-process; returns the runner's Result (exit_code, stdout, stderr)."""
     runner = cli_runner()
 
     def invoke(*args: str):

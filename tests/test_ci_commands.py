@@ -186,7 +186,7 @@ def test_schema_validates_the_shipped_configs_and_refuses_typos(cli) -> None:
 
 def test_commands_users_type_often_do_not_import_torch_or_matplotlib(tmp_path: Path) -> None:
     code = (
-        "import sys\nfrom click.testing import CliRunner\nfrom lrplot.commands.app import app\n"
+        "import sys\nfrom typer.testing import CliRunner\nfrom lrplot.commands.app import app\n"
         "for args in (['--help'], ['list'], ['list', 'StepLR'], ['schema'], ['init', '-o', 'x.yaml']):\n"
         "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
         "print(sorted(m for m in ('torch', 'matplotlib', 'numpy') if m in sys.modules))\n"

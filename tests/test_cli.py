@@ -134,7 +134,7 @@ def test_real_subprocess_bad_config_exits_2_without_traceback(tmp_path: Path) ->
 
 def test_help_does_not_import_torch_or_matplotlib(tmp_path: Path) -> None:
     code = (
-        "import sys; from click.testing import CliRunner; from lrplot.commands.app import app; "
+        "import sys; from typer.testing import CliRunner; from lrplot.commands.app import app; "
         "CliRunner().invoke(app, ['--help']); CliRunner().invoke(app, ['plot', '--help']); "
         "print(sorted(m for m in ('torch', 'matplotlib', 'numpy') if m in sys.modules))"
     )

@@ -258,7 +258,7 @@ def test_many_configs_with_one_bad_write_nothing(write_config, tmp_path: Path, c
     [
         (["-o", "x.png", "SECOND"], "-o names the files of one config"),
         (["-o", "x.png", "--format", "csv"], "use either -o/--output, or --out-dir/--format"),
-        (["--format", "gif"], "--format 'gif': unknown format"),
+        (["--format", "gif"], "--format: 'gif' is not one of 'png', 'svg', 'pdf'"),
     ],
 )
 def test_output_option_mistakes(args, message, write_config, cli) -> None:

@@ -100,7 +100,7 @@ def test_select_picks_hydra_nodes_under_a_subtree(tmp_path: Path) -> None:
 def test_unknown_form_says_what_it_looked_for(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     path.write_text("model: {lr: 0.1}\n")
-    with pytest.raises(LrplotError, match="no 'curves' list, and no LightningCLI"):
+    with pytest.raises(LrplotError, match="no 'curves' list: no format lrplot reads claims it"):
         lrplot.load(path)
 
 

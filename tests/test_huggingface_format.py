@@ -92,9 +92,9 @@ def test_8bit_and_paged_optimizers_are_drawn_as_torch_adamw_with_a_note() -> Non
     assert any("optim paged_adamw_8bit drawn as torch AdamW" in note for note in config.notes)
 
 
-def test_a_missing_deepspeed_file_is_a_note_not_an_error() -> None:
+def test_the_deepspeed_file_a_config_names_is_read() -> None:
     config = lrplot.load(HF / "llamafactory_qwen3_full_sft.yaml", dataset_size=100)
-    assert any("deepspeed: examples/deepspeed/ds_z3_config.json not found" in n for n in config.notes)
+    assert HF / "examples" / "deepspeed" / "ds_z3_config.json" in config.reads
 
 
 def test_a_deepspeed_file_without_scheduler_keeps_the_trainers(tmp_path: Path) -> None:
@@ -237,7 +237,9 @@ def test_mistakes_are_one_line_with_exit_status_2(cli, tmp_path: Path, case: str
 def test_the_trainer_refuses_deepspeed_values_that_differ_and_so_does_lrplot(tmp_path: Path) -> None:
     ds = {"scheduler": {"type": "WarmupLR", "params": {"warmup_num_steps": 100, "warmup_max_lr": "auto"}}}
     (tmp_path / "ds.json").write_text(json.dumps(ds))
-    (tmp_path / "train.yaml").write_text("learning_rate: 1.0e-4\nmax_steps: 50\ndeepspeed: ds.json\n")
+    (tmp_path / "train.yaml").write_text(
+        "learning_rate: 1.0e-4\nlr_scheduler_type: linear\nmax_steps: 50\ndeepspeed: ds.json\n"
+    )
     with pytest.raises(LrplotError, match=r"warmup_num_steps=100 vs warmup_steps=1.*set them to \"auto\""):
         lrplot.load(tmp_path / "train.yaml")
 

@@ -18,9 +18,9 @@ import pytest
 import lrplot
 import lrplot.config.loading
 import lrplot.plan
-from lrplot.commands.app import app
-from lrplot.commands.options import LOAD_OPTION_NAMES
+from lrplot.commands.app import app, command
 from lrplot.commands.validate import validate
+from lrplot.commands.values import LOAD_OPTION_NAMES
 from lrplot.config import LoadOptions, from_source
 from lrplot.config.options import LoadKeywords
 from lrplot.errors import LrplotError
@@ -40,6 +40,8 @@ VALUES: dict[str, Any] = {
     "dataset_size": 100,
     "world_size": 4,
     "hydra_overrides": ("trainer.max_epochs=2",),
+    "config_format": "huggingface",
+    "files_for": ("deepspeed=ds.json",),
     "allow_imports": ("mypackage",),
     "force": True,
 }
@@ -100,10 +102,10 @@ def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _flag(command: str, field: str) -> str | None:
+def _flag(command_name: str, field: str) -> str | None:
     """The command's option for a LoadOptions field (None where it has none)."""
     name = LOAD_OPTION_NAMES.get(field, field)
-    for param in app.commands[command].params:
+    for param in command().commands[command_name].params:
         if param.name == name:
             return param.opts[0]
     return None
@@ -240,6 +242,8 @@ def test_the_formats_get_every_field_they_share_by_name() -> None:
         "world_size",
         "allow_imports",
         "hydra_overrides",
+        "config_format",
+        "files_for",
     }
     assert options.path == Path("c.yaml")
     assert all(getattr(options, name) == VALUES[name] for name in shared)

@@ -17,7 +17,7 @@ WIDTH = "80"
 
 def help_text(command: str) -> str:
     """``lrplot [command] --help`` as a user with an 80-column terminal sees it."""
-    from click.testing import CliRunner
+    from typer.testing import CliRunner
 
     from lrplot.commands.app import app
 

@@ -1,7 +1,9 @@
-"""The ``lrplot`` command: parse options, call the Python API, map errors to exit codes.
+"""The ``lrplot`` command: a Typer app that parses options and calls the Python API.
 
 Nothing else lives here. Exit codes: 0 ok, 1 a check found a difference, 2 a bad config
-or usage. Errors are one line on stderr, never a traceback.
+or usage. Errors are one line on stderr, never a traceback. Each command is a typed
+function; its parameters' ``Annotated`` types (lrplot.commands.options) carry the option
+spellings, help texts and panels.
 """
 
 from __future__ import annotations
@@ -10,63 +12,56 @@ import gc
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Annotated, Any
 
-import click
-from click.exceptions import Exit
+import typer
 
 from lrplot.commands.errors import EXIT_OK, fail, interruptible
 from lrplot.commands.options import (
-    PATH,
-    allow_import_option,
-    allow_read_option,
-    argument,
-    configs_argument,
-    engine_option,
-    force_option,
-    format_option,
-    ignore_option,
-    json_option,
-    option,
-    options,
-    out_dir_option,
-    output_option,
-    plot_allow_import_option,
-    plot_set_option,
-    plot_sweep_option,
-    quiet_option,
-    reference_files,
-    reference_option,
-    reference_sets,
-    set_option,
-    strict_option,
-    sweep_option,
-    term_option,
-    tolerance_option,
-    training_options,
-    watch_option,
-    with_load_options,
-    workers_option,
-    xlim_option,
-    xlim_sets,
+    CATALOG_ECOSYSTEMS,
+    Against,
+    AllowImport,
+    AllowRead,
+    Atol,
+    ConfigFormat,
+    Configs,
+    DatasetSize,
+    Ecosystem,
+    EngineOption,
+    FileFor,
+    Force,
+    Formats,
+    HydraOverride,
+    Ignore,
+    JsonOutput,
+    OutDir,
+    Output,
+    PlotAllowImport,
+    PlotSetValues,
+    PlotSweep,
+    Quiet,
+    QuietProblems,
+    Reference,
+    Rtol,
+    Select,
+    SetValues,
+    StepsPerEpoch,
+    Strict,
+    Sweep,
+    Term,
+    Update,
+    Watch,
+    Workers,
+    WorldSize,
+    Xlim,
 )
-from lrplot.commands.plot import PlotRequest, plot_once
-from lrplot.commands.usage import OneLineErrors
+from lrplot.commands.options import Engine as Engine
+from lrplot.commands.toolkit import Exit, click
+from lrplot.commands.usage import LrplotCommand, OneLineErrors
+from lrplot.commands.values import load_options_from, reference_files, reference_sets, xlim_sets
 from lrplot.errors import LrplotError
 
-if TYPE_CHECKING:
-    from lrplot.config import LoadOptions
-
-
-def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        from lrplot import __version__
-
-        click.echo(f"lrplot {__version__}")
-        raise Exit(EXIT_OK)
-
-
-@click.group(
+app = typer.Typer(
     name="lrplot",
     cls=OneLineErrors,
     help=(
@@ -76,65 +71,84 @@ def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     epilog="Exit status: 0 ok, 1 a check found a difference, 2 bad config or usage. "
     "Start with: lrplot init && lrplot plot lrplot.yaml",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help and one-line errors: rich is never imported to start up
+    pretty_exceptions_enable=False,
+    add_completion=True,
 )
-@option(
-    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
-    help="Print the version and exit.",
-)  # fmt: skip
-def app() -> None:
+
+
+def _version(value: bool) -> None:
+    if value:
+        from lrplot import __version__
+
+        click.echo(f"lrplot {__version__}")
+        raise Exit(EXIT_OK)
+
+
+@app.callback()
+def lrplot(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_version, help="Print the version and exit."),
+    ] = False,
+) -> None:
     """Plot exactly what torch.optim.lr_scheduler does to your learning rate."""
 
 
-@app.command()
-@configs_argument
-@options(
-    quiet_option, json_option, force_option, engine_option, watch_option, workers_option,
-    output_option, out_dir_option, format_option, term_option, xlim_option,
-    plot_set_option, plot_sweep_option, plot_allow_import_option,
-    *training_options(with_read=False), reference_option, allow_read_option,
-    strict_option, ignore_option,
-)  # fmt: skip
-@with_load_options
+@app.command(cls=LrplotCommand)
 def plot(
-    configs: tuple[Path, ...],
-    output: tuple[Path, ...],
-    out_dir: Path | None,
-    formats: tuple[str, ...],
-    quiet: bool,
-    json_output: bool,
-    reference: tuple[str, ...],
-    allow_read: tuple[Path, ...],
-    engine: str,
-    watch: bool,
-    workers: int | None,
-    term: bool,
-    xlim: str | None,
-    strict: bool,
-    ignore: tuple[str, ...],
-    load_options: LoadOptions,
+    configs: Configs,
+    quiet: Quiet = False,
+    json_output: JsonOutput = False,
+    force: Force = False,
+    engine: EngineOption = Engine.auto,
+    watch: Watch = False,
+    workers: Workers = None,
+    output: Output = None,
+    out_dir: OutDir = None,
+    formats: Formats = None,
+    term: Term = False,
+    xlim: Xlim = None,
+    set_values: PlotSetValues = None,
+    sweep: PlotSweep = None,
+    allow_import: PlotAllowImport = None,
+    select: Select = None,
+    config_format: ConfigFormat = None,
+    file_for: FileFor = None,
+    steps_per_epoch: StepsPerEpoch = None,
+    dataset_size: DatasetSize = None,
+    world_size: WorldSize = None,
+    hydra_override: HydraOverride = None,
+    reference: Reference = None,
+    allow_read: AllowRead = None,
+    strict: Strict = False,
+    ignore: Ignore = None,
 ) -> None:
     """Simulate configs exactly as torch steps them; write figures and/or CSV and print a summary."""
-    from dataclasses import replace
+    from lrplot.commands.plot import PlotRequest, plot_once
 
+    references = reference or []
+    outputs = output or []
+    load_options = load_options_from(
+        locals(), sets=[*(set_values or []), *reference_sets(references), *xlim_sets(xlim)]
+    )
     request = PlotRequest(
         configs=list(configs),
-        outputs=list(output),
+        outputs=list(outputs),
         out_dir=out_dir,
-        formats=list(formats),
-        load_options=replace(
-            load_options, sets=[*load_options.sets, *reference_sets(reference), *xlim_sets(xlim)]
-        ),
-        allow_read=list(allow_read),
-        read_files=reference_files(reference),
+        formats=[fmt.value for fmt in formats or []],
+        load_options=load_options,
+        allow_read=list(allow_read or []),
+        read_files=reference_files(references),
         quiet=quiet,
         json_output=json_output,
         workers=workers,
-        engine=engine.lower(),
+        engine=engine.value,
         term=term,
         strict=strict,
-        ignore=list(ignore),
+        ignore=list(ignore or []),
     )
-    if Path("-") in output and (json_output or term):
+    if Path("-") in outputs and (json_output or term):
         other = "--json" if json_output else "--term"
         fail(LrplotError(f"-o - writes the CSV to standard output, where {other} would go too; choose one"))
     if watch:
@@ -146,76 +160,90 @@ def plot(
         plot_once(request, exit_on_error=True)
 
 
-@app.command()
-@argument("configs", nargs=-1, required=True, type=PATH, help="Config file(s) to check.")
-@options(
-    set_option, sweep_option, allow_import_option,
-    option("--quiet", "-q", is_flag=True, help="Print only problems."),
-    *training_options(with_read=False), strict_option, ignore_option, allow_read_option, force_option,
-)  # fmt: skip
-@with_load_options
+@app.command(cls=LrplotCommand)
 def validate(
-    configs: tuple[Path, ...],
-    quiet: bool,
-    strict: bool,
-    ignore: tuple[str, ...],
-    allow_read: tuple[Path, ...],
-    load_options: LoadOptions,
+    configs: Annotated[list[Path], typer.Argument(help="Config file(s) to check.", show_default=False)],
+    set_values: SetValues = None,
+    sweep: Sweep = None,
+    allow_import: AllowImport = None,
+    quiet: QuietProblems = False,
+    select: Select = None,
+    config_format: ConfigFormat = None,
+    file_for: FileFor = None,
+    steps_per_epoch: StepsPerEpoch = None,
+    dataset_size: DatasetSize = None,
+    world_size: WorldSize = None,
+    hydra_override: HydraOverride = None,
+    strict: Strict = False,
+    ignore: Ignore = None,
+    allow_read: AllowRead = None,
+    force: Force = False,
 ) -> None:
     """Check configs without drawing; list every problem as FILE:LINE: message (exit 2 if any),
     then simulate them and print the schedule checks' warnings (exit 1 with --strict)."""
     from lrplot.commands.validate import run_validate
     from lrplot.read.files import confining_reads
 
-    with confining_reads(allow_read):
-        status = run_validate(list(configs), load_options, ignore=ignore, quiet=quiet, strict=strict)
+    load_options = load_options_from(locals())
+    with confining_reads(list(allow_read or [])):
+        status = run_validate(
+            list(configs), load_options, ignore=list(ignore or []), quiet=quiet, strict=strict
+        )
     if status:
         raise Exit(status)
 
 
-@app.command()
-@argument("config", type=PATH, help="Config to simulate.")
-@options(
-    option("--against", "-a", required=True, type=PATH, help="The committed CSV snapshot to compare with."),
-    option("--update", is_flag=True, help="Rewrite the snapshot from the config instead."),
-    tolerance_option("--rtol", "Relative tolerance (default 0: bit-identical)."),
-    tolerance_option("--atol", "Absolute tolerance (default 0)."),
-    set_option, sweep_option, allow_import_option, *training_options(with_read=True), force_option,
-)  # fmt: skip
-@with_load_options
+@app.command(cls=LrplotCommand)
 def check(
-    config: Path,
-    against: Path,
-    update: bool,
-    rtol: float,
-    atol: float,
-    allow_read: tuple[Path, ...],
-    load_options: LoadOptions,
+    config: Annotated[Path, typer.Argument(help="Config to simulate.", show_default=False)],
+    against: Against,
+    update: Update = False,
+    rtol: Rtol = 0.0,
+    atol: Atol = 0.0,
+    set_values: SetValues = None,
+    sweep: Sweep = None,
+    allow_import: AllowImport = None,
+    select: Select = None,
+    config_format: ConfigFormat = None,
+    file_for: FileFor = None,
+    steps_per_epoch: StepsPerEpoch = None,
+    dataset_size: DatasetSize = None,
+    world_size: WorldSize = None,
+    hydra_override: HydraOverride = None,
+    allow_read: AllowRead = None,
+    force: Force = False,
 ) -> None:
     """Re-simulate a config and compare it with a CSV snapshot: exit 0 if identical, 1 with what changed."""
     from lrplot.commands.compare import run_check
 
-    run_check(config, against, load_options, update=update, rtol=rtol, atol=atol, allow_read=allow_read)
+    load_options = load_options_from(locals())
+    run_check(
+        config, against, load_options, update=update, rtol=rtol, atol=atol, allow_read=tuple(allow_read or ())
+    )
 
 
-# lrplot.commands.catalog.ECOSYSTEMS, spelled out so that other commands never import the
-# catalog (tests/test_catalog.py keeps the two equal).
-CATALOG_ECOSYSTEMS = ("torch", "transformers", "huggingface", "timm", "mmengine", "deepspeed")
-
-
-@app.command("list")
-@argument(
-    "name", required=False,
-    help="Show one in full: CosineAnnealingLR, or ecosystem.NAME where several ecosystems have it "
-    "(mmengine.CosineAnnealingLR), or a config's spelling (timm.scheduler.CosineLRScheduler).",
-)  # fmt: skip
-@option(
-    "--ecosystem", "-e", "ecosystems", multiple=True, metavar="ECOSYSTEM",
-    type=click.Choice(CATALOG_ECOSYSTEMS, case_sensitive=False),
-    help=f"List only this ecosystem (repeatable): {', '.join(CATALOG_ECOSYSTEMS)}; "
-    "with NAME, look only there.",
-)  # fmt: skip
-def list_classes(name: str | None, ecosystems: tuple[str, ...]) -> None:
+@app.command("list", cls=LrplotCommand)
+def list_classes(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="Show one in full: CosineAnnealingLR, or ecosystem.NAME where several ecosystems have it "
+            "(mmengine.CosineAnnealingLR), or a config's spelling (timm.scheduler.CosineLRScheduler).",
+            show_default=False,
+        ),
+    ] = None,
+    ecosystems: Annotated[
+        list[Ecosystem] | None,
+        typer.Option(
+            "--ecosystem",
+            "-e",
+            case_sensitive=False,
+            metavar="ECOSYSTEM",
+            help=f"List only this ecosystem (repeatable): {', '.join(CATALOG_ECOSYSTEMS)}; "
+            "with NAME, look only there.",
+        ),
+    ] = None,
+) -> None:
     """List what lrplot can draw, by ecosystem, with parameters read from the installed libraries.
 
     torch's schedulers and optimizers, transformers' schedule functions, the Hugging Face
@@ -225,7 +253,7 @@ def list_classes(name: str | None, ecosystems: tuple[str, ...]) -> None:
     from lrplot.commands.catalog import find, sections
     from lrplot.commands.catalog.text import details, listing
 
-    chosen = [e.lower() for e in ecosystems]
+    chosen = [e.value for e in ecosystems or []]
     try:
         lines = details(find(name, chosen)) if name is not None else listing(sections(chosen))
     except LrplotError as error:
@@ -233,15 +261,18 @@ def list_classes(name: str | None, ecosystems: tuple[str, ...]) -> None:
     click.echo("\n".join(lines))
 
 
-@app.command()
-@argument("template", required=False, help="Starter to write (default warmup-cosine); --list shows them all.")
-@options(
-    option("--output", "-o", type=PATH, default=Path("lrplot.yaml"), show_default=True,
-           help="Where to write it."),
-    option("--force", is_flag=True, help="Overwrite an existing file."),
-    option("--list", "list_templates", is_flag=True, help="List the templates and exit."),
-)  # fmt: skip
-def init(template: str | None, output: Path, force: bool, list_templates: bool) -> None:
+@app.command(cls=LrplotCommand)
+def init(
+    template: Annotated[
+        str | None,
+        typer.Argument(
+            help="Starter to write (default warmup-cosine); --list shows them all.", show_default=False
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")] = Path("lrplot.yaml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    list_templates: Annotated[bool, typer.Option("--list", help="List the templates and exit.")] = False,
+) -> None:
     """Write a commented starter config that plots as it is."""
     import difflib
 
@@ -267,12 +298,23 @@ def init(template: str | None, output: Path, force: bool, list_templates: bool) 
     click.echo(f"lrplot: wrote {output} ({name}); draw it with: lrplot plot {output}", err=True)
 
 
-@app.command()
+@app.command(cls=LrplotCommand)
 def schema() -> None:
     """Print the JSON Schema of the config format (for editors with a YAML language server)."""
     from lrplot.config import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, sort_keys=False))
+
+
+_command: Any = None
+
+
+def command() -> Any:
+    """The app as a click command, built once (Typer builds it from the signatures on each call)."""
+    global _command
+    if _command is None:
+        _command = typer.main.get_command(app)
+    return _command
 
 
 def main() -> None:
@@ -284,7 +326,7 @@ def main() -> None:
     flushed and exit handlers run as usual.
     """
     try:
-        app()
+        command().main(prog_name="lrplot")
     except KeyboardInterrupt:
         click.echo("lrplot: interrupted", err=True)
         sys.exit(130)

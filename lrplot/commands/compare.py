@@ -46,10 +46,8 @@ def run_check(
     allow_read: Sequence[Path],
 ) -> None:
     """``lrplot check``: simulate, then compare with the snapshot (or rewrite it with --update)."""
-    import click
-    from click.exceptions import Exit
-
     from lrplot.commands.errors import EXIT_DIFFERENCE, fail, interruptible
+    from lrplot.commands.toolkit import Exit, click
     from lrplot.config import load
     from lrplot.engines import simulate
     from lrplot.output import check_outputs, write_outputs

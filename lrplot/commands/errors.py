@@ -18,9 +18,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-import click
-from click.exceptions import Exit
-
+from lrplot.commands.toolkit import Exit, click
 from lrplot.errors import LrplotError, printable
 
 EXIT_OK = 0

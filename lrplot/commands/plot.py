@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-from click.exceptions import Exit
-
 from lrplot.commands.errors import EXIT_DIFFERENCE, fail, unexpected
+from lrplot.commands.toolkit import Exit, click
 from lrplot.errors import LrplotError, printable
 from lrplot.output import STDOUT
 

@@ -29,9 +29,8 @@ def run_validate(
     2 when a config has a problem; 1 with ``strict`` when a schedule check warns; else 0.
     ``quiet`` prints only problems (and the warnings that ``strict`` turns into a failure).
     """
-    import click
-
     from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE
+    from lrplot.commands.toolkit import click
 
     failed = warned = False
     for config in configs:

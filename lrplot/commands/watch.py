@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import click
-from click.exceptions import Exit
-
 from lrplot.commands.errors import Terminated
+from lrplot.commands.toolkit import Exit, click
 
 WATCH_INTERVAL = 0.25
 

@@ -39,6 +39,12 @@ class LoadOptions:
     dataset_size: int | None = None
     world_size: int | None = None
     hydra_overrides: Sequence[str] = ()
+    # The format the file is in (a module name of lrplot.formats, e.g. "huggingface"), for a
+    # file that no format claims on its own or that several claim (--config-format).
+    config_format: str | None = None
+    # KEY=PATH: where a file the config names by KEY really is, when it is not where the
+    # config's project would find it (--file-for deepspeed=ds_z3.json).
+    files_for: Sequence[str] = ()
     # Trust and limits: module prefixes a config may name classes from (and the OmegaConf
     # resolvers a Hydra config may run), and lifting the liftable bounds (lrplot.limits);
     # planning and simulating read these too, not only loading.
@@ -75,6 +81,8 @@ class LoadKeywords(TypedDict, total=False):
     dataset_size: int | None
     world_size: int | None
     hydra_overrides: Sequence[str]
+    config_format: str | None
+    files_for: Sequence[str]
     allow_imports: Sequence[str]
     force: bool
 

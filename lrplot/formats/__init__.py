@@ -1,25 +1,35 @@
 """Stage 2: foreign training configs → lrplot's own config data.
 
 One module per format; this registry holds their names only and imports a format's
-module when a file is scored (so start-up stays fast however many formats exist). Each
-format module has ``NAME``, ``score(path, data) -> float`` (0: not mine, 1: certain;
-cheap, no heavy imports) and ``translate(...) -> Converted``. A native lrplot config
-(one with a ``curves`` list) is taken as it is. ``--select KEY.PATH`` picks the subtree
-when the file holds a whole training config.
+module when a file is identified (so start-up stays fast however many formats exist).
+Each format module has ``NAME``, ``identify(path, data) -> Identification`` (its claim on
+the file from the keys distinctive for it; cheap, no heavy imports; a module with only
+the older ``score(path, data) -> float`` is taken too) and ``translate(...) -> Converted``.
+
+A file is translated only when exactly one format claims it confidently (or the user says
+which it is, ``config_format``): a file no format claims, or that several claim, is refused
+in one line naming the closest formats and the keys each misses or conflicts on, so that
+no format fills a trainer's default into a file it has not recognised. A native lrplot
+config (one with a ``curves`` list) is taken as it is. ``--select KEY.PATH`` picks the
+subtree when the file holds a whole training config.
 """
 
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import PLATEAU_METRIC_NOTE, Converted, FormatOptions
+from lrplot.formats.base import PLATEAU_METRIC_NOTE, Converted, FormatOptions, Identification
 
-__all__ = ["FORMATS", "PLATEAU_METRIC_NOTE", "Converted", "FormatOptions", "convert", "format_module"]
+__all__ = [
+    "FORMATS", "PLATEAU_METRIC_NOTE", "Converted", "FormatOptions", "Identification", "convert",
+    "format_module", "format_names", "identify",
+]  # fmt: skip
 
-# Tried in this order; the highest score wins, ties go to the earlier entry.
+# Every format lrplot reads; identification asks each (the order only orders the messages).
 FORMATS = (
     "lrplot.formats.litgpt",  # before LightningCLI: its optimizer is a class_path node too
     "lrplot.formats.lightning",
@@ -39,6 +49,24 @@ FORMATS = (
 def format_module(name: str) -> ModuleType:
     """A format's module, imported on first use."""
     return importlib.import_module(name)
+
+
+def format_names() -> dict[str, str]:
+    """``--config-format`` names: each format's module name (``huggingface``) -> its module."""
+    return {name.rsplit(".", 1)[-1]: name for name in FORMATS}
+
+
+def _claim(module: ModuleType, path: Path | None, data: Any) -> Identification:
+    """The module's identification; a module with only ``score()`` is taken at its word."""
+    if hasattr(module, "identify"):
+        return module.identify(path, data)
+    return Identification(str(getattr(module, "NAME", module.__name__)), float(module.score(path, data)))
+
+
+def identify(path: Path | None, data: Any) -> list[tuple[ModuleType, Identification]]:
+    """Every format's claim on ``data``, the strongest first (ties in registry order)."""
+    claims = [(module, _claim(module, path, data)) for module in map(format_module, FORMATS)]
+    return sorted(claims, key=lambda claim: -claim[1].score)
 
 
 def convert(data: Any, options: FormatOptions | None = None) -> Converted:
@@ -63,27 +91,103 @@ def convert(data: Any, options: FormatOptions | None = None) -> Converted:
         converted = Converted(data=target, form="lrplot")
         if prefix:
             converted.origins = {(): prefix}
-        return converted
+        return _all_files_used(converted, options)
     if not isinstance(target, dict):
         raise LrplotError("the config must be a mapping with a 'curves' list", key_path=prefix or None)
     options.prefix, options.root = prefix, data
-    best, best_score = None, 0.0
-    for name in FORMATS:
-        module = format_module(name)
-        score = module.score(options.path, target)
-        if score > best_score:
-            best, best_score = module, score
-    if best is not None:
-        return best.translate(target, options)
-    if options.path is not None and options.path.suffix.lower() == ".py":
+    module = _chosen(target, options, prefix)
+    return _all_files_used(module.translate(target, options), options)
+
+
+def _all_files_used(converted: Converted, options: FormatOptions) -> Converted:
+    """A ``--file-for KEY=PATH`` whose KEY names no file of this config is a mistake: say so."""
+    for text in options.files_for:
+        key = text.partition("=")[0].strip()
+        if key not in options.used_files:
+            raise LrplotError(f"--file-for {text}: this {converted.form} config names no file by {key!r}")
+    return converted
+
+
+def _chosen(target: dict[str, Any], options: FormatOptions, prefix: KeyPath) -> ModuleType:
+    """The one format that claims the file (or that ``--config-format`` names); else refused."""
+    claims = identify(options.path, target)
+    if options.config_format is not None:
+        return _forced(options.config_format, claims, prefix)
+    confident = [(module, found) for module, found in claims if found.confident]
+    if len(confident) == 1:
+        return confident[0][0]
+    if confident:
+        named = "; ".join(f"{found.format} ({_keys(found.seen)})" for _, found in confident)
+        choices = " or ".join(f"--config-format {_short(module)}" for module, _ in confident)
         raise LrplotError(
-            "a Python file that is neither an OpenMMLab (mmengine) config (param_scheduler, optim_wrapper, "
-            "train_cfg, _base_) nor a nanoGPT config (train.py's names: learning_rate, max_iters, ...)",
-            where=str(options.path),
+            f"{_looks(options.path, target)} that several formats claim: {named}; say which with {choices}",
+            key_path=prefix,
         )
+    close = sorted(
+        ((module, found) for module, found in claims if found.seen),
+        key=lambda claim: (-claim[1].score, bool(claim[1].conflicting), -len(claim[1].seen)),
+    )[:2]
+    if close:
+        closest = "; ".join(f"{found.format} {_shortfall(found)}" for _, found in close)
+        told = f"no format lrplot reads claims it (closest: {closest})"
+    else:
+        told = "it has none of the keys of the formats lrplot reads"
     raise LrplotError(
-        "no 'curves' list, and no LightningCLI optimizer/lr_scheduler (class_path), Hydra _target_ "
-        "optimizer and scheduler, Hugging Face Trainer or axolotl keys, or DeepSpeed scheduler found; "
-        "use --select KEY.PATH to point at them",
-        key_path=prefix or None,
+        f"{_looks(options.path, target)}, no 'curves' list: {told}; if it is one of them, say which "
+        f"with --config-format NAME ({', '.join(format_names())}), or --select KEY.PATH for its part",
+        key_path=prefix,
     )
+
+
+def _forced(name: str, claims: list[tuple[ModuleType, Identification]], prefix: KeyPath) -> ModuleType:
+    """The format the user named, if the file has at least one of its keys."""
+    names = format_names()
+    wanted = name.strip().lower()
+    for module, found in claims:
+        if wanted in (_short(module), found.format.lower()):
+            if found.score <= 0 and not found.seen:
+                raise LrplotError(
+                    f"--config-format {name}: the file has none of {found.format}'s keys "
+                    f"({_keys(found.missing) or 'none found'})",
+                    key_path=prefix or None,
+                )
+            return module
+    raise LrplotError(f"--config-format {name}: not a format lrplot reads; one of: {', '.join(names)}")
+
+
+def _short(module: ModuleType) -> str:
+    return module.__name__.rsplit(".", 1)[-1]
+
+
+def _keys(keys: tuple[str, ...], most: int = 4) -> str:
+    """A few key names (from the formats' own vocabularies, never the file's other text)."""
+    shown = ", ".join(keys[:most])
+    return f"{shown}, ..." if len(keys) > most else shown
+
+
+def _shortfall(found: Identification) -> str:
+    """``(has a, b; lacks c)`` or ``(has a; conflicting: d)``: why the claim fell short."""
+    parts = [f"has {_keys(found.seen, 3)}"]
+    if found.conflicting:
+        parts.append(f"conflicting: {_keys(found.conflicting, 2)}")
+    elif found.missing:
+        parts.append(f"lacks {_keys(found.missing, 3)}")
+    return f"({'; '.join(parts)})"
+
+
+_KINDS = {".py": "a Python config", ".toml": "a TOML config", ".json": "a JSON config"}
+
+
+def _looks(path: Path | None, data: dict[str, Any]) -> str:
+    """What the file looks like, from its shape only (no value of it is echoed)."""
+    kind = _KINDS.get(path.suffix.lower(), "a YAML config") if path is not None else "a config"
+    markers = [
+        marker
+        for marker in ("_component_", "_target_", "class_path")
+        if any(isinstance(value, dict) and marker in value for value in data.values())
+    ]
+    hint = {"_component_": " (as torchtune recipes write)"}
+    shape = f"{kind} of {len(data)} top-level keys"
+    if markers:
+        shape += f" with {'/'.join(markers)} nodes{hint.get(markers[0], '')}"
+    return shape

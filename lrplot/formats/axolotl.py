@@ -20,12 +20,20 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats import huggingface
-from lrplot.formats.base import Converted, FormatOptions
+from lrplot.formats.base import Converted, FormatOptions, Identification, by_keys, capped
 from lrplot.formats.trainer_args import TrainerArgs, check_options, number, scheduler_type
 
 NAME = "axolotl"
 DRIVER = "lrplot.plan.drivers.axolotl.AxolotlScheduler"
-_SIGNATURE_KEYS = ("micro_batch_size", "num_epochs", "base_model", "sequence_len", "sample_packing")
+# axolotl's own names (src/axolotl/utils/schemas/config.py), not TrainingArguments': one of
+# the first four alone means axolotl; scalar values only (a nested node is some other tool's).
+_WEIGHTS = {"micro_batch_size": 0.5, "num_epochs": 0.5, "base_model": 0.5, "sequence_len": 0.5,
+            "sample_packing": 0.3, "lr_scheduler": 0.3, "dataset_prepared_path": 0.3}  # fmt: skip
+_EXPECTED = ("base_model", "micro_batch_size", "num_epochs")
+# TrainingArguments' names that axolotl writes its own way (micro_batch_size, num_epochs, lr_scheduler).
+_CONFLICTS = (
+    "lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs", "train_micro_batch_size_per_gpu",
+)  # fmt: skip
 _UNHONOURED = {
     "lr_groups": "lr_groups give some parameters their own lr: only the main lr is drawn",
     "loraplus_lr_ratio": "loraplus_lr_ratio scales the lr of LoRA B matrices: only the main lr is drawn",
@@ -36,14 +44,20 @@ _UNHONOURED = {
 }
 
 
-def score(path: Path | None, data: Any) -> float:
-    """Certain-ish with one of axolotl's own keys (micro_batch_size, num_epochs, base_model, ...)."""
-    if not isinstance(data, dict) or "curves" in data:
-        return 0.0
+def identify(path: Path | None, data: Any) -> Identification:
+    """axolotl's own names with scalar values; the Trainer's spellings of them conflict."""
+    if not isinstance(data, dict) or "curves" in data or (path is not None and path.suffix.lower() == ".py"):
+        return Identification(NAME, 0.0, missing=_EXPECTED)
     # a name, not a table: torchtitan's [lr_scheduler] and Lightning's lr_scheduler node are not axolotl's
-    own_scheduler_key = isinstance(data.get("lr_scheduler"), str) and "lr_scheduler_type" not in data
-    own_keys = any(key in data and not isinstance(data[key], (dict, list)) for key in _SIGNATURE_KEYS)
-    return 0.95 if own_scheduler_key or own_keys else 0.0
+    scalars = {key: value for key, value in data.items() if not isinstance(value, (dict, list))}
+    found = by_keys(NAME, scalars, _WEIGHTS, expected=_EXPECTED)
+    conflicting = tuple(key for key in _CONFLICTS if key in data)
+    return capped(found, conflicting)
+
+
+def score(path: Path | None, data: Any) -> float:
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
 
 
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:

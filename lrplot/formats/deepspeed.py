@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import Converted, FormatOptions
+from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, by_keys
 from lrplot.read.json_source import load_config_file
 from lrplot.read.yaml_source import YamlSource
 
@@ -58,7 +58,13 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
         "last_batch_iteration",
     ),
 }
-_SIGNATURE_KEYS = ("zero_optimization", "train_micro_batch_size_per_gpu", "train_batch_size", "fp16", "bf16")
+# DeepSpeed's own top-level names (deepspeed/runtime/config.py, 0.19.8); fp16/bf16 count only
+# as DeepSpeed's {"enabled": ...} tables (a Trainer or axolotl config has them as booleans).
+_WEIGHTS = {"zero_optimization": 0.5, "train_micro_batch_size_per_gpu": 0.5, "scheduler": 0.6,
+            "train_batch_size": 0.3, "fp16": 0.3, "bf16": 0.3, "steps_per_print": 0.3,
+            "wall_clock_breakdown": 0.3, "zero_allow_untested_optimizer": 0.3, "optimizer": 0.2}  # fmt: skip
+_EXPECTED = ("scheduler", "train_micro_batch_size_per_gpu")
+_CONFLICTS = ("learning_rate", "lr_scheduler_type", "num_train_epochs", "micro_batch_size", "lr_scheduler")
 _OPTIMIZERS = {"Adam": "Adam", "AdamW": "AdamW", "SGD": "SGD", "Adagrad": "Adagrad"}
 
 
@@ -76,8 +82,11 @@ class DeepSpeedSource:
         return LrplotError(f"DeepSpeed config: {message}", key_path=(*self.prefix, *key_path))
 
 
-def read_source(path: Path) -> DeepSpeedSource:
-    source = load_config_file(path)
+def read_source(
+    path: Path, config_dir: Path | None = None, key_path: KeyPath | None = None
+) -> DeepSpeedSource:
+    """A DeepSpeed JSON a config names, read as the config's other files are (confined there)."""
+    source = load_config_file(path, config_dir=config_dir, key_path=key_path)
     if not isinstance(source.data, dict):
         raise LrplotError("DeepSpeed config: must be a JSON object", where=source.name)
     return DeepSpeedSource(source.data, source)
@@ -87,15 +96,30 @@ def inline_source(data: dict[str, Any], key_path: KeyPath | None) -> DeepSpeedSo
     return DeepSpeedSource(data, None, key_path or ())
 
 
+def identify(path: Path | None, data: Any) -> Identification:
+    """DeepSpeed's own top-level names, its ``scheduler``/``optimizer`` as ``{type, params}`` tables."""
+    if not isinstance(data, dict) or "curves" in data or (path is not None and path.suffix.lower() == ".py"):
+        return Identification(NAME, 0.0, missing=_EXPECTED)
+    own = {key: value for key, value in data.items() if key in _WEIGHTS and _own_value(key, value)}
+    found = by_keys(NAME, own, _WEIGHTS, expected=(), conflicts=())
+    conflicting = tuple(key for key in _CONFLICTS if key in data)
+    missing = tuple(key for key in _EXPECTED if key not in own)
+    score = min(found.score, CONFLICTED) if conflicting else found.score
+    return Identification(NAME, score, found.seen, missing, conflicting)
+
+
 def score(path: Path | None, data: Any) -> float:
-    """Likely with a DeepSpeed ``scheduler`` block or DeepSpeed's own top-level keys."""
-    if not isinstance(data, dict) or "curves" in data:
-        return 0.0
-    scheduler = data.get("scheduler")
-    if isinstance(scheduler, dict) and "type" in scheduler:
-        return 0.97  # above the Trainer's 0.9: DeepSpeed shares gradient_accumulation_steps
-    trainer_keys = "learning_rate" in data or "lr_scheduler_type" in data
-    return 0.92 if any(key in data for key in _SIGNATURE_KEYS) and not trainer_keys else 0.0
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
+
+
+def _own_value(key: str, value: Any) -> bool:
+    """A value as DeepSpeed writes it there: a table for its sections, a type-named block."""
+    if key in ("scheduler", "optimizer"):
+        return isinstance(value, dict) and "type" in value
+    if key in ("fp16", "bf16", "zero_optimization"):
+        return isinstance(value, dict)
+    return not isinstance(value, (dict, list))
 
 
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:

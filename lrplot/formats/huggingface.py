@@ -16,7 +16,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats import deepspeed as deepspeed_format
-from lrplot.formats.base import Converted, FormatOptions
+from lrplot.formats.base import Converted, FormatOptions, Identification, by_keys, referenced_file
 from lrplot.formats.trainer_args import (
     TrainerArgs,
     load_rules,
@@ -30,14 +30,29 @@ from lrplot.formats.trainer_args import (
 
 NAME = "Hugging Face Trainer"
 
-# Keys only TrainingArguments-style configs have; one of them makes the file ours.
-_SIGNATURE_KEYS = (
-    "lr_scheduler_type",
-    "per_device_train_batch_size",
-    "num_train_epochs",
-    "gradient_accumulation_steps",
-    "warmup_ratio",
-)
+# TrainingArguments' own names (transformers 5.24.0 training_args.py), weighted by how surely
+# one of them alone means a Trainer config. Names other trainers share (learning_rate,
+# max_steps, gradient_accumulation_steps: DeepSpeed, axolotl, torchtune, nanoGPT) are not here.
+_WEIGHTS = {
+    "lr_scheduler_type": 0.5,
+    "per_device_train_batch_size": 0.5,
+    "num_train_epochs": 0.5,
+    "warmup_ratio": 0.3,
+    "lr_scheduler_kwargs": 0.3,
+    "optim": 0.3,
+    "per_device_eval_batch_size": 0.3,
+    "eval_strategy": 0.2,
+    "evaluation_strategy": 0.2,
+    "save_strategy": 0.2,
+    "logging_strategy": 0.2,
+}
+_EXPECTED = ("lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs")
+# Distinctive keys of other formats: axolotl's own names, torchtune's and DeepSpeed's.
+_CONFLICTS = (
+    "micro_batch_size", "num_epochs", "base_model", "sequence_len", "sample_packing",  # axolotl
+    "max_steps_per_epoch", "epochs",  # torchtune, timm, litgpt's epochs are not the Trainer's
+    "zero_optimization", "train_micro_batch_size_per_gpu",  # DeepSpeed's own file
+)  # fmt: skip
 _NUMBERS: dict[str, tuple[bool, float | None]] = {  # key -> (integer, minimum)
     "learning_rate": (False, 0.0),
     "warmup_steps": (False, 0.0),
@@ -59,13 +74,26 @@ _UNHONOURED = {
 }
 
 
+def identify(path: Path | None, data: Any) -> Identification:
+    """TrainingArguments' own names; axolotl's, torchtune's or DeepSpeed's own names conflict."""
+    if not isinstance(data, dict) or "curves" in data or _python(path):
+        return Identification(NAME, 0.0, missing=_EXPECTED)
+    conflicts = [*_CONFLICTS, *(key for key, value in data.items() if _component(value))]
+    return by_keys(NAME, data, _WEIGHTS, expected=_EXPECTED, conflicts=conflicts)
+
+
 def score(path: Path | None, data: Any) -> float:
-    """Likely when the file has TrainingArguments keys; 0 when it has lrplot's or others'."""
-    if not isinstance(data, dict) or "curves" in data:
-        return 0.0
-    if any(key in data for key in _SIGNATURE_KEYS):
-        return 0.9
-    return 0.6 if "learning_rate" in data and ("max_steps" in data or "optim" in data) else 0.0
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
+
+
+def _python(path: Path | None) -> bool:
+    return path is not None and path.suffix.lower() == ".py"
+
+
+def _component(value: Any) -> bool:
+    """A ``_component_`` node: torchtune's way of naming a class, never a Trainer key's value."""
+    return isinstance(value, dict) and "_component_" in value
 
 
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
@@ -163,14 +191,20 @@ def deepspeed_config(args: TrainerArgs, options: FormatOptions, converted: Conve
         return deepspeed_format.inline_source(value, key_path)
     if not isinstance(value, str):
         raise LrplotError(f"deepspeed must be a path to a JSON file, got {value!r}", key_path=key_path)
-    base = options.path.parent if options.path is not None else Path.cwd()
-    candidates = [Path(value)] if Path(value).is_absolute() else [base / value, Path.cwd() / value]
-    found = next((path for path in candidates if path.is_file()), None)
-    if found is None:
-        converted.notes.append(
-            f"deepspeed: {value} not found (beside the config or in the current folder): drawn with "
-            "the Trainer's scheduler; a 'scheduler' block in that file would replace it"
-        )
-        return None
+    if value.lstrip().startswith("{"):  # a JSON string, which the Trainer takes as the config itself
+        from lrplot.read.json_source import parse_json
+
+        data = parse_json(value, name="deepspeed").data
+        if not isinstance(data, dict):
+            raise LrplotError("deepspeed: the JSON must be an object", key_path=key_path)
+        return deepspeed_format.inline_source(data, key_path)
+    # The Trainer refuses a path that does not exist (accelerate 1.16.0 utils/deepspeed.py
+    # HfDeepSpeedConfig.__init__, lines 136-156): so does lrplot, rather than draw without it.
+    user_named = options.file_for("deepspeed") is not None
+    found = referenced_file(
+        value, "deepspeed", key_path or ("deepspeed",), options,
+        "its 'scheduler' block would replace the Trainer's schedule (and the Trainer refuses a missing file)",
+    )  # fmt: skip
     converted.reads.append(found)
-    return deepspeed_format.read_source(found)
+    config_dir = None if user_named or options.path is None else options.path.absolute().parent
+    return deepspeed_format.read_source(found, config_dir=config_dir, key_path=key_path)

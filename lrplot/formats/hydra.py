@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import Converted, FormatOptions, curve_label
+from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, curve_label
 from lrplot.formats.hydra_compose import Composition, Primary, compose, find_primary, hydra_defaults
 from lrplot.formats.hydra_resolve import ResolverGuard, allowed_names, is_refused, refusal_message
 from lrplot.formats.instantiate import (
@@ -44,13 +44,43 @@ _INTERVAL_KEYS = ("interval", "scheduler_interval", "lr_scheduler_interval")
 _FULL_KEY_PART = re.compile(r"[^.\[\]]+")
 
 
-def score(path: Path | None, data: Any) -> float:
-    """Certain with an optimizer and a scheduler ``_target_``; likely for a ``defaults:`` list."""
-    if not isinstance(data, dict):
-        return 0.0
+def identify(path: Path | None, data: Any) -> Identification:
+    """Certain with an optimizer and a scheduler ``_target_``; likely for a ``defaults:`` list.
+
+    A ``_target_`` node alone (a model config) is Hydra's too but says nothing of a schedule:
+    named among the closest formats, not claimed. LightningCLI's ``class_path`` nodes and
+    torchtune's ``_component_`` nodes conflict.
+    """
+    expected = ("optimizer._target_", "scheduler._target_")
+    if not isinstance(data, dict) or "curves" in data or (path is not None and path.suffix.lower() == ".py"):
+        return Identification(NAME, 0.0, missing=expected)
+    conflicting = tuple(
+        f"{key}.{marker}"
+        for key, value in data.items()
+        for marker in ("class_path", "_component_")
+        if isinstance(value, dict) and marker in value
+    )
     if _find_targets(data, ()) is not None:
-        return 1.0
-    return 0.9 if hydra_defaults(data) is not None else 0.0
+        score, seen, missing = 1.0, expected, ()
+    elif hydra_defaults(data) is not None:
+        score, seen, missing = 0.9, ("defaults",), ()
+    elif _has_target(data, depth=3):
+        score, seen, missing = 0.3, ("_target_",), expected
+    else:
+        return Identification(NAME, 0.0, missing=expected, conflicting=conflicting)
+    return Identification(NAME, min(score, CONFLICTED) if conflicting else score, seen, missing, conflicting)
+
+
+def score(path: Path | None, data: Any) -> float:
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
+
+
+def _has_target(node: Any, depth: int) -> bool:
+    """A ``_target_`` node within ``depth`` levels (bounded: identification stays cheap)."""
+    if not isinstance(node, dict) or depth < 0:
+        return False
+    return "_target_" in node or any(_has_target(value, depth - 1) for value in node.values())
 
 
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import Converted, FormatOptions, curve_label
+from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, curve_label
 from lrplot.formats.instantiate import (
     LIGHTNING_PLATEAU,
     ClassNode,
@@ -47,15 +47,32 @@ _CLASS_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
 _SHORT_PLATEAU = "ReduceLROnPlateau"
 
 
-def score(path: Path | None, data: Any) -> float:
-    """Certain when LightningCLI's optimizer node (``class_path``) is where it reads one."""
-    if not isinstance(data, dict):
-        return 0.0
+def identify(path: Path | None, data: Any) -> Identification:
+    """Certain when LightningCLI's optimizer node (``class_path``) is where it reads one.
+
+    litgpt's configs name their optimizer the same way (jsonargparse too): a ``train:``
+    table of litgpt's TrainArgs conflicts, so that file is litgpt's alone.
+    """
+    expected = ("optimizer.class_path",)
+    if not isinstance(data, dict) or "curves" in data or (path is not None and path.suffix.lower() == ".py"):
+        return Identification(NAME, 0.0, missing=expected)
+    from lrplot.formats.litgpt import train_keys
+
+    conflicting = ("train",) if len(train_keys(data)) >= 2 else ()
     body_path, body = _body(data, ())
     nodes = _class_nodes(body, body_path)
     if any(kind == "optimizer" and isinstance(n.node, dict) for kind, _, n in nodes):
-        return 1.0
-    return 0.6 if any(kind == "optimizer" for kind, _, n in nodes) and "trainer" in body else 0.0
+        score, seen = 1.0, expected
+    elif any(kind == "optimizer" for kind, _, n in nodes) and "trainer" in body:
+        score, seen = 0.6, ("optimizer", "trainer")
+    else:
+        return Identification(NAME, 0.0, missing=expected, conflicting=conflicting)
+    return Identification(NAME, min(score, CONFLICTED) if conflicting else score, seen, (), conflicting)
+
+
+def score(path: Path | None, data: Any) -> float:
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
 
 
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:

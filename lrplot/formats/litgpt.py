@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
-from lrplot.formats.base import Converted, FormatOptions, missing_option
+from lrplot.formats.base import Converted, FormatOptions, Identification, capped, missing_option
 
 NAME = "litgpt"
 FORM = "litgpt"
@@ -36,12 +36,31 @@ TORCH_DEFAULT_LR = {"Adam": 1e-3, "AdamW": 1e-3}
 _TRAIN_KEYS = {"global_batch_size", "micro_batch_size", "lr_warmup_steps", "max_tokens", "epochs", "min_lr"}
 
 
+def identify(path: Path | None, data: Any) -> Identification:
+    """A ``train:`` mapping with litgpt's TrainArgs, beside ``checkpoint_dir`` or ``model_name``.
+
+    A LightningCLI ``trainer:`` table conflicts (litgpt's scripts have none).
+    """
+    seen = train_keys(data)
+    expected = tuple(f"train.{key}" for key in sorted(_TRAIN_KEYS) if f"train.{key}" not in seen)
+    if len(seen) < 3 or (path is not None and path.suffix.lower() == ".py"):
+        return Identification(NAME, 0.0, seen, expected)
+    beside = tuple(sorted({"checkpoint_dir", "model_name", "model_config"} & set(data)))
+    conflicting = ("trainer",) if isinstance(data.get("trainer"), dict) else ()
+    return capped(Identification(NAME, 1.0 if beside else 0.7, (*seen, *beside)), conflicting)
+
+
 def score(path: Path | None, data: Any) -> float:
-    """A ``train:`` mapping with litgpt's TrainArgs, beside ``checkpoint_dir`` or ``model_name``."""
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
+
+
+def train_keys(data: Any) -> tuple[str, ...]:
+    """litgpt's TrainArgs names in a ``train:`` table, as ``train.KEY``."""
     train = data.get("train") if isinstance(data, dict) else None
-    if not isinstance(train, dict) or len(_TRAIN_KEYS & set(train)) < 3:
-        return 0.0
-    return 1.0 if {"checkpoint_dir", "model_name", "model_config"} & set(data) else 0.7
+    if not isinstance(train, dict):
+        return ()
+    return tuple(f"train.{key}" for key in sorted(_TRAIN_KEYS & set(train)))
 
 
 def translate(data: dict[str, Any], options: FormatOptions) -> Converted:

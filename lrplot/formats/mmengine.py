@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import Converted, FormatOptions
+from lrplot.formats.base import Converted, FormatOptions, Identification
 from lrplot.formats.mmengine_checks import (
     SOURCE_NOTE,
     check_hook,
@@ -37,17 +37,24 @@ TORCH_OPTIMIZERS = frozenset(
 )  # fmt: skip
 
 
-def score(path: Path | None, data: Any) -> float:
+def identify(path: Path | None, data: Any) -> Identification:
     """Certain for a ``.py`` config with mmengine's keys or a ``_base_`` list."""
     if path is None or path.suffix.lower() != ".py" or not isinstance(data, dict):
-        return 0.0
-    if any(key in data for key in _KEYS):
-        return 1.0
+        return Identification(NAME, 0.0, missing=_KEYS)
+    seen = tuple(key for key in _KEYS if key in data)
+    if seen:
+        return Identification(NAME, 1.0, seen)
     base = data.get("_base_")
     if isinstance(base, str) or (isinstance(base, list) and base):
-        return 0.9
+        return Identification(NAME, 0.9, ("_base_",))
     # refused by translate with what they are: mmcv 1.x configs, mmengine's new-style configs
-    return 0.9 if "lr_config" in data or "read_base" in data else 0.0
+    old = tuple(key for key in ("lr_config", "read_base") if key in data)
+    return Identification(NAME, 0.9 if old else 0.0, old, () if old else _KEYS)
+
+
+def score(path: Path | None, data: Any) -> float:
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
 
 
 def translate(_data: Any, options: FormatOptions) -> Converted:

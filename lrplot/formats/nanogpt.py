@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
-from lrplot.formats.base import Converted, FormatOptions
+from lrplot.formats.base import Converted, FormatOptions, Identification
 
 NAME = "nanoGPT"
 DRIVER = "lrplot.plan.drivers.nanogpt.NanoGPTSchedule"
@@ -36,15 +36,26 @@ _SCHEDULE_KEYS = ("learning_rate", "warmup_iters", "lr_decay_iters", "min_lr", "
 _RUN_KEYS = ("max_iters", "eval_only", "init_from", "beta1", "beta2", "weight_decay")
 
 
-def score(path: Path | None, data: Any) -> float:
-    """A ``.py`` file whose names are mostly train.py's, with at least two of them."""
+def identify(path: Path | None, data: Any) -> Identification:
+    """A ``.py`` file whose names are mostly train.py's, with at least two of them.
+
+    OpenMMLab's names (``_base_``, ``param_scheduler``, ...) conflict.
+    """
+    expected = ("learning_rate", "max_iters")
     if path is None or path.suffix.lower() != ".py" or not isinstance(data, dict):
-        return 0.0
+        return Identification(NAME, 0.0, missing=expected)
     names = [key for key in data if not key.startswith("_") and key not in _MODULES]
-    known = [key for key in names if key in DEFAULTS]
-    if len(known) < 2 or len(known) < 0.6 * len(names):
-        return 0.0
-    return 1.0 if any(key in _SCHEDULE_KEYS or key == "max_iters" for key in known) else 0.8
+    known = tuple(key for key in names if key in DEFAULTS)
+    conflicting = tuple(k for k in ("_base_", "param_scheduler", "optim_wrapper", "train_cfg") if k in data)
+    if conflicting or len(known) < 2 or len(known) < 0.6 * len(names):
+        return Identification(NAME, 0.0, known, tuple(k for k in expected if k not in known), conflicting)
+    schedule = any(key in _SCHEDULE_KEYS or key == "max_iters" for key in known)
+    return Identification(NAME, 1.0 if schedule else 0.8, known)
+
+
+def score(path: Path | None, data: Any) -> float:
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
 
 
 def translate(_data: Any, options: FormatOptions) -> Converted:

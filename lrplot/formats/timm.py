@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
-from lrplot.formats.base import Converted, FormatOptions, missing_option
+from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, missing_option
 
 NAME = "timm train.py"
 FORM = "timm train.py"
@@ -81,13 +81,28 @@ _SCHEDULE_PREFIXES = ("lr", "sched", "warmup", "cooldown", "decay", "min_lr")
 _SIGNATURE = {"sched", "epochs", "warmup_epochs", "warmup_lr", "min_lr", "opt", "batch_size", "model"}
 
 
+def identify(path: Path | None, data: Any) -> Identification:
+    """A flat mapping (train.py's arguments) with its ``sched`` and a few of its other names.
+
+    A nested table is no argument of train.py's (but ``model_kwargs``/``opt_kwargs``): it
+    conflicts, as a config of some other trainer that names its schedule ``sched``.
+    """
+    if not isinstance(data, dict) or (path is not None and path.suffix.lower() == ".py"):
+        return Identification(NAME, 0.0, missing=("sched",))
+    seen = tuple(sorted(_SIGNATURE & set(data)))
+    if not isinstance(data.get("sched"), str):
+        return Identification(NAME, 0.0, tuple(k for k in seen if k != "sched"), ("sched",))
+    nested = tuple(
+        k for k, v in data.items() if isinstance(v, dict) and k not in ("model_kwargs", "opt_kwargs")
+    )
+    score = 0.9 if len(seen) >= 3 else 0.3
+    missing = () if len(seen) >= 3 else tuple(sorted(_SIGNATURE - set(seen)))
+    return Identification(NAME, min(score, CONFLICTED) if nested else score, seen, missing, nested)
+
+
 def score(path: Path | None, data: Any) -> float:
-    """A flat mapping with train.py's ``sched`` and a few of its other argument names."""
-    if not isinstance(data, dict) or not isinstance(data.get("sched"), str):
-        return 0.0
-    flat = all(not isinstance(v, dict) for k, v in data.items() if k not in ("model_kwargs", "opt_kwargs"))
-    shared = len(_SIGNATURE & set(data))
-    return 0.9 if flat and shared >= 3 else (0.5 if shared >= 2 else 0.0)
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
 
 
 def translate(data: dict[str, Any], options: FormatOptions) -> Converted:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
-from lrplot.formats.base import Converted, FormatOptions
+from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification
 
 NAME = "torchtitan"
 FORM = "torchtitan"
@@ -31,14 +31,33 @@ TORCH_OPTIMIZERS = ("Adam", "AdamW", "SGD")
 _SECTIONS = {"job", "model", "optimizer", "lr_scheduler", "training", "parallelism", "checkpoint", "metrics"}
 
 
-def score(path: Path | None, data: Any) -> float:
-    """torchtitan's sections, with ``[training]`` and ``[lr_scheduler]`` or ``[optimizer]``."""
-    if not isinstance(data, dict) or not isinstance(data.get("training"), dict):
-        return 0.0
-    if not any(isinstance(data.get(k), dict) for k in ("lr_scheduler", "optimizer")):
-        return 0.0
+def identify(path: Path | None, data: Any) -> Identification:
+    """torchtitan's sections, with ``[training]`` and ``[lr_scheduler]`` or ``[optimizer]``.
+
+    A class-naming node in those sections (Hydra's ``_target_``, LightningCLI's ``class_path``,
+    torchtune's ``_component_``) conflicts: torchtitan names its optimizer by ``name``.
+    """
+    expected = ("training", "lr_scheduler")
+    if not isinstance(data, dict) or (path is not None and path.suffix.lower() == ".py"):
+        return Identification(NAME, 0.0, missing=expected)
+    seen = tuple(sorted(k for k in _SECTIONS if isinstance(data.get(k), dict)))
+    missing = tuple(k for k in expected if k not in seen)
+    conflicting = tuple(
+        f"{section}.{marker}"
+        for section in ("optimizer", "lr_scheduler")
+        for marker in ("_target_", "class_path", "_component_")
+        if isinstance(data.get(section), dict) and marker in data[section]
+    )
+    if "training" not in seen or not {"lr_scheduler", "optimizer"} & set(seen):
+        return Identification(NAME, 0.0, seen, missing, conflicting)
     toml = path is not None and path.suffix.lower() == ".toml"
-    return 0.95 if toml else (0.6 if len(_SECTIONS & set(data)) >= 3 else 0.0)
+    score = 0.95 if toml else (0.6 if len(seen) >= 3 else 0.3)
+    return Identification(NAME, min(score, CONFLICTED) if conflicting else score, seen, missing, conflicting)
+
+
+def score(path: Path | None, data: Any) -> float:
+    """The registry of before identification: :func:`identify`'s score."""
+    return identify(path, data).score
 
 
 def translate(data: dict[str, Any], options: FormatOptions) -> Converted:

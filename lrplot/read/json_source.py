@@ -26,10 +26,16 @@ _CONSTANTS = {
 }  # fmt: skip
 
 
-def load_config_file(path: Path) -> YamlSource:
-    """A config file as data with lines: JSON for ``.json`` files, YAML otherwise."""
+def load_config_file(
+    path: Path, *, config_dir: Path | None = None, key_path: KeyPath | None = None
+) -> YamlSource:
+    """A config file as data with lines: JSON for ``.json`` files, YAML otherwise.
+
+    ``config_dir``: the folder of the config that names this file, whose read scope applies
+    (:func:`lrplot.read.files.read_text`); None for a file the user named.
+    """
     if path.suffix.lower() == ".json":
-        source = parse_json(read_text(path), name=str(path))
+        source = parse_json(read_text(path, config_dir=config_dir, key_path=key_path), name=str(path))
         source.path = path
         return source
     return load_yaml_file(path)

@@ -1,0 +1,255 @@
+"""Positive identification: a file is drawn only when exactly one format claims it (issue 24).
+
+A wrong curve looks exactly like a right one, so a file no format recognises (a torchtune
+recipe), or that several recognise, is refused in one line naming the closest formats and
+``--config-format NAME``. Every real fixture of every format is claimed by its own format and
+by no other; near-misses of each (a real file with another format's key added) are refused.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lrplot
+from lrplot.errors import LrplotError
+from lrplot.formats import FORMATS, format_names, identify
+from lrplot.formats.base import Converted
+from tests.conftest import FIXTURES, ROOT
+
+HYDRA = FIXTURES / "hydra"
+MMENGINE = FIXTURES / "mmengine"
+TORCHTUNE = sorted((FIXTURES / "torchtune").glob("*.yaml"))
+
+
+def _files(folder: Path, *patterns: str) -> list[Path]:
+    return sorted(path for pattern in patterns for path in folder.glob(pattern))
+
+
+# Every real fixture of a format lrplot reads, by the format that must claim it alone.
+OWN: dict[str, list[Path]] = {
+    "huggingface": _files(FIXTURES / "huggingface", "*.yaml"),
+    "axolotl": _files(FIXTURES / "huggingface" / "axolotl", "*.y*ml"),
+    "deepspeed": _files(FIXTURES / "huggingface" / "deepspeed", "*.json"),
+    "lightning": [*_files(FIXTURES / "lightning", "*.yaml"), FIXTURES / "forms" / "lightning_cli.yaml"],
+    "litgpt": _files(FIXTURES / "litgpt", "*.yaml"),
+    "timm": _files(FIXTURES / "timm", "*.y*ml"),
+    "torchtitan": _files(FIXTURES / "torchtitan", "*.toml"),
+    "nanogpt": _files(FIXTURES / "nanogpt" / "config", "*.py"),
+    "mmengine": [
+        *_files(MMENGINE, "*/configs/[!_]*/**/*.py", "*/configs/_base_/schedules/*.py"),
+        *_files(MMENGINE / "mmpretrain" / "mmpretrain", "configs/**/*.py"),
+    ],
+    "hydra": [
+        FIXTURES / "forms" / "hydra_config.yaml",
+        HYDRA / "lightning_hydra_template" / "configs" / "train.yaml",
+        HYDRA / "lightning_hydra_template" / "configs" / "model" / "mnist.yaml",
+        HYDRA / "lightning_hydra_template" / "configs" / "experiment" / "example.yaml",
+        *_files(HYDRA / "autoware_ml" / "configs" / "tasks", "**/*.yaml"),
+        *_files(HYDRA / "flash_attention" / "configs" / "experiment", "**/*.yaml"),
+    ],
+}
+CASES = [(name, path) for name, paths in OWN.items() for path in paths]
+
+
+def read(path: Path) -> Any:
+    """The file's data as the loader reads it (never run: a .py file is read as data)."""
+    suffix = path.suffix.lower()
+    if suffix == ".py":
+        from lrplot.read.python import read_python
+
+        return read_python(path).data
+    if suffix == ".toml":
+        from lrplot.read.toml_source import load_toml_file
+
+        return load_toml_file(path).data
+    if suffix == ".json":
+        from lrplot.read.json_source import load_config_file
+
+        return load_config_file(path).data
+    from lrplot.read.yaml_source import load_yaml_file
+
+    return load_yaml_file(path).data
+
+
+def claimants(path: Path, data: Any) -> list[str]:
+    """The formats (by --config-format name) that claim the file confidently."""
+    return [module.__name__.rsplit(".", 1)[-1] for module, found in identify(path, data) if found.confident]
+
+
+def test_every_format_has_fixtures_and_every_fixture_folder_is_covered() -> None:
+    assert set(OWN) == set(format_names())
+    assert all(len(paths) >= 2 for paths in OWN.values()), {k: len(v) for k, v in OWN.items()}
+
+
+@pytest.mark.parametrize(("name", "path"), CASES, ids=[str(p.relative_to(FIXTURES)) for _, p in CASES])
+def test_each_real_file_is_claimed_by_its_own_format_and_no_other(name: str, path: Path) -> None:
+    assert claimants(path, read(path)) == [name]
+
+
+@pytest.mark.parametrize("path", TORCHTUNE, ids=lambda p: p.name)
+def test_a_torchtune_recipe_is_claimed_by_no_format(path: Path) -> None:
+    assert claimants(path, read(path)) == []
+
+
+@pytest.mark.parametrize("path", TORCHTUNE, ids=lambda p: p.name)
+def test_a_torchtune_recipe_is_refused_not_read_as_a_trainer_config(path: Path) -> None:
+    """The issue's case: it was read as a Trainer config with num_train_epochs 3 filled in."""
+    with pytest.raises(LrplotError) as caught:
+        lrplot.load(path, dataset_size=1000)
+    message = str(caught.value)
+    assert "_component_ nodes (as torchtune recipes write)" in message
+    assert "no format lrplot reads claims it" in message and "--config-format NAME" in message
+    assert "num_train_epochs" not in message and "\n" not in message
+
+
+def test_the_cli_refuses_a_torchtune_recipe_in_one_line_with_exit_2(cli, tmp_path: Path) -> None:
+    result = cli("plot", TORCHTUNE[0], "--dataset-size", "1000", "-o", tmp_path / "out.png")
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("lrplot: error:"), result.stderr
+    assert str(TORCHTUNE[0].name) in lines[0] and "--config-format" in lines[0]
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_a_real_subprocess_refuses_a_torchtune_recipe(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lrplot", "validate", str(TORCHTUNE[0])],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "no format lrplot reads claims it" in result.stderr and "Traceback" not in result.stderr
+
+
+# Near-misses: a real file of one format with a key distinctive for another added. No format
+# may claim it: both are possible, so lrplot asks instead of guessing.
+HF_FILE = FIXTURES / "huggingface" / "llamafactory_qwen3_lora_sft.yaml"
+AXOLOTL_FILE = FIXTURES / "huggingface" / "axolotl" / "axolotl_btlm_ft.yml"
+DS_FILE = FIXTURES / "huggingface" / "deepspeed" / "deepspeedexamples_qanet_ds_bsz512_warmup.json"
+LITGPT_FILE = FIXTURES / "litgpt" / "pretrain_debug.yaml"
+TIMM_FILE = FIXTURES / "timm" / "mobileone_s1_blog.yaml"
+TITAN_FILE = FIXTURES / "torchtitan" / "llama3_debug_model.toml"
+LIGHTNING_FILE = FIXTURES / "lightning" / "torch_uncertainty_cifar10_resnet18.yaml"
+HYDRA_FILE = HYDRA / "lightning_hydra_template" / "configs" / "model" / "mnist.yaml"
+
+
+def _with(path: Path, change: dict[str, Any]) -> tuple[Path, Any]:
+    data = copy.deepcopy(read(path))
+    for key, value in change.items():
+        node = data
+        *parents, last = key.split(".")
+        for parent in parents:
+            node = node[parent]
+        node[last] = value
+    return path, data
+
+
+NEAR_MISSES = {
+    "trainer config with axolotl's micro_batch_size": _with(HF_FILE, {"micro_batch_size": 2}),
+    "axolotl config with the Trainer's lr_scheduler_type": _with(
+        AXOLOTL_FILE, {"lr_scheduler_type": "cosine"}
+    ),
+    "DeepSpeed config with a Trainer learning_rate": _with(DS_FILE, {"learning_rate": 1e-4}),
+    "litgpt config with a LightningCLI trainer": _with(LITGPT_FILE, {"trainer": {"max_steps": 10}}),
+    "timm arguments with a nested table": _with(TIMM_FILE, {"data": {"root": "x"}}),
+    "torchtitan optimizer as a Hydra node": _with(TITAN_FILE, {"optimizer._target_": "torch.optim.AdamW"}),
+    "LightningCLI config with litgpt's train table": _with(
+        LIGHTNING_FILE, {"train": {"max_tokens": 10, "micro_batch_size": 2, "lr_warmup_steps": 1}}
+    ),
+    "Hydra optimizer beside a LightningCLI node": _with(HYDRA_FILE, {"net": {"class_path": "x.Net"}}),
+    "Trainer-like keys every trainer has": (Path("t.yaml"), {"learning_rate": 1e-4, "max_steps": 10}),
+    "timm's sched with one other argument": (Path("t.yaml"), {"sched": "cosine", "epochs": 3}),
+    "torchtitan sections in YAML": (Path("t.yaml"), {"training": {"steps": 3}, "optimizer": {"lr": 1.0}}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEAR_MISSES))
+def test_near_misses_are_claimed_by_no_format(case: str) -> None:
+    path, data = NEAR_MISSES[case]
+    assert claimants(path, data) == []
+
+
+def test_each_near_miss_of_a_real_file_is_refused_and_names_the_conflict(tmp_path: Path) -> None:
+    path = tmp_path / "sft.yaml"
+    path.write_text(HF_FILE.read_text() + "\nmicro_batch_size: 2\n")
+    with pytest.raises(LrplotError, match=r"conflicting: micro_batch_size") as caught:
+        lrplot.load(path, dataset_size=100)
+    assert "Hugging Face Trainer (has " in str(caught.value)
+
+
+# Keys every trainer has (or that mean nothing alone): any mix of them is no one's.
+GENERIC = ["learning_rate", "lr", "max_steps", "gradient_accumulation_steps", "epochs", "batch_size",
+           "warmup_steps", "output_dir", "seed", "weight_decay", "model", "dataset", "optimizer", "device"]  # fmt: skip
+VALUES = st.one_of(st.integers(-5, 10**6), st.floats(allow_nan=False), st.text(max_size=8), st.booleans())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(GENERIC), VALUES, min_size=1), st.sampled_from([".yaml", ".json"]))
+def test_generic_keys_alone_are_never_claimed(data: dict[str, Any], suffix: str) -> None:
+    assert claimants(Path(f"c{suffix}"), data) == []
+
+
+def test_config_format_decides_for_a_near_miss(tmp_path: Path) -> None:
+    path = tmp_path / "sft.yaml"
+    path.write_text(HF_FILE.read_text() + "\nmicro_batch_size: 2\n")
+    config = lrplot.load(path, dataset_size=100, config_format="huggingface")
+    assert config.curves[0].optimizer.name == "AdamW"
+    as_named = lrplot.load(path, dataset_size=100, config_format="Hugging Face Trainer")
+    assert as_named.curves[0].optimizer.name == "AdamW"
+
+
+def test_config_format_refuses_a_format_whose_keys_the_file_lacks() -> None:
+    with pytest.raises(LrplotError, match=r"--config-format huggingface: the file has none of Hugging Face"):
+        lrplot.load(TORCHTUNE[0], config_format="huggingface")
+
+
+def test_config_format_names_the_choices_for_an_unknown_name() -> None:
+    with pytest.raises(LrplotError, match=r"--config-format torchtune: not a format lrplot reads; one of: "):
+        lrplot.load(TORCHTUNE[0], config_format="torchtune")
+
+
+def test_the_cli_option_reaches_the_formats(cli, tmp_path: Path) -> None:
+    path = tmp_path / "sft.yaml"
+    path.write_text(HF_FILE.read_text() + "\nmicro_batch_size: 2\n")
+    refused = cli("validate", path, "--dataset-size", "100")
+    assert refused.exit_code == 2 and "--config-format" in refused.stderr
+    decided = cli("validate", path, "--dataset-size", "100", "--config-format", "huggingface")
+    assert decided.exit_code == 0, decided.stderr
+
+
+def _score_only(monkeypatch: pytest.MonkeyPatch, score: float) -> None:
+    """A format module of the registry of before identification: NAME, score() and translate()."""
+    module = types.ModuleType("lrplot.formats.legacy")
+    module.NAME = "Legacy"  # type: ignore[attr-defined]
+    module.score = lambda path, data: score  # type: ignore[attr-defined]
+    module.translate = lambda target, options: Converted(  # type: ignore[attr-defined]
+        data={"total_step": 3, "curves": [{"optimizer": {"name": "SGD", "lr": 0.1},
+                                           "scheduler": {"name": "StepLR", "step_size": 1}}]},
+        form="Legacy",
+    )  # fmt: skip
+    monkeypatch.setitem(sys.modules, "lrplot.formats.legacy", module)
+    monkeypatch.setattr("lrplot.formats.FORMATS", (*FORMATS, "lrplot.formats.legacy"))
+
+
+def test_a_module_with_only_score_is_still_a_format(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _score_only(monkeypatch, 0.9)
+    path = tmp_path / "x.yaml"
+    path.write_text("something: 1\n")
+    assert lrplot.load(path).curves[0].scheduler.name == "StepLR"
+
+
+def test_two_confident_claims_are_refused_naming_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    _score_only(monkeypatch, 0.9)
+    with pytest.raises(
+        LrplotError, match=r"several formats claim: .*Hugging Face Trainer .*Legacy"
+    ) as caught:
+        lrplot.load(HF_FILE, dataset_size=100)
+    assert "--config-format huggingface or --config-format legacy" in str(caught.value)
