@@ -194,3 +194,20 @@ def test_cli_subprocess_plots_a_detectron2_config(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 1000
+
+
+def test_a_missing_base_file_is_one_line_naming_it(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real config copied without the base it names (run from its configs/ folder, as detectron2's
+    tools are): the line of its _BASE_ and the path looked for."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "COCO-Detection"
+    folder.mkdir()
+    path = folder / "faster_rcnn_R_50_FPN_1x.yaml"
+    path.write_bytes((D2 / "COCO-Detection" / "faster_rcnn_R_50_FPN_1x.yaml").read_bytes())
+    result = cli("plot", path, "-o", tmp_path / "x.png")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "faster_rcnn_R_50_FPN_1x.yaml:1: _BASE_ file" in lines[0], result.stderr
+    assert "Base-RCNN-FPN.yaml: no such file" in lines[0] and not (tmp_path / "x.png").exists()

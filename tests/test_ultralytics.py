@@ -93,7 +93,7 @@ BAD = [
     (
         {"data": "missing_dataset.yaml"},
         ["--dataset-size", "100"],
-        "data 'missing_dataset.yaml': no such dataset YAML",
+        ":1: data: missing_dataset.yaml not found (looked beside the config, in the folders above it",
     ),
     ({"lr0": "fast", "optimizer": "SGD"}, ["--dataset-size", "100"], "lr0 should be a number"),
 ]
@@ -122,6 +122,31 @@ def test_auto_reads_nc_from_the_dataset_yaml(tmp_path: Path) -> None:
         yaml.safe_dump({**DEFAULTS, "data": "coco8.yaml", "epochs": 3})
     )  # ships with ultralytics
     assert lrplot.load(builtin, dataset_size=100).curves[0].optimizer.keywords["lr"] == round(0.01 / 84, 6)
+
+
+WHEAT = UL / "wheat_weed"
+WHEAT_ARGS = WHEAT / "runs" / "detect" / "train" / "args.yaml"
+
+
+def test_a_real_runs_dataset_yaml_is_found_at_its_projects_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """args.yaml sits in runs/detect/train/; its data: cwfid.yaml (nc 2) at the root it ran from."""
+    monkeypatch.chdir(WHEAT)
+    config = lrplot.load(WHEAT_ARGS, dataset_size=1000)
+    assert config.curves[0].optimizer.name == "AdamW"
+    assert config.curves[0].optimizer.keywords["lr"] == round(0.002 * 5 / (4 + 2), 6)
+
+
+def test_a_missing_dataset_yaml_is_one_line_naming_it(cli, tmp_path: Path) -> None:
+    path = tmp_path / "args.yaml"
+    path.write_bytes(WHEAT_ARGS.read_bytes())
+    result = cli("plot", path, "--dataset-size", "1000", "-o", tmp_path / "x.png")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "args.yaml:4: data: cwfid.yaml not found" in lines[0], result.stderr
+    assert "--file-for data=PATH" in lines[0] and not (tmp_path / "x.png").exists()
+    named = cli("plot", path, "--dataset-size", "1000", "--file-for", f"data={WHEAT / 'cwfid.yaml'}",
+                "-o", tmp_path / "x.csv")  # fmt: skip
+    assert named.exit_code == 0, named.stderr
 
 
 def test_ultralytics_claims_its_args_and_nothing_else() -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
-from lrplot.formats.base import Converted, FormatOptions, Identification
+from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.read.yaml_source import Opaque
 
 NAME = "detectron2"
@@ -75,8 +75,16 @@ _YACS_TOP = {
 }
 
 
+# Top-level keys of other formats: a yacs config's own keys are upper case (but _BASE_).
+_CONFLICTS = (
+    "_base_", "param_scheduler", "optim_wrapper", "train_cfg",  # OpenMMLab
+    "lr_scheduler", "optimization", "trainer", "curves", "lr0", "learning_rate",  # fairseq, others
+)  # fmt: skip
+
+
 def identify(path: Path | None, data: Any) -> Identification:
-    """A yacs YAML: a ``SOLVER`` node with detectron2's solver keys, or a ``_BASE_`` file chain."""
+    """A yacs YAML: a ``SOLVER`` node with detectron2's solver keys, or a ``_BASE_`` file chain;
+    other formats' top-level keys beside them conflict."""
     if not isinstance(data, dict) or (path is not None and path.suffix.lower() == ".py"):
         return Identification(NAME, 0.0, missing=("SOLVER", "_BASE_"))
     seen: list[str] = []
@@ -98,7 +106,8 @@ def identify(path: Path | None, data: Any) -> Identification:
         seen += top
         score += 0.1 * min(len(top), 3)
     missing = tuple(k for k in ("SOLVER", "_BASE_") if k not in data)
-    return Identification(NAME, min(score, 1.0), seen=tuple(seen), missing=missing)
+    found = Identification(NAME, min(score, 1.0), seen=tuple(seen), missing=missing)
+    return capped(found, tuple(k for k in _CONFLICTS if k in data))
 
 
 def score(path: Path | None, data: Any) -> float:

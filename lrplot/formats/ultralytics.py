@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
-from lrplot.formats.base import Converted, FormatOptions, Identification
+from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 
 NAME = "Ultralytics YOLO"
 FORM = "Ultralytics"
@@ -42,19 +42,29 @@ _DISTINCTIVE = (
     "close_mosaic",
     "warmup_epochs",
 )
+# Distinctive keys of other trainers: a file with them and lr0 is someone else's or a mix.
+_CONFLICTS = (
+    "lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs",  # Hugging Face Trainer
+    "sched", "warmup_lr", "min_lr",  # timm train.py
+    "micro_batch_size", "base_model",  # axolotl
+    "param_scheduler", "train_cfg",  # OpenMMLab
+    "SOLVER", "_BASE_", "lr_scheduler", "optimization", "curves",  # detectron2, fairseq, lrplot
+)  # fmt: skip
 OPTIMIZERS = {"Adam", "Adamax", "AdamW", "NAdam", "RAdam", "RMSprop", "SGD", "MuSGD", "auto"}
 _MOMENTUM = {"SGD", "MuSGD", "RMSprop"}  # groups with a "momentum" key, warmed up by _do_train
 
 
 def identify(path: Path | None, data: Any) -> Identification:
-    """A flat mapping with BaseTrainer's hyperparameter names (``lr0``, ``lrf``, ``warmup_bias_lr``, ...)."""
+    """A flat mapping with BaseTrainer's hyperparameter names (``lr0``, ``lrf``, ``warmup_bias_lr``, ...);
+    another trainer's own keys beside them conflict."""
     if not isinstance(data, dict) or (path is not None and path.suffix.lower() == ".py"):
         return Identification(NAME, 0.0, missing=_DISTINCTIVE)
     seen = tuple(k for k in _DISTINCTIVE if k in data)
     missing = tuple(k for k in _DISTINCTIVE if k not in data)
     nested = any(isinstance(data[k], dict) for k in seen)
     score = 0.0 if nested or "lr0" not in data else min(1.0, 0.3 + 0.15 * len(seen))
-    return Identification(NAME, score if len(seen) >= 2 else 0.0, seen=seen, missing=missing)
+    found = Identification(NAME, score if len(seen) >= 2 else 0.0, seen=seen, missing=missing)
+    return capped(found, tuple(k for k in _CONFLICTS if k in data))
 
 
 def score(path: Path | None, data: Any) -> float:
@@ -236,37 +246,47 @@ def _batches(args: dict[str, Any], batch: int, world: int, options: FormatOption
 
 
 def _classes(args: dict[str, Any], options: FormatOptions) -> tuple[int, str]:
-    """``self.data.get("nc", 10)``: the dataset YAML's nc (or its names' count)."""
+    """``self.data.get("nc", 10)``: the dataset YAML's nc (or its names' count).
+
+    ``check_det_dataset`` finds ``data`` relative to where ``yolo train`` runs (the project's
+    root: looked for beside the config and in the folders above it up to the repository's
+    root, then the working folder; ``--file-for data=PATH`` names it elsewhere), then among
+    the installed ultralytics' own ``cfg/datasets``. A dataset YAML found nowhere is one line
+    naming it: its nc changes AdamW's lr.
+    """
+    from lrplot.formats.base import launch_folders, referenced_file
     from lrplot.read.yaml_source import load_yaml_file
 
     data = args.get("data")
     if not data:
         return 10, "no data: the trainer's default"
     name = str(data)
-    candidates = []
-    if options.path is not None:
-        candidates.append(options.path.parent / name)
-    spec = importlib.util.find_spec("ultralytics")
-    if spec is not None and spec.submodule_search_locations:
-        candidates.append(
-            Path(next(iter(spec.submodule_search_locations))) / "cfg" / "datasets" / Path(name).name
-        )
-    config_dir = options.path.parent if options.path is not None else None
-    for index, candidate in enumerate(candidates):
-        if candidate.is_file():
-            what = {"what": "dataset YAML", "config_dir": config_dir} if index == 0 else {}
-            dataset = load_yaml_file(candidate, **what).data
-            if isinstance(dataset, dict):
-                if isinstance(dataset.get("nc"), int):
-                    return dataset["nc"], f"from {candidate.name}"
-                if isinstance(dataset.get("names"), (list, dict)):
-                    return len(dataset["names"]), f"the names in {candidate.name}"
-            return 10, f"{candidate.name} has no nc or names: the trainer's default"
-    raise LrplotError(
-        f"data {name!r}: no such dataset YAML beside the config or among ultralytics' datasets; "
-        "optimizer: auto needs its nc for AdamW's lr",
-        key_path=("data",),
-    )
+    given = options.file_for("data")
+    named = Path(name).expanduser()
+    candidates = [given] if given is not None else (
+        [named] if named.is_absolute() else [folder / named for folder in launch_folders(options.path)]
+    )  # fmt: skip
+    found = next((path for path in candidates if path.is_file()), None)
+    confined = given is None and found is not None and options.path is not None
+    if found is None and given is None:
+        spec = importlib.util.find_spec("ultralytics")
+        if spec is not None and spec.submodule_search_locations:
+            own = Path(next(iter(spec.submodule_search_locations))) / "cfg" / "datasets" / named.name
+            found = own if own.is_file() else None
+    if found is None:
+        found = referenced_file(
+            name, "data", ("data",) if "data" in args else (), options,
+            "optimizer: auto needs its nc for AdamW's lr",
+        )  # fmt: skip
+        confined = options.file_for("data") is None and options.path is not None
+    config_dir = options.path.absolute().parent if confined and options.path is not None else None
+    dataset = load_yaml_file(found, what="dataset YAML", config_dir=config_dir).data
+    if isinstance(dataset, dict):
+        if isinstance(dataset.get("nc"), int) and not isinstance(dataset.get("nc"), bool):
+            return dataset["nc"], f"from {found.name}"
+        if isinstance(dataset.get("names"), (list, dict)):
+            return len(dataset["names"]), f"the names in {found.name}"
+    return 10, f"{found.name} has no nc or names: the trainer's default"
 
 
 def _integer(args: dict[str, Any], key: str, minimum: int) -> int:
