@@ -59,6 +59,11 @@ OWN: dict[str, list[Path]] = {
         *_files(HYDRA / "autoware_ml" / "configs" / "tasks", "**/*.yaml"),
         *_files(HYDRA / "flash_attention" / "configs" / "experiment", "**/*.yaml"),
     ],
+    "detectron2": _files(FIXTURES / "detectron2", "**/*.yaml"),
+    "ultralytics": [
+        FIXTURES / "ultralytics" / "default.yaml",
+        *_files(FIXTURES / "ultralytics", "*/runs/**/*.yaml"),
+    ],
 }
 CASES = [(name, path) for name, paths in OWN.items() for path in paths]
 
@@ -82,9 +87,9 @@ def read(path: Path) -> Any:
         from lrplot.read.json_source import load_config_file
 
         return load_config_file(path).data
-    from lrplot.read.yaml_source import load_yaml_file
+    from lrplot.config.loading import _load_yaml  # as the loader reads it (a detectron2 base's tags)
 
-    return load_yaml_file(path).data
+    return _load_yaml(path).data
 
 
 def claimants(path: Path, data: Any) -> list[str]:
@@ -100,6 +105,12 @@ def test_every_format_has_fixtures_and_every_fixture_folder_is_covered() -> None
 @pytest.mark.parametrize(("name", "path"), CASES, ids=[str(p.relative_to(FIXTURES)) for _, p in CASES])
 def test_each_real_file_is_claimed_by_its_own_format_and_no_other(name: str, path: Path) -> None:
     assert claimants(path, read(path)) == [name]
+
+
+def test_a_dataset_yaml_is_claimed_by_no_format() -> None:
+    """The dataset YAML an Ultralytics run names is data for it, not a config of its own."""
+    path = FIXTURES / "ultralytics" / "wheat_weed" / "cwfid.yaml"
+    assert claimants(path, read(path)) == []
 
 
 @pytest.mark.parametrize("path", TORCHTUNE, ids=lambda p: p.name)
@@ -135,6 +146,8 @@ TIMM_FILE = FIXTURES / "timm" / "mobileone_s1_blog.yaml"
 TITAN_FILE = FIXTURES / "torchtitan" / "llama3_debug_model.toml"
 LIGHTNING_FILE = FIXTURES / "lightning" / "torch_uncertainty_cifar10_resnet18.yaml"
 HYDRA_FILE = HYDRA / "lightning_hydra_template" / "configs" / "model" / "mnist.yaml"
+DETECTRON2_FILE = FIXTURES / "detectron2" / "Base-RCNN-FPN.yaml"
+YOLO_FILE = FIXTURES / "ultralytics" / "wheat_weed" / "runs" / "detect" / "train" / "args.yaml"
 
 
 def _with(path: Path, change: dict[str, Any]) -> tuple[Path, Any]:
@@ -161,6 +174,9 @@ NEAR_MISSES = {
         LIGHTNING_FILE, {"train": {"max_tokens": 10, "micro_batch_size": 2, "lr_warmup_steps": 1}}
     ),
     "Hydra optimizer beside a LightningCLI node": _with(HYDRA_FILE, {"net": {"class_path": "x.Net"}}),
+    "detectron2 config with an mmengine param_scheduler": _with(DETECTRON2_FILE, {"param_scheduler": []}),
+    "Ultralytics args with a Trainer's lr_scheduler_type": _with(YOLO_FILE, {"lr_scheduler_type": "cosine"}),
+    "Ultralytics args with timm's sched": _with(YOLO_FILE, {"sched": "cosine"}),
     "Trainer-like keys every trainer has": (Path("t.yaml"), {"learning_rate": 1e-4, "max_steps": 10}),
     "timm's sched with one other argument": (Path("t.yaml"), {"sched": "cosine", "epochs": 3}),
     "torchtitan sections in YAML": (Path("t.yaml"), {"training": {"steps": 3}, "optimizer": {"lr": 1.0}}),

@@ -22,7 +22,7 @@ from lrplot.overrides import (
     parse_sweep_option,
     reference_assignment,
 )
-from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
+from lrplot.read.yaml_source import TagRefused, YamlSource, load_yaml_file, parse_yaml
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -59,8 +59,25 @@ def load(path: str | Path, *, options: LoadOptions | None = None, **keywords: Un
 
         source = load_shell_file(path)
     else:
-        source = load_yaml_file(path)
+        source = _load_yaml(path)
     return from_source(source, options)
+
+
+def _load_yaml(path: Path) -> YamlSource:
+    """The YAML file; one with ``!!python/...`` tags only where detectron2's format claims it.
+
+    detectron2's base configs carry such tags on model keys; their nodes are kept unbuilt
+    (:class:`~lrplot.read.yaml_source.Opaque`) and the format refuses any it would need.
+    """
+    try:
+        return load_yaml_file(path)
+    except TagRefused:
+        tolerant = load_yaml_file(path, opaque_tags=True)
+        from lrplot.formats import format_module
+
+        if format_module("lrplot.formats.detectron2").identify(path, tolerant.data).confident:
+            return tolerant
+        raise
 
 
 def loads(

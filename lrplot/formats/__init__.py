@@ -44,6 +44,8 @@ FORMATS = (
     "lrplot.formats.deepspeed",
     "lrplot.formats.mmengine",
     "lrplot.formats.nanogpt",
+    "lrplot.formats.detectron2",
+    "lrplot.formats.ultralytics",
 )
 
 
