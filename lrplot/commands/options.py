@@ -30,6 +30,15 @@ class Engine(str, Enum):
     fast = "fast"
 
 
+class YScale(str, Enum):
+    """The figure's and terminal chart's y axis (``--yscale``); auto: log only where a linear
+    axis would flatten the schedule for most of the run."""
+
+    linear = "linear"
+    log = "log"
+    auto = "auto"
+
+
 class OutputFormat(str, Enum):
     """What ``--format`` writes (the suffix of ``<config stem>.<format>``)."""
 
@@ -175,7 +184,7 @@ Force = Annotated[
 Configs = Annotated[
     list[Path],
     typer.Argument(
-        help="YAML config(s) describing the curves (see the README's reference).",
+        help="YAML config(s) describing the curves (every key: docs/config.md).",
         show_default=False,
     ),
 ]
@@ -295,6 +304,16 @@ Xlim = Annotated[
     typer.Option(
         "--xlim",
         help="Show only steps A to B (A:B, either may be left out), like plot.xlim.",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+YScaleOption = Annotated[
+    YScale | None,
+    typer.Option(
+        "--yscale",
+        help="The y axis: linear, log, or auto (log only when the curves span more than two decades "
+        "for most of the run); like plot.yscale, which it overrides. Default: the config's, else auto.",
+        show_default=False,
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]

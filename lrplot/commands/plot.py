@@ -77,7 +77,8 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
             return [path for path in registry.paths() if path not in configs]
         read = list(dict.fromkeys([*read, *(path for path in registry.paths() if path not in configs)]))
     notes = [note for result in results for note in result.warnings]
-    notes += _scale_notes(jobs, results)
+    if not request.quiet:  # why the axis is logarithmic: information, not a problem
+        notes += _scale_notes(jobs, results)
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
         click.echo(f"lrplot: warning: {note}", err=True)

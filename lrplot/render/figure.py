@@ -54,7 +54,7 @@ def figure(result: Result, *, force: bool = False) -> Figure:
     check_mathtext(texts)
     fig = Figure(figsize=tuple(options.size), dpi=options.dpi, layout="constrained")
     scale, _ = choose_yscale(result)  # once: a quantile over every value (10,000,000 in a long run)
-    shared, labels = shared_label_parts([curve.label for curve in result.curves])
+    shared, labels = shared_label_parts([curve.label for curve in result.curves], result.title)
     if options.layout == "grid":
         _draw_grid(fig, result, scale)
     else:

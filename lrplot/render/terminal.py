@@ -23,7 +23,7 @@ def terminal_chart(result: Result, width: int, height: int, *, colour: bool = Tr
     plt.clear_figure()
     plt.plotsize(max(20, width), max(8, height))
     plt.theme("clear" if not colour else "pro")
-    shared, labels = shared_label_parts([curve.label for curve in result.curves])
+    shared, labels = shared_label_parts([curve.label for curve in result.curves], result.title)
     scale, _ = choose_yscale(result)
     columns = max(10, width - 12)
     steps = max(curve.total_step for curve in result.curves)

@@ -1,0 +1,100 @@
+"""Issue 30, a newcomer's second pass: sweep titles, the automatic log axis, --yscale, -q,
+--xlim, the terminal chart without colour, several configs in one figure, check by position,
+CI hooks."""
+
+from __future__ import annotations
+
+import lrplot
+from lrplot.render.layout import choose_yscale
+from tests.conftest import ROOT
+
+MIXED = """
+total_step: 200
+curves:
+  - label: AdamW 5e-5
+    optimizer: {name: AdamW, lr: 5.0e-5}
+    scheduler: {name: CosineAnnealingLR, T_max: 200}
+  - label: SGD 1.0
+    scheduler: {name: CosineAnnealingLR, T_max: 200}
+"""
+STARTER_SWEEP = ["optimizer.lr=1e-4,3e-4", "scheduler.schedulers.1.eta_min=0,1e-5"]
+
+
+def _starter(sweeps: list[str] | None = None, sets: list[str] | None = None) -> lrplot.Result:
+    from lrplot.commands.templates import TEMPLATES
+
+    _, text = TEMPLATES["warmup-cosine"]
+    return lrplot.simulate(lrplot.loads(text, sweeps=sweeps or [], sets=sets or []))
+
+
+def _title_and_legend(result: lrplot.Result) -> tuple[str, list[str]]:
+    fig = lrplot.figure(result)
+    legend = fig.axes[0].get_legend()
+    return fig._suptitle.get_text(), [text.get_text() for text in legend.get_texts()]
+
+
+def test_a_sweep_title_does_not_repeat_the_config_title() -> None:
+    path = ROOT / "configs/schedulers/cosine_annealing_lr.yaml"
+    config = lrplot.load(path, sweeps=["scheduler.T_max=100,125,150"])
+    title, legend = _title_and_legend(lrplot.simulate(config))
+    assert (title, legend) == ("CosineAnnealingLR", ["T_max=100", "T_max=125", "T_max=150"])
+
+
+def test_a_templated_label_is_not_cut_mid_phrase_into_the_title() -> None:
+    title, legend = _title_and_legend(_starter(STARTER_SWEEP))
+    assert title == "Warmup + cosine" and legend[0] == "AdamW, peak 0.0001 (eta_min=0)"
+
+
+def test_decays_to_zero_swept_over_lr_and_floor_keep_a_linear_axis() -> None:
+    assert choose_yscale(_starter(STARTER_SWEEP)) == ("linear", None)
+
+
+def test_a_schedule_flattened_for_most_of_the_run_gets_a_log_axis() -> None:
+    text = "total_step: 100\ncurves:\n  - scheduler: {name: MultiStepLR, milestones: [20, 40, 60]}\n"
+    assert choose_yscale(lrplot.simulate(lrplot.loads(text)))[0] == "log"
+
+
+def test_yscale_option_overrides_the_config(write_config, cli, tmp_path) -> None:
+    config = write_config(MIXED + "plot: {yscale: linear}\n")
+    result = cli("plot", config, "-o", str(tmp_path / "m.png"), "--yscale", "auto")
+    assert "lrplot: warning:" in result.stderr and "log y axis" in result.stderr
+
+
+def test_yscale_option_refuses_other_values(write_config, cli) -> None:
+    result = cli("plot", write_config(MIXED), "--yscale", "symlog")
+    assert result.exit_code == 2 and "'symlog' is not one of 'linear', 'log', 'auto'" in result.stderr
+
+
+def test_quiet_silences_the_log_axis_note(write_config, cli, tmp_path) -> None:
+    result = cli("plot", write_config(MIXED), "-o", str(tmp_path / "m.png"), "-q")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_a_reversed_xlim_is_refused(write_config, cli) -> None:
+    result = cli("plot", write_config(MIXED), "--xlim", "150:20")
+    assert result.exit_code == 2 and "'150:20': the first step must come before the last" in result.stderr
+
+
+def test_a_reversed_plot_xlim_in_a_config_is_refused_at_its_line(write_config, cli) -> None:
+    result = cli("plot", write_config("plot: {xlim: [150, 20]}\n" + MIXED))
+    assert (
+        result.exit_code == 2 and "config.yaml:1: plot.xlim: the first step must come before" in result.stderr
+    )
+
+
+def test_xlim_thins_by_the_visible_range() -> None:
+    """A warmup of 500 steps in a 100,000-step run, shown alone, is drawn step by step."""
+    text = (
+        "total_step: 100000\nplot: {xlim: [0, 600]}\ncurves:\n"
+        "  - scheduler: {name: LinearLR, start_factor: 0.001, total_iters: 500}\n"
+    )
+    fig = lrplot.figure(lrplot.simulate(lrplot.loads(text)))
+    x = fig.axes[0].get_lines()[0].get_xdata()
+    assert list(x[:501]) == list(range(501))
+
+
+def test_the_init_header_points_at_docs_config_md(tmp_path, cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli("init").exit_code == 0
+    header = (tmp_path / "lrplot.yaml").read_text().split("\n\n")[0]
+    assert "docs/config.md" in header and "README" not in header and (ROOT / "docs/config.md").exists()
