@@ -98,3 +98,39 @@ def test_the_init_header_points_at_docs_config_md(tmp_path, cli, monkeypatch) ->
     assert cli("init").exit_code == 0
     header = (tmp_path / "lrplot.yaml").read_text().split("\n\n")[0]
     assert "docs/config.md" in header and "README" not in header and (ROOT / "docs/config.md").exists()
+
+
+TWO = (
+    "total_step: 100\ncurves:\n  - {label: a, scheduler: {name: StepLR, step_size: 10}}\n"
+    "  - {label: b, scheduler: {name: CosineAnnealingLR, T_max: 100}}\n"
+)
+
+
+def test_sweep_addresses_one_curve_as_set_does() -> None:
+    config = lrplot.loads(TWO, sweeps=["curves.1.scheduler.T_max=50,100"])
+    assert [curve.label for curve in config.curves] == ["a", "b (T_max=50)", "b (T_max=100)"]
+
+
+def test_sweep_of_a_curve_that_is_not_there_names_the_count(write_config, cli) -> None:
+    result = cli("plot", write_config(TWO), "--sweep", "curves.2.scheduler.T_max=50,100")
+    assert result.exit_code == 2 and "curves has 2 entries, there is no index 2" in result.stderr
+
+
+def test_check_matches_a_templated_label_by_position_and_shows_the_change(tmp_path, cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli("init").exit_code == 0
+    assert cli("check", "lrplot.yaml", "--against", "snap.csv", "--update").exit_code == 0
+    result = cli("check", "lrplot.yaml", "--against", "snap.csv", "--set", "optimizer.lr=3.1e-4")
+    assert result.exit_code == 1 and "not in the config" not in result.stderr
+    assert (
+        "curve 'AdamW, peak 0.0003' is now 'AdamW, peak 0.00031' (matched by its position)" in result.stderr
+    )
+    assert "3e-07 in the snapshot, 3.1e-07 now (+3.33%; 10,000 step(s) differ)" in result.stderr
+
+
+def test_check_still_names_a_curve_that_is_gone(write_config, cli, tmp_path) -> None:
+    snapshot = str(tmp_path / "s.csv")
+    assert cli("check", write_config(TWO), "--against", snapshot, "--update").exit_code == 0
+    one = TWO.split("  - {label: b")[0]
+    result = cli("check", write_config(one), "--against", snapshot)
+    assert result.exit_code == 1 and "curve 'b': in the snapshot, not in the config" in result.stderr

@@ -15,7 +15,7 @@ from lrplot.config.validation import check_strings, check_text, kind_of, validat
 from lrplot.errors import LrplotError
 from lrplot.formats import convert
 from lrplot.limits import lifting
-from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
+from lrplot.overrides import Origins, add_sweep, apply_sets, parse_assignment, parse_sweep_option
 from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
 
 if TYPE_CHECKING:
@@ -124,11 +124,7 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         # lint check LR011 says so when no --set gave the metric
         assumed_metric = converted.assumed_metric and data["curves"][0].get("metric") == "lr"
         for text in options.sweeps:
-            assignment = parse_sweep_option(text)
-            if not isinstance(data.get("sweep"), dict):
-                data["sweep"] = {}
-            data["sweep"][assignment.key] = assignment.value
-            origins.add(("sweep", assignment.key), assignment.text)
+            add_sweep(data, parse_sweep_option(text), origins)
         check_strings(data)
         top = validate_model(ConfigFile, data, ())
         if top.title is not None:

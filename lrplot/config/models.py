@@ -290,6 +290,9 @@ class Curve(BaseModel):
     # path that names it, and whether a training config left ReduceLROnPlateau's metric to lrplot.
     lint_ignore: dict[str, KeyPath] = Field(default_factory=dict)
     metric_assumed: bool = False
+    # Whether the label was filled in from the curve's values ("peak {optimizer.lr}"): such a
+    # label changes with them, and ``check`` matches the curve by its position instead.
+    label_templated: bool = False
 
 
 class Config(BaseModel):
