@@ -134,3 +134,50 @@ def test_check_still_names_a_curve_that_is_gone(write_config, cli, tmp_path) -> 
     one = TWO.split("  - {label: b")[0]
     result = cli("check", write_config(one), "--against", snapshot)
     assert result.exit_code == 1 and "curve 'b': in the snapshot, not in the config" in result.stderr
+
+
+def test_a_deepspeed_config_without_the_extra_names_the_extra(cli, monkeypatch, tmp_path) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "deepspeed", None)
+    monkeypatch.setitem(sys.modules, "deepspeed.runtime.lr_schedules", None)
+    config = ROOT / "tests/fixtures/huggingface/deepspeed/deepspeedexamples_qanet_ds_bsz512_warmup.json"
+    result = cli("plot", config, "-o", str(tmp_path / "d.csv"))
+    assert result.exit_code == 2 and "raised" not in result.stderr
+    assert result.stderr.endswith("own classes: pip install 'lrplot[deepspeed]'\n")
+
+
+FORKSERVER_PID = """
+import multiprocessing.forkserver as forkserver
+import sys
+
+if __name__ == "__main__":
+    from lrplot.commands.app import main
+
+    sys.argv = ["lrplot", *sys.argv[1:]]
+    try:
+        main()
+    except SystemExit:
+        pass
+    print(forkserver._forkserver._forkserver_pid)
+"""
+
+
+def test_the_forkserver_is_gone_when_lrplot_returns(write_config, tmp_path) -> None:
+    """The pid is printed before exit; once the process has returned, so has the forkserver
+    (reaped by lrplot itself, not by init a second later)."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "run.py"
+    script.write_text(FORKSERVER_PID)
+    config = write_config(TWO.replace("total_step: 100", "total_step: 2000"))
+    out = tmp_path / "two.csv"
+    process = subprocess.run(
+        [sys.executable, str(script), "plot", str(config), "-o", str(out), "-q", "--engine", "torch", "--workers", "2"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert process.returncode == 0 and out.exists(), process.stderr
+    pid = int(process.stdout.split()[-1])  # the forkserver ran: the pool was used
+    assert not os.path.exists(f"/proc/{pid}")
