@@ -181,3 +181,28 @@ def test_the_forkserver_is_gone_when_lrplot_returns(write_config, tmp_path) -> N
     assert process.returncode == 0 and out.exists(), process.stderr
     pid = int(process.stdout.split()[-1])  # the forkserver ran: the pool was used
     assert not os.path.exists(f"/proc/{pid}")
+
+
+OLD = "title: run\ntotal_step: 100\ncurves:\n  - {label: cosine, scheduler: {name: CosineAnnealingLR, T_max: 100}}\n"
+NEW = OLD.replace("T_max: 100}", "T_max: 100}, optimizer: {lr: 0.5}}").replace("}}}", "}}")
+
+
+def test_several_configs_go_into_one_figure_and_one_csv_labelled_by_file(tmp_path, cli) -> None:
+    import csv
+
+    (tmp_path / "old.yaml").write_text(OLD)
+    (tmp_path / "new.yaml").write_text(NEW + "  - {label: step, scheduler: {name: StepLR, step_size: 10}}\n")
+    figure, table = tmp_path / "both.png", tmp_path / "both.csv"
+    result = cli("plot", tmp_path / "old.yaml", tmp_path / "new.yaml", "-o", str(figure), "-o", str(table))
+    assert result.exit_code == 0, result.stderr
+    with table.open() as handle:
+        curves = list(dict.fromkeys(row["curve"] for row in csv.DictReader(handle)))
+    assert curves == ["old: cosine", "new: cosine", "step"] and figure.stat().st_size > 0
+
+
+def test_combined_configs_keep_their_own_values_and_common_title() -> None:
+    from lrplot.result import combine
+
+    old, new = (lrplot.simulate(lrplot.loads(text)) for text in (OLD, NEW))
+    both = combine([old, new], ["old", "new"])
+    assert both.title == "run" and float(both.curves[1].groups[0].lr[0]) == 0.5

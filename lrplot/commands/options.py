@@ -195,7 +195,8 @@ Output = Annotated[
         "-o",
         help="Output file; the format follows the extension: .png .svg .pdf .jpg .webp .tif .csv; "
         "- writes the CSV to standard output (the summary then goes to stderr). Repeat for several. "
-        "Default: <config stem>.png in the current folder.",
+        "With several configs, one figure / CSV comparing them (a label two share is prefixed with "
+        "the file's name). Default: <config stem>.png in the current folder.",
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]
