@@ -206,3 +206,23 @@ def test_combined_configs_keep_their_own_values_and_common_title() -> None:
     old, new = (lrplot.simulate(lrplot.loads(text)) for text in (OLD, NEW))
     both = combine([old, new], ["old", "new"])
     assert both.title == "run" and float(both.curves[1].groups[0].lr[0]) == 0.5
+
+
+def test_terminal_chart_without_colour_draws_each_curve_with_its_own_character() -> None:
+    from lrplot.render.terminal import terminal_chart
+
+    text = terminal_chart(_starter(STARTER_SWEEP), 100, 30, colour=False)
+    lines = text.splitlines()
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    keys = [line.split()[0] for line in lines[bottom + 1 :] if line.startswith("  ") and "AdamW" in line]
+    plot = "\n".join(lines[:bottom])
+    assert len(set(keys)) == 4 and all(key in plot for key in keys)
+
+
+def test_terminal_chart_legend_sits_under_the_chart() -> None:
+    from lrplot.render.terminal import terminal_chart
+
+    lines = terminal_chart(_starter(STARTER_SWEEP), 100, 30, colour=False).splitlines()
+    bottom = next(i for i, line in enumerate(lines) if "└" in line)
+    legend = [line for line in lines if "AdamW" in line]
+    assert len(legend) == 4 and lines[-4:] == legend
