@@ -4,6 +4,8 @@ CI hooks."""
 
 from __future__ import annotations
 
+import numpy as np
+
 import lrplot
 from lrplot.render.layout import choose_yscale
 from tests.conftest import ROOT
@@ -223,6 +225,41 @@ def test_terminal_chart_legend_sits_under_the_chart() -> None:
     from lrplot.render.terminal import terminal_chart
 
     lines = terminal_chart(_starter(STARTER_SWEEP), 100, 30, colour=False).splitlines()
-    bottom = next(i for i, line in enumerate(lines) if "└" in line)
     legend = [line for line in lines if "AdamW" in line]
     assert len(legend) == 4 and lines[-4:] == legend
+
+
+def test_the_hero_inset_has_no_box_edge_and_a_plain_title() -> None:
+    fig = lrplot.figure(lrplot.simulate(lrplot.load(ROOT / "configs/llm_warmup_cosine.yaml")))
+    ax = fig.axes[0]
+    (inset,) = ax.child_axes
+    assert inset.get_title() == "warmup, magnified" and inset.get_xlim() == (0.0, 3300.0)
+    assert all(patch.get_linewidth() == 0 for patch in ax.patches)  # the band: no edge line
+
+
+def test_zoom_connectors_never_cross_a_curve() -> None:
+    from lrplot.render.figure import _occupancy
+
+    fig = lrplot.figure(lrplot.simulate(lrplot.load(ROOT / "configs/llm_warmup_cosine.yaml")))
+    ax = fig.axes[0]
+    connectors = [line for line in ax.get_lines() if line.get_transform() == ax.transAxes]
+    curves = [line for line in ax.get_lines() if line not in connectors]
+    for line in connectors:
+        line.remove()  # the occupancy of the curves alone
+    occupancy = _occupancy(ax)
+    assert connectors and curves
+    for line in connectors:
+        (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
+        points = zip(np.linspace(x0, x1, 60)[1:], np.linspace(y0, y1, 60)[1:], strict=True)
+        assert all(occupancy.free(x, x, y, y) for x, y in points)
+
+
+def test_the_legend_explains_the_lint_circles() -> None:
+    text = "total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 50}\n"
+    config = lrplot.loads(text)
+    result = lrplot.simulate(config)
+    from lrplot.lint import lint
+
+    lint(config, result)
+    legend = lrplot.figure(result).axes[0].get_legend()
+    assert "schedule warning (see the summary)" in [t.get_text() for t in legend.get_texts()]

@@ -108,7 +108,19 @@ def warmup_zoom(result: Result) -> tuple[float, float] | None:
                 ends.append(end)
     if not ends:
         return None
-    return 0.0, float(max(ends)) * 1.6 + 1
+    return 0.0, _round_up(float(max(ends)) * 1.6 + 1)
+
+
+def _round_up(value: float) -> float:
+    """Up to two significant digits, so an inset ends on a step a reader would pick.
+
+    >>> _round_up(3201.0), _round_up(17.0), _round_up(0.5)
+    (3300.0, 17.0, 1.0)
+    """
+    if value <= 1:
+        return 1.0
+    unit = 10.0 ** max(0, math.floor(math.log10(value)) - 1)
+    return math.ceil(value / unit) * unit
 
 
 def shared_label_parts(labels: list[str], title: str | None = None) -> tuple[str, list[str]]:

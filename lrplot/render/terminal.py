@@ -56,7 +56,7 @@ def terminal_chart(result: Result, width: int, height: int, *, colour: bool = Tr
             else:
                 marker = key = _MARKERS[lines.index((index, group_index)) % len(_MARKERS)]
             legend.append((key, colour_name, name))
-            x, y = _steps(group.lr[first:last], columns if marker in ('braille', 'dot') else columns // 2)
+            x, y = _steps(group.lr[first:last], columns if marker in ("braille", "dot") else columns // 2)
             x = x + first
             if scale == "log":
                 keep = y > 0
