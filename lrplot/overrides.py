@@ -221,6 +221,28 @@ def apply_sets(data: dict[str, Any], assignments: list[Assignment], origins: Ori
                 origins.add(("curves", index, *parts), assignment.text)
 
 
+def add_sweep(data: dict[str, Any], assignment: Assignment, origins: Origins) -> None:
+    """Add a ``--sweep`` to the config's data: to the top-level ``sweep:`` (every curve), or,
+    for ``curves.N.KEY`` (addressed as ``--set`` addresses it), to curve N's own ``sweep:``."""
+    parts = split_key(assignment.key, assignment.text)
+    target, key_path = data, ("sweep",)
+    key = assignment.key
+    if len(parts) > 2 and parts[0] == "curves" and isinstance(parts[1], int):
+        curves = data.get("curves")
+        count = len(curves) if isinstance(curves, list) else 0
+        if parts[1] >= count:
+            raise LrplotError(f"{assignment.text}: curves has {count} entries, there is no index {parts[1]}")
+        target = curves[parts[1]]  # type: ignore[index]
+        if not isinstance(target, dict):
+            raise LrplotError(f"{assignment.text}: curves[{parts[1]}] is not a mapping")
+        key = ".".join(str(part) for part in parts[2:])
+        key_path = ("curves", parts[1], "sweep")
+    if not isinstance(target.get("sweep"), dict):
+        target["sweep"] = {}
+    target["sweep"][key] = assignment.value
+    origins.add((*key_path, key), assignment.text)
+
+
 @dataclass
 class Variant:
     """One expansion of a swept curve: the values it got, by dotted key."""

@@ -7,7 +7,8 @@ any of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -120,6 +121,39 @@ class Result:
                         row["momentum"] = momenta[step]
                     rows.append(row)
         return rows
+
+
+def combine(results: Sequence[Result], names: Sequence[str]) -> Result:
+    """Several configs' results as one, for one figure or CSV comparing them (old and new
+    training config): every curve in order, a label two configs share prefixed with the
+    name of each config that has it (``old: cosine``, ``new: cosine``), so the legend and
+    the CSV's ``curve`` column tell them apart. The title is the configs' common one, or
+    their titles side by side when each has one; the first config's ``plot:`` options draw the figure.
+
+    >>> one = Result([CurveResult("cos", 2, "CosineAnnealingLR", "SGD", [])], title="A")
+    >>> two = Result([CurveResult("cos", 2, "CosineAnnealingLR", "SGD", [])], title="B")
+    >>> both = combine([one, two], ["old", "new"])
+    >>> [curve.label for curve in both.curves], both.title
+    (['old: cos', 'new: cos'], 'A vs B')
+    """
+    counts: dict[str, int] = {}
+    for result in results:
+        for label in {curve.label for curve in result.curves}:
+            counts[label] = counts.get(label, 0) + 1
+    curves = [
+        replace(curve, label=f"{name}: {curve.label}" if counts[curve.label] > 1 else curve.label)
+        for result, name in zip(results, names, strict=True)
+        for curve in result.curves
+    ]
+    titles = list(dict.fromkeys(result.title for result in results))
+    title = None if None in titles or "" in titles else " vs ".join(titles)  # type: ignore[arg-type]
+    return Result(
+        curves=curves,
+        title=title,
+        plot=results[0].plot,
+        warnings=[warning for result in results for warning in result.warnings],
+        derived=results[0].derived if len(results) == 1 else {},
+    )
 
 
 def epoch_of(step: int, steps_per_epoch: int | None) -> str:

@@ -104,6 +104,14 @@ def reference_files(references: Sequence[str]) -> list[Path]:
     return [Path(split_reference(text)[0]) for text in references]
 
 
+def yscale_sets(scale: Any) -> list[str]:
+    """``--yscale linear|log|auto`` → a --set of ``plot.yscale`` (auto: lrplot decides, null)."""
+    if scale is None:
+        return []
+    value = getattr(scale, "value", scale)
+    return [f"plot.yscale={'null' if value == 'auto' else value}"]
+
+
 def xlim_sets(text: str | None) -> list[str]:
     """``--xlim A:B`` → a --set of ``plot.xlim`` (an open end takes the run's own)."""
     if text is None:
@@ -116,4 +124,11 @@ def xlim_sets(text: str | None) -> list[str]:
         high = float(last) if last.strip() else None
     except ValueError:
         raise typer.BadParameter(f"{text!r}: A and B must be step numbers", param_hint="--xlim") from None
+    if not math.isfinite(low) or (high is not None and not math.isfinite(high)):
+        raise typer.BadParameter(f"{text!r}: A and B must be finite step numbers", param_hint="--xlim")
+    if high is not None and high <= low:
+        raise typer.BadParameter(
+            f"{text!r}: the first step must come before the last (for example {high:g}:{low:g})",
+            param_hint="--xlim",
+        )
     return [f"plot.xlim=[{low!r}, {high!r}]" if high is not None else f"plot.xlim=[{low!r}, null]"]

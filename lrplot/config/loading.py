@@ -17,6 +17,7 @@ from lrplot.formats import convert
 from lrplot.limits import lifting
 from lrplot.overrides import (
     Origins,
+    add_sweep,
     apply_sets,
     parse_assignment,
     parse_sweep_option,
@@ -160,11 +161,7 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         # lint check LR011 says so when no --set gave the metric
         assumed_metric = converted.assumed_metric and data["curves"][0].get("metric") == "lr"
         for text in options.sweeps:
-            assignment = parse_sweep_option(text)
-            if not isinstance(data.get("sweep"), dict):
-                data["sweep"] = {}
-            data["sweep"][assignment.key] = assignment.value
-            origins.add(("sweep", assignment.key), assignment.text)
+            add_sweep(data, parse_sweep_option(text), origins)
         check_strings(data)
         top = validate_model(ConfigFile, data, ())
         if top.title is not None:

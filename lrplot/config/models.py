@@ -209,6 +209,14 @@ class PlotOptions(_Strict):
         "the run is magnified; false turns that off.",
     )
 
+    @field_validator("xlim")
+    @classmethod
+    def _forward_xlim(cls, xlim: list[float | None] | None) -> list[float | None] | None:
+        """A reversed range would draw the run backwards: refused, naming the order wanted."""
+        if xlim is not None and xlim[0] is not None and xlim[1] is not None and xlim[1] <= xlim[0]:
+            raise ValueError(f"the first step must come before the last, e.g. [{xlim[1]:g}, {xlim[0]:g}]")
+        return xlim
+
     @field_validator("size")
     @classmethod
     def _finite_size(cls, size: list[float]) -> list[float]:
@@ -293,6 +301,9 @@ class Curve(BaseModel):
     metric_assumed: bool = False
     # The metric a training config says its ReduceLROnPlateau monitors (lint: {monitor: ...}).
     lint_monitor: str | None = None
+    # Whether the label was filled in from the curve's values ("peak {optimizer.lr}"): such a
+    # label changes with them, and ``check`` matches the curve by its position instead.
+    label_templated: bool = False
 
 
 class Config(BaseModel):
