@@ -6,28 +6,18 @@ is raised as :class:`LrplotError`; only ``lrplot.commands`` prints it and picks 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from lrplot.safe_text import MAX_MESSAGE_CHARS as MAX_MESSAGE_CHARS  # re-exported: messages use them
+from lrplot.safe_text import printable as printable
+from lrplot.safe_text import unmarked
+
 T = TypeVar("T")
 
 KeyPath = tuple[str | int, ...]
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-MAX_MESSAGE_CHARS = 1_000
-
-
-def printable(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """Text safe inside a one-line message: control characters, line separators and lone
-    surrogates escaped (so a name cannot break the line or the terminal), long text cut."""
-    shown = _UNPRINTABLE.sub(
-        lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text
-    )
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 class LrplotError(Exception):
@@ -49,7 +39,8 @@ class LrplotError(Exception):
         return (_rebuild, (type(self), self.message, self.where, self.key_path))
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
+        # A value an OmegaConf resolver produced is named, never shown (lrplot.safe_text).
+        return unmarked(f"{self.where}: {self.message}" if self.where else self.message)
 
 
 def _rebuild(

@@ -33,6 +33,7 @@ MAX_CURVES = 1_000  # curves of one config after sweeps are expanded
 MAX_PARAM_GROUPS = 1_000  # param groups of one optimizer
 MAX_SCHEDULERS = 100  # schedulers in one curve: nested, segments and side-by-side together
 MAX_VALUES = 100_000_000  # values one config records: total_step x param groups, summed over curves
+MAX_COUNT = 2**53  # any count: total_step, epochs, steps, steps per epoch, dataset and batch sizes
 MEMORY_SHARE = 0.5  # of this machine's memory, for the values of one run
 # Figures
 MAX_FIGURE_PIXELS = 40_000_000  # width x height in pixels (plot.size x plot.dpi)
@@ -47,6 +48,15 @@ MAX_EXPRESSION_NODES = 300
 MAX_LITERAL_DIGITS = 40
 MAX_INT_BITS = 4_096  # every integer an expression computes (products and powers included)
 MAX_ROUND_DIGITS = 400  # |ndigits| of round(x, ndigits)
+# Foreign configs
+MAX_HYDRA_DEFAULTS = 300  # entries in the defaults lists of one Hydra composition, all files together
+MAX_PYTHON_NODES = 100_000  # syntax nodes of a Python config (its nesting: MAX_YAML_DEPTH)
+MAX_PYTHON_VALUES = 200_000  # values one name of a Python config holds, repeated references counted
+MAX_PYTHON_ITEMS = 100_000  # items (or characters) of one value a Python config computes ([0] * n)
+# The terminal (COLUMNS and LINES come from the environment)
+MIN_CHART_COLUMNS = 30  # columns the --term chart needs
+MAX_CHART_COLUMNS = 1_000  # columns the --term chart is drawn in, at most
+MAX_CHART_LINES = 40  # rows of the --term chart (LINES above it draws 40 rows)
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("MAX_CURVES", MAX_CURVES, "curves of one config after sweeps are expanded", True),
     Bound("MAX_PARAM_GROUPS", MAX_PARAM_GROUPS, "param groups of one optimizer", True),
     Bound("MAX_SCHEDULERS", MAX_SCHEDULERS, "schedulers in one curve (nested, segments, side by side)", True),
+    Bound("MAX_COUNT", MAX_COUNT, "any count a config gives (total_step, epochs, steps, sizes): 2**53"),
     Bound("MAX_VALUES", MAX_VALUES, "values one config records (total_step x param groups, summed)", True),
     Bound("MEMORY_SHARE", MEMORY_SHARE, "share of this machine's memory the values of a run may take", True),
     Bound("MAX_FIGURE_PIXELS", MAX_FIGURE_PIXELS, "pixels of a figure (plot.size x plot.dpi, squared)", True),
@@ -86,7 +97,16 @@ BOUNDS: tuple[Bound, ...] = (
     Bound("MAX_EXPRESSION_NODES", MAX_EXPRESSION_NODES, "syntax nodes of an expression"),
     Bound("MAX_LITERAL_DIGITS", MAX_LITERAL_DIGITS, "digits of an integer literal in an expression"),
     Bound("MAX_INT_BITS", MAX_INT_BITS, "bits of any integer an expression computes (*, ** included)"),
-    Bound("MAX_ROUND_DIGITS", MAX_ROUND_DIGITS, "|ndigits| of round(x, ndigits) in an expression"),
+    Bound(
+        "MAX_ROUND_DIGITS", MAX_ROUND_DIGITS, "|ndigits| of round(x, ndigits): expressions, Python configs"
+    ),
+    Bound("MAX_HYDRA_DEFAULTS", MAX_HYDRA_DEFAULTS, "defaults-list entries of one Hydra composition"),
+    Bound("MAX_PYTHON_NODES", MAX_PYTHON_NODES, "syntax nodes of a Python config"),
+    Bound("MAX_PYTHON_VALUES", MAX_PYTHON_VALUES, "values one name of a Python config holds"),
+    Bound("MAX_PYTHON_ITEMS", MAX_PYTHON_ITEMS, "items (or characters) of a value a Python config computes"),
+    Bound("MIN_CHART_COLUMNS", MIN_CHART_COLUMNS, "terminal columns (COLUMNS) the --term chart needs"),
+    Bound("MAX_CHART_COLUMNS", MAX_CHART_COLUMNS, "terminal columns (COLUMNS) the --term chart is drawn in"),
+    Bound("MAX_CHART_LINES", MAX_CHART_LINES, "rows of the --term chart (a larger LINES draws this many)"),
 )
 
 
@@ -125,8 +145,71 @@ def over(
     """The one-line error for a bound overrun: ``what`` with the amount in its ``{}`` (or after
     it), the limit, and whether ``--force`` lifts it."""
     hint = "; --force lifts it" if liftable else ""
-    text = what.replace("{}", f"{amount:,}") if "{}" in what else f"{what}: {amount:,}"
+    text = what.replace("{}", amount_text(amount)) if "{}" in what else f"{what}: {amount_text(amount)}"
     return LrplotError(f"{text} (limit {limit:,}{hint})", key_path=key_path)
+
+
+def amount_text(amount: float) -> str:
+    """An amount for a message, short however large: ``1,200``, ``about 2.5e+301``, ``inf``.
+
+    >>> amount_text(1200), amount_text(25 * 10**300), amount_text(10**1000), amount_text(float("inf"))
+    ('1,200', 'about 2.5e+301', 'about 1.0e+1000', 'inf')
+    """
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+        return str(amount)
+    if isinstance(amount, float):
+        if not math.isfinite(amount):
+            return str(amount)
+        return f"{amount:,.6g}" if abs(amount) < 1e15 else f"about {amount:.1e}"
+    if abs(amount) < 10**15:
+        return f"{amount:,}"
+    if amount.bit_length() <= 1_000:  # within a float's range
+        return f"about {float(amount):.1e}"
+    shift = abs(amount).bit_length() - 53  # log10 from the top 53 bits: no huge str() or float()
+    exponent = math.log10(abs(amount) >> shift) + shift * math.log10(2)
+    whole = math.floor(exponent)
+    return f"about {'-' if amount < 0 else ''}{10 ** (exponent - whole):.1f}e+{whole}"
+
+
+def _got(value: Any) -> str:
+    """A config value inside a message: a number short however large, anything else by repr."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return amount_text(value)
+    return repr(value)
+
+
+def in_range(value: Any, what: str, *, key_path: KeyPath | None = None, count: bool = True) -> None:
+    """The one check every numeric key of every reader passes: a finite number, and for a
+    ``count`` (steps, epochs, sizes) at most ``MAX_COUNT``. ``what`` names the key as its file
+    writes it (``training.steps``); anything but a number is left to the caller's own check."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise LrplotError(f"{what} must be a finite number, got {value}", key_path=key_path)
+    if count and abs(value) > MAX_COUNT:
+        raise LrplotError(
+            f"{what} is {amount_text(value)}: no run is that long (limit {MAX_COUNT:,})", key_path=key_path
+        )
+
+
+def whole_number(
+    value: Any, what: str, *, minimum: int = 1, key_path: KeyPath | None = None, floats: bool = False
+) -> int:
+    """A count a config gives (steps, epochs, sizes): a whole number from ``minimum`` to
+    ``MAX_COUNT``, or one line naming the key (``floats``: ``3.0`` is 3, as some trainers read it).
+
+    >>> whole_number(float("nan"), "warmup_num_steps", floats=True)
+    Traceback (most recent call last):
+    lrplot.errors.LrplotError: warmup_num_steps must be a finite number, got nan
+    """
+    in_range(value, what, key_path=key_path)
+    if floats and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise LrplotError(
+            f"{what} should be a whole number >= {minimum}, got {_got(value)}", key_path=key_path
+        )
+    return value
 
 
 def finite_number(value: Any, what: str, *, minimum: float = 0.0, key_path: KeyPath | None = None) -> float:

@@ -212,7 +212,7 @@ def write_outputs(jobs: Sequence[tuple[Result, Sequence[Path]]]) -> None:
 
                 from lrplot.render.data import write_csv
 
-                write_csv(result, sys.stdout)
+                write_csv(result, sys.stdout, terminal=sys.stdout.isatty())
                 sys.stdout.flush()
     except OSError as exc:
         culprit = (

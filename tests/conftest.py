@@ -62,3 +62,13 @@ def interruptible_child() -> None:
     SIGINT would test the shell, not lrplot. A real terminal's lrplot has it at its default.
     """
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(autouse=True)
+def _no_resolved_values_carried_over():
+    """Values an earlier test resolved (``${oc.env:...}``) are named in its messages only: a
+    CLI run is a process of its own, and so, here, is each test."""
+    yield
+    from lrplot.safe_text import forget_resolved
+
+    forget_resolved()

@@ -294,7 +294,7 @@ BOUNDS = {
         "curves:\n  - scheduler: {name: LambdaLR, lr_lambda: '1'}\n",
         ["c.yaml:1", "the curves record 250,000,000 values", "summed over 5 curves", "limit 100,000,000"],
     ),
-    "total_step 10 ** 30": (curve().replace("total_step: 10", "total_step: " + "1" + "0" * 30), ["c.yaml:1", "limit 100,000,000"]),
+    "total_step 10 ** 30": (curve().replace("total_step: 10", "total_step: " + "1" + "0" * 30), ["c.yaml:1", "total_step is about 1.0e+30", "limit 9,007,199,254,740,992"]),
     "a grid of 101 panels": (
         "total_step: 10\nplot: {layout: grid}\nsweep: {scheduler.step_size: [" + ",".join(map(str, range(1, 102)))
         + "]}\ncurves:\n  - scheduler: {name: StepLR, step_size: 3}\n",

@@ -57,7 +57,8 @@ from lrplot.commands.options import (
     YScaleOption,
 )
 from lrplot.commands.options import Engine as Engine
-from lrplot.commands.toolkit import Exit, click
+from lrplot.commands.terminal import say
+from lrplot.commands.toolkit import Exit
 from lrplot.commands.usage import LrplotCommand, OneLineErrors
 from lrplot.commands.values import load_options_from, reference_files, xlim_sets, yscale_sets
 from lrplot.errors import LrplotError
@@ -82,7 +83,7 @@ def _version(value: bool) -> None:
     if value:
         from lrplot import __version__
 
-        click.echo(f"lrplot {__version__}")
+        say(f"lrplot {__version__}")
         raise Exit(EXIT_OK)
 
 
@@ -260,7 +261,7 @@ def list_classes(
         lines = details(find(name, chosen)) if name is not None else listing(sections(chosen))
     except LrplotError as error:
         fail(error)
-    click.echo("\n".join(lines))
+    say("\n".join(lines))
 
 
 @app.command(cls=LrplotCommand)
@@ -282,7 +283,7 @@ def init(
 
     if list_templates:
         for name, (description, _) in TEMPLATES.items():
-            click.echo(f"{name:15} {description}")
+            say(f"{name:15} {description}")
         return
     name = template or DEFAULT_TEMPLATE
     try:
@@ -297,7 +298,7 @@ def init(
         write_text_atomically(output, render(name, str(output)))
     except LrplotError as error:
         fail(error)
-    click.echo(f"lrplot: wrote {output} ({name}); draw it with: lrplot plot {output}", err=True)
+    say(f"lrplot: wrote {output} ({name}); draw it with: lrplot plot {output}", err=True)
 
 
 @app.command(cls=LrplotCommand)
@@ -305,7 +306,7 @@ def schema() -> None:
     """Print the JSON Schema of the config format (for editors with a YAML language server)."""
     from lrplot.config import json_schema
 
-    click.echo(json.dumps(json_schema(), indent=2, sort_keys=False))
+    say(json.dumps(json_schema(), indent=2, sort_keys=False))
 
 
 _command: Any = None
@@ -330,7 +331,7 @@ def main() -> None:
     try:
         command().main(prog_name="lrplot")
     except KeyboardInterrupt:
-        click.echo("lrplot: interrupted", err=True)
+        say("lrplot: interrupted", err=True)
         sys.exit(130)
     finally:
         gc.freeze()

@@ -47,7 +47,8 @@ def run_check(
 ) -> None:
     """``lrplot check``: simulate, then compare with the snapshot (or rewrite it with --update)."""
     from lrplot.commands.errors import EXIT_DIFFERENCE, fail, interruptible
-    from lrplot.commands.toolkit import Exit, click
+    from lrplot.commands.terminal import say
+    from lrplot.commands.toolkit import Exit
     from lrplot.config import load
     from lrplot.engines import simulate
     from lrplot.output import check_outputs, write_outputs
@@ -74,19 +75,19 @@ def run_check(
             fail(error)
     if snapshot is None:
         rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
-        click.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
+        say(f"lrplot: updated {against} ({rows:,} rows)", err=True)
         return
     templated = {curve.label for curve in loaded.curves if curve.label_templated}
     differences = compare(result, snapshot, rtol=rtol, atol=atol, templated=templated)
     if not differences:
-        click.echo(f"lrplot: {config} matches {against}", err=True)
+        say(f"lrplot: {config} matches {against}", err=True)
         return
-    click.echo(f"lrplot: {config} differs from {against}:", err=True)
+    say(f"lrplot: {config} differs from {against}:", err=True)
     for line in differences[:20]:
-        click.echo(f"  {line}", err=True)
+        say(f"  {line}", err=True)
     if len(differences) > 20:
-        click.echo(f"  ... and {len(differences) - 20} more", err=True)
-    click.echo(f"  (to accept the change: lrplot check {config} --against {against} --update)", err=True)
+        say(f"  ... and {len(differences) - 20} more", err=True)
+    say(f"  (to accept the change: lrplot check {config} --against {against} --update)", err=True)
     raise Exit(EXIT_DIFFERENCE)
 
 

@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-from lrplot.commands.toolkit import Exit, click
+from lrplot.commands.terminal import say
+from lrplot.commands.toolkit import Exit
 from lrplot.errors import LrplotError, printable
 
 EXIT_OK = 0
@@ -52,13 +53,13 @@ def interruptible() -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        click.echo("lrplot: interrupted", err=True)
+        say("lrplot: interrupted", err=True)
         raise Exit(EXIT_INTERRUPTED) from None
 
 
 def fail(error: LrplotError) -> NoReturn:
     """Print a user's error as one line and exit with status 2."""
-    click.echo(f"lrplot: error: {printable(str(error))}", err=True)
+    say(f"lrplot: error: {printable(str(error))}", err=True)
     raise Exit(EXIT_USAGE)
 
 
@@ -101,7 +102,7 @@ def warnings_as_lines() -> Iterator[None]:
     def show(
         message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
     ) -> None:
-        click.echo(f"lrplot: warning: {printable(str(message), 300)}", err=True)
+        say(f"lrplot: warning: {printable(str(message), 300)}", err=True)
 
     with warnings.catch_warnings():
         warnings.showwarning = show
@@ -117,16 +118,16 @@ def guarded(run: Any, passthrough: tuple[type[BaseException], ...] = ()) -> int:
         except passthrough:
             raise
         except Terminated as error:
-            click.echo(error.line, err=True)
+            say(error.line, err=True)
             return error.status
         except KeyboardInterrupt:
-            click.echo("lrplot: interrupted", err=True)
+            say("lrplot: interrupted", err=True)
             return EXIT_INTERRUPTED
         except LrplotError as error:
-            click.echo(f"lrplot: error: {printable(str(error))}", err=True)
+            say(f"lrplot: error: {printable(str(error))}", err=True)
             return EXIT_USAGE
         except Exception as error:
             if os.environ.get(DEBUG_ENV):
                 raise
-            click.echo(unexpected(error), err=True)
+            say(unexpected(error), err=True)
             return EXIT_USAGE

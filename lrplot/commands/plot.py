@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lrplot.commands.errors import EXIT_DIFFERENCE, fail, unexpected
-from lrplot.commands.toolkit import Exit, click
+from lrplot.commands.terminal import say, say_rendered
+from lrplot.commands.toolkit import Exit
 from lrplot.errors import LrplotError, printable
 from lrplot.output import STDOUT
 
@@ -68,12 +69,12 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
         except LrplotError as error:
             if exit_on_error:
                 fail(error)
-            click.echo(f"lrplot: error: {printable(str(error))}", err=True)
+            say(f"lrplot: error: {printable(str(error))}", err=True)
             return [path for path in registry.paths() if path not in configs]
         except Exception as error:  # --watch: a save that breaks lrplot itself is reported too
             if exit_on_error:
                 raise
-            click.echo(unexpected(error), err=True)
+            say(unexpected(error), err=True)
             return [path for path in registry.paths() if path not in configs]
         read = list(dict.fromkeys([*read, *(path for path in registry.paths() if path not in configs)]))
     notes = [note for result in results for note in result.warnings]
@@ -81,7 +82,7 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
         notes += _scale_notes(jobs, results)
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
-        click.echo(f"lrplot: warning: {note}", err=True)
+        say(f"lrplot: warning: {note}", err=True)
     to_stdout = any(path == STDOUT for _, paths in jobs for path in paths)
     if request.json_output:
         _print_json(jobs, results, findings)
@@ -93,23 +94,19 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
     for finding in (finding for config_findings in findings for finding in config_findings):
         warned = warned or finding.severity == "warning"
         if (finding.severity == "warning" and request.strict) or not request.quiet:
-            click.echo(finding.line(), err=True)
+            say(finding.line(), err=True)
     for config, result in zip((config for config, _ in jobs), results, strict=True):
         for curve in result.curves:  # a log that parts from the plan is a warning (--strict: exit 1)
             for divergence in curve.reference_divergences():
                 warned = True
                 if request.strict or not request.quiet:
-                    click.echo(
-                        f"lrplot: warning: {config}: curve {curve.label!r}: {divergence.message()}", err=True
-                    )
+                    say(f"lrplot: warning: {config}: curve {curve.label!r}: {divergence.message()}", err=True)
     if not request.quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
             steps = sum(curve.total_step for curve in result.curves)
             written = ", ".join("standard output" if path == STDOUT else str(path) for path in paths)
             written = written or "the terminal"
-            click.echo(
-                f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True
-            )
+            say(f"lrplot: {config}: {len(result.curves)} curve(s), {steps:,} steps -> {written}", err=True)
     if exit_on_error and request.strict and warned:
         raise Exit(EXIT_DIFFERENCE)
     return read
@@ -271,9 +268,9 @@ def _print_charts(jobs: list[tuple[Path, list[Path]]], results: list[Result], *,
     height = max(12, min(size.lines - 4, 40))
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if clear_screen and sys.stdout.isatty():
-        click.echo("\x1b[2J\x1b[H", nl=False)
+        say_rendered("\x1b[2J\x1b[H", nl=False)  # lrplot's own sequence: clear the screen
     for _, result in zip(jobs, results, strict=True):
-        click.echo(terminal_chart(result, size.columns, height, colour=colour))
+        say_rendered(terminal_chart(result, size.columns, height, colour=colour))
 
 
 def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, to_stderr: bool) -> None:
@@ -286,10 +283,10 @@ def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *,
     width = shutil.get_terminal_size().columns if terminal else 160
     bold = terminal and not os.environ.get("NO_COLOR")
     for (config, _), result in zip(jobs, results, strict=True):
-        print(table(result, title=str(config), width=width, bold=bold), file=stream)
+        say_rendered(table(result, title=str(config), width=width, bold=bold), file=stream)
         run = run_summary(result)
         if run:
-            print(f"run: {run}", file=stream)
+            say(f"run: {run}", err=to_stderr)
 
 
 def _print_json(
@@ -308,7 +305,7 @@ def _print_json(
         }
         for (config, paths), result, config_findings in zip(jobs, results, findings, strict=True)
     ]
-    click.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
+    say(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
 
 
 def _divergences(result: Result) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 from lrplot.commands.coercion import coerce_plainly
 from lrplot.commands.errors import EXIT_USAGE, guarded
 from lrplot.commands.help import PanelCommand, PanelGroup
+from lrplot.commands.terminal import say
 from lrplot.commands.toolkit import Abort, Exit, click, exceptions
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".py")
@@ -55,7 +56,7 @@ class OneLineErrors(PanelGroup):
         try:
             if not arguments and self.no_args_is_help and not completing:
                 with click.Context(self, info_name=prog_name) as ctx:
-                    click.echo(ctx.get_help())
+                    say(ctx.get_help())
                 code = 0
             else:
                 code = super().main(
@@ -67,10 +68,10 @@ class OneLineErrors(PanelGroup):
                     **extra,
                 )
         except exceptions.ClickException as error:
-            click.echo(f"lrplot: error: {describe(error, arguments)}", err=True)
+            say(f"lrplot: error: {describe(error, arguments)}", err=True)
             code = EXIT_USAGE
         except Abort:
-            click.echo("lrplot: interrupted", err=True)
+            say("lrplot: interrupted", err=True)
             code = 130
         if not standalone_mode:
             return code

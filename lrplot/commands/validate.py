@@ -30,22 +30,22 @@ def run_validate(
     ``quiet`` prints only problems (and the warnings that ``strict`` turns into a failure).
     """
     from lrplot.commands.errors import EXIT_DIFFERENCE, EXIT_OK, EXIT_USAGE
-    from lrplot.commands.toolkit import click
+    from lrplot.commands.terminal import say
 
     failed = warned = False
     for config in configs:
         problems, findings = validate_and_lint(config, options, ignore=ignore, skip_dynamo=True)
         for problem in problems:
-            click.echo(printable(str(problem)), err=True)
+            say(printable(str(problem)), err=True)
         warnings = [finding for finding in findings if finding.severity == "warning"]
         for finding in findings:
             if (finding.severity == "warning" and strict) or not quiet:
-                click.echo(finding.line(), err=True)
+                say(finding.line(), err=True)
         failed = failed or bool(problems)
         warned = warned or bool(warnings)
         if not problems and not quiet:
             counted = f" ({len(warnings)} schedule warning(s))" if warnings else ""
-            click.echo(f"{config}: ok{counted}", err=True)
+            say(f"{config}: ok{counted}", err=True)
     if failed:
         return EXIT_USAGE
     return EXIT_DIFFERENCE if strict and warned else EXIT_OK

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lrplot.commands.errors import Terminated
-from lrplot.commands.toolkit import Exit, click
+from lrplot.commands.terminal import say
+from lrplot.commands.toolkit import Exit
 
 WATCH_INTERVAL = 0.25
 
@@ -31,7 +32,7 @@ def watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
         read = run()
         watched = list(dict.fromkeys([*configs, *read]))
         seen = {**state(watched), **before}
-        click.echo(f"lrplot: watching {len(watched)} file(s) for changes (Ctrl-C to stop)", err=True)
+        say(f"lrplot: watching {len(watched)} file(s) for changes (Ctrl-C to stop)", err=True)
         while True:
             time.sleep(WATCH_INTERVAL)
             now = state(watched)
@@ -39,14 +40,14 @@ def watch(configs: list[Path], run: Callable[[], list[Path]]) -> None:
                 continue
             time.sleep(WATCH_INTERVAL)  # let an editor finish writing
             changed = [str(p) for p in watched if now.get(p) != seen.get(p)]
-            click.echo(f"lrplot: {', '.join(changed)} changed, plotting again", err=True)
+            say(f"lrplot: {', '.join(changed)} changed, plotting again", err=True)
             before = state(watched)
             read = run()
             added = [path for path in read if path not in watched]
             watched = [*watched, *added]
             seen = {**state(added), **before}
     except KeyboardInterrupt:
-        click.echo("lrplot: stopped watching", err=True)
+        say("lrplot: stopped watching", err=True)
     except Terminated as signal:  # SIGTERM, SIGHUP: the same cleanup, then status 128 + n
-        click.echo("lrplot: stopped watching", err=True)
+        say("lrplot: stopped watching", err=True)
         raise Exit(signal.status) from None

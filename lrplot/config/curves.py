@@ -22,7 +22,7 @@ from lrplot.config.models import (
 )
 from lrplot.config.validation import check_text, kind_of, validate_model
 from lrplot.errors import KeyPath, LrplotError, attempt
-from lrplot.limits import MAX_TEXT_CHARS
+from lrplot.limits import MAX_TEXT_CHARS, in_range
 from lrplot.overrides import Origins, describe_variant, render_label, set_path, split_key, sweep_variants
 
 
@@ -279,6 +279,7 @@ def scheduler_calls(total_step: int, interval: str, steps_per_epoch: int | None,
 
 
 def _positive_int(name: str, value: Any, key_path: KeyPath) -> int:
+    in_range(value, name, key_path=key_path)  # finite, at most MAX_COUNT whatever --force says
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

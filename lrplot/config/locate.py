@@ -31,6 +31,9 @@ def locate(source: YamlSource, origins: Origins, key_path: KeyPath | None) -> st
     if key_path is None:
         return source.name
     origin = origins.find(key_path)
+    if origin is None and len(key_path) > 2 and key_path[0] == "curves":  # a key the curve inherits
+        rest = tuple(key_path[2:])  # (a foreign format's total_step, from its training.steps)
+        origin = origins.by_path.get(("defaults", *rest)) or origins.by_path.get(rest)
     if isinstance(origin, str):
         return origin
     if origin is not None:

@@ -33,6 +33,7 @@ from typing import Any
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification
 from lrplot.formats.trainer_args import check_options
+from lrplot.limits import in_range
 
 NAME = "composer"
 FORM = "llm-foundry"
@@ -326,6 +327,7 @@ def _optimizer(node: Any, prefix: KeyPath, converted: Converted) -> tuple[Any, s
 
 
 def _positive_int(value: Any, key_path: KeyPath) -> int:
+    in_range(value, ".".join(map(str, key_path)), key_path=key_path)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise LrplotError(
             f"{'.'.join(map(str, key_path))} should be a positive integer, got {value!r}", key_path=key_path

@@ -11,12 +11,14 @@ value that is not "auto" must match the Trainer's or the Trainer refuses to star
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, by_keys
+from lrplot.limits import in_range
 from lrplot.read.json_source import load_config_file
 from lrplot.read.yaml_source import YamlSource
 
@@ -64,6 +66,13 @@ _WEIGHTS = {"zero_optimization": 0.5, "train_micro_batch_size_per_gpu": 0.5, "sc
             "train_batch_size": 0.3, "fp16": 0.3, "bf16": 0.3, "steps_per_print": 0.3,
             "wall_clock_breakdown": 0.3, "zero_allow_untested_optimizer": 0.3, "optimizer": 0.2}  # fmt: skip
 _EXPECTED = ("scheduler", "train_micro_batch_size_per_gpu")
+# The smallest value DeepSpeed's classes work with, for each step-count parameter (0.19.8):
+# OneCycle divides by cycle_first_step_size (and LRRangeTest by its step size), so 0 fails there.
+_STEP_MINIMUM = {
+    "warmup_num_steps": 0, "total_num_steps": 1, "cycle_first_step_size": 1e-300,
+    "cycle_second_step_size": 0, "cycle_first_stair_count": 0, "cycle_second_stair_count": 0,
+    "decay_step_size": 0, "lr_range_test_step_size": 1e-300, "last_batch_iteration": -1,
+}  # fmt: skip
 _CONFLICTS = ("learning_rate", "lr_scheduler_type", "num_train_epochs", "micro_batch_size", "lr_scheduler")
 _OPTIMIZERS = {"Adam": "Adam", "AdamW": "AdamW", "SGD": "SGD", "Adagrad": "Adagrad"}
 
@@ -137,6 +146,8 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     curve: dict[str, Any] = {"optimizer": _optimizer(ds, None, converted)}
     curve["scheduler"] = _scheduler_node(ds, block, converted)
     total = _standalone_length(block, converted)
+    if "total_num_steps" in block[1]:
+        converted.origins[("total_step",)] = (*options.prefix, "scheduler", "params", "total_num_steps")
     curve["label"] = f"DeepSpeed {block[0]}"
     converted.data = {"title": f"{curve['label']} (DeepSpeed)", "total_step": total, "curves": [curve]}
     converted.origins[("curves", 0, "scheduler")] = (*options.prefix, "scheduler")
@@ -224,7 +235,25 @@ def _scheduler_block(ds: DeepSpeedSource) -> tuple[str, dict[str, Any]]:
             f"scheduler.params.{unknown[0]} is not a parameter of {kind} ({', '.join(PARAMETERS[kind])})",
             ("scheduler", "params", unknown[0]),
         )
+    for key, value in params.items():
+        _check_number(ds, key, value)
     return str(kind), dict(params)
+
+
+def _check_number(ds: DeepSpeedSource, key: str, value: Any) -> None:
+    """Every number in ``scheduler.params``: finite, a step count within ``MAX_COUNT`` and at
+    least what DeepSpeed's class divides by or counts from; one line naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    where = ("scheduler", "params", key)
+    try:
+        in_range(value, f"scheduler.params.{key}", count=key in _STEP_MINIMUM)
+    except LrplotError as error:
+        raise ds.error(error.message, where) from None
+    minimum = _STEP_MINIMUM.get(key)
+    if minimum is not None and value < minimum:
+        bound = "> 0" if 0 < minimum < 1 else f">= {minimum}"
+        raise ds.error(f"scheduler.params.{key} must be {bound}, got {value!r}", where)
 
 
 def _scheduler_node(
@@ -307,15 +336,16 @@ def _batch_mismatches(ds: DeepSpeedSource, args: Any, converted: Converted) -> l
 
 def _standalone_length(block: tuple[str, dict[str, Any]], converted: Converted) -> int:
     kind, params = block
-    if isinstance(params.get("total_num_steps"), int):
-        return params["total_num_steps"]
+    total = params.get("total_num_steps")
+    if isinstance(total, (int, float)) and not isinstance(total, bool) and float(total).is_integer():
+        return int(total)  # checked finite, >= 1 and within MAX_COUNT by _check_number
     if kind == "WarmupLR":
-        steps = 2 * max(2, int(params.get("warmup_num_steps", 1000)))
+        steps = 2 * max(2, math.ceil(params.get("warmup_num_steps", 1000)))
         reason = "WarmupLR holds its lr after warmup"
     elif kind == "OneCycle":
-        first = int(params.get("cycle_first_step_size", 2000))
-        second = int(params.get("cycle_second_step_size") or first)
-        steps = 2 * (first + second)
+        first = params.get("cycle_first_step_size", 2000)
+        second = params.get("cycle_second_step_size") or first
+        steps = max(2, 2 * math.ceil(first + second))
         reason = "OneCycle's decay phase has no end"
     else:
         steps = 1000

@@ -16,7 +16,9 @@ machine or run code are refused unless the user allows them, the way imports are
 own resolver exists only once its module ran, so allowed names that are importable modules
 are imported the first time a resolver is missing or refused. The guard swaps OmegaConf's
 resolver lookup (``OmegaConf._get_resolver``, omegaconf 2.1-2.3) only while lrplot resolves
-a value, so OmegaConf behaves as before for everyone else.
+a value, so OmegaConf behaves as before for everyone else. Whatever a resolver returns is
+marked as its own (:mod:`lrplot.safe_text`): no message shows it, each names the
+interpolation instead (a ``${oc.env:TOKEN}`` a CI passes in stays out of its log).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lrplot.errors import LrplotError
+from lrplot.safe_text import mark_resolved
 
 SAFE_RESOLVERS = ("oc.select", "oc.dict.keys", "oc.dict.values", "oc.create", "oc.decode", "oc.deprecated")
 _WHAT_IT_DOES = {
@@ -105,7 +108,7 @@ class ResolverGuard:
                 resolver = original(name)  # an allowed module may have registered it
             if resolver is None or not self.permits(name, resolver):
                 return self._refusing(name, defining_module(resolver) if resolver is not None else None)
-            return resolver
+            return _marking(name, resolver)
 
         OmegaConf._get_resolver = staticmethod(lookup)  # type: ignore[method-assign]
         try:
@@ -146,6 +149,19 @@ class ResolverGuard:
                 raise LrplotError(message) from None
             imported = True
         return imported
+
+
+def _marking(name: str, resolver: Any) -> Any:
+    """The resolver, with what it returns marked as its own (:func:`lrplot.safe_text.mark_resolved`):
+    a value from the environment or from code is named in messages, never shown."""
+
+    def resolve(root: Any, parent: Any, node: Any, args: Any, args_str: Any) -> Any:
+        value = resolver(root, parent, node, args, args_str)
+        arguments = ",".join(str(arg) for arg in args_str or ())
+        mark_resolved(value, "${" + name + (f":{arguments}" if arguments else "") + "}")
+        return value
+
+    return resolve
 
 
 def refusal_message(refusal: Refusal, key: str, override_hint: str) -> str:

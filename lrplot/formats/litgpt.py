@@ -26,6 +26,7 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped, missing_option
+from lrplot.limits import in_range
 
 NAME = "litgpt"
 FORM = "litgpt"
@@ -283,6 +284,7 @@ def _sequence_length(data: dict[str, Any], train: dict[str, Any]) -> int:
 
 def _int(train: dict[str, Any], key: str, *, minimum: int, default: int | None = None) -> int:
     value = train.get(key, default)
+    in_range(value, f"train.{key}", key_path=("train", key))
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise LrplotError(
             f"train.{key} should be an integer >= {minimum}, got {value!r}", key_path=("train", key)

@@ -16,6 +16,7 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification
+from lrplot.limits import in_range
 
 NAME = "torchtitan"
 FORM = "torchtitan"
@@ -127,6 +128,7 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _positive_int(value: Any, key_path: tuple[str, ...]) -> None:
+    in_range(value, ".".join(key_path), key_path=key_path)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise LrplotError(
             f"{'.'.join(key_path)} should be a positive integer, got {value!r}", key_path=key_path

@@ -30,6 +30,7 @@ from typing import Any
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification
 from lrplot.formats.trainer_args import check_options
+from lrplot.limits import in_range
 
 NAME = "torchtune"
 FORM = "torchtune"
@@ -229,6 +230,7 @@ def _int(
         raise LrplotError(
             f"torchtune recipe config has no {key}; the recipe needs it", key_path=prefix or None
         )
+    in_range(value, key, key_path=(*prefix, key))
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise LrplotError(f"{key} should be an integer >= {minimum}, got {value!r}", key_path=(*prefix, key))
     return value

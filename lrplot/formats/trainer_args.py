@@ -15,6 +15,7 @@ from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats import trainer_rules as rules_module
 from lrplot.formats.base import Converted, FormatOptions
 from lrplot.formats.trainer_rules import TrainerRules
+from lrplot.limits import in_range
 
 # optim name -> (torch.optim class drawn, note). None: the class the Trainer itself uses.
 _TORCH = {"adamw_torch": None, "adamw_torch_fused": None, "sgd": None, "adagrad": None, "rmsprop": None}
@@ -62,6 +63,8 @@ def number(value: Any, key_path: KeyPath, *, integer: bool = False, minimum: flo
         with contextlib.suppress(ValueError):
             value = float(value) if not integer else int(value)
     kind = "an integer" if integer else "a number"
+    name = str(key_path[-1])  # NaN, inf, 1e300 steps: named here, before any arithmetic
+    in_range(value, name, key_path=key_path, count=integer or "epoch" in name or "steps" in name)
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))

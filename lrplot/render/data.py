@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from lrplot.result import Result
+from lrplot.safe_text import shown
 
 HEADER = ("curve", "group", "step", "lr")
 
@@ -20,8 +21,12 @@ def _quote(text: str) -> str:
     return text
 
 
-def write_csv(result: Result, stream: TextIO) -> None:
+def write_csv(result: Result, stream: TextIO, *, terminal: bool = False) -> None:
     """Write every curve and group, one row per step.
+
+    ``terminal``: the stream is a terminal (``-o -`` unredirected), so labels and group names
+    are :func:`~lrplot.safe_text.shown` (a control sequence in a label is data in a file, not
+    something to send to a screen).
 
     >>> import io, numpy as np
     >>> from lrplot.result import CurveResult, GroupTrace, Result
@@ -37,7 +42,8 @@ def write_csv(result: Result, stream: TextIO) -> None:
     stream.write(",".join(HEADER + (("momentum",) if with_momentum else ())) + "\n")
     for curve in result.curves:
         for group in curve.groups:
-            prefix = f"{_quote(curve.label)},{_quote(group.name)},"
+            label, name = (shown(curve.label), shown(group.name)) if terminal else (curve.label, group.name)
+            prefix = f"{_quote(label)},{_quote(name)},"
             lrs = group.lr.tolist()
             if with_momentum:
                 momenta = group.momentum.tolist() if group.momentum is not None else [None] * len(lrs)

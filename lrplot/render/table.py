@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from lrplot.result import Result, epoch_of
+from lrplot.safe_text import shown
 
 
 @dataclass
@@ -122,6 +123,8 @@ def table(result: Result, title: str | None = None, *, width: int = 160, bold: b
     Columns are separated by two spaces, numbers right-aligned; when the rows are wider than
     ``width``, the headers fold at their spaces and the curve column wraps (a long label does
     not push the numbers off the screen).
+    Labels, group names and the title are :func:`~lrplot.safe_text.shown` (control and
+    bidirectional characters escaped) before columns are measured.
     ``bold`` marks the header for a terminal. Plain text rather than a rich Table: this is
     all the table needs, and rich's import and layout were ~25 ms of a ~0.5 s plot.
     """
@@ -136,7 +139,7 @@ def table(result: Result, title: str | None = None, *, width: int = 160, bold: b
     header += ["engine"]
     body = []
     for row in rows:
-        cells = [row.curve, *([row.group] if show_group else [])]
+        cells = [shown(row.curve), *([shown(row.group)] if show_group else [])]  # text from the config
         cells += [
             _number(row.first),
             f"{_number(row.peak)} at {_step(row.peak_step, row.steps_per_epoch)}",
@@ -164,12 +167,12 @@ def table(result: Result, title: str | None = None, *, width: int = 160, bold: b
             widths[i] = max([longest_word, *(_width(line[i]) for line in body)])
         others = sum(widths[1:]) + 2 * (len(widths) - 1)
         widths[0] = max(min(widths[0], width - others), MIN_CURVE_COLUMN)
-    lines = [title] if title else []
+    lines = [shown(title)] if title else []
     for index, cells in enumerate([header, *body]):
         pieces = [_fold(cell, widths[i]) for i, cell in enumerate(cells)]
         for part in range(max(len(cell_pieces) for cell_pieces in pieces)):
-            shown = [cell_pieces[part] if part < len(cell_pieces) else "" for cell_pieces in pieces]
-            line = "  ".join(_pad(cell, widths[i], right=i >= left) for i, cell in enumerate(shown)).rstrip()
+            parts = [cell_pieces[part] if part < len(cell_pieces) else "" for cell_pieces in pieces]
+            line = "  ".join(_pad(cell, widths[i], right=i >= left) for i, cell in enumerate(parts)).rstrip()
             lines.append(f"\x1b[1m{line}\x1b[0m" if bold and index == 0 else line)
     return "\n".join(lines)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrplot.errors import printable
 from lrplot.render.guards import drawable
 from lrplot.render.layout import choose_yscale, shared_label_parts
 from lrplot.result import Result
+from lrplot.safe_text import shown
 
 # plotext's colours, in matplotlib's C0, C1, ... order where they exist.
 _COLOURS = ("blue+", "orange+", "green+", "red+", "magenta+", "cyan+", "gray+", "yellow+", "blue", "green")
@@ -71,14 +71,14 @@ def terminal_chart(result: Result, width: int, height: int, *, colour: bool = Tr
     plt.xlim(first, last)
     title = " — ".join(part for part in (result.title, shared) if part)
     if title:
-        plt.title(title)
+        plt.title(shown(title))  # text from the config: no control or bidirectional character
     plt.xlabel("step")
     text = plt.build()
     plt.clear_figure()
     text = text if colour else plt.uncolorize(text)
     if legend_rows:
         rows = [
-            f"  {plt.colorize(key, colour_name) if colour else key} {printable(name, max(10, width - 4))}"
+            f"  {plt.colorize(key, colour_name) if colour else key} {shown(name, max(10, width - 4))}"
             for key, colour_name, name in legend
         ]
         text = text.rstrip("\n") + "\n" + "\n".join(rows)

@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.limits import MAX_PYTHON_NODES as MAX_PY_NODES
 from lrplot.read.files import read_text
 from lrplot.read.python.statements import ModuleReader
 from lrplot.read.python.values import MAX_DEPTH, ImportedName, Lines, Origin, StringHook, Unreadable
 from lrplot.read.yaml_source import YamlSource
-
-MAX_PY_NODES = 100_000
 
 __all__ = [
     "ImportedName",

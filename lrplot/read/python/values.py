@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn, Protocol
 
+from lrplot import limits
 from lrplot.errors import KeyPath
 
-MAX_DEPTH = 64
-MAX_SEQUENCE = 100_000  # items (or characters) in one value built by arithmetic
-MAX_VALUES = 200_000  # values in one name's value, counting every repeated reference (as YAML aliases)
+MAX_DEPTH = limits.MAX_YAML_DEPTH  # the same nesting as a YAML document
+MAX_SEQUENCE = limits.MAX_PYTHON_ITEMS  # items (or characters) in one value built by arithmetic
+MAX_VALUES = limits.MAX_PYTHON_VALUES  # one name's values, counting every repeated reference
 
 Origin = tuple[str, int]  # (file name, 1-based line)
 Lines = dict[KeyPath, Origin]  # key paths relative to a value -> where each was written
