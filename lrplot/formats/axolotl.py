@@ -20,6 +20,7 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats import huggingface
+from lrplot.formats.axolotl_checks import check_schedule_fields
 from lrplot.formats.base import Converted, FormatOptions, Identification, by_keys, capped
 from lrplot.formats.trainer_args import TrainerArgs, check_options, number, scheduler_type
 
@@ -33,6 +34,10 @@ _EXPECTED = ("base_model", "micro_batch_size", "num_epochs")
 # TrainingArguments' names that axolotl writes its own way (micro_batch_size, num_epochs, lr_scheduler).
 _CONFLICTS = (
     "lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs", "train_micro_batch_size_per_gpu",
+    # Megatron-LM's arguments (its micro_batch_size is not axolotl's)
+    "lr_decay_style", "lr_warmup_fraction", "lr_warmup_iters", "lr_warmup_samples",
+    "train_iters", "train_samples",
+    "__launch__",  # a launch script read by lrplot.read.shell
 )  # fmt: skip
 _UNHONOURED = {
     "lr_groups": "lr_groups give some parameters their own lr: only the main lr is drawn",
@@ -64,6 +69,7 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     """axolotl's run length and warmup, then its schedule on the Trainer's optimizer."""
     check_options(options)
     prefix = options.prefix
+    check_schedule_fields(target, prefix)
     converted = Converted(data={}, form=NAME)
     args = TrainerArgs(lr_scheduler_type="cosine", num_train_epochs=1.0, per_device_train_batch_size=1)
     keys = {

@@ -101,6 +101,10 @@ class FormatOptions:
     config_format: str | None = None  # --config-format: the format the user says the file is
     files_for: tuple[str, ...] = ()  # --file-for KEY=PATH: where a file the config names really is
     used_files: set[str] = field(default_factory=set)  # the --file-for keys a format asked for
+    # --set KEY=VALUE as given: a format whose own arguments they name (Megatron's train_iters)
+    # takes them before the file's values and records them in used_sets; the rest apply after.
+    sets: tuple[str, ...] = ()
+    used_sets: set[str] = field(default_factory=set)
 
     def file_for(self, key: str) -> Path | None:
         """The file the user named for the config's ``key`` (``--file-for KEY=PATH``), if any."""

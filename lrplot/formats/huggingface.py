@@ -27,6 +27,7 @@ from lrplot.formats.trainer_args import (
     transformers_scheduler,
     warmup,
 )
+from lrplot.formats.trainer_checks import check_trainer_args
 
 NAME = "Hugging Face Trainer"
 
@@ -99,6 +100,7 @@ def _component(value: Any) -> bool:
 def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     """One curve: the Trainer's optimizer and scheduler for the run the options describe."""
     args = read_args(target, options.prefix)
+    check_trainer_args(args, load_rules().version)
     return trainer_curve(args, options, Converted(data={}, form=NAME), label_prefix="")
 
 

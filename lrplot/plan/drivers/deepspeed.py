@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from lrplot.errors import LrplotError
 from lrplot.facts import Length, ScheduleFacts, TrainerWarning
 
 SCHEDULES = ("LRRangeTest", "OneCycle", "WarmupLR", "WarmupDecayLR", "WarmupCosineLR")
@@ -124,7 +125,7 @@ def _lr_schedules() -> Any:
         os.environ["DS_ACCELERATOR"] = "cpu"
     try:
         return importlib.import_module("deepspeed.runtime.lr_schedules")
-    except ImportError as exc:
-        raise ImportError(
-            f"DeepSpeed's schedules need deepspeed: pip install 'lrplot[deepspeed]' ({exc})"
+    except ImportError:  # a missing extra is the user's to install, not an error inside torch
+        raise LrplotError(
+            "DeepSpeed schedules are computed by DeepSpeed's own classes: pip install 'lrplot[deepspeed]'"
         ) from None

@@ -18,15 +18,14 @@ format names it with train.py's arguments (``args``); a config naming a timm cla
 ``import timm`` imports timm's models and with them torchvision, which often cannot be
 installed beside a given torch build (no CPU wheel matching torch 2.13 exists, for one); the
 scheduler files need only torch and numpy. :func:`load_timm_scheduler` registers timm's
-top-level package *unexecuted* (its own spec and path) and imports ``timm.scheduler`` below
-it; the package runs its real ``__init__`` the first time anything else asks it for an
-attribute, so a later ``import timm; timm.create_model(...)`` in the same process still works.
+top-level package *unexecuted* (:mod:`lrplot.plan.drivers.unexecuted`, shared with torchtune,
+Composer and megatron-core) and imports ``timm.scheduler`` below it; a later ``import timm;
+timm.create_model(...)`` in the same process still works.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import warnings
 from types import ModuleType, SimpleNamespace
@@ -34,6 +33,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.facts import Length, Milestones, ScheduleFacts
+from lrplot.plan.drivers.unexecuted import register_unexecuted
 
 PREFIX = "timm.scheduler"
 INSTALL_HINT = (
@@ -47,27 +47,8 @@ def load_timm_scheduler() -> ModuleType:
     loaded = sys.modules.get(PREFIX)
     if loaded is not None:
         return loaded
-    if "timm" not in sys.modules:
-        spec = importlib.util.find_spec("timm")
-        if spec is None or spec.loader is None or not spec.submodule_search_locations:
-            raise ModuleNotFoundError("No module named 'timm'", name="timm")
-        package = importlib.util.module_from_spec(spec)
-        package.__getattr__ = _completing(package, spec)  # type: ignore[attr-defined]
-        sys.modules["timm"] = package
+    register_unexecuted("timm")
     return importlib.import_module(PREFIX)
-
-
-def _completing(package: ModuleType, spec: Any) -> Any:
-    """A module ``__getattr__`` that runs the package's real ``__init__`` on first use."""
-
-    def __getattr__(name: str) -> Any:
-        if name.startswith("__") or "__getattr__" not in package.__dict__:
-            raise AttributeError(f"module 'timm' has no attribute {name!r}")
-        del package.__dict__["__getattr__"]
-        spec.loader.exec_module(package)
-        return getattr(package, name)
-
-    return __getattr__
 
 
 def is_timm_name(name: str) -> bool:
