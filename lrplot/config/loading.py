@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from lrplot.config.bounds import count_values
 from lrplot.config.curves import expand_curves, settle_labels
+from lrplot.config.file_changes import split_changes, translated
 from lrplot.config.locate import locate, problems_located
 from lrplot.config.models import Config, ConfigFile
 from lrplot.config.options import LoadKeywords, LoadOptions, resolve_load_options
 from lrplot.config.validation import check_strings, check_text, kind_of, validate_model
 from lrplot.errors import LrplotError
-from lrplot.formats import convert
 from lrplot.limits import lifting
 from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
 from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
@@ -105,7 +105,12 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
             raise LrplotError(
                 f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
             )
-        converted = convert(source.data, options.format_options(source.path))
+        changes = split_changes(
+            source.data, options.sets, options.sweeps, options.format_options(source.path)
+        )
+        for change in (*changes.file_sets, *(values[0] for values in changes.file_sweeps)):
+            origins.add(change.parts, change.shown)  # a translation error on that key names the option
+        converted = translated(source.data, changes, lambda: options.format_options(source.path))
         if options.hydra_overrides and converted.form != "Hydra":
             raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
@@ -118,12 +123,12 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         for native, original in converted.origins.items():
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
-        apply_sets(data, [parse_assignment(text) for text in options.sets], origins)
+        apply_sets(data, [parse_assignment(text) for text in changes.own_sets], origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
             notes.append(f"{converted.form} config: {converted.interval_note}")
         # lint check LR011 says so when no --set gave the metric
         assumed_metric = converted.assumed_metric and data["curves"][0].get("metric") == "lr"
-        for text in options.sweeps:
+        for text in changes.own_sweeps:
             assignment = parse_sweep_option(text)
             if not isinstance(data.get("sweep"), dict):
                 data["sweep"] = {}
