@@ -109,6 +109,31 @@ def parse_assignment(text: str, option: str = "--set") -> Assignment:
     return Assignment(key=key.strip(), value=parse_value(raw, where), text=where)
 
 
+def split_reference(text: str) -> tuple[str, str | None]:
+    """``PATH[:TAG]`` → (path, tag): a colon splits off a tag unless the whole text is a path."""
+    from pathlib import Path
+
+    if not Path(text).exists() and ":" in text:
+        path, _, tag = text.rpartition(":")
+        return path, tag or None
+    return text, None
+
+
+def reference_assignment(text: str) -> Assignment:
+    """``--reference PATH[:TAG]`` → every curve's ``reference``, remembered as that option.
+
+    The path is made absolute as the user named it (relative to the working folder, not the
+    config's, and ``/proc/self`` stays ``/proc/self`` for the read policy to refuse).
+    """
+    import os
+
+    path, tag = split_reference(text)
+    value: dict[str, str] = {"path": os.path.abspath(path)}
+    if tag is not None:
+        value["tag"] = tag
+    return Assignment(key="reference", value=value, text=f"--reference {printable(text, 80)}")
+
+
 def parse_sweep_option(text: str) -> Assignment:
     """``KEY=V1,V2,...`` → an assignment whose value is the list of values."""
     key, sep, raw = text.partition("=")
@@ -194,6 +219,28 @@ def apply_sets(data: dict[str, Any], assignments: list[Assignment], origins: Ori
                     curve.pop(_LENGTH_KEYS[head], None)
                 set_path(curve, parts, assignment.value, assignment.text, assignment.key)
                 origins.add(("curves", index, *parts), assignment.text)
+
+
+def add_sweep(data: dict[str, Any], assignment: Assignment, origins: Origins) -> None:
+    """Add a ``--sweep`` to the config's data: to the top-level ``sweep:`` (every curve), or,
+    for ``curves.N.KEY`` (addressed as ``--set`` addresses it), to curve N's own ``sweep:``."""
+    parts = split_key(assignment.key, assignment.text)
+    target, key_path = data, ("sweep",)
+    key = assignment.key
+    if len(parts) > 2 and parts[0] == "curves" and isinstance(parts[1], int):
+        curves = data.get("curves")
+        count = len(curves) if isinstance(curves, list) else 0
+        if parts[1] >= count:
+            raise LrplotError(f"{assignment.text}: curves has {count} entries, there is no index {parts[1]}")
+        target = curves[parts[1]]  # type: ignore[index]
+        if not isinstance(target, dict):
+            raise LrplotError(f"{assignment.text}: curves[{parts[1]}] is not a mapping")
+        key = ".".join(str(part) for part in parts[2:])
+        key_path = ("curves", parts[1], "sweep")
+    if not isinstance(target.get("sweep"), dict):
+        target["sweep"] = {}
+    target["sweep"][key] = assignment.value
+    origins.add((*key_path, key), assignment.text)
 
 
 @dataclass

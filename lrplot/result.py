@@ -7,7 +7,8 @@ any of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,7 @@ class CurveResult:
     markers: list[int] = field(default_factory=list)
     reference: Any = None  # a reference.ReferenceLog drawn over this curve
     reference_group: int = 0
+    reference_groups: list[int] = field(default_factory=lambda: [0])  # the group of each logged series
     engine: str = "torch"  # which engine computed the values: torch or fast
     lint: list[LintMark] | None = None  # filled by lrplot.lint; None: not linted
 
@@ -60,6 +62,19 @@ class CurveResult:
         if self.lint is None:
             return None
         return sum(1 for mark in self.lint if mark.severity == "warning" and mark.group in (None, group))
+
+    def reference_comparisons(self) -> list[Any]:
+        """Each logged lr series against its param group (reference.Comparison; [] without a log)."""
+        if self.reference is None:
+            return []
+        return [
+            self.reference.comparison(self.groups[group].lr, index, group, self.groups[group].name)
+            for index, group in enumerate(self.reference_groups)
+        ]
+
+    def reference_divergences(self) -> list[Any]:
+        """Where the log parts from the plan (reference.Divergence, one per series that does)."""
+        return [c.divergence for c in self.reference_comparisons() if c.divergence is not None]
 
     @property
     def has_momentum(self) -> bool:
@@ -106,6 +121,39 @@ class Result:
                         row["momentum"] = momenta[step]
                     rows.append(row)
         return rows
+
+
+def combine(results: Sequence[Result], names: Sequence[str]) -> Result:
+    """Several configs' results as one, for one figure or CSV comparing them (old and new
+    training config): every curve in order, a label two configs share prefixed with the
+    name of each config that has it (``old: cosine``, ``new: cosine``), so the legend and
+    the CSV's ``curve`` column tell them apart. The title is the configs' common one, or
+    their titles side by side when each has one; the first config's ``plot:`` options draw the figure.
+
+    >>> one = Result([CurveResult("cos", 2, "CosineAnnealingLR", "SGD", [])], title="A")
+    >>> two = Result([CurveResult("cos", 2, "CosineAnnealingLR", "SGD", [])], title="B")
+    >>> both = combine([one, two], ["old", "new"])
+    >>> [curve.label for curve in both.curves], both.title
+    (['old: cos', 'new: cos'], 'A vs B')
+    """
+    counts: dict[str, int] = {}
+    for result in results:
+        for label in {curve.label for curve in result.curves}:
+            counts[label] = counts.get(label, 0) + 1
+    curves = [
+        replace(curve, label=f"{name}: {curve.label}" if counts[curve.label] > 1 else curve.label)
+        for result, name in zip(results, names, strict=True)
+        for curve in result.curves
+    ]
+    titles = list(dict.fromkeys(result.title for result in results))
+    title = None if None in titles or "" in titles else " vs ".join(titles)  # type: ignore[arg-type]
+    return Result(
+        curves=curves,
+        title=title,
+        plot=results[0].plot,
+        warnings=[warning for result in results for warning in result.warnings],
+        derived=results[0].derived if len(results) == 1 else {},
+    )
 
 
 def epoch_of(step: int, steps_per_epoch: int | None) -> str:

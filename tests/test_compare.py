@@ -256,7 +256,6 @@ def test_many_configs_with_one_bad_write_nothing(write_config, tmp_path: Path, c
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-o", "x.png", "SECOND"], "-o names the files of one config"),
         (["-o", "x.png", "--format", "csv"], "use either -o/--output, or --out-dir/--format"),
         (["--format", "gif"], "--format: 'gif' is not one of 'png', 'svg', 'pdf'"),
     ],

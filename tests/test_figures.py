@@ -35,7 +35,7 @@ def test_curves_of_different_magnitude_get_a_log_axis_and_a_note() -> None:
     assert fig.axes[0].get_yscale() == "log"
     from lrplot.render.layout import choose_yscale
 
-    assert "span 5.9 decades" in (choose_yscale(result)[1] or "")
+    assert "span 5.1 decades" in (choose_yscale(result)[1] or "")
 
 
 def test_a_cosine_to_zero_stays_linear() -> None:

@@ -73,9 +73,16 @@ def test_every_trigger_names_its_source() -> None:
         assert comments >= min(2, curves), f"{path.name}: say where each mistake comes from"
 
 
+# What no one config change can fix: a log that differs from the config is the user's to judge.
+NO_ONE_KEY_FIX = {"LR017"}
+
+
 @pytest.mark.parametrize("path", TRIGGERS, ids=lambda p: p.stem)
 def test_applying_a_fix_silences_its_finding(path: Path) -> None:
     check_id = "LR" + path.stem[2:5]
+    if check_id in NO_ONE_KEY_FIX:
+        assert not [f for f in findings(path) if f.id == check_id and f.fix is not None]
+        return
     fixable = [f for f in findings(path) if f.id == check_id and f.fix is not None]
     assert fixable, f"{path.name}: no {check_id} finding offers a fix"
     for finding in fixable:

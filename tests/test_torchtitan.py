@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import lrplot
 from lrplot.config.loading import from_source
 from lrplot.errors import LrplotError
+from lrplot.lint import lint
 from lrplot.read.toml_source import parse_toml
 from tests.conftest import FIXTURES
 from tests.golden import check_source, golden_cases, recorded_steps
@@ -145,8 +146,11 @@ def test_cli_plots_a_torchtitan_toml_with_a_note_for_old_names(cli, tmp_path: Pa
 
 def test_warmup_longer_than_the_run_is_said_as_torchtitan_says_it(write_config) -> None:
     path = write_config("[lr_scheduler]\nwarmup_steps = 20\n[training]\nsteps = 10\n", name="t.toml")
-    result = lrplot.simulate(lrplot.load(path))
-    assert any("Warmup steps (20) exceed total steps (10)" in w for w in result.warnings)
+    config = lrplot.load(path)
+    result = lrplot.simulate(config)
+    (finding,) = [f for f in lint(config, result) if f.id == "LR016"]
+    assert "Warmup steps (20) exceed total steps (10)" in finding.message
+    assert finding.where is not None and finding.where.endswith("t.toml:2")
     golden = next(c.values[0] for c in CASES if c.id == "warmup-longer-than-run")
     assert (golden["base_lr"], golden["steps"], golden["schedule"]) == (8e-4, 10, {"warmup_steps": 20})
     assert result.curves[0].groups[0].lr.tolist() == golden["lr"]

@@ -54,11 +54,12 @@ from lrplot.commands.options import (
     Workers,
     WorldSize,
     Xlim,
+    YScaleOption,
 )
 from lrplot.commands.options import Engine as Engine
 from lrplot.commands.toolkit import Exit, click
 from lrplot.commands.usage import LrplotCommand, OneLineErrors
-from lrplot.commands.values import load_options_from, reference_files, reference_sets, xlim_sets
+from lrplot.commands.values import load_options_from, reference_files, xlim_sets, yscale_sets
 from lrplot.errors import LrplotError
 
 app = typer.Typer(
@@ -109,6 +110,7 @@ def plot(
     formats: Formats = None,
     term: Term = False,
     xlim: Xlim = None,
+    yscale: YScaleOption = None,
     set_values: PlotSetValues = None,
     sweep: PlotSweep = None,
     allow_import: PlotAllowImport = None,
@@ -130,7 +132,7 @@ def plot(
     references = reference or []
     outputs = output or []
     load_options = load_options_from(
-        locals(), sets=[*(set_values or []), *reference_sets(references), *xlim_sets(xlim)]
+        locals(), sets=[*(set_values or []), *xlim_sets(xlim), *yscale_sets(yscale)]
     )
     request = PlotRequest(
         configs=list(configs),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,7 +76,8 @@ def run_check(
         rows = sum(curve.total_step * len(curve.groups) for curve in result.curves)
         click.echo(f"lrplot: updated {against} ({rows:,} rows)", err=True)
         return
-    differences = compare(result, snapshot, rtol=rtol, atol=atol)
+    templated = {curve.label for curve in loaded.curves if curve.label_templated}
+    differences = compare(result, snapshot, rtol=rtol, atol=atol, templated=templated)
     if not differences:
         click.echo(f"lrplot: {config} matches {against}", err=True)
         return
@@ -149,19 +150,34 @@ def result_series(result: Result) -> dict[Key, Series]:
 
 
 def compare(
-    result: Result, snapshot: dict[Key, Series], *, rtol: float = 0.0, atol: float = 0.0
+    result: Result,
+    snapshot: dict[Key, Series],
+    *,
+    rtol: float = 0.0,
+    atol: float = 0.0,
+    templated: Collection[str] = (),
 ) -> list[str]:
-    """One line per difference between a result and a snapshot (empty when they agree)."""
+    """One line per difference between a result and a snapshot (empty when they agree).
+
+    Curves are matched by label; a curve whose label is ``templated`` from its values
+    ("AdamW, peak {optimizer.lr}") and changed with them is matched by its position instead,
+    when the curve at the same position in the snapshot has no match either, so the report
+    shows the values that moved rather than one curve gone and another new.
+    """
     now = result_series(result)
+    renamed = _matched_by_position(list(snapshot), list(now), templated)
     differences = []
     for key in snapshot:
-        if key not in now:
+        if key not in now and key not in renamed.values():
             differences.append(f"{_name(key)}: in the snapshot, not in the config")
     for key, series in now.items():
-        old = snapshot.get(key)
+        old_key = renamed.get(key, key)
+        old = snapshot.get(old_key)
         if old is None:
             differences.append(f"{_name(key)}: new, not in the snapshot")
             continue
+        if old_key != key:
+            differences.append(f"{_name(old_key)} is now {key[0]!r} (matched by its position)")
         per_epoch = series.steps_per_epoch
         differences += _compare_values(key, "lr", old.lr, series.lr, rtol, atol, per_epoch)
         if (old.momentum is None) != (series.momentum is None):
@@ -172,6 +188,22 @@ def compare(
                 key, "momentum", old.momentum, series.momentum, rtol, atol, per_epoch
             )
     return differences
+
+
+def _matched_by_position(old: list[Key], new: list[Key], templated: Collection[str]) -> dict[Key, Key]:
+    """New key → old key for templated series that match by nothing but their position (same
+    group, neither label found on the other side), when both sides hold as many series."""
+    if len(old) != len(new):
+        return {}
+    old_set, new_set = set(old), set(new)
+    return {
+        new_key: old_key
+        for old_key, new_key in zip(old, new, strict=True)
+        if new_key[0] in templated
+        and old_key not in new_set
+        and new_key not in old_set
+        and old_key[1] == new_key[1]
+    }
 
 
 def _compare_values(
@@ -198,9 +230,19 @@ def _compare_values(
         found.append(
             f"{_name(key)}: {what} differs first at step {step}{epoch_of(step, steps_per_epoch)}: "
             f"{float(old[step])!r} in the snapshot, "
-            f"{float(new[step])!r} now ({count:,} step(s) differ)"
+            f"{float(new[step])!r} now ({_change(float(old[step]), float(new[step]))}"
+            f"{count:,} step(s) differ)"
         )
     return found
+
+
+def _change(old: float, new: float) -> str:
+    """The relative change, where it is a number: ``+3.33%; `` (or ``x40; `` past tenfold)."""
+    if not (math.isfinite(old) and math.isfinite(new)) or old == 0:
+        return ""
+    if abs(new - old) > 10 * abs(old):
+        return f"x{new / old:.3g}; "
+    return f"{100 * (new - old) / abs(old):+.3g}%; "
 
 
 def _name(key: Key) -> str:

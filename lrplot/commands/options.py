@@ -30,6 +30,15 @@ class Engine(str, Enum):
     fast = "fast"
 
 
+class YScale(str, Enum):
+    """The figure's and terminal chart's y axis (``--yscale``); auto: log only where a linear
+    axis would flatten the schedule for most of the run."""
+
+    linear = "linear"
+    log = "log"
+    auto = "auto"
+
+
 class OutputFormat(str, Enum):
     """What ``--format`` writes (the suffix of ``<config stem>.<format>``)."""
 
@@ -175,7 +184,7 @@ Force = Annotated[
 Configs = Annotated[
     list[Path],
     typer.Argument(
-        help="YAML config(s) describing the curves (see the README's reference).",
+        help="YAML config(s) describing the curves (every key: docs/config.md).",
         show_default=False,
     ),
 ]
@@ -186,7 +195,8 @@ Output = Annotated[
         "-o",
         help="Output file; the format follows the extension: .png .svg .pdf .jpg .webp .tif .csv; "
         "- writes the CSV to standard output (the summary then goes to stderr). Repeat for several. "
-        "Default: <config stem>.png in the current folder.",
+        "With several configs, one figure / CSV comparing them (a label two share is prefixed with "
+        "the file's name). Default: <config stem>.png in the current folder.",
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]
@@ -246,8 +256,10 @@ Reference = Annotated[
     list[str] | None,
     typer.Option(
         "--reference",
-        help="A training log to draw dashed over every curve: PATH or PATH:COLUMN (a CSV with a step "
-        "column and an lr column, e.g. Lightning's metrics.csv).",
+        help="A training log to draw dashed over every curve and compare with it: PATH or PATH:TAG. "
+        "TensorBoard event file or logdir, trainer_state.json or checkpoint folder, Lightning "
+        "metrics.csv, W&B CSV export, MLflow run folder, or a CSV with step and lr columns "
+        "(docs/references.md). --strict exits 1 where the log parts from the plan.",
         rich_help_panel=FORMS_PANEL,
     ),
 ]
@@ -295,6 +307,16 @@ Xlim = Annotated[
     typer.Option(
         "--xlim",
         help="Show only steps A to B (A:B, either may be left out), like plot.xlim.",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
+YScaleOption = Annotated[
+    YScale | None,
+    typer.Option(
+        "--yscale",
+        help="The y axis: linear, log, or auto (log only when the curves span more than two decades "
+        "for most of the run); like plot.yscale, which it overrides. Default: the config's, else auto.",
+        show_default=False,
         rich_help_panel=OUTPUT_PANEL,
     ),
 ]

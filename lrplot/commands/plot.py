@@ -77,7 +77,8 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
             return [path for path in registry.paths() if path not in configs]
         read = list(dict.fromkeys([*read, *(path for path in registry.paths() if path not in configs)]))
     notes = [note for result in results for note in result.warnings]
-    notes += _scale_notes(jobs, results)
+    if not request.quiet:  # why the axis is logarithmic: information, not a problem
+        notes += _scale_notes(jobs, results)
     notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
         click.echo(f"lrplot: warning: {note}", err=True)
@@ -93,6 +94,14 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
         warned = warned or finding.severity == "warning"
         if (finding.severity == "warning" and request.strict) or not request.quiet:
             click.echo(finding.line(), err=True)
+    for config, result in zip((config for config, _ in jobs), results, strict=True):
+        for curve in result.curves:  # a log that parts from the plan is a warning (--strict: exit 1)
+            for divergence in curve.reference_divergences():
+                warned = True
+                if request.strict or not request.quiet:
+                    click.echo(
+                        f"lrplot: warning: {config}: curve {curve.label!r}: {divergence.message()}", err=True
+                    )
     if not request.quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
             steps = sum(curve.total_step for curve in result.curves)
@@ -118,7 +127,14 @@ def run_plot(
     from lrplot.engines import simulate
     from lrplot.limits import lifting
     from lrplot.lint import lint
-    from lrplot.output import FORMATS, check_outputs, plan_outputs, refuse_inputs, write_outputs
+    from lrplot.output import (
+        FORMATS,
+        check_outputs,
+        output_names,
+        plan_outputs,
+        refuse_inputs,
+        write_outputs,
+    )
     from lrplot.overrides import parse_assignment, parse_sweep_option
     from lrplot.plan import plan
     from lrplot.plan.classes import skip_dynamo_import
@@ -132,11 +148,15 @@ def run_plot(
         parse_sweep_option(text)
     if request.term and not request.outputs and request.out_dir is None and not request.formats:
         jobs: list[tuple[Path, list[Path]]] = [(config, []) for config in request.configs]
+    elif combined(request):  # several configs, -o: one figure (and CSV) comparing them
+        plan_outputs(request.configs[:1], outputs=request.outputs, out_dir=request.out_dir, formats=[])
+        output_names(request.configs)  # a config named twice is refused
+        jobs = [(config, list(request.outputs)) for config in request.configs]
     else:
         jobs = plan_outputs(
             request.configs, outputs=request.outputs, out_dir=request.out_dir, formats=request.formats
         )
-    outputs = [path for _, paths in jobs for path in paths]
+    outputs = list(dict.fromkeys(path for _, paths in jobs for path in paths))
     check_outputs(outputs, inputs=request.configs, out_dir=request.out_dir)
     loaded = [load(config, options=options) for config, _ in jobs]
     read_by_formats = [path for config in loaded for path in config.reads]
@@ -181,9 +201,26 @@ def run_plot(
     ]
     with warnings.catch_warnings(record=True) as drawing_warnings, lifting(options.force):
         warnings.simplefilter("always")
-        write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
+        if combined(request):
+            write_outputs([(combined_result(request.configs, results), list(request.outputs))])
+        else:
+            write_outputs([(result, paths) for result, (_, paths) in zip(results, jobs, strict=True)])
     read = [path for config in loaded for path in config.dependencies()]
     return jobs, results, list(drawing_warnings), read, findings
+
+
+def combined(request: PlotRequest) -> bool:
+    """Whether the configs go into one figure / CSV: several configs and ``-o`` naming it."""
+    return len(request.configs) > 1 and bool(request.outputs)
+
+
+def combined_result(configs: list[Path], results: list[Result]) -> Result:
+    """The configs' results as one (:func:`lrplot.result.combine`), named by file."""
+    from lrplot.output import output_names
+    from lrplot.result import combine
+
+    names = output_names(configs)
+    return combine(results, [names[config] for config in configs])
 
 
 def _check_figure(config: Any, plans: list[Any]) -> None:
@@ -212,6 +249,12 @@ def _scale_notes(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> 
     from lrplot.render.layout import choose_yscale
 
     notes = []
+    if len({tuple(paths) for _, paths in jobs}) == 1 and len(jobs) > 1 and jobs[0][1]:  # one figure
+        configs = [config for config, _ in jobs]
+        jobs, results = (
+            [(Path(" + ".join(map(str, configs))), jobs[0][1])],
+            [combined_result(configs, results)],
+        )
     for (config, paths), result in zip(jobs, results, strict=True):
         if any(FORMATS.get(path.suffix.lower(), "csv") != "csv" for path in paths):
             _, note = choose_yscale(result)
@@ -262,10 +305,24 @@ def _print_json(
             "curves": records(result),
             **({"run": result.derived} if result.derived else {}),
             "warnings": [finding.record() for finding in config_findings],
+            **_divergences(result),
         }
         for (config, paths), result, config_findings in zip(jobs, results, findings, strict=True)
     ]
     click.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
+
+
+def _divergences(result: Result) -> dict[str, Any]:
+    """Where each curve's reference log parts from the plan (docs/references.md), for --json."""
+    if all(curve.reference is None for curve in result.curves):
+        return {}
+    return {
+        "log_divergences": [
+            {"curve": curve.label, **divergence.record()}
+            for curve in result.curves
+            for divergence in curve.reference_divergences()
+        ]
+    }
 
 
 class _progress_bar:  # a context manager used like a function

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 HEADER = """\
 # lrplot config: draw it with  lrplot plot {path}
-# Reference: see the README's "Config reference"; check it with  lrplot validate {path}
+# Every key is described in docs/config.md (in lrplot's repository); scheduler keywords:
+#   lrplot list NAME;  check this file with  lrplot validate {path}
 # Editors with a YAML language server complete and check this file after
 #   lrplot schema > lrplot.schema.json   and the first line:
 # yaml-language-server: $schema=lrplot.schema.json

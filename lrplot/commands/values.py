@@ -1,5 +1,5 @@
 """What the command line's values mean: the parsers its options use, and the options that
-stand for a --set (--reference, --xlim) or for the load options as one value.
+stand for a --set (--xlim), the files --reference names, or the load options as one value.
 
 The parsers keep lrplot's wording ("input should be greater than or equal to 1") and read
 ``3.0`` as 3, as a config's integers are read.
@@ -7,9 +7,7 @@ The parsers keep lrplot's wording ("input should be greater than or equal to 1")
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +77,7 @@ LOAD_OPTION_NAMES = {
     "hydra_overrides": "hydra_override",
     "allow_imports": "allow_import",
     "files_for": "file_for",
+    "references": "reference",
 }
 
 
@@ -100,24 +99,17 @@ def load_options_from(params: dict[str, Any], **replaced: Any) -> LoadOptions:
 
 def reference_files(references: Sequence[str]) -> list[Path]:
     """The files ``--reference`` names: the user named them, so a config may read them."""
-    return [
-        Path(text if Path(text).exists() or ":" not in text else text.rpartition(":")[0])
-        for text in references
-    ]
+    from lrplot.overrides import split_reference
+
+    return [Path(split_reference(text)[0]) for text in references]
 
 
-def reference_sets(references: Sequence[str]) -> list[str]:
-    """``--reference PATH[:COLUMN]`` → a --set of every curve's ``reference``."""
-    sets = []
-    for text in references:
-        path, column = text, None
-        if not Path(text).exists() and ":" in text:
-            path, _, column = text.rpartition(":")
-        value: dict[str, str] = {"csv": os.path.abspath(path)}  # as named: /proc/self stays /proc/self
-        if column:
-            value["column"] = column
-        sets.append("reference=" + json.dumps(value))
-    return sets
+def yscale_sets(scale: Any) -> list[str]:
+    """``--yscale linear|log|auto`` → a --set of ``plot.yscale`` (auto: lrplot decides, null)."""
+    if scale is None:
+        return []
+    value = getattr(scale, "value", scale)
+    return [f"plot.yscale={'null' if value == 'auto' else value}"]
 
 
 def xlim_sets(text: str | None) -> list[str]:
@@ -132,4 +124,11 @@ def xlim_sets(text: str | None) -> list[str]:
         high = float(last) if last.strip() else None
     except ValueError:
         raise typer.BadParameter(f"{text!r}: A and B must be step numbers", param_hint="--xlim") from None
+    if not math.isfinite(low) or (high is not None and not math.isfinite(high)):
+        raise typer.BadParameter(f"{text!r}: A and B must be finite step numbers", param_hint="--xlim")
+    if high is not None and high <= low:
+        raise typer.BadParameter(
+            f"{text!r}: the first step must come before the last (for example {high:g}:{low:g})",
+            param_hint="--xlim",
+        )
     return [f"plot.xlim=[{low!r}, {high!r}]" if high is not None else f"plot.xlim=[{low!r}, null]"]

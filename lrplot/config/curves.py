@@ -133,7 +133,9 @@ def _curve(
         interval=interval,
         variant=variant,
         reference=spec.reference,
+        label_templated=isinstance(template, str) and "{" in template,
         lint_ignore=_lint_ignore(top, spec, key_path),
+        lint_monitor=(spec.lint.monitor if spec.lint else None) or (top.lint.monitor if top.lint else None),
     )
 
 

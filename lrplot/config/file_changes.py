@@ -54,7 +54,9 @@ def split_changes(data: Any, sets: Iterable[str], sweeps: Iterable[str], options
     """Sort the texts into lrplot's and the file's (see the module's docstring)."""
     changes = Changes()
     module = chosen_format(data, replace(options, used_files=set()))
-    if module is None:  # a native config: every key is lrplot's, with or without the prefix
+    if module is None or getattr(module, "TAKES_SETS", False):
+        # a native config: every key is lrplot's, with or without the prefix; a format that
+        # takes --set on its own keys itself (Megatron's arguments) reads the texts as given
         changes.own_sets = [_unprefixed(text) for text in sets]
         changes.own_sweeps = [_unprefixed(text) for text in sweeps]
         return changes

@@ -14,9 +14,17 @@ from lrplot.config.models import Config, ConfigFile
 from lrplot.config.options import LoadKeywords, LoadOptions, resolve_load_options
 from lrplot.config.validation import check_strings, check_text, kind_of, validate_model
 from lrplot.errors import LrplotError
+from lrplot.formats.base import FormatOptions
 from lrplot.limits import lifting
-from lrplot.overrides import Origins, apply_sets, parse_assignment, parse_sweep_option
-from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
+from lrplot.overrides import (
+    Origins,
+    add_sweep,
+    apply_sets,
+    parse_assignment,
+    parse_sweep_option,
+    reference_assignment,
+)
+from lrplot.read.yaml_source import TagRefused, YamlSource, load_yaml_file, parse_yaml
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -48,9 +56,30 @@ def load(path: str | Path, *, options: LoadOptions | None = None, **keywords: Un
         from lrplot.read.json_source import load_config_file
 
         source = load_config_file(path)
+    elif suffix in (".sh", ".bash"):  # launch scripts (Megatron-LM): read as data, never run
+        from lrplot.read.shell import load_shell_file
+
+        source = load_shell_file(path)
     else:
-        source = load_yaml_file(path)
+        source = _load_yaml(path)
     return from_source(source, options)
+
+
+def _load_yaml(path: Path) -> YamlSource:
+    """The YAML file; one with ``!!python/...`` tags only where detectron2's format claims it.
+
+    detectron2's base configs carry such tags on model keys; their nodes are kept unbuilt
+    (:class:`~lrplot.read.yaml_source.Opaque`) and the format refuses any it would need.
+    """
+    try:
+        return load_yaml_file(path)
+    except TagRefused:
+        tolerant = load_yaml_file(path, opaque_tags=True)
+        from lrplot.formats import format_module
+
+        if format_module("lrplot.formats.detectron2").identify(path, tolerant.data).confident:
+            return tolerant
+        raise
 
 
 def loads(
@@ -105,12 +134,18 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
             raise LrplotError(
                 f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
             )
+        made: list[FormatOptions] = []
+
+        def fresh() -> FormatOptions:
+            made.append(options.format_options(source.path))
+            return made[-1]
+
         changes = split_changes(
             source.data, options.sets, options.sweeps, options.format_options(source.path)
         )
         for change in (*changes.file_sets, *(values[0] for values in changes.file_sweeps)):
             origins.add(change.parts, change.shown)  # a translation error on that key names the option
-        converted = translated(source.data, changes, lambda: options.format_options(source.path))
+        converted = translated(source.data, changes, fresh)
         if options.hydra_overrides and converted.form != "Hydra":
             raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
@@ -123,17 +158,22 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         for native, original in converted.origins.items():
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
-        apply_sets(data, [parse_assignment(text) for text in changes.own_sets], origins)
+        if len(options.references) > 1:
+            raise LrplotError(
+                f"--reference is given {len(options.references)} times; a curve is compared with one log "
+                "(one per curve: reference: in the config, or --set curves.N.reference=PATH from the "
+                "config's folder)"
+            )
+        used = set().union(*(made_options.used_sets for made_options in made))
+        sets = [text for text in changes.own_sets if text not in used]
+        assignments = [*map(reference_assignment, options.references), *map(parse_assignment, sets)]
+        apply_sets(data, assignments, origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
             notes.append(f"{converted.form} config: {converted.interval_note}")
         # lint check LR011 says so when no --set gave the metric
         assumed_metric = converted.assumed_metric and data["curves"][0].get("metric") == "lr"
         for text in changes.own_sweeps:
-            assignment = parse_sweep_option(text)
-            if not isinstance(data.get("sweep"), dict):
-                data["sweep"] = {}
-            data["sweep"][assignment.key] = assignment.value
-            origins.add(("sweep", assignment.key), assignment.text)
+            add_sweep(data, parse_sweep_option(text), origins)
         check_strings(data)
         top = validate_model(ConfigFile, data, ())
         if top.title is not None:

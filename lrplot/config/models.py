@@ -97,6 +97,13 @@ class LintOptions(_Strict):
         default_factory=list,
         description="Check ids to silence, e.g. [LR005] (see lrplot's docs/lint.md for the list).",
     )
+    monitor: str | None = Field(
+        default=None,
+        description=(
+            "The metric a ReduceLROnPlateau watches in training (val_loss), when no metric log is given: "
+            "the linter checks its mode against the name."
+        ),
+    )
 
 
 class SegmentSpec(_Strict):
@@ -123,7 +130,9 @@ class CurveSpec(_Strict):
     label: str | None = Field(default=None, description="Legend label and the CSV's curve column.")
     reference: Any = Field(
         default=None,
-        description="A training log to draw over the curve: a CSV path, or {csv, column, step, group, rtol}.",
+        description="A training log to draw over and compare with the curve: a path (TensorBoard event "
+        "file or logdir, trainer_state.json or checkpoint folder, Lightning metrics.csv, W&B CSV export, "
+        "MLflow run folder, CSV), or {path, tag, step, group, offset, rtol}.",
     )
     total_step: Any = Field(default=None, description="Steps to simulate for this curve (positive integer).")
     epochs: Any = Field(
@@ -199,6 +208,14 @@ class PlotOptions(_Strict):
         description="[first, last] step to magnify in an inset; by default a warmup shorter than 5% of "
         "the run is magnified; false turns that off.",
     )
+
+    @field_validator("xlim")
+    @classmethod
+    def _forward_xlim(cls, xlim: list[float | None] | None) -> list[float | None] | None:
+        """A reversed range would draw the run backwards: refused, naming the order wanted."""
+        if xlim is not None and xlim[0] is not None and xlim[1] is not None and xlim[1] <= xlim[0]:
+            raise ValueError(f"the first step must come before the last, e.g. [{xlim[1]:g}, {xlim[0]:g}]")
+        return xlim
 
     @field_validator("size")
     @classmethod
@@ -282,6 +299,11 @@ class Curve(BaseModel):
     # path that names it, and whether a training config left ReduceLROnPlateau's metric to lrplot.
     lint_ignore: dict[str, KeyPath] = Field(default_factory=dict)
     metric_assumed: bool = False
+    # The metric a training config says its ReduceLROnPlateau monitors (lint: {monitor: ...}).
+    lint_monitor: str | None = None
+    # Whether the label was filled in from the curve's values ("peak {optimizer.lr}"): such a
+    # label changes with them, and ``check`` matches the curve by its position instead.
+    label_templated: bool = False
 
 
 class Config(BaseModel):
@@ -321,8 +343,8 @@ class Config(BaseModel):
             reference = curve.reference
             if isinstance(reference, str):
                 paths.append(reference)
-            elif isinstance(reference, dict) and isinstance(reference.get("csv"), str):
-                paths.append(reference["csv"])
+            elif isinstance(reference, dict) and isinstance(reference.get("path", reference.get("csv")), str):
+                paths.append(reference.get("path", reference.get("csv")))
             for path in map(Path, paths):
                 found.append(path if path.is_absolute() else self.base_dir / path)
         own = self.source.path.resolve() if self.source is not None and self.source.path is not None else None

@@ -62,6 +62,7 @@ def run_parallel(
 
     allowed = allowed_imports(allow_imports)
     scope, force = read_scope(), lifted()
+    _stop_forkserver_at_exit()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["torch", "lrplot.engines.stepping"])
     total = sum(curve.total_step for curve in config.curves)
@@ -97,6 +98,36 @@ def run_parallel(
         if not interrupted:  # an interrupted pool is not waited for: its workers are gone
             pool.shutdown(wait=True, cancel_futures=True)
     return [results[i] for i in range(len(config.curves))]
+
+
+_STOP_REGISTERED: list[bool] = []
+
+
+def _stop_forkserver_at_exit() -> None:
+    """Stop the forkserver (which holds torch) when this process exits, and wait for it.
+
+    Left alone it notices its parent is gone only later and outlives ``lrplot`` by a second
+    or more, holding memory after the command has returned. It stays up while this process
+    runs, so the next run (``--watch``, a notebook) starts its workers without importing
+    torch again. atexit runs handlers last-registered first: this one before
+    multiprocessing's own clean-up, registered when the module was imported.
+    """
+    if not _STOP_REGISTERED:
+        import atexit
+
+        atexit.register(stop_forkserver)
+        _STOP_REGISTERED.append(True)
+
+
+def stop_forkserver() -> None:
+    """Ask the forkserver this process started to exit and reap it (nothing if none runs)."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    if getattr(server, "_forkserver_pid", None) is None:
+        return
+    with contextlib.suppress(Exception):  # an exit path: never a traceback of its own
+        server._stop()  # type: ignore[union-attr]  # closes its "alive" pipe, then waitpid
 
 
 @contextlib.contextmanager

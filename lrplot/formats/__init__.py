@@ -37,11 +37,16 @@ FORMATS = (
     "lrplot.formats.hydra",
     "lrplot.formats.timm",
     "lrplot.formats.torchtitan",
+    "lrplot.formats.torchtune",  # before the Trainer: recipes also have gradient_accumulation_steps
+    "lrplot.formats.composer",
+    "lrplot.formats.megatron",
     "lrplot.formats.axolotl",
     "lrplot.formats.huggingface",
     "lrplot.formats.deepspeed",
     "lrplot.formats.mmengine",
     "lrplot.formats.nanogpt",
+    "lrplot.formats.detectron2",
+    "lrplot.formats.ultralytics",
 )
 
 

@@ -34,6 +34,10 @@ _EXPECTED = ("base_model", "micro_batch_size", "num_epochs")
 # TrainingArguments' names that axolotl writes its own way (micro_batch_size, num_epochs, lr_scheduler).
 _CONFLICTS = (
     "lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs", "train_micro_batch_size_per_gpu",
+    # Megatron-LM's arguments (its micro_batch_size is not axolotl's)
+    "lr_decay_style", "lr_warmup_fraction", "lr_warmup_iters", "lr_warmup_samples",
+    "train_iters", "train_samples",
+    "__launch__",  # a launch script read by lrplot.read.shell
 )  # fmt: skip
 _UNHONOURED = {
     "lr_groups": "lr_groups give some parameters their own lr: only the main lr is drawn",

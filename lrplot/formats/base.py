@@ -105,6 +105,10 @@ class FormatOptions:
     # --set/--sweep on the file's own key paths, applied before translation (lrplot.formats.file_sets)
     file_sets: tuple[FileSet, ...] = ()
     total_step: int | None = None  # the run's length the user gave (--set lrplot.total_step=N)
+    # --set KEY=VALUE as given: a format whose own arguments they name (Megatron's train_iters)
+    # takes them before the file's values and records them in used_sets; the rest apply after.
+    sets: tuple[str, ...] = ()
+    used_sets: set[str] = field(default_factory=set)
 
     def file_for(self, key: str) -> Path | None:
         """The file the user named for the config's ``key`` (``--file-for KEY=PATH``), if any."""

@@ -140,6 +140,11 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     curve["label"] = f"DeepSpeed {block[0]}"
     converted.data = {"title": f"{curve['label']} (DeepSpeed)", "total_step": total, "curves": [curve]}
     converted.origins[("curves", 0, "scheduler")] = (*options.prefix, "scheduler")
+    if curve["scheduler"].get("name") == DRIVER:  # each parameter at its own line, for the linter
+        for key in curve["scheduler"]["arguments"]:
+            converted.origins[("curves", 0, "scheduler", "arguments", key)] = (
+                *options.prefix, "scheduler", "params", key,
+            )  # fmt: skip
     converted.derived.update(total_steps=total, rule="DeepSpeed config alone")
     return converted
 

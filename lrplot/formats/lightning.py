@@ -95,7 +95,13 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
             curve["metric"] = "lr"
             converted.assumed_metric = True  # the note is added if no --set gives a metric
             if isinstance(scheduler.node, dict):
-                plateau_monitor_note(converted, (scheduler.node.get("init_args") or {}).get("monitor"))
+                monitor = (scheduler.node.get("init_args") or {}).get("monitor")
+                plateau_monitor_note(converted, monitor)
+                if isinstance(monitor, str):  # a fact for the linter: mode against the name
+                    curve["lint"] = {"monitor": monitor}
+                    converted.origins[("curves", index, "lint", "monitor")] = same_file(
+                        (*scheduler.path, "init_args", "monitor")
+                    )
         curves.append(curve)
     title = curves[0]["label"] if len(curves) == 1 else f"{len(curves)} optimizers"
     converted.data = {"title": f"{title} (LightningCLI)", "curves": curves}

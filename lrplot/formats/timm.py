@@ -79,6 +79,7 @@ ITERABLE_DATASETS = ("tfds/", "wds/", "hfds/", "hfids/")
 # Keys most train.py forks would use for the schedule; ones train.py does not know get a note.
 _SCHEDULE_PREFIXES = ("lr", "sched", "warmup", "cooldown", "decay", "min_lr")
 _SIGNATURE = {"sched", "epochs", "warmup_epochs", "warmup_lr", "min_lr", "opt", "batch_size", "model"}
+_CONFLICTS = ("lr0", "lrf", "warmup_bias_lr", "nbs")  # Ultralytics' own names, never train.py's
 
 
 def identify(path: Path | None, data: Any) -> Identification:
@@ -97,7 +98,8 @@ def identify(path: Path | None, data: Any) -> Identification:
     )
     score = 0.9 if len(seen) >= 3 else 0.3
     missing = () if len(seen) >= 3 else tuple(sorted(_SIGNATURE - set(seen)))
-    return Identification(NAME, min(score, CONFLICTED) if nested else score, seen, missing, nested)
+    conflicting = (*nested, *(k for k in _CONFLICTS if k in data))
+    return Identification(NAME, min(score, CONFLICTED) if conflicting else score, seen, missing, conflicting)
 
 
 def score(path: Path | None, data: Any) -> float:

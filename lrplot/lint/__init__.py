@@ -22,9 +22,10 @@ from lrplot.errors import KeyPath, LrplotError
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import Check, all_checks
+from lrplot.lint.verify import verified
 from lrplot.lint.windows import windows_of
 from lrplot.plan import CurvePlan
-from lrplot.result import LintMark, Result
+from lrplot.result import CurveResult, LintMark, Result
 
 __all__ = ["Check", "Finding", "Fix", "all_checks", "lint"]
 
@@ -36,8 +37,12 @@ def lint(
     plans: Sequence[CurvePlan] | None = None,
     ignore: Iterable[str] = (),
     allow_imports: Sequence[str] = (),
+    verify: bool = True,
 ) -> list[Finding]:
     """Every finding for a simulated config, in curve order; marks them on ``result``.
+
+    ``verify``: re-simulate each suggested fix and keep it only when it removes its finding
+    without creating another (:mod:`lrplot.lint.verify`).
 
     ``ignore`` silences check ids (the command line's ``--ignore``), as do ``lint: {ignore:
     [...]}`` at the top level of the config and in a curve. ``plans`` are the config's
@@ -56,17 +61,31 @@ def lint(
         curve = curve_plan.curve
         for check_id, key_path in curve.lint_ignore.items():
             _known({check_id}, checks, key_path, config)
-        context = CurveContext(config, curve_plan, curve_result, windows_of(curve_plan))
-        found = [
-            finding
-            for check_id, check in checks.items()
-            if check_id not in ignored and check_id not in curve.lint_ignore
-            for finding in check.run(context)
-        ]
-        found = _one_for_all_groups(found, len(curve_result.groups))
+
+        def relint(trial: Config, trial_plan: CurvePlan, trial_result: CurveResult) -> list[Finding]:
+            return _run(checks, ignored, trial, trial_plan, trial_result)
+
+        found = _run(checks, ignored, config, curve_plan, curve_result)
+        if verify:
+            found = verified(config, curve_plan, found, relint, allow_imports)
         curve_result.lint = [LintMark(f.id, f.group, f.step, f.severity) for f in found]
         findings.extend(found)
     return findings
+
+
+def _run(
+    checks: dict[str, Check], ignored: set[str], config: Config, curve_plan: CurvePlan, result: CurveResult
+) -> list[Finding]:
+    """Every finding of one curve, merged across param groups."""
+    context = CurveContext(config, curve_plan, result, windows_of(curve_plan))
+    silenced = ignored | set(curve_plan.curve.lint_ignore)
+    found = [
+        finding
+        for check_id, check in checks.items()
+        if check_id not in silenced
+        for finding in check.run(context)
+    ]
+    return _one_for_all_groups(found, len(result.groups))
 
 
 def _known(

@@ -9,6 +9,7 @@ import numpy as np
 
 from lrplot.config import Config
 from lrplot.errors import KeyPath
+from lrplot.facts import Length
 from lrplot.lint.finding import Finding, Fix, Severity
 from lrplot.lint.windows import Window
 from lrplot.plan import CurvePlan
@@ -53,6 +54,10 @@ class CurveContext:
         entry = source.groups[group] if group < len(source.groups) else {}
         return float(entry.get("initial_lr", entry.get("lr", source.optimizer_keywords.get("lr", 1.0))))
 
+    def name_of(self, window: Window) -> str:
+        """What messages call a window's schedule: its declared name, else its class's short name."""
+        return window.facts.name or window.name
+
     def all_windows(self) -> Iterator[Window]:
         for window in self.windows:
             yield from window.walk()
@@ -72,6 +77,8 @@ class CurveContext:
         group: int | None = None,
         severity: Severity = "warning",
         fix: Fix | None = None,
+        alternatives: tuple[tuple[str, Fix], ...] = (),
+        fallback: str | None = None,
     ) -> Finding:
         return Finding(
             id=check,
@@ -84,6 +91,8 @@ class CurveContext:
             key_path=key_path,
             where=self.config.where(key_path) if key_path is not None else None,
             fix=fix,
+            alternatives=alternatives,
+            fallback=fallback,
         )
 
     def follow_run(self, window: Window, value: int) -> str | None:
@@ -99,8 +108,20 @@ class CurveContext:
             return name
         return f"{name} - {before}" if before > 0 else f"{name} + {-before}"
 
+    def fix_length(self, window: Window, length: Length, calls: int) -> tuple[str, Fix]:
+        """``set KEYWORD: VALUE``, in the unit the length is written in, and the fix that sets it."""
+        if length.fix_value is not None:
+            fix = Fix(window.key_path(length.path), length.fix_value)
+            return f"set {length.keyword}: {length.fix_value}", fix
+        if length.unit == "step" and length.per_unit == 1 and length.key is None:
+            return self.length_fix(window, length.keyword, max(1, calls))
+        value = length.written_for(calls)
+        unit = f" ({length.unit}s)" if length.unit != "step" else ""
+        return f"set {length.keyword}: {value}{unit}", Fix(window.key_path(length.path), value)
+
     def length_fix(self, window: Window, keyword: str, value: int) -> tuple[str, Fix]:
         """``set KEYWORD: VALUE (or "EXPRESSION")`` and the fix that sets it."""
-        expression = self.follow_run(window, value)
+        driver = getattr(window.plan.cls, "lrplot_driver", False)  # its file cannot say "total_step"
+        expression = None if driver else self.follow_run(window, value)
         text = f"set {keyword}: {value}" + (f' (or "{expression}", to follow the run)' if expression else "")
         return text, Fix(window.key_path(keyword), value)

@@ -40,7 +40,8 @@ class Finding:
     ``group`` is None when the finding holds for every param group (or there is one);
     ``step`` is None when the problem has no single step (a milestone never reached).
     ``key_path`` names the config key to change, ``where`` its ``file:line``; ``fix`` is
-    the suggestion as one config change, when it is one.
+    the suggestion as one config change, when it is one, shown only once re-simulating the
+    curve with it applied removed the finding without creating another (:mod:`lrplot.lint.verify`).
     """
 
     id: str
@@ -53,6 +54,10 @@ class Finding:
     key_path: KeyPath | None = None
     where: str | None = None
     fix: Fix | None = None
+    # Other fixes to try, in order, when ``fix`` does not survive re-simulation (lint.verify),
+    # and what to say when none does. Neither is printed: only the fix that works is.
+    alternatives: tuple[tuple[str, Fix], ...] = ()
+    fallback: str | None = None
 
     def line(self) -> str:
         """The line the commands print under the summary.

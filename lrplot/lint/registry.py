@@ -12,7 +12,19 @@ from lrplot.lint.finding import Finding
 Run = Callable[[CurveContext], Iterable[Finding]]
 
 # One module per family of checks, imported on first use.
-MODULES = ("cosine", "length", "zero", "jump", "cycles", "plateau", "lambdas")
+MODULES = (
+    "cosine",
+    "length",
+    "zero",
+    "jump",
+    "cycles",
+    "plateau",
+    "lambdas",
+    "bounds",
+    "trainer",
+    "reference",
+    "period",
+)
 
 
 @dataclass(frozen=True)

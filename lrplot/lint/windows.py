@@ -13,11 +13,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from lrplot.config import scheduler_calls
 from lrplot.errors import KeyPath
+from lrplot.facts import ScheduleFacts
 from lrplot.plan import CurvePlan
+from lrplot.plan.facts import facts_of
 from lrplot.plan.keywords import KeywordSpec
 from lrplot.plan.plans import SchedulerPlan
 
@@ -97,6 +100,11 @@ class Window:
         """The curve length at which a training loop's last call brings the count to ``position``."""
         return self.first_step + (position - self.start) * self.clock.steps_per_call
 
+    @cached_property
+    def facts(self) -> ScheduleFacts:
+        """What this scheduler declares about its schedule (:mod:`lrplot.facts`)."""
+        return facts_of(self.plan, self.clock.interval)
+
     def keyword(self, name: str) -> Any:
         """A keyword as planned (run expressions evaluated), else the class's default."""
         if name in self.plan.keywords:
@@ -106,8 +114,11 @@ class Window:
             return None
         return parameter.default
 
-    def key_path(self, name: str | int | None = None) -> KeyPath:
-        return (*self.plan.key_path, name) if name is not None else self.plan.key_path
+    def key_path(self, name: str | int | KeyPath | None = None) -> KeyPath:
+        """A key of this scheduler's node: a keyword, or a path below the node (a driver's)."""
+        if name is None:
+            return self.plan.key_path
+        return (*self.plan.key_path, *(name if isinstance(name, tuple) else (name,)))
 
     def walk(self) -> Iterator[Window]:
         yield self

@@ -57,6 +57,28 @@ def _constructor() -> Any:
     return yaml.constructor.SafeConstructor()
 
 
+PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+
+class TagRefused(LrplotError):
+    """A ``!!python/...`` (or other non-data) tag, refused: configs are read as data only."""
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A node tagged ``!!python/...``, kept unconstructed (only where a reader asks for it).
+
+    detectron2's base configs carry such tags on model keys (``!!python/object/apply:eval``);
+    lrplot never builds them: a format that needs the value refuses it, naming ``where``.
+    """
+
+    tag: str
+    where: str
+
+    def __str__(self) -> str:
+        return "!!" + self.tag.removeprefix("tag:yaml.org,2002:")
+
+
 @dataclass
 class YamlSource:
     """A loaded YAML document: its data, its file name and the line of every key path."""
@@ -86,15 +108,19 @@ class YamlSource:
         return self.name
 
 
-def load_yaml_file(path: Path, *, what: str = "", config_dir: Path | None = None) -> YamlSource:
+def load_yaml_file(
+    path: Path, *, what: str = "", config_dir: Path | None = None, opaque_tags: bool = False
+) -> YamlSource:
     """Read and safely parse a YAML file (``config_dir``: the folder of the config that names
-    this one, which confines the read as for a log; see :mod:`lrplot.read.files`)."""
-    source = parse_yaml(read_text(path, what=what, config_dir=config_dir), name=str(path))
+    this one, which confines the read as for a log; see :mod:`lrplot.read.files`).
+    ``opaque_tags``: ``!!python/...`` nodes become :class:`Opaque` instead of an error."""
+    text = read_text(path, what=what, config_dir=config_dir)
+    source = parse_yaml(text, name=str(path), opaque_tags=opaque_tags)
     source.path = path
     return source
 
 
-def parse_yaml(text: str, *, name: str = "<config>") -> YamlSource:
+def parse_yaml(text: str, *, name: str = "<config>", opaque_tags: bool = False) -> YamlSource:
     """Safely parse YAML text into plain data plus a line for every key path.
 
     >>> src = parse_yaml("total_step: 10\\ncurves:\\n  - scheduler: {name: StepLR}\\n")
@@ -123,12 +149,18 @@ def parse_yaml(text: str, *, name: str = "<config>") -> YamlSource:
     if node is None:
         raise LrplotError("the config is empty", where=name)
     lines: dict[KeyPath, int] = {}
-    data = _construct(node, (), lines, name, [0], _constructor())
+    data = _construct(node, (), lines, name, [0], _constructor(), opaque_tags)
     return YamlSource(data=data, name=name, lines=lines)
 
 
 def _construct(
-    node: Any, path: KeyPath, lines: dict[KeyPath, int], name: str, count: list[int], constructor: Any
+    node: Any,
+    path: KeyPath,
+    lines: dict[KeyPath, int],
+    name: str,
+    count: list[int],
+    constructor: Any,
+    opaque: bool = False,
 ) -> Any:
     """Build plain Python data from a node tree, recording lines and refusing what is not data."""
     import yaml
@@ -143,6 +175,14 @@ def _construct(
         raise LrplotError(
             f"the config has more than {MAX_NODES:,} values (aliases included); refusing it",
             where=name,
+        )
+    if str(node.tag).startswith(PYTHON_TAG):
+        if opaque:
+            return Opaque(tag=node.tag, where=f"{name}:{node.start_mark.line + 1}")
+        raise TagRefused(
+            f"YAML tag {Opaque(node.tag, '')} is not allowed: lrplot reads configs as plain data "
+            "and never runs code from them",
+            where=f"{name}:{node.start_mark.line + 1}",
         )
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
         _check_collection_tag(node, name)
@@ -159,13 +199,13 @@ def _construct(
             if key in result:
                 raise LrplotError(f"duplicate key '{key}'", where=f"{name}:{key_node.start_mark.line + 1}")
             lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _construct(value_node, (*path, key), lines, name, count, constructor)
+            result[key] = _construct(value_node, (*path, key), lines, name, count, constructor, opaque)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1
-            items.append(_construct(item, (*path, index), lines, name, count, constructor))
+            items.append(_construct(item, (*path, index), lines, name, count, constructor, opaque))
         return items
     return _scalar(node, name, constructor)
 
@@ -177,7 +217,7 @@ def _check_collection_tag(node: Any, name: str) -> None:
     """Refuse tagged mappings and sequences (``!!python/object:...``, ``!!set``...)."""
     if node.tag not in _COLLECTION_TAGS:
         shown = node.tag.replace("tag:yaml.org,2002:", "!!")
-        raise LrplotError(
+        raise TagRefused(
             f"YAML tag {shown} is not allowed: lrplot reads configs as plain data "
             "and never runs code from them",
             where=f"{name}:{node.start_mark.line + 1}",

@@ -25,6 +25,7 @@ from lrplot.render.layout import (
     warmup_zoom,
 )
 from lrplot.render.ticks import plain_ticks_unicode_multiplier, unicode_log_labels
+from lrplot.render.zoom import indicate_zoom
 from lrplot.result import Result
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def figure(result: Result, *, force: bool = False) -> Figure:
     check_mathtext(texts)
     fig = Figure(figsize=tuple(options.size), dpi=options.dpi, layout="constrained")
     scale, _ = choose_yscale(result)  # once: a quantile over every value (10,000,000 in a long run)
-    shared, labels = shared_label_parts([curve.label for curve in result.curves])
+    shared, labels = shared_label_parts([curve.label for curve in result.curves], result.title)
     if options.layout == "grid":
         _draw_grid(fig, result, scale)
     else:
@@ -67,6 +68,8 @@ def figure(result: Result, *, force: bool = False) -> Figure:
         fig.text(0.005, 0.005, note, fontsize="x-small", color="0.4")
     return fig
 
+
+LINT_MARK = "lrplot-lint-mark"  # the gid of the open circles marking schedule warnings
 
 _PANELS = (
     ("momentum", "momentum / beta1", lambda r: r.has_momentum),
@@ -97,8 +100,10 @@ def _draw_overlay(fig: Figure, result: Result, labels: list[str], scale: str) ->
                 values = getattr(group, key)
                 if values is not None:
                     _step_line(panel, values, width, window, label=name, **style)
-            if curve.reference is not None and group is curve.groups[curve.reference_group]:
-                _draw_reference(lr_axes, curve.reference, style["color"], f"{name} (log)")
+            for comparison in curve.reference_comparisons():
+                if comparison.group == group_index:
+                    logged = next(s for s in curve.reference.series if s.name == comparison.series)
+                    _draw_reference(lr_axes, logged, comparison.divergence, style["color"], f"{name} (log)")
         _draw_markers(lr_axes, curve.markers, f"C{index % 10}")
     _style_lr_axes(lr_axes, result, scale)
     _place_legend(lr_axes, result)
@@ -198,6 +203,12 @@ def _style_lr_axes(ax: Any, result: Result, scale: str, single: Any = None) -> N
 def _place_legend(ax: Any, result: Result) -> None:
     """Inside, in a corner no line passes through; outside on the right when none is free."""
     handles, labels = ax.get_legend_handles_labels()
+    if any(line.get_gid() == LINT_MARK for line in ax.get_lines()):  # explain the open circles
+        from matplotlib.lines import Line2D
+
+        circle = {"marker": "o", "markerfacecolor": "none", "markeredgecolor": "0.3", "linestyle": "none"}
+        handles.append(Line2D([], [], markersize=5, **circle))
+        labels.append("schedule warning (see the summary)")
     if len(handles) < 2:
         return
     occupancy = _occupancy(ax)
@@ -210,9 +221,11 @@ def _place_legend(ax: Any, result: Result) -> None:
     height = (len(labels) * 1.45 * font + 0.9 * font) / axes_height
     corner = free_corner(occupancy, width, height) if len(labels) <= 6 else None
     if corner is not None:
-        ax.legend(loc=corner, fontsize="small")
+        ax.legend(handles, labels, loc=corner, fontsize="small")
     else:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0)
+        ax.legend(
+            handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", borderaxespad=0
+        )
 
 
 def _occupancy(ax: Any) -> Occupancy:
@@ -263,8 +276,9 @@ def _draw_zoom(ax: Any, result: Result, width: float) -> None:
     inset.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # steps as the main axis writes them
     inset.tick_params(labelsize="x-small")
     inset.grid(True, alpha=0.3)
-    inset.set_title(f"steps {first:,.0f}–{last:,.0f}", fontsize="x-small")
-    ax.indicate_inset_zoom(inset, edgecolor="0.5", alpha=0.6)
+    automatic = not isinstance(result.plot.zoom, list)
+    inset.set_title("warmup, magnified" if automatic else "magnified", fontsize="x-small")
+    indicate_zoom(ax, first, last, (x0, y0, 0.36, 0.4), _occupancy(ax))
 
 
 def _style_x_axis(bottom: Any, top: Any, result: Result) -> None:
@@ -279,13 +293,26 @@ def _style_x_axis(bottom: Any, top: Any, result: Result) -> None:
         epochs.set_xlabel("epoch")
 
 
-def _draw_reference(ax: Any, reference: Any, color: str, label: str) -> None:
-    """A logged lr series, dashed; dots too when it is sparse enough to see them."""
-    marker = "o" if len(reference.steps) <= 200 else None
+# Dash-dot-dot: none of the param groups' line styles (layout.LINESTYLES), so a log stays
+# told apart from its plan whichever group it belongs to.
+LOG_LINESTYLE = (0, (5, 1.5, 1, 1.5, 1, 1.5))
+
+
+def _draw_reference(ax: Any, logged: Any, divergence: Any, color: str, label: str) -> None:
+    """A logged lr series, dash-dot-dotted (dots too when sparse enough to see them), and a cross where
+    it first parts from the plan (reference.Divergence), labelled with the step."""
+    marker = "o" if len(logged.steps) <= 200 else None
     ax.plot(
-        reference.steps, _finite(reference.lr), linestyle="--", linewidth=1.2, marker=marker, markersize=3,
+        logged.steps, _finite(logged.lr), linestyle=LOG_LINESTYLE, linewidth=1.1, marker=marker, markersize=3,
         color=color, alpha=0.8, label=label,
     )  # fmt: skip
+    if divergence is not None and np.isfinite(divergence.logged):
+        text = f"log parts at step {divergence.step:,}"
+        if text in (line.get_label() for line in ax.get_lines()):
+            text = "_nolegend_"  # several groups parting at one step: one legend entry says it
+        ax.plot([divergence.step], [divergence.logged], marker="X", markersize=9, color="crimson",
+                linestyle="none", zorder=5, label=text)  # fmt: skip
+        ax.axvline(divergence.step, color="crimson", linewidth=0.8, linestyle=":", alpha=0.7)
 
 
 def _draw_lint_marks(ax: Any, curve: Any, group: Any, color: str, yscale: str) -> None:
@@ -303,7 +330,7 @@ def _draw_lint_marks(ax: Any, curve: Any, group: Any, color: str, yscale: str) -
         xs, ys = zip(*points, strict=True)
         ax.plot(
             xs, ys, linestyle="none", marker="o", markersize=5, markerfacecolor="none", markeredgecolor=color,
-            markeredgewidth=1.0, zorder=3, label="_nolegend_",
+            markeredgewidth=1.0, zorder=3, label="_nolegend_", gid=LINT_MARK,
         )  # fmt: skip
 
 

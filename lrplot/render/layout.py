@@ -7,6 +7,7 @@ and the terminal chart, so both read the same way and tests can check each rule.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,8 +15,10 @@ import numpy as np
 from lrplot.render.guards import DRAWABLE
 from lrplot.result import Result
 
-# Log scale when the curves' values span more than this many decades.
+# Log scale when the curves' values span more than this many decades for most of the run.
 LOG_DECADES = 2.0
+# "Most of the run": the share of a curve's steps allowed below the low end of the span.
+LOG_LOW_SHARE = 0.25
 # A warmup shorter than this share of the run gets a magnified inset.
 ZOOM_WARMUP_SHARE = 0.05
 LINESTYLES = ("-", "--", ":", "-.")
@@ -34,12 +37,15 @@ def _positive(values: np.ndarray) -> np.ndarray:
 
 
 def choose_yscale(result: Result) -> tuple[str, str | None]:
-    """``plot.yscale`` when given; else log when the curves span more than two decades.
+    """``plot.yscale`` when given; else log when, for most of the run, the curves span more
+    than two decades: where a linear axis would flatten a schedule against 0.
 
-    The span compares the highest peak with the lowest *tenth* of any curve's positive values,
-    so a warmup's first step or a decay's last steps towards 0 do not switch the axis, while
-    a 5e-5 AdamW curve beside a 1.0 SGD curve (or MultiStepLR decaying by 10x three times) do.
-    Returns the scale and, when chosen automatically, a note saying why.
+    The span compares the highest peak with the value each curve stays above for three
+    quarters of its steps (its 25% quantile of positive values), so a cosine or linear decay
+    to 0 (even several of them, swept over lr and floor) stays linear, while a 5e-5 AdamW
+    curve beside a 1.0 SGD curve, or a MultiStepLR spending most of the run 100x below its
+    start, turn the axis logarithmic. Returns the scale and, when chosen automatically, a
+    note saying why.
     """
     if result.plot.yscale is not None:
         return result.plot.yscale, None
@@ -50,7 +56,7 @@ def choose_yscale(result: Result) -> tuple[str, str | None]:
             values = _positive(group.lr)
             if values.size:
                 peaks.append((float(values.max()), curve.label))
-                lows.append((float(np.quantile(values, 0.1)), curve.label))
+                lows.append((float(np.quantile(values, LOG_LOW_SHARE)), curve.label))
     if not peaks:
         return "linear", None
     highest, _ = max(peaks)
@@ -59,8 +65,9 @@ def choose_yscale(result: Result) -> tuple[str, str | None]:
     if decades <= LOG_DECADES:
         return "linear", None
     return "log", (
-        f"log y axis: the learning rates span {decades:.1f} decades (a tenth of {label!r} lies below "
-        f"{lowest:.3g}, the highest peak is {highest:.3g}); set plot.yscale: linear to change it"
+        f"log y axis: for most of the run the learning rates span {decades:.1f} decades "
+        f"({label!r} spends a quarter of its steps below {lowest:.3g}, the highest peak is "
+        f"{highest:.3g}); --yscale linear (or plot.yscale: linear) changes it"
     )
 
 
@@ -101,14 +108,35 @@ def warmup_zoom(result: Result) -> tuple[float, float] | None:
                 ends.append(end)
     if not ends:
         return None
-    return 0.0, float(max(ends)) * 1.6 + 1
+    return 0.0, _round_up(float(max(ends)) * 1.6 + 1)
 
 
-def shared_label_parts(labels: list[str]) -> tuple[str, list[str]]:
+def _round_up(value: float) -> float:
+    """Up to two significant digits, so an inset ends on a step a reader would pick.
+
+    >>> _round_up(3201.0), _round_up(17.0), _round_up(0.5)
+    (3300.0, 17.0, 1.0)
+    """
+    if value <= 1:
+        return 1.0
+    unit = 10.0 ** max(0, math.floor(math.log10(value)) - 1)
+    return math.ceil(value / unit) * unit
+
+
+def shared_label_parts(labels: list[str], title: str | None = None) -> tuple[str, list[str]]:
     """Words every label starts with (for the title) and what is left of each (for the legend).
+
+    Only a whole name moves to the title: the rest of every label must be a sweep's
+    ``(key=value)`` or begin with ``key=value``, so a phrase is never cut in the middle
+    ("AdamW, peak 0.0001" keeps its "peak"). A shared part the ``title`` already says is
+    dropped rather than repeated.
 
     >>> shared_label_parts(["CosineAnnealingLR (T_max=20)", "CosineAnnealingLR (T_max=40)"])
     ('CosineAnnealingLR', ['T_max=20', 'T_max=40'])
+    >>> shared_label_parts(["Cosine (T_max=20)", "Cosine (T_max=40)"], title="Cosine")
+    ('', ['T_max=20', 'T_max=40'])
+    >>> shared_label_parts(["AdamW, peak 0.0001 (eta_min=0)", "AdamW, peak 0.0003 (eta_min=0)"])
+    ('', ['AdamW, peak 0.0001 (eta_min=0)', 'AdamW, peak 0.0003 (eta_min=0)'])
     >>> shared_label_parts(["warmup", "warmup long"])
     ('', ['warmup', 'warmup long'])
     >>> shared_label_parts(["metric: lr", "metric: loss log"])
@@ -125,11 +153,17 @@ def shared_label_parts(labels: list[str]) -> tuple[str, list[str]]:
     if not shared or any(len(w) == len(shared) for w in words):
         return "", labels
     rest = [" ".join(w[len(shared) :]) for w in words]
+    name = " ".join(shared)
+    if not name[-1:].isalnum() and not name.endswith(")"):
+        return "", labels  # "AdamW," or "peak:": the labels' common start ends mid-phrase
     if all(r.startswith("(") and r.endswith(")") and r.count("(") == 1 for r in rest):
-        return " ".join(shared), [r[1:-1] for r in rest]  # sweep labels: "Name (key=value)"
-    if all("=" in r for r in rest) and shared[-1][-1:].isalnum():
-        return " ".join(shared), rest  # label templates: "cos T_max={T_max}"
-    return "", labels
+        rest = [r[1:-1] for r in rest]  # sweep labels: "Name (key=value)"
+    elif not all(_KEY_VALUE.match(r) for r in rest):
+        return "", labels  # label templates "cos T_max={T_max}" move; "peak 0.0001" does not
+    return ("" if title is not None and name in title else name), rest
+
+
+_KEY_VALUE = re.compile(r"[A-Za-z_][\w.\[\]]*=\S")
 
 
 @dataclass

@@ -12,46 +12,64 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from lrplot.facts import Length
+from lrplot.lint.checks.length import written
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, share, steps
+from lrplot.lint.windows import Window
 
 # The climb must undo at least this share of the fall: T_max one or two steps short of the
 # run rises by ~1e-5 of the range in its last step, which is harmless.
 RISE_SHARE = 0.01
 
 
-@check("LR001", "CosineAnnealingLR whose T_max is shorter than its part of the run: the lr climbs back up")
+@check("LR001", "a cosine whose length is shorter than its part of the run: the lr climbs back up")
 def cosine_climbs_back(ctx: CurveContext) -> Iterator[Finding]:
     for window in ctx.all_windows():
-        t_max = window.keyword("T_max") if window.name == "CosineAnnealingLR" else None
-        if not isinstance(t_max, int) or t_max <= window.start or window.last <= t_max:
+        climbing = [
+            length for length in window.facts.lengths if length.shape == "decay" and length.after == "climbs"
+        ]
+        inside = [length for length in climbing if window.start < length.value < window.last]
+        for length in sorted(inside, key=lambda length: length.value)[:1]:  # the first bottom
+            yield from _climbs(ctx, window, length)
+
+
+def _climbs(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding]:
+    t_max = length.value
+    if t_max <= window.start or window.last <= t_max:
+        return
+    bottom = window.step_at(t_max)
+    for group in ctx.groups:
+        values = ctx.lr(group)
+        low = float(values[bottom])
+        drop = float(np.max(values[window.first_step : bottom + 1])) - low
+        after = values[bottom : window.stop_step]
+        climb = float(np.max(after)) - low
+        if drop <= 0 or climb < RISE_SHARE * drop:
             continue
-        bottom = window.step_at(t_max)
-        for group in ctx.groups:
-            values = ctx.lr(group)
-            low = float(values[bottom])
-            drop = float(np.max(values[window.first_step : bottom + 1])) - low
-            after = values[bottom : window.stop_step]
-            climb = float(np.max(after)) - low
-            if drop <= 0 or climb < RISE_SHARE * drop:
-                continue
-            rising = bottom + int(np.argmax(after > low))
-            suggestion, fix = ctx.length_fix(window, "T_max", window.end)
-            resumed = f" (resumed at {window.start})" if window.start else ""
-            yield ctx.finding(
-                "LR001",
-                step=rising,
-                group=group,
-                key_path=window.key_path("T_max"),
-                message=(
-                    f"CosineAnnealingLR's T_max is {steps(t_max)} but its part of the run takes it to "
-                    f"{steps(window.end)}{resumed}: the lr reaches {lr(low)} at step "
-                    f"{steps(bottom)} and climbs "
-                    f"back from step {steps(rising)}, to {lr(low + climb)} ({share(climb, drop)} "
-                    "of the way back)"
-                ),
-                suggestion=f"{suggestion}; for restarts on purpose use CosineAnnealingWarmRestarts",
-                fix=fix,
-            )
+        rising = bottom + int(np.argmax(after > low))
+        suggestion, fix = ctx.fix_length(window, length, window.end)
+        resumed = f" (resumed at {window.start})" if window.start else ""
+        restarts = (
+            "; for restarts on purpose use CosineAnnealingWarmRestarts"
+            if window.name == "CosineAnnealingLR"
+            else ""
+        )
+        shown = written(length) if length.fix_value is None else f"{length.as_written:g}"
+        yield ctx.finding(
+            "LR001",
+            step=rising,
+            group=group,
+            key_path=window.key_path(length.path),
+            message=(
+                f"{ctx.name_of(window)}'s {length.keyword} is {shown} but its part of the run takes it to "
+                f"{steps(window.end)}{resumed}: the lr reaches {lr(low)} at step "
+                f"{steps(bottom)} and climbs "
+                f"back from step {steps(rising)}, to {lr(low + climb)} ({share(climb, drop)} "
+                "of the way back)"
+            ),
+            suggestion=f"{suggestion}{restarts}",
+            fix=fix,
+        )

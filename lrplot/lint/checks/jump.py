@@ -5,7 +5,13 @@ previous one got to. A warmup cut short by its milestone (salesforce/LAVIS#72: "
 the highest learning rate after finishing the first epoch"), or one ending at another lr
 than the next schedule starts at, makes the lr jump there. A jump up after a decay that ran
 its full length is a restart someone asked for; staircases (ConstantLR, StepLR,
-MultiStepLR) and lambdas jump by design and are left alone.
+MultiStepLR) and lambdas jump by design and are left alone. A decay with no declared end
+(facts ``unbounded_decay``: ExponentialLR, StepLR, MultiplicativeLR) never "ran its course":
+the next scheduler restarting from the initial lr undoes it (pytorch/pytorch#67586), so a
+jump up after one is reported whatever follows it.
+
+Facts read: ``lengths`` (a length beyond the milestone: the outgoing scheduler was cut),
+``unbounded_decay``; the values around each milestone.
 """
 
 from __future__ import annotations
@@ -30,12 +36,14 @@ def boundary_jump(ctx: CurveContext) -> Iterator[Finding]:
         if window.name != "SequentialLR":
             continue
         for index, (before, after) in enumerate(zip(window.children, window.children[1:], strict=False)):
-            if before.name not in _BY_DESIGN and after.name not in _BY_DESIGN:
-                yield from _boundary(ctx, window, index, before, after)
+            designed = before.name in _BY_DESIGN or after.name in _BY_DESIGN
+            undone = before.facts.unbounded_decay and after.name != "ReduceLROnPlateau"
+            if not designed or undone:
+                yield from _boundary(ctx, window, index, before, after, up_only=designed)
 
 
 def _boundary(
-    ctx: CurveContext, window: Window, index: int, before: Window, after: Window
+    ctx: CurveContext, window: Window, index: int, before: Window, after: Window, up_only: bool = False
 ) -> Iterator[Finding]:
     at = after.first_step
     if at - 1 <= before.first_step or at >= window.stop_step:
@@ -49,9 +57,29 @@ def _boundary(
         expected = last + trend if last + trend > 0 else last
         if expected <= 0 or 1 / JUMP_FACTOR <= new / expected <= JUMP_FACTOR:
             continue
-        if new > expected and cut is None and last < float(values[before.first_step]):
+        unbounded = before.facts.unbounded_decay
+        if up_only and new <= expected:
+            continue  # a staircase stepping down: by design
+        if new > expected and cut is None and last < float(values[before.first_step]) and not unbounded:
             continue  # a restart after a decay that ran its course
-        if cut is not None:
+        if unbounded and new > expected and cut is None:
+            cause = (
+                f"{before.name} decays with no declared end and SequentialLR starts {after.name} from "
+                f"the initial lr, not from where {before.name} left it (pytorch/pytorch#67586)"
+            )
+            initial = ctx.initial_lr(group)
+            factor = round(last / initial, 6) if initial > 0 else None
+            suggestion = (
+                f"to continue the decay, make {after.name} start at {lr(last)}"
+                + (f" ({factor:g} x the initial lr)" if factor else "")
+                + f", or give the decay an end (a LinearLR or CosineAnnealingLR over {steps(before.calls)} "
+                "steps) that the next scheduler starts from"
+            )
+            fix = None
+            if after.name == "LinearLR" and factor:
+                suggestion = f"set {after.name}'s start_factor: {factor:g}, where {before.name} ends"
+                fix = Fix(after.key_path("start_factor"), factor)
+        elif cut is not None:
             cause = (
                 f"{before.name}'s {cut.keyword} is {steps(cut.value)} but the milestone ends it after "
                 f"{steps(before.calls)} steps"

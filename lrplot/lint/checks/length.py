@@ -11,10 +11,10 @@ schedules counted per process (transformers#26827) or before gradient accumulati
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
+from lrplot.facts import Length
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
@@ -29,54 +29,9 @@ LATE_DECAY_DONE = 0.5
 LATE_WARMUP_REACHED = 0.9
 
 
-@dataclass(frozen=True)
-class Length:
-    """The length a scheduler is written for, the keyword that sets it, and its shape.
-
-    ``target`` is the factor of the initial lr the shape ends at; ``floor`` an absolute lr
-    a decay ends at (``eta_min``).
-    """
-
-    keyword: str
-    value: int
-    shape: str  # "decay", "warmup" or "steps" (a staircase)
-    target: float | None = None
-    floor: float | None = None
-
-
 def lengths(window: Window) -> list[Length]:
-    """What a scheduler's keywords say about how long it is meant to run."""
-    name = window.name
-    found: list[Length] = []
-
-    def add(keyword: str, shape: str, target: float | None = None, floor: float | None = None) -> None:
-        value = window.keyword(keyword)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            found.append(Length(keyword, value, shape, target, floor))
-
-    if name in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):
-        eta_min = window.keyword("eta_min")
-        floor = float(eta_min) if isinstance(eta_min, (int, float)) else 0.0
-        add("T_max" if name == "CosineAnnealingLR" else "T_0", "decay", floor=floor)
-    elif name == "LinearLR":
-        start, end = window.keyword("start_factor"), window.keyword("end_factor")
-        if isinstance(start, (int, float)) and isinstance(end, (int, float)) and start != end:
-            add("total_iters", "warmup" if end > start else "decay", target=float(end))
-    elif name == "ConstantLR":
-        factor = window.keyword("factor")
-        if isinstance(factor, (int, float)) and factor < 1:
-            add("total_iters", "warmup", target=1.0)
-    elif name == "PolynomialLR":
-        add("total_iters", "decay", target=0.0)
-    elif name == "MultiStepLR":
-        milestones, gamma = window.keyword("milestones"), window.keyword("gamma")
-        whole = isinstance(milestones, list) and milestones and all(isinstance(m, int) for m in milestones)
-        if whole and isinstance(gamma, (int, float)) and gamma < 1:
-            found.append(Length("milestones", max(milestones), "steps"))
-    elif window.plan.name.startswith("transformers."):
-        add("num_warmup_steps", "warmup", target=1.0)
-        add("num_training_steps", "decay", target=0.0)
-    return found
+    """The lengths a scheduler declares (:class:`lrplot.facts.Length`, in its step() calls)."""
+    return list(window.facts.lengths)
 
 
 def ends_early_at(window: Window, length: Length) -> bool:
@@ -107,10 +62,10 @@ def _as_steps(ctx: CurveContext, values: list[int], window: Window) -> list[int]
 @check("LR002", "a decay over at or before half of its part of the run, the lr flat for the rest")
 def ends_early(ctx: CurveContext) -> Iterator[Finding]:
     for window in ctx.all_windows():
-        if not window.alone or window.name in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):
+        if not window.alone:
             continue
         for length in lengths(window):
-            if ends_early_at(window, length):
+            if length.after == "flat" and ends_early_at(window, length):
                 yield from _early(ctx, window, length)
 
 
@@ -125,9 +80,9 @@ def _early(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findin
         fix = None
         if _as_epochs(ctx, length.value, window) is not None:
             per_epoch = ctx.steps_per_epoch or 1
-            written = window.keyword(length.keyword)
+            as_given = window.keyword(length.keyword)
             scaled = (
-                [m * per_epoch for m in written] if isinstance(written, list) else length.value * per_epoch
+                [m * per_epoch for m in as_given] if isinstance(as_given, list) else length.value * per_epoch
             )
             suggestion = (
                 f"the numbers look like epochs: set interval: epoch (one scheduler step per epoch of "
@@ -137,14 +92,14 @@ def _early(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findin
         elif length.keyword == "milestones":
             suggestion = f"spread the milestones over the run's {steps(window.end)} scheduler steps"
         else:
-            suggestion, fix = ctx.length_fix(window, length.keyword, window.end)
+            suggestion, fix = ctx.fix_length(window, length, window.end)
         yield ctx.finding(
             "LR002",
             step=tail_start,
             group=group,
-            key_path=window.key_path(length.keyword),
+            key_path=window.key_path(length.path),
             message=(
-                f"{window.name}'s {what} is {steps(length.value)}: the schedule is over at step "
+                f"{ctx.name_of(window)}'s {what} is {written(length)}: the schedule is over at step "
                 f"{steps(tail_start)}, "
                 f"{share(tail_start - window.first_step, window.stop_step - window.first_step)} "
                 f"into its part of the run, and the lr then sits at {lr(float(tail[0]))} for the remaining "
@@ -153,6 +108,17 @@ def _early(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findin
             suggestion=suggestion,
             fix=fix,
         )
+
+
+def _singular(word: str, several: bool) -> str:
+    return word[:-1] if word.endswith("s") and not several else word
+
+
+def written(length: Length) -> str:
+    """A length as written: ``5 epochs (2,500 steps)`` or ``2,500``."""
+    if length.per_unit == 1:
+        return steps(round(length.as_written))
+    return f"{length.as_written:g} {length.unit}s ({steps(length.value - length.offset)} steps)"
 
 
 @check(
@@ -164,12 +130,17 @@ def ends_late(ctx: CurveContext) -> Iterator[Finding]:
             continue  # a SequentialLR child cut by its milestone is LR007's
         found = lengths(window)
         warmups = [length for length in found if length.shape == "warmup" and length.value > window.end]
-        decays = [length for length in found if length.shape == "decay" and length.value > window.end]
+        decays = [
+            length
+            for length in found
+            if length.shape == "decay" and length.value > window.end and length.fix_value is None
+        ]
         for length in warmups[:1] or decays[:1]:
             yield from _late(ctx, window, length)
 
 
 def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding]:
+    fix_key = window.key_path(length.path)
     for group in ctx.groups:
         values = ctx.lr(group)[window.first_step : window.stop_step]
         final = float(values[-1])
@@ -192,6 +163,7 @@ def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding
                 f"of {lr(floor)}"
             )
         in_epochs = _as_steps(ctx, [length.value], window)
+        alternatives: tuple[tuple[str, Fix], ...] = ()
         if in_epochs is not None:
             suggestion = (
                 f"{length.keyword} looks like steps but the scheduler steps once per epoch: set "
@@ -199,29 +171,42 @@ def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding
                 f"or {length.keyword}: {in_epochs[0]}"
             )
             fix = Fix(ctx.curve_key("interval"), "step")
+            counted = (
+                f"{length.keyword} counts scheduler steps, here epochs (one step() per epoch of "
+                f"{steps(ctx.steps_per_epoch or 1)} batches)"
+            )
+            alternatives = (
+                (
+                    f"{counted}: set {length.keyword}: {window.end}, the run's epochs",
+                    Fix(fix_key, window.end),
+                ),
+                (f"{counted}: set {length.keyword}: {in_epochs[0]}", Fix(fix_key, in_epochs[0])),
+            )
         else:
-            suggestion, fix = ctx.length_fix(window, length.keyword, window.end)
+            suggestion, fix = ctx.fix_length(window, length, window.end)
         yield ctx.finding(
             "LR003",
             step=window.stop_step - 1,
             group=group,
-            key_path=window.key_path(length.keyword),
+            key_path=window.key_path(length.path),
             message=(
-                f"{window.name}'s {length.keyword} is {steps(length.value)} but the run steps it "
+                f"{ctx.name_of(window)}'s {length.keyword} is {written(length)} but the run steps it "
                 f"{steps(window.end)} times: {reached}"
             ),
             suggestion=suggestion,
             fix=fix,
+            alternatives=alternatives,
         )
 
 
 @check("LR004", "milestones the run never reaches (often steps written where epochs are stepped)")
 def milestones_unreached(ctx: CurveContext) -> Iterator[Finding]:
     for window in ctx.all_windows():
-        milestones = window.keyword("milestones") if window.name in ("MultiStepLR", "SequentialLR") else None
-        if not isinstance(milestones, list):
+        declared = window.facts.milestones
+        if declared is None:
             continue
-        beyond = [m for m in milestones if isinstance(m, int) and m > window.end]
+        milestones = list(declared.values)
+        beyond = [m for m in milestones if m > window.end]
         if not beyond:
             continue
         several = len(beyond) > 1
@@ -233,7 +218,8 @@ def milestones_unreached(ctx: CurveContext) -> Iterator[Finding]:
             ]
             effect = f", so {', '.join(idle)} never run{'' if len(idle) > 1 else 's'}"
         fix = None
-        in_epochs = _as_steps(ctx, milestones, window)
+        in_epochs = _as_steps(ctx, milestones, window) if declared.per_unit == 1 else None
+        unit = "scheduler steps"
         if in_epochs is not None:
             suggestion = (
                 "they look like steps but the scheduler steps once per epoch of "
@@ -243,21 +229,24 @@ def milestones_unreached(ctx: CurveContext) -> Iterator[Finding]:
             fix = Fix(ctx.curve_key("interval"), "step")
         else:
             reached = [m for m in milestones if m not in beyond]
-            suggestion = (
-                f"keep milestones within the run's {steps(window.end)} scheduler steps, or lengthen the run"
-            )
-            if window.name == "MultiStepLR" and reached:
-                fix = Fix(window.key_path("milestones"), reached)
+            suggestion = f"keep milestones within the run's {steps(window.end)} {unit}, or lengthen the run"
+            if window.name != "SequentialLR" and reached:
+                written = declared.written(reached)
+                fix = Fix(window.key_path(declared.path), written)
                 suggestion = (
-                    f"drop them (milestones: {reached}) or move them within the run's "
-                    f"{steps(window.end)} scheduler steps"
+                    f"drop them ({declared.keyword}: {written}) or move them within the run's "
+                    f"{steps(window.end)} {unit}"
                 )
+        shown = ", ".join(
+            steps(m) if declared.per_unit == 1 else f"{w:g} ({steps(m)} steps)"
+            for m, w in zip(beyond, declared.written(beyond), strict=True)
+        )
         yield ctx.finding(
             "LR004",
             step=None,
-            key_path=window.key_path("milestones"),
+            key_path=window.key_path(declared.path),
             message=(
-                f"{window.name}'s milestone{'s' if several else ''} {', '.join(steps(m) for m in beyond)} "
+                f"{ctx.name_of(window)}'s {_singular(declared.keyword, several)} {shown} "
                 f"{'are' if several else 'is'} never reached: the run steps it {steps(window.end)} "
                 f"times{effect}"
             ),

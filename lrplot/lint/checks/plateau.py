@@ -6,7 +6,12 @@ LR010: ``min_lr`` at or above the lr (nitrain#110, GenNet#114), a cut no larger 
 LR011: driven by the lr itself because a training config named no metric lrplot could
 replay (the tutorial helper's choice: the lr never improves, so it is cut like a clock), or
 ``mode`` against the metric: ``max`` on a loss (selene#115, fairseq#2205), ``min`` on an
-accuracy (ViS4mer#4), judged by the log column's name or by the metric's trend.
+accuracy (ViS4mer#4), judged by the log column's name, the monitor the training config
+names (LightningCLI's ``monitor``, ``lint: {monitor: ...}``), or by the metric's trend. A
+metric lrplot cannot replay is a *note*; a monitor named against the mode is a warning.
+
+Facts read: ``mode`` (ReduceLROnPlateau's keywords) and the curve's monitor; the metric
+log or expression and the simulated values.
 """
 
 from __future__ import annotations
@@ -125,12 +130,17 @@ def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
         mode = window.keyword("mode") or "min"
         other = "min" if mode == "max" else "max"
         mode_fix = Fix(window.key_path("mode"), other)
+        monitor = ctx.plan.curve.lint_monitor
+        if monitor and _against(mode, monitor):
+            yield _mode_against(ctx, window, mode, other, monitor, mode_fix)
+            continue
         if ctx.plan.curve.metric_assumed:
             patience = window.keyword("patience") or 0
             yield ctx.finding(
                 "LR011",
                 step=None,
                 key_path=window.key_path(),
+                severity="note",  # what lrplot cannot replay is not a mistake of the file
                 message=(
                     "ReduceLROnPlateau gets the current lr as its metric (the config names none "
                     "lrplot can replay): "
@@ -143,22 +153,9 @@ def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
             )
             continue
         column = getattr(segment.metric, "column", None) or _log_column(ctx, index)
-        if column:
-            words = _words(column)
-            if (mode == "max" and words & LOSS_WORDS) or (mode == "min" and words & SCORE_WORDS):
-                kind = "a loss" if mode == "max" else "a score"
-                yield ctx.finding(
-                    "LR011",
-                    step=None,
-                    key_path=window.key_path("mode"),
-                    message=(
-                        f"ReduceLROnPlateau's mode is {mode!r} but its metric {column!r} looks like {kind}: "
-                        "every improvement counts as a plateau"
-                    ),
-                    suggestion=f"set mode: {other}",
-                    fix=mode_fix,
-                )
-                continue
+        if column and _against(mode, column):
+            yield _mode_against(ctx, window, mode, other, column, mode_fix)
+            continue
         series = _metric_series(ctx, window, segment.metric)
         if series is None or series.size < TREND_MIN_CALLS:
             continue
@@ -179,6 +176,27 @@ def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
                 suggestion=f"set mode: {other}",
                 fix=mode_fix,
             )
+
+
+def _against(mode: str, name: str) -> bool:
+    """Whether a metric's name reads against ``mode``: ``max`` on a loss, ``min`` on a score."""
+    words = _words(name)
+    return bool((mode == "max" and words & LOSS_WORDS) or (mode == "min" and words & SCORE_WORDS))
+
+
+def _mode_against(ctx: CurveContext, window: Window, mode: str, other: str, name: str, fix: Fix) -> Finding:
+    kind = "a loss" if mode == "max" else "a score"
+    return ctx.finding(
+        "LR011",
+        step=None,
+        key_path=window.key_path("mode"),
+        message=(
+            f"ReduceLROnPlateau's mode is {mode!r} but its metric {name!r} looks like {kind}: "
+            "every improvement counts as a plateau"
+        ),
+        suggestion=f"set mode: {other}",
+        fix=fix,
+    )
 
 
 def _log_column(ctx: CurveContext, index: int) -> str | None:

@@ -5,6 +5,9 @@ at lr 0 (gpt-neox#1373, torchtitan#1261, nanoGPT#443, google-research/bert#1293)
 Hugging Face warmup does so too, so a lone first step is a *note*. Longer runs of zeros (a
 decay that reaches 0 before the run ends, FARM#46) are warnings. A lone zero elsewhere (a
 sawtooth restarting at 0, a cosine reaching 0 at the very last step) is left alone.
+A param group held at 0 while another group trains is frozen on purpose (a backbone kept
+still, then released): that is a *note*, never "a warmup from 0", and nothing else is
+checked on a group frozen for the whole run.
 
 LR006: the lr below 1e-12 of its peak, where float32 weights no longer change: a StepLR or
 ExponentialLR written for epochs but stepped every batch (SRGAN-PyTorch#1, hazdzz/stgcn#18).
@@ -16,6 +19,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from lrplot.lint.checks.bounds import grows
 from lrplot.lint.checks.length import ends_early_at, lengths
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
@@ -60,9 +64,14 @@ def zero_lr_steps(ctx: CurveContext) -> Iterator[Finding]:
         values = ctx.lr(group)
         peak = _finite_peak(values)
         if not peak > 0:
+            if np.all(values == 0.0) and _others_train(ctx, group, 0, total):
+                yield _frozen(ctx, group, 0, total)
             continue  # a group held at 0 on purpose (frozen), or no finite value
         runs = []
         for first, stop in _runs(values == 0.0):
+            if first == 0 and stop > 1 and _others_train(ctx, group, first, stop):
+                yield _frozen(ctx, group, first, stop)
+                continue
             if stop - first == 1:
                 continue  # a lone zero: noted below when it is the first step
             if first > 0 and 0 < values[first - 1] < UNDERFLOW_SHARE * peak:
@@ -84,6 +93,30 @@ def zero_lr_steps(ctx: CurveContext) -> Iterator[Finding]:
                 message="the first optimizer step uses lr 0 (a warmup from 0) and changes nothing",
                 suggestion=_first_step_fix(_first_leaf(ctx).name),
             )
+
+
+def _others_train(ctx: CurveContext, group: int, first: int, stop: int) -> bool:
+    """Whether every other param group has an lr above 0 at steps ``first .. stop - 1``."""
+    others = [other for other in ctx.groups if other != group]
+    return bool(others) and all(np.all(ctx.lr(other)[first:stop] > 0) for other in others)
+
+
+def _frozen(ctx: CurveContext, group: int, first: int, stop: int) -> Finding:
+    """A note: this group is held at lr 0 while the others train (frozen on purpose)."""
+    whole = first == 0 and stop == ctx.total_step
+    span = "the whole run" if whole else f"steps {steps(first)}-{steps(stop - 1)}"
+    return ctx.finding(
+        "LR005",
+        step=first,
+        group=group,
+        severity="note",
+        key_path=ctx.windows[0].key_path(),
+        message=(
+            f"this param group is held at lr 0 for {span} while the others train: frozen, "
+            + ("not checked further" if whole else "then released")
+        ),
+        suggestion="nothing to do if the freeze is meant; silence it with lint: {ignore: [LR005]}",
+    )
 
 
 def _zero_runs(ctx: CurveContext, group: int, runs: list, count: int) -> Finding:
@@ -135,6 +168,8 @@ def underflow(ctx: CurveContext) -> Iterator[Finding]:
         peak = _finite_peak(values)
         if not peak > 0:
             continue
+        if grows(values, ctx.initial_lr(group)) is not None:
+            continue  # an lr growing without bound is LR015's, not an underflow
         tiny = values < UNDERFLOW_SHARE * peak
         count = int(tiny.sum())
         if not (tiny & (values > 0)).any() or count < max(2, UNDERFLOW_RUN_SHARE * total):

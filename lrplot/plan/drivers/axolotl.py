@@ -17,6 +17,8 @@ from typing import Any
 
 from torch.optim.lr_scheduler import LambdaLR, LRScheduler
 
+from lrplot.facts import Length, ScheduleFacts
+
 SCHEDULES = ("cosine_min_lr", "cosine_warmup_decay_constant", "cosine_quadratic_warmup", "rex")
 
 
@@ -141,6 +143,31 @@ class AxolotlScheduler:
             )
         else:
             raise ValueError(f"unknown axolotl schedule {schedule!r} ({', '.join(SCHEDULES)})")
+
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """Warmup end, decay end and floor (``min_lr_ratio`` x the peak) of axolotl's schedules.
+
+        Past ``num_training_steps`` the cosines go on along the cosine (``progress`` > 1), so
+        they climb back; RexLR holds its last value."""
+        schedule = str(keywords.get("schedule"))
+        warmup, total = keywords.get("num_warmup_steps"), keywords.get("num_training_steps")
+        lengths = []
+        if isinstance(warmup, int) and warmup > 0:
+            lengths.append(Length("num_warmup_steps", warmup, "warmup", target=1.0))
+        ratio = keywords.get("min_lr_ratio", 0.0)
+        ratio = float(ratio) if isinstance(ratio, (int, float)) else 0.0
+        if schedule == "cosine_warmup_decay_constant":
+            pass  # decays to a constant on purpose (constant_lr_ratio): no length the run must fit
+        elif isinstance(total, int) and total > 0:
+            after = "flat" if schedule == "rex" else "climbs"
+            lengths.append(Length("num_training_steps", total, "decay", target=ratio, after=after))
+        return ScheduleFacts(
+            name=f"axolotl's {schedule}",
+            floor_factor=ratio if ratio else None,
+            floor_key=("min_lr_ratio",) if "min_lr_ratio" in keywords else None,
+            lengths=tuple(lengths),
+        )
 
     def step(self) -> None:
         """The Trainer's ``lr_scheduler.step()`` after each optimizer step."""

@@ -13,6 +13,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from lrplot.errors import LrplotError
+from lrplot.facts import Length, ScheduleFacts, TrainerWarning
+
 SCHEDULES = ("LRRangeTest", "OneCycle", "WarmupLR", "WarmupDecayLR", "WarmupCosineLR")
 
 
@@ -45,6 +48,60 @@ class DeepSpeedScheduler:
         cycles = keywords.get("type") == "OneCycle" and arguments.get("cycle_momentum", True)
         return {"momentum"} if cycles else set()
 
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """Warmup and decay ends, peak and floor of the Warmup* schedules, with DeepSpeed's defaults,
+        and the warning ``WarmupDecayLR`` logs when its warmup is longer than its total."""
+        import inspect
+
+        kind = keywords.get("type")
+        if kind not in ("WarmupLR", "WarmupDecayLR", "WarmupCosineLR"):
+            return ScheduleFacts(name=f"DeepSpeed's {kind}")
+        parameters = inspect.signature(getattr(_lr_schedules(), kind)).parameters
+        given = keywords.get("arguments") or {}
+
+        def value(name: str) -> Any:
+            if name in given:
+                return given[name]
+            parameter = parameters.get(name)
+            return (
+                None
+                if parameter is None or parameter.default is inspect.Parameter.empty
+                else parameter.default
+            )
+
+        def key(name: str) -> tuple[str, ...]:
+            return ("arguments", name)
+
+        warmup, total = value("warmup_num_steps"), value("total_num_steps")
+        lengths = []
+        if isinstance(warmup, int) and warmup > 0:
+            lengths.append(
+                Length("warmup_num_steps", warmup, "warmup", target=1.0, key=key("warmup_num_steps"))
+            )
+        said = []
+        if isinstance(total, int) and total > 0:
+            lengths.append(Length("total_num_steps", total, "decay", target=0.0, key=key("total_num_steps")))
+            if kind == "WarmupDecayLR" and isinstance(warmup, int) and total < warmup:
+                said.append(
+                    TrainerWarning(
+                        f"total_num_steps {total} is less than warmup_num_steps {warmup}",
+                        key=key("warmup_num_steps"),
+                        fix_value=max(1, total // 10),
+                    )
+                )
+        peak = value("warmup_max_lr") if kind != "WarmupCosineLR" else None
+        ratio = value("cos_min_ratio") if kind == "WarmupCosineLR" else None
+        return ScheduleFacts(
+            name=f"DeepSpeed's {kind}",
+            peak=float(peak) if isinstance(peak, (int, float)) else None,
+            peak_key=key("warmup_max_lr") if peak is not None else None,
+            floor_factor=float(ratio) if isinstance(ratio, (int, float)) else None,
+            floor_key=key("cos_min_ratio") if ratio is not None else None,
+            lengths=tuple(lengths),
+            warnings=tuple(said),
+        )
+
     def step(self) -> None:
         """What ``DeepSpeedEngine._take_model_step`` does after an optimizer step."""
         self.scheduler.step()
@@ -68,7 +125,7 @@ def _lr_schedules() -> Any:
         os.environ["DS_ACCELERATOR"] = "cpu"
     try:
         return importlib.import_module("deepspeed.runtime.lr_schedules")
-    except ImportError as exc:
-        raise ImportError(
-            f"DeepSpeed's schedules need deepspeed: pip install 'lrplot[deepspeed]' ({exc})"
+    except ImportError:  # a missing extra is the user's to install, not an error inside torch
+        raise LrplotError(
+            "DeepSpeed schedules are computed by DeepSpeed's own classes: pip install 'lrplot[deepspeed]'"
         ) from None

@@ -20,6 +20,7 @@ import warnings
 from typing import Any
 
 from lrplot.errors import LrplotError
+from lrplot.facts import Length, Milestones, ScheduleFacts
 
 # Keywords the builder and runner handle besides a scheduler class's own.
 _BUILDER_KEYS = {"type", "convert_to_iter_based", "_scope_"}
@@ -83,6 +84,62 @@ class ParamSchedulers:
                 changed.add("weight_decay")
         return changed
 
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """Each lr scheduler's declared end, ``T_max``, milestones and floor, in iterations.
+
+        An entry's numbers count epochs (``by_epoch``, the default, ``epoch_length`` iterations
+        each) or iterations, from its ``begin``; ``T_max`` and milestones count from ``begin``
+        as mmengine's ``last_step`` does, ``end`` is absolute.
+        """
+        epoch_based = keywords.get("max_epochs") is not None
+        length = int(keywords.get("epoch_length") or 1)
+        lengths: list[Length] = []
+        milestones = None
+        floor, floor_key = None, None
+        for index, entry in enumerate(keywords.get("param_scheduler") or ()):
+            if not isinstance(entry, dict) or not str(entry.get("type", "")).endswith("LR"):
+                continue  # momentum and generic param schedulers do not set the lr
+            by_epoch = bool(entry.get("by_epoch", True))
+            if by_epoch and not epoch_based:
+                continue  # never stepped inside an IterBasedTrainLoop
+            per = length if by_epoch else 1
+            unit = "epoch" if by_epoch else "iteration"
+            begin = int(entry.get("begin", 0)) * per
+
+            def number(name: str, entry: dict[str, Any] = entry) -> float | None:
+                value = entry.get(name)
+                return (
+                    float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+                )
+
+            where = (index, unit, per)
+            kind = str(entry["type"])
+            end = number("end")
+            eta_min = number("eta_min")
+            if eta_min is not None and kind in ("CosineAnnealingLR", "PolyLR"):
+                floor, floor_key = eta_min, ("param_scheduler", index, "eta_min")
+            if kind == "CosineAnnealingLR" and number("T_max") is not None:
+                lengths.append(
+                    _declared(where, "T_max", number("T_max") or 0, "decay", begin, after="climbs")
+                )
+            elif kind in ("CosineAnnealingLR", "PolyLR") and end is not None:
+                lengths.append(_declared(where, "end", end, "decay", target=0.0, floor=eta_min or 0.0))
+            elif kind == "LinearLR" and end is not None:
+                start, stop = number("start_factor"), number("end_factor")
+                rising = (stop if stop is not None else 1.0) > (start if start is not None else 1 / 3)
+                target = stop if stop is not None else 1.0
+                lengths.append(_declared(where, "end", end, "warmup" if rising else "decay", target=target))
+            elif kind == "MultiStepLR" and isinstance(entry.get("milestones"), list) and milestones is None:
+                values = [m for m in entry["milestones"] if isinstance(m, int) and not isinstance(m, bool)]
+                milestones = Milestones(
+                    "milestones", tuple(begin + m * per for m in values), unit=unit, per_unit=per,
+                    key=("param_scheduler", index, "milestones"), offset=begin,
+                )  # fmt: skip
+        return ScheduleFacts(
+            name="mmengine", floor=floor, floor_key=floor_key, lengths=tuple(lengths), milestones=milestones
+        )
+
     def step(self) -> None:
         """After one training iteration: what ParamSchedulerHook does after it."""
         if self.iteration == 0:
@@ -95,6 +152,17 @@ class ParamSchedulers:
             for scheduler in self.schedulers:
                 if scheduler.by_epoch:
                     scheduler.step()
+
+
+def _declared(
+    where: tuple[int, str, int], name: str, value: float, shape: Any, offset: int = 0, **extra: Any
+) -> Length:
+    """A length of entry ``index`` written in ``unit`` (``per`` iterations each), from ``offset``."""
+    index, unit, per = where
+    return Length(
+        name, offset + round(value * per), shape, unit=unit, per_unit=per,  # type: ignore[arg-type]
+        key=("param_scheduler", index, name), offset=offset, written=value, **extra,
+    )  # fmt: skip
 
 
 def _mmengine() -> tuple[Any, type]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from lrplot.facts import Length, ScheduleFacts
+
 
 def get_lr(it: int, learning_rate: float, warmup_iters: int, lr_decay_iters: int, min_lr: float) -> float:
     """Linear warmup over ``warmup_iters``, then cosine decay to ``min_lr`` at ``lr_decay_iters``."""
@@ -57,6 +59,24 @@ class NanoGPTSchedule:
         lr = get_lr(self.iter_num, *self.settings) if self.decay_lr else learning_rate
         for param_group in self.optimizer.param_groups:
             param_group["lr"] = lr
+
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """Peak ``learning_rate``, floor ``min_lr``, warmup end and decay end (``lr_decay_iters``)."""
+        if not keywords.get("decay_lr", True):
+            return ScheduleFacts(name="nanoGPT", peak=float(keywords["learning_rate"]))
+        floor = float(keywords["min_lr"])
+        lengths = [Length("lr_decay_iters", int(keywords["lr_decay_iters"]), "decay", floor=floor)]
+        if int(keywords["warmup_iters"]) > 0:
+            lengths.insert(0, Length("warmup_iters", int(keywords["warmup_iters"]), "warmup", target=1.0))
+        return ScheduleFacts(
+            name="nanoGPT",
+            peak=float(keywords["learning_rate"]),
+            peak_key=("learning_rate",),
+            floor=floor,
+            floor_key=("min_lr",),
+            lengths=tuple(lengths),
+        )
 
     def step(self) -> None:
         """After one iteration: ``iter_num += 1``, then the next iteration sets its lr."""

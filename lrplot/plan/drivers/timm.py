@@ -18,21 +18,22 @@ format names it with train.py's arguments (``args``); a config naming a timm cla
 ``import timm`` imports timm's models and with them torchvision, which often cannot be
 installed beside a given torch build (no CPU wheel matching torch 2.13 exists, for one); the
 scheduler files need only torch and numpy. :func:`load_timm_scheduler` registers timm's
-top-level package *unexecuted* (its own spec and path) and imports ``timm.scheduler`` below
-it; the package runs its real ``__init__`` the first time anything else asks it for an
-attribute, so a later ``import timm; timm.create_model(...)`` in the same process still works.
+top-level package *unexecuted* (:mod:`lrplot.plan.drivers.unexecuted`, shared with torchtune,
+Composer and megatron-core) and imports ``timm.scheduler`` below it; a later ``import timm;
+timm.create_model(...)`` in the same process still works.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import warnings
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.facts import Length, Milestones, ScheduleFacts
+from lrplot.plan.drivers.unexecuted import register_unexecuted
 
 PREFIX = "timm.scheduler"
 INSTALL_HINT = (
@@ -46,27 +47,8 @@ def load_timm_scheduler() -> ModuleType:
     loaded = sys.modules.get(PREFIX)
     if loaded is not None:
         return loaded
-    if "timm" not in sys.modules:
-        spec = importlib.util.find_spec("timm")
-        if spec is None or spec.loader is None or not spec.submodule_search_locations:
-            raise ModuleNotFoundError("No module named 'timm'", name="timm")
-        package = importlib.util.module_from_spec(spec)
-        package.__getattr__ = _completing(package, spec)  # type: ignore[attr-defined]
-        sys.modules["timm"] = package
+    register_unexecuted("timm")
     return importlib.import_module(PREFIX)
-
-
-def _completing(package: ModuleType, spec: Any) -> Any:
-    """A module ``__getattr__`` that runs the package's real ``__init__`` on first use."""
-
-    def __getattr__(name: str) -> Any:
-        if name.startswith("__") or "__getattr__" not in package.__dict__:
-            raise AttributeError(f"module 'timm' has no attribute {name!r}")
-        del package.__dict__["__getattr__"]
-        spec.loader.exec_module(package)
-        return getattr(package, name)
-
-    return __getattr__
 
 
 def is_timm_name(name: str) -> bool:
@@ -168,6 +150,50 @@ class TrainPy:
             else:
                 self.scheduler.step(start_epoch)
 
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """Warmup end, decay end, milestones and floor, in epochs (``per_unit`` updates each) unless
+        the class counts updates (``t_in_epochs=False``)."""
+        per = int(keywords.get("updates_per_epoch") or 1)
+        args = keywords.get("args")
+        if isinstance(args, dict):
+            return _train_py_facts(args, per)
+        named = keywords.get("keywords") or {}
+        scheduler = keywords.get("scheduler")
+        in_epochs = named.get("t_in_epochs", True)
+        unit, per_unit = ("epoch", per) if in_epochs else ("update", 1)
+        name = getattr(scheduler, "__name__", "scheduler")
+
+        def length(key: str, shape: Any, **extra: Any) -> list[Length]:
+            value = named.get(key)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                return []
+            return [
+                Length(key, round(value * per_unit), shape, unit=unit, per_unit=per_unit,
+                       key=("keywords", key), written=value, **extra)
+            ]  # fmt: skip
+
+        lengths = length("warmup_t", "warmup", target=1.0)
+        floor = named.get("lr_min")
+        if name in ("CosineLRScheduler", "PolyLRScheduler", "TanhLRScheduler"):
+            lengths += length(
+                "t_initial", "decay", floor=float(floor) if isinstance(floor, (int, float)) else 0.0
+            )
+        decay_t = named.get("decay_t")
+        milestones = None
+        if name == "MultiStepLRScheduler" and isinstance(decay_t, list):
+            milestones = Milestones(
+                "decay_t", tuple(round(m * per_unit) for m in decay_t if isinstance(m, (int, float))),
+                unit=unit, per_unit=per_unit, key=("keywords", "decay_t"),
+            )  # fmt: skip
+        return ScheduleFacts(
+            name=f"timm's {name}",
+            floor=float(floor) if isinstance(floor, (int, float)) and not isinstance(floor, bool) else None,
+            floor_key=("keywords", "lr_min"),
+            lengths=tuple(lengths),
+            milestones=milestones,
+        )
+
     def step(self) -> None:
         """One optimizer update: ``step_update(num_updates)``, then ``step(epoch + 1)`` at epoch ends."""
         self.num_updates += 1
@@ -176,6 +202,33 @@ class TrainPy:
         self.scheduler.step_update(num_updates=self.num_updates, metric=None)
         if self.num_updates % self.updates_per_epoch == 0:
             self.scheduler.step(self.num_updates // self.updates_per_epoch, None)
+
+
+def _train_py_facts(args: dict[str, Any], per: int) -> ScheduleFacts:
+    """train.py's arguments: ``warmup_epochs``, ``decay_milestones`` (multistep), ``min_lr``, in epochs."""
+    sched = str(args.get("sched", "cosine"))
+    lengths = []
+    warmup = args.get("warmup_epochs")
+    if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup > 0 and sched != "none":
+        lengths.append(
+            Length("warmup_epochs", warmup * per, "warmup", target=1.0, unit="epoch", per_unit=per,
+                   key=("args", "warmup_epochs"))
+        )  # fmt: skip
+    milestones = None
+    decay = args.get("decay_milestones")
+    if sched == "multistep" and isinstance(decay, list):
+        milestones = Milestones(
+            "decay_milestones", tuple(m * per for m in decay if isinstance(m, int) and m is not True),
+            unit="epoch", per_unit=per, key=("args", "decay_milestones"),
+        )  # fmt: skip
+    floor = args.get("min_lr")
+    return ScheduleFacts(
+        name="timm",
+        floor=float(floor) if isinstance(floor, (int, float)) and not isinstance(floor, bool) else None,
+        floor_key=("args", "min_lr"),
+        lengths=tuple(lengths),
+        milestones=milestones,
+    )
 
 
 def driver_keywords(cls: Any, keywords: dict[str, Any], steps_per_epoch: int | None) -> dict[str, Any]:

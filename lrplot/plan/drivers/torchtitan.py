@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 from typing import Any
+
+from lrplot.facts import Length, ScheduleFacts, TrainerWarning
 
 DECAY_TYPES = ("linear", "sqrt", "cosine")
 
@@ -41,24 +42,7 @@ class WarmupStableDecay:
 
         # Use total_steps from config if set, otherwise fall back to training_steps
         total_steps = total_steps if total_steps is not None else training_steps
-        warmup_steps = int(warmup_steps)
-        if warmup_steps > total_steps:
-            _warn(
-                f"Warmup steps ({warmup_steps}) exceed total steps ({total_steps}). "
-                f"Adjusting warmup steps to {total_steps}."
-            )
-            warmup_steps = total_steps
-        if decay_ratio is not None:
-            decay_steps = round(total_steps * decay_ratio)
-            if warmup_steps + decay_steps > total_steps:
-                _warn(
-                    f"Warmup ({warmup_steps}) + decay ({decay_steps}) steps exceed "
-                    f"total steps ({total_steps}). "
-                    f"Adjusting decay steps to {total_steps - warmup_steps}."
-                )
-                decay_steps = total_steps - warmup_steps
-        else:
-            decay_steps = total_steps - warmup_steps
+        warmup_steps, decay_steps, _ = _phases(total_steps, int(warmup_steps), decay_ratio)
         # Add a virtual last step to prevent the learning rate from dropping to 0
         stable_steps = total_steps + 1 - warmup_steps - decay_steps
         lr_lambda = functools.partial(
@@ -76,10 +60,55 @@ class WarmupStableDecay:
         """The trainer's ``lr_schedulers.step()`` after ``optimizers.step()``."""
         self.scheduler.step()
 
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """Warmup end, decay end and floor (``min_lr_factor``), and the adjustments torchtitan logs."""
+        training_steps = int(keywords["training_steps"])
+        total_steps = keywords.get("total_steps")
+        total = int(total_steps) if total_steps is not None else training_steps
+        warmup = int(keywords.get("warmup_steps", 200))
+        _, _, said = _phases(total, warmup, keywords.get("decay_ratio"))
+        factor = float(keywords.get("min_lr_factor", 0.0))
+        lengths = [Length("warmup_steps", min(warmup, total), "warmup", target=1.0)] if warmup > 0 else []
+        length_key = "total_steps" if total_steps is not None else "training_steps"
+        lengths.append(Length(length_key, total, "decay", target=factor))
+        return ScheduleFacts(
+            name="torchtitan",
+            floor_factor=factor,
+            floor_key=("min_lr_factor",),
+            lengths=tuple(lengths),
+            warnings=tuple(said),
+        )
 
-def _warn(message: str) -> None:
-    """torchtitan logs these adjustments; lrplot shows them as notes."""
-    warnings.warn(message, UserWarning, stacklevel=3)
+
+def _phases(total_steps: int, warmup_steps: int, decay_ratio: float | None) -> tuple[int, int, list]:
+    """Warmup and decay lengths as ``build_lr_schedulers`` adjusts them, and what it logs doing so."""
+    said = []
+    if warmup_steps > total_steps:
+        said.append(
+            TrainerWarning(
+                f"Warmup steps ({warmup_steps}) exceed total steps ({total_steps}). "
+                f"Adjusting warmup steps to {total_steps}.",
+                key=("warmup_steps",),
+                fix_value=total_steps // 10 or 1,
+            )
+        )
+        warmup_steps = total_steps
+    if decay_ratio is not None:
+        decay_steps = round(total_steps * decay_ratio)
+        if warmup_steps + decay_steps > total_steps:
+            said.append(
+                TrainerWarning(
+                    f"Warmup ({warmup_steps}) + decay ({decay_steps}) steps exceed "
+                    f"total steps ({total_steps}). "
+                    f"Adjusting decay steps to {total_steps - warmup_steps}.",
+                    key=("decay_ratio",),
+                )
+            )
+            decay_steps = total_steps - warmup_steps
+    else:
+        decay_steps = total_steps - warmup_steps
+    return warmup_steps, decay_steps, said
 
 
 def linear_warmup_stable_decay(

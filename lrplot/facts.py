@@ -1,0 +1,147 @@
+"""What a schedule says it means to do: the facts every format and driver declares for the linter.
+
+The schedule checks (:mod:`lrplot.lint`) read two things: the simulated curve, and these
+facts. A torch class declares them from its keywords (:mod:`lrplot.plan.facts`), a driver
+(:mod:`lrplot.plan.drivers`) from its own with a class method ``facts(keywords) ->
+ScheduleFacts``. A check never reads a class name or a format's own keys, so a new format is
+linted the moment it declares its facts; no check changes.
+
+Declaring them, for a driver whose keywords are ``warmup_epochs``, ``epochs`` and ``min_lr``
+and that is stepped once per optimizer update, ``updates`` of them per epoch::
+
+    @classmethod
+    def facts(cls, keywords):
+        per_epoch = keywords["updates_per_epoch"]
+        return ScheduleFacts(
+            peak=keywords["lr"], peak_key=("lr",),
+            floor=keywords["min_lr"], floor_key=("min_lr",),
+            lengths=(
+                Length("warmup_epochs", keywords["warmup_epochs"] * per_epoch, "warmup", target=1.0,
+                       unit="epoch", per_unit=per_epoch),
+                Length("epochs", keywords["epochs"] * per_epoch, "decay", unit="epoch", per_unit=per_epoch),
+            ),
+        )
+
+Every length is given in the scheduler's own ``step()`` calls (``value``) *and* as written
+(``written`` in ``unit``; ``per_unit`` calls make one unit), so a check compares it with the
+run and a suggestion speaks the unit the user wrote. ``key`` is where the number sits, relative
+to the scheduler's node of the lrplot config (a driver's ``("args", "warmup_epochs")``); the
+linter turns it into ``file:line`` of the original file.
+
+This module imports nothing of lrplot but :mod:`lrplot.errors`: formats, plans and drivers
+all fill it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from lrplot.errors import KeyPath
+
+Shape = Literal["warmup", "decay", "steps", "period"]
+After = Literal["flat", "climbs", "repeats"]
+Unit = Literal["step", "epoch", "update", "iteration", "token", "sample"]
+
+
+@dataclass(frozen=True)
+class Length:
+    """One declared length or phase end, in the scheduler's ``step()`` calls.
+
+    ``shape``: ``warmup`` (rises to ``target`` x the peak), ``decay`` (falls to ``target`` x
+    the peak, or to the absolute ``floor``), ``steps`` (a staircase: the last milestone),
+    ``period`` (a restart or cycle period that repeats: ``T_0``, ``step_size_up``, a cycle
+    length). ``bounded`` False marks a decay with no declared end (ExponentialLR, an
+    unbounded lambda): the lr keeps falling for as long as the scheduler runs.
+    """
+
+    keyword: str
+    value: int
+    shape: Shape
+    target: float | None = None
+    floor: float | None = None
+    unit: Unit = "step"
+    per_unit: float = 1.0  # step() calls that make one ``unit``
+    key: KeyPath | None = None  # relative to the scheduler's node; None: ``(keyword,)``
+    written: float | None = None  # the value as written, in ``unit``; None: value / per_unit
+    offset: int = 0  # calls before the written number starts counting (mmengine's ``begin``)
+    after: After = "flat"  # past its end the lr stays (flat), climbs back (a cosine) or repeats
+    fix_value: object = None  # the value that fixes this length when it is not one (num_cycles: 0.5)
+
+    @property
+    def as_written(self) -> float:
+        return self.written if self.written is not None else self.value / self.per_unit
+
+    def written_for(self, calls: int) -> int:
+        """The number to write in ``unit`` for a length ending at ``calls`` step() calls (at least 1)."""
+        return max(1, round((calls - self.offset) / self.per_unit))
+
+    @property
+    def path(self) -> KeyPath:
+        return self.key if self.key is not None else (self.keyword,)
+
+
+@dataclass(frozen=True)
+class Milestones:
+    """Declared milestones (where a staircase drops, or a SequentialLR hands over), in step() calls."""
+
+    keyword: str
+    values: tuple[int, ...]
+    unit: Unit = "step"
+    per_unit: float = 1.0
+    key: KeyPath | None = None
+    offset: int = 0  # calls before the milestones start counting (mmengine's ``begin``)
+
+    @property
+    def path(self) -> KeyPath:
+        return self.key if self.key is not None else (self.keyword,)
+
+    def written(self, values: tuple[int, ...] | list[int] | None = None) -> list[int | float]:
+        """Milestones (these, or ``values``) in the unit they are written in."""
+        shown = [
+            (value - self.offset) / self.per_unit for value in (self.values if values is None else values)
+        ]
+        return [int(value) if float(value).is_integer() else value for value in shown]
+
+
+@dataclass(frozen=True)
+class TrainerWarning:
+    """A warning the trainer itself prints for this schedule (torchtitan's "Warmup steps exceed
+    total steps"), with the key it is about and, when it has one, the value that silences it."""
+
+    message: str
+    key: KeyPath | None = None
+    fix_value: object = None
+
+
+@dataclass(frozen=True)
+class ScheduleFacts:
+    """What a scheduler declares about the schedule it is meant to draw.
+
+    ``peak`` and ``floor`` are absolute lrs (``None``: not declared; the checks then use each
+    param group's initial lr), ``floor_factor`` a floor written as a share of the peak;
+    ``lengths`` its declared lengths and phase ends, ``milestones`` its milestones;
+    ``stepped_in`` the unit one
+    ``step()`` call advances (``step``: every optimizer step, ``epoch``: once per epoch);
+    ``unbounded_decay`` a decay with no declared end (ExponentialLR), ``factor`` the factor it
+    multiplies the lr by per step() or stage (``gamma``); ``monitor`` and
+    ``mode`` the metric a plateau schedule watches and its direction; ``warnings`` what the
+    trainer itself warns about. Every field is optional: declare what the format knows.
+    """
+
+    peak: float | None = None
+    peak_key: KeyPath | None = None
+    floor: float | None = None
+    floor_factor: float | None = None  # a floor written as a share of the peak (min_lr_rate)
+    floor_key: KeyPath | None = None
+    lengths: tuple[Length, ...] = ()
+    milestones: Milestones | None = None
+    stepped_in: Unit = "step"
+    unbounded_decay: bool = False
+    factor: float | None = None  # the lr's factor per step() or per stage (gamma)
+    factor_key: KeyPath | None = None
+    monitor: str | None = None
+    mode: str | None = None
+    mode_key: KeyPath | None = None
+    warnings: tuple[TrainerWarning, ...] = field(default_factory=tuple)
+    name: str | None = None  # what messages call the schedule ("timm's cosine"); None: the class

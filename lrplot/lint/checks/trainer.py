@@ -1,0 +1,36 @@
+"""LR016: what the trainer itself warns about this schedule.
+
+A trainer that adjusts a schedule it finds inconsistent, and logs that it did (torchtitan's
+``Warmup steps (20) exceed total steps (10). Adjusting warmup steps to 10.``, in
+``build_lr_schedulers``), declares the warning in its facts (``warnings``: message, the key it
+is about, the value that silences it). lrplot reports it as a finding: ``validate`` shows it,
+``--strict`` fails on it, ``--ignore LR016`` silences it. Reads only the fact ``warnings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lrplot.lint.context import CurveContext
+from lrplot.lint.finding import Finding, Fix
+from lrplot.lint.registry import check
+
+
+@check("LR016", "the trainer's own warning about this schedule (torchtitan's warmup longer than the run)")
+def trainer_warning(ctx: CurveContext) -> Iterator[Finding]:
+    for window in ctx.all_windows():
+        for warning in window.facts.warnings:
+            key = window.key_path(warning.key) if warning.key else window.key_path()
+            fix = Fix(key, warning.fix_value) if warning.fix_value is not None else None
+            name = str(warning.key[-1]) if warning.key else None
+            suggestion = (
+                f"set {name}: {warning.fix_value}" if fix and name else "change the schedule as it says"
+            )
+            yield ctx.finding(
+                "LR016",
+                step=None,
+                key_path=key,
+                message=f"{ctx.name_of(window)} warns: {warning.message.rstrip('.')}",
+                suggestion=suggestion,
+                fix=fix,
+            )
