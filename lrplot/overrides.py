@@ -109,6 +109,31 @@ def parse_assignment(text: str, option: str = "--set") -> Assignment:
     return Assignment(key=key.strip(), value=parse_value(raw, where), text=where)
 
 
+def split_reference(text: str) -> tuple[str, str | None]:
+    """``PATH[:TAG]`` → (path, tag): a colon splits off a tag unless the whole text is a path."""
+    from pathlib import Path
+
+    if not Path(text).exists() and ":" in text:
+        path, _, tag = text.rpartition(":")
+        return path, tag or None
+    return text, None
+
+
+def reference_assignment(text: str) -> Assignment:
+    """``--reference PATH[:TAG]`` → every curve's ``reference``, remembered as that option.
+
+    The path is made absolute as the user named it (relative to the working folder, not the
+    config's, and ``/proc/self`` stays ``/proc/self`` for the read policy to refuse).
+    """
+    import os
+
+    path, tag = split_reference(text)
+    value: dict[str, str] = {"path": os.path.abspath(path)}
+    if tag is not None:
+        value["tag"] = tag
+    return Assignment(key="reference", value=value, text=f"--reference {printable(text, 80)}")
+
+
 def parse_sweep_option(text: str) -> Assignment:
     """``KEY=V1,V2,...`` → an assignment whose value is the list of values."""
     key, sep, raw = text.partition("=")

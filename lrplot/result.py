@@ -53,6 +53,7 @@ class CurveResult:
     markers: list[int] = field(default_factory=list)
     reference: Any = None  # a reference.ReferenceLog drawn over this curve
     reference_group: int = 0
+    reference_groups: list[int] = field(default_factory=lambda: [0])  # the group of each logged series
     engine: str = "torch"  # which engine computed the values: torch or fast
     lint: list[LintMark] | None = None  # filled by lrplot.lint; None: not linted
 
@@ -61,6 +62,19 @@ class CurveResult:
         if self.lint is None:
             return None
         return sum(1 for mark in self.lint if mark.severity == "warning" and mark.group in (None, group))
+
+    def reference_comparisons(self) -> list[Any]:
+        """Each logged lr series against its param group (reference.Comparison; [] without a log)."""
+        if self.reference is None:
+            return []
+        return [
+            self.reference.comparison(self.groups[group].lr, index, group, self.groups[group].name)
+            for index, group in enumerate(self.reference_groups)
+        ]
+
+    def reference_divergences(self) -> list[Any]:
+        """Where the log parts from the plan (reference.Divergence, one per series that does)."""
+        return [c.divergence for c in self.reference_comparisons() if c.divergence is not None]
 
     @property
     def has_momentum(self) -> bool:

@@ -222,8 +222,10 @@ def test_reference_from_the_command_line_is_drawn_dashed(tmp_path: Path, write_c
 
 
 def test_reference_with_several_lr_columns_asks_to_choose(tmp_path: Path) -> None:
-    (tmp_path / "m.csv").write_text("step,lr-AdamW/pg1,lr-AdamW/pg2\n0,1,2\n")
-    with pytest.raises(LrplotError, match=r"several lr columns \(lr-AdamW/pg1, lr-AdamW/pg2\); choose one"):
+    (tmp_path / "m.csv").write_text("step,lr-AdamW,lr-SGD\n0,1,2\n")
+    with pytest.raises(
+        LrplotError, match=r"several lr series \(lr-AdamW, lr-SGD\); choose one: --reference PATH:TAG"
+    ):
         lrplot.simulate(
             lrplot.loads(
                 f"total_step: 5\ncurves:\n  - scheduler: {{name: StepLR, step_size: 1}}\n    reference: {tmp_path / 'm.csv'}\n"

@@ -112,7 +112,7 @@ ECHOES = {
     ),
     "a header of secret-looking names": (
         {"c.yaml": curve("    reference: log.csv\n"), "log.csv": f"step,KEY={SECRET},{SECRET}\n0,1,2\n"},
-        ["no lr column", "columns: step (and 2 more)"],
+        ["no lr tag or column", "other scalars: (none that can be shown) (and 2 more)"],
     ),
     "binary with NUL bytes": (
         {"c.yaml": curve("    reference: log.csv\n"), "log.csv": b"step,lr\n\x00" + SECRET.encode() + b"\n"},

@@ -40,15 +40,16 @@ VALUES: dict[str, Any] = {
     "dataset_size": 100,
     "world_size": 4,
     "hydra_overrides": ("trainer.max_epochs=2",),
+    "references": ("run.csv",),
     "config_format": "huggingface",
     "files_for": ("deepspeed=ds.json",),
     "allow_imports": ("mypackage",),
     "force": True,
 }
 
-# What a command does not offer (so the loader gets the default there): every command
-# offers every load option today.
-NOT_ON_THE_COMMAND: set[tuple[str, str]] = set()
+# What a command does not offer (so the loader gets the default there): a reference log is
+# drawn and compared by plot only.
+NOT_ON_THE_COMMAND: set[tuple[str, str]] = {("validate", "references"), ("check", "references")}
 
 CONFIG = """\
 total_step: 5

@@ -59,13 +59,7 @@ from lrplot.commands.options import (
 from lrplot.commands.options import Engine as Engine
 from lrplot.commands.toolkit import Exit, click
 from lrplot.commands.usage import LrplotCommand, OneLineErrors
-from lrplot.commands.values import (
-    load_options_from,
-    reference_files,
-    reference_sets,
-    xlim_sets,
-    yscale_sets,
-)
+from lrplot.commands.values import load_options_from, reference_files, xlim_sets, yscale_sets
 from lrplot.errors import LrplotError
 
 app = typer.Typer(
@@ -138,8 +132,7 @@ def plot(
     references = reference or []
     outputs = output or []
     load_options = load_options_from(
-        locals(),
-        sets=[*(set_values or []), *reference_sets(references), *xlim_sets(xlim), *yscale_sets(yscale)],
+        locals(), sets=[*(set_values or []), *xlim_sets(xlim), *yscale_sets(yscale)]
     )
     request = PlotRequest(
         configs=list(configs),

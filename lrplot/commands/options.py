@@ -256,8 +256,10 @@ Reference = Annotated[
     list[str] | None,
     typer.Option(
         "--reference",
-        help="A training log to draw dashed over every curve: PATH or PATH:COLUMN (a CSV with a step "
-        "column and an lr column, e.g. Lightning's metrics.csv).",
+        help="A training log to draw dashed over every curve and compare with it: PATH or PATH:TAG. "
+        "TensorBoard event file or logdir, trainer_state.json or checkpoint folder, Lightning "
+        "metrics.csv, W&B CSV export, MLflow run folder, or a CSV with step and lr columns "
+        "(docs/references.md). --strict exits 1 where the log parts from the plan.",
         rich_help_panel=FORMS_PANEL,
     ),
 ]

@@ -94,6 +94,14 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
         warned = warned or finding.severity == "warning"
         if (finding.severity == "warning" and request.strict) or not request.quiet:
             click.echo(finding.line(), err=True)
+    for config, result in zip((config for config, _ in jobs), results, strict=True):
+        for curve in result.curves:  # a log that parts from the plan is a warning (--strict: exit 1)
+            for divergence in curve.reference_divergences():
+                warned = True
+                if request.strict or not request.quiet:
+                    click.echo(
+                        f"lrplot: warning: {config}: curve {curve.label!r}: {divergence.message()}", err=True
+                    )
     if not request.quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
             steps = sum(curve.total_step for curve in result.curves)
@@ -296,10 +304,24 @@ def _print_json(
             "curves": records(result),
             **({"run": result.derived} if result.derived else {}),
             "warnings": [finding.record() for finding in config_findings],
+            **_divergences(result),
         }
         for (config, paths), result, config_findings in zip(jobs, results, findings, strict=True)
     ]
     click.echo(json.dumps(payload if len(payload) > 1 else payload[0], indent=2, allow_nan=False))
+
+
+def _divergences(result: Result) -> dict[str, Any]:
+    """Where each curve's reference log parts from the plan (docs/references.md), for --json."""
+    if all(curve.reference is None for curve in result.curves):
+        return {}
+    return {
+        "log_divergences": [
+            {"curve": curve.label, **divergence.record()}
+            for curve in result.curves
+            for divergence in curve.reference_divergences()
+        ]
+    }
 
 
 class _progress_bar:  # a context manager used like a function

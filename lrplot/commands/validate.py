@@ -34,7 +34,7 @@ def run_validate(
 
     failed = warned = False
     for config in configs:
-        problems, findings = validate_and_lint(config, options, ignore=ignore)
+        problems, findings = validate_and_lint(config, options, ignore=ignore, skip_dynamo=True)
         for problem in problems:
             click.echo(printable(str(problem)), err=True)
         warnings = [finding for finding in findings if finding.severity == "warning"]
@@ -65,9 +65,17 @@ def validate(
 
 
 def validate_and_lint(
-    path: str | Path, options: LoadOptions, *, ignore: Sequence[str] = (), lint: bool = True
+    path: str | Path,
+    options: LoadOptions,
+    *,
+    ignore: Sequence[str] = (),
+    lint: bool = True,
+    skip_dynamo: bool = False,
 ) -> tuple[list[LrplotError], list[Finding]]:
     """Every problem of a config file, then (when there is none) the schedule checks' findings.
+
+    ``skip_dynamo`` (the command line only, as ``plot`` does): constructing torch objects
+    does not import torch._dynamo.
 
     The checks need the simulated values, so a config without problems is simulated
     (the exact fast engine wherever it applies); nothing is drawn or written.
@@ -82,7 +90,13 @@ def validate_and_lint(
         except LrplotError as error:
             problems.append(error)
             return _unique(problems), []
-        plans = plan(config, allow_imports=options.allow_imports, force=options.force, construct=True)
+        plans = plan(
+            config,
+            allow_imports=options.allow_imports,
+            force=options.force,
+            construct=True,
+            skip_dynamo=skip_dynamo,
+        )
     if problems or not lint:
         return _unique(problems), []
     from lrplot.engines import simulate

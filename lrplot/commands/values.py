@@ -1,5 +1,5 @@
 """What the command line's values mean: the parsers its options use, and the options that
-stand for a --set (--reference, --xlim) or for the load options as one value.
+stand for a --set (--xlim), the files --reference names, or the load options as one value.
 
 The parsers keep lrplot's wording ("input should be greater than or equal to 1") and read
 ``3.0`` as 3, as a config's integers are read.
@@ -7,9 +7,7 @@ The parsers keep lrplot's wording ("input should be greater than or equal to 1")
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +77,7 @@ LOAD_OPTION_NAMES = {
     "hydra_overrides": "hydra_override",
     "allow_imports": "allow_import",
     "files_for": "file_for",
+    "references": "reference",
 }
 
 
@@ -100,24 +99,9 @@ def load_options_from(params: dict[str, Any], **replaced: Any) -> LoadOptions:
 
 def reference_files(references: Sequence[str]) -> list[Path]:
     """The files ``--reference`` names: the user named them, so a config may read them."""
-    return [
-        Path(text if Path(text).exists() or ":" not in text else text.rpartition(":")[0])
-        for text in references
-    ]
+    from lrplot.overrides import split_reference
 
-
-def reference_sets(references: Sequence[str]) -> list[str]:
-    """``--reference PATH[:COLUMN]`` → a --set of every curve's ``reference``."""
-    sets = []
-    for text in references:
-        path, column = text, None
-        if not Path(text).exists() and ":" in text:
-            path, _, column = text.rpartition(":")
-        value: dict[str, str] = {"csv": os.path.abspath(path)}  # as named: /proc/self stays /proc/self
-        if column:
-            value["column"] = column
-        sets.append("reference=" + json.dumps(value))
-    return sets
+    return [Path(split_reference(text)[0]) for text in references]
 
 
 def yscale_sets(scale: Any) -> list[str]:

@@ -15,7 +15,14 @@ from lrplot.config.validation import check_strings, check_text, kind_of, validat
 from lrplot.errors import LrplotError
 from lrplot.formats import convert
 from lrplot.limits import lifting
-from lrplot.overrides import Origins, add_sweep, apply_sets, parse_assignment, parse_sweep_option
+from lrplot.overrides import (
+    Origins,
+    add_sweep,
+    apply_sets,
+    parse_assignment,
+    parse_sweep_option,
+    reference_assignment,
+)
 from lrplot.read.yaml_source import YamlSource, load_yaml_file, parse_yaml
 
 if TYPE_CHECKING:
@@ -118,7 +125,14 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         for native, original in converted.origins.items():
             origins.add(native, original)
         notes = [f"{converted.form} config: {note}" for note in converted.notes]
-        apply_sets(data, [parse_assignment(text) for text in options.sets], origins)
+        if len(options.references) > 1:
+            raise LrplotError(
+                f"--reference is given {len(options.references)} times; a curve is compared with one log "
+                "(one per curve: reference: in the config, or --set curves.N.reference=PATH from the "
+                "config's folder)"
+            )
+        assignments = [*map(reference_assignment, options.references), *map(parse_assignment, options.sets)]
+        apply_sets(data, assignments, origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
             notes.append(f"{converted.form} config: {converted.interval_note}")
         # lint check LR011 says so when no --set gave the metric

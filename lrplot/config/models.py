@@ -123,7 +123,9 @@ class CurveSpec(_Strict):
     label: str | None = Field(default=None, description="Legend label and the CSV's curve column.")
     reference: Any = Field(
         default=None,
-        description="A training log to draw over the curve: a CSV path, or {csv, column, step, group, rtol}.",
+        description="A training log to draw over and compare with the curve: a path (TensorBoard event "
+        "file or logdir, trainer_state.json or checkpoint folder, Lightning metrics.csv, W&B CSV export, "
+        "MLflow run folder, CSV), or {path, tag, step, group, offset, rtol}.",
     )
     total_step: Any = Field(default=None, description="Steps to simulate for this curve (positive integer).")
     epochs: Any = Field(
@@ -332,8 +334,8 @@ class Config(BaseModel):
             reference = curve.reference
             if isinstance(reference, str):
                 paths.append(reference)
-            elif isinstance(reference, dict) and isinstance(reference.get("csv"), str):
-                paths.append(reference["csv"])
+            elif isinstance(reference, dict) and isinstance(reference.get("path", reference.get("csv")), str):
+                paths.append(reference.get("path", reference.get("csv")))
             for path in map(Path, paths):
                 found.append(path if path.is_absolute() else self.base_dir / path)
         own = self.source.path.resolve() if self.source is not None and self.source.path is not None else None

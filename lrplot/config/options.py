@@ -39,6 +39,10 @@ class LoadOptions:
     dataset_size: int | None = None
     world_size: int | None = None
     hydra_overrides: Sequence[str] = ()
+    # Training logs to compare every curve with, ``PATH`` or ``PATH:TAG`` as --reference takes
+    # them: each is every curve's ``reference: {path, tag}``, set before ``sets`` (which may
+    # refine it: ``reference.step=iteration``), and an error it causes names the --reference.
+    references: Sequence[str] = ()
     # The format the file is in (a module name of lrplot.formats, e.g. "huggingface"), for a
     # file that no format claims on its own or that several claim (--config-format).
     config_format: str | None = None
@@ -81,6 +85,7 @@ class LoadKeywords(TypedDict, total=False):
     dataset_size: int | None
     world_size: int | None
     hydra_overrides: Sequence[str]
+    references: Sequence[str]
     config_format: str | None
     files_for: Sequence[str]
     allow_imports: Sequence[str]

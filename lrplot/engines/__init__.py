@@ -15,10 +15,11 @@ from typing import Any
 from lrplot.config import Config
 from lrplot.engines.choice import uses_fast
 from lrplot.engines.free import run_free_curve
+from lrplot.engines.selfcheck import ensure
 from lrplot.engines.stepping import ENGINES, run_curve
 from lrplot.errors import LrplotError
-from lrplot.plan import CurvePlan, plan
-from lrplot.plan.free import is_free
+from lrplot.plan import CurvePlan, plan, releases
+from lrplot.plan.free import is_free, plan_free
 from lrplot.result import Result
 
 __all__ = ["ENGINES", "simulate"]
@@ -49,6 +50,14 @@ def simulate(
     """
     if engine not in ENGINES:
         raise LrplotError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    slow_path = None
+    if engine == "auto" and not releases.is_forced():
+        decision = releases.decide()
+        if not decision.checked:  # a torch new to lrplot: checked once, then planned again
+            decision = ensure(simulate)
+            plans = None
+        if decision.semantics is None and decision.version is not None:
+            slow_path = decision.reason
     if plans is None or (engine != "auto" and any(is_free(p) for p in plans)):
         plans = plan(config, allow_imports=allow_imports, force=force, torch_free=engine == "auto")
     total = sum(p.curve.total_step for p in plans)
@@ -94,6 +103,8 @@ def simulate(
             outcomes.append((result, curve_notes))
     curves = [curve for curve, _ in outcomes]
     notes = [*config.notes, *(note for _, curve_notes in outcomes for note in curve_notes)]
+    if slow_path is not None and _would_be_free(config):
+        notes.append(slow_path)
     return Result(curves=curves, title=config.title, plot=config.plot, warnings=notes, derived=config.derived)
 
 
@@ -112,6 +123,12 @@ def _work(curve_plan: CurvePlan, engine: str) -> float:
     except LrplotError:
         fast = False
     return curve_plan.curve.total_step * (_FAST_STEP_COST if fast else 1.0)
+
+
+def _would_be_free(config: Config) -> bool:
+    """Whether the torch-free engine would cover this config on a torch lrplot knows."""
+    with releases.forced(releases.LATEST):
+        return plan_free(config) is not None
 
 
 def auto_workers(work: list[float]) -> int:

@@ -10,7 +10,7 @@ the same operand order), in a plain Python loop. No vectorized math: numpy's cos
 power may differ from ``math.cos`` and ``**`` in the last bit.
 
 The recurrences change between torch releases, so the engine is used only for versions
-the test suite verified bit for bit (``VERIFIED_TORCH``); anything else, and any
+whose scheduler sources lrplot knows or has self-checked (:mod:`lrplot.plan.releases`); anything else, and any
 scheduler not listed here, runs on real torch objects.
 
 This module is longer than the others on purpose: it is one table of recurrences, each
@@ -26,10 +26,10 @@ from collections.abc import Callable
 from typing import Any
 
 from lrplot.errors import StepFailed
+from lrplot.plan import releases
 from lrplot.plan.domains import FreeClass
-from lrplot.plan.free import VERIFIED_TORCH
 
-__all__ = ["VERIFIED_TORCH", "covers", "kind_of", "run"]
+__all__ = ["covers", "kind_of", "run"]
 
 
 Step = Callable[[list[float], int], None]
@@ -37,9 +37,15 @@ Scalar = Callable[[float, int], float]
 
 
 def torch_verified() -> bool:
-    import torch
+    """Whether the installed torch's recurrences are ones this engine has (lrplot.plan.releases)."""
+    return releases.current() is not None
 
-    return ".".join(torch.__version__.split("+")[0].split(".")[:2]) in VERIFIED_TORCH
+
+def _before_2_8(s: Any) -> bool:
+    """Whether ``s`` follows a torch before 2.8 (a torch-free state says so; torch's own
+    objects follow the installed release)."""
+    semantics = s.semantics if isinstance(s, FreeClass) else releases.current()
+    return releases.older(semantics, "2.8")
 
 
 def _step_lr(s: Any) -> Step:
@@ -160,13 +166,14 @@ def _multiplicative_lr(s: Any) -> Step:
 
 def _warm_restarts(s: Any) -> Step:
     t_cur, t_i, t_mult, eta_min, base_lrs = s.T_cur, s.T_i, s.T_mult, s.eta_min, list(s.base_lrs)
+    subtract = _before_2_8(s)  # torch < 2.8 restarts by T_cur - T_i
     cos, pi = math.cos, math.pi
 
     def step(lrs: list[float], epoch: int) -> None:
         nonlocal t_cur, t_i
         t_cur = t_cur + 1
         if t_cur >= t_i:
-            t_cur = t_cur % t_i
+            t_cur = t_cur - t_i if subtract else t_cur % t_i
             t_i = t_i * t_mult
         for i, base_lr in enumerate(base_lrs):
             lrs[i] = eta_min + (base_lr - eta_min) * (1 + cos(pi * t_cur / t_i)) / 2
@@ -176,13 +183,14 @@ def _warm_restarts(s: Any) -> Step:
 
 def _scalar_warm_restarts(s: Any) -> Scalar:
     t_cur, t_i, t_mult, eta_min, base_lr = s.T_cur, s.T_i, s.T_mult, s.eta_min, s.base_lrs[0]
+    subtract = _before_2_8(s)  # torch < 2.8 restarts by T_cur - T_i
     cos, pi = math.cos, math.pi
 
     def step(lr: float, epoch: int) -> float:
         nonlocal t_cur, t_i
         t_cur = t_cur + 1
         if t_cur >= t_i:
-            t_cur = t_cur % t_i
+            t_cur = t_cur - t_i if subtract else t_cur % t_i
             t_i = t_i * t_mult
         return eta_min + (base_lr - eta_min) * (1 + cos(pi * t_cur / t_i)) / 2
 
@@ -288,6 +296,8 @@ def _closed_form(s: Any) -> Step:
     if kind == "LambdaLR":
         return _lambda_lr(s)
     if kind == "MultiplicativeLR":
+        if _before_2_8(s):  # get_lr at last_epoch 0 kept the lrs before torch 2.8
+            return lambda lrs, epoch: None
         return _multiplicative_lr(s)
     raise KeyError(kind)
 
@@ -503,6 +513,51 @@ def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
 
 
 _CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")  # lrplot.plan.cycle_steps, run by lrplot.engines.free
+
+
+# The attributes of torch's own objects the engines read, by class: older releases lack some
+# (SWALR's _anneal_strategy before 2.10, OneCycleLR's _anneal_func_type and CyclicLR's
+# use_beta1 on 2.2); then the curve steps torch instead.
+_READS: dict[str, tuple[str, ...]] = {
+    "StepLR": ("step_size", "gamma"),
+    "MultiStepLR": ("milestones", "gamma"),
+    "ConstantLR": ("factor", "total_iters"),
+    "LinearLR": ("start_factor", "end_factor", "total_iters"),
+    "ExponentialLR": ("gamma",),
+    "PolynomialLR": ("total_iters", "power"),
+    "CosineAnnealingLR": ("T_max", "eta_min", "base_lrs"),
+    "LambdaLR": ("lr_lambdas", "base_lrs"),
+    "MultiplicativeLR": ("lr_lambdas",),
+    "CosineAnnealingWarmRestarts": ("T_cur", "T_i", "T_mult", "eta_min", "base_lrs", "T_0"),
+    "ChainedScheduler": ("_schedulers",),
+    "SequentialLR": ("_schedulers", "_milestones"),
+    "ReduceLROnPlateau": ("best", "num_bad_epochs", "cooldown_counter", "mode", "threshold",
+                          "threshold_mode", "factor", "patience", "cooldown", "eps", "min_lrs"),
+    "OneCycleLR": ("_schedule_phases", "_anneal_func_type", "cycle_momentum", "total_steps"),
+    "CyclicLR": ("total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum",
+                 "base_lrs", "max_lrs"),
+    "SWALR": ("_anneal_strategy", "anneal_epochs", "_step_count"),
+}  # fmt: skip
+
+
+def missing_attribute(scheduler: Any) -> str | None:
+    """The first attribute this engine would read that ``scheduler`` (or a child) lacks, or None."""
+    kind = kind_of(scheduler)
+    if kind is None:
+        return None
+    needed = list(_READS.get(kind, ()))
+    if kind == "CyclicLR" and getattr(scheduler, "cycle_momentum", False):
+        needed += ["use_beta1", "base_momentums", "max_momentums"]
+    if kind == "OneCycleLR" and getattr(scheduler, "cycle_momentum", False):
+        needed.append("use_beta1")
+    for name in needed:
+        if not hasattr(scheduler, name):
+            return f"{type(scheduler).__name__}.{name}"
+    for child in getattr(scheduler, "_schedulers", None) or []:
+        found = missing_attribute(child)
+        if found is not None:
+            return found
+    return None
 
 
 def covered_names() -> list[str]:

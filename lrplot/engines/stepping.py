@@ -74,6 +74,8 @@ def run_curve(
             start_epoch = getattr(scheduler, "last_epoch", 0)
             step_fn = _step_function(scheduler, curve_plan, segment, groups)
             step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
+            if use_fast:
+                use_fast = _readable(scheduler, curve_plan, engine)
             try:
                 if use_fast and simple(curve_plan, keep_stepping, recorders):
                     from lrplot.engines import fast
@@ -126,6 +128,7 @@ def run_curve(
         )
         for i, name in enumerate(curve_plan.group_names)
     ]
+    reference_groups = _reference_groups(curve_plan)
     result = CurveResult(
         label=label,
         total_step=steps,
@@ -136,7 +139,8 @@ def run_curve(
         interval=curve.interval,
         markers=sorted(set(markers))[:1000],
         reference=curve_plan.reference,
-        reference_group=_reference_group(curve_plan),
+        reference_group=reference_groups[0],
+        reference_groups=reference_groups,
         engine="fast" if use_fast else "torch",
     )
     return result, notes, optimizer
@@ -154,21 +158,26 @@ def _metric_at(segment: SegmentPlan) -> Callable[[int, float], Any] | None:
     return lambda i, lr: value(i, i, lr)
 
 
-def _reference_group(curve_plan: CurvePlan) -> int:
-    """Which param group a reference log is compared with (by name or index)."""
+def _reference_groups(curve_plan: CurvePlan) -> list[int]:
+    """Which param group each logged lr series is compared with (by name, else by index)."""
     reference = curve_plan.reference
     if reference is None:
-        return 0
+        return [0]
     names = curve_plan.group_names
-    wanted = str(reference.group)
-    if wanted in names:
-        return names.index(wanted)
-    if isinstance(reference.group, int) and 0 <= reference.group < len(names):
-        return reference.group
-    raise LrplotError(
-        f"curve {curve_plan.curve.label!r}: reference group {reference.group!r} is not one of {names}",
-        key_path=("curves", curve_plan.curve.index, "reference"),
-    )
+    found = []
+    for series in reference.series:
+        wanted = str(series.group)
+        if wanted in names:
+            found.append(names.index(wanted))
+        elif isinstance(series.group, int) and 0 <= series.group < len(names):
+            found.append(series.group)
+        else:
+            raise LrplotError(
+                f"curve {curve_plan.curve.label!r}: the log's {series.name} is for param group "
+                f"{series.group!r}, not one of {names}",
+                key_path=("curves", curve_plan.curve.index, "reference"),
+            )
+    return found
 
 
 @dataclass
@@ -272,6 +281,23 @@ def _loop(
                 tick(stop - start)
     except Exception as exc:
         raise StepFailed(step, exc) from exc
+
+
+def _readable(scheduler: Any, curve_plan: CurvePlan, engine: str) -> bool:
+    """Whether the fast engine can read this torch object's state: an attribute this torch
+    release lacks makes ``auto`` step torch, and ``fast`` say which one."""
+    from lrplot.engines import fast
+
+    missing = fast.missing_attribute(scheduler)
+    if missing is None:
+        return True
+    if engine == "fast":
+        raise LrplotError(
+            f"curve {curve_plan.curve.label!r}: --engine fast cannot draw this curve: this torch's "
+            f"{missing} is missing; use --engine auto",
+            key_path=("curves", curve_plan.curve.index, "scheduler"),
+        )
+    return False
 
 
 def _step_function(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from lrplot.config import Config
 from lrplot.errors import LrplotError, attempt, collected
 from lrplot.limits import lifting
-from lrplot.plan.classes import allowed_imports
+from lrplot.plan.classes import allowed_imports, skip_dynamo_import
 from lrplot.plan.construct import construct as construct_first
 from lrplot.plan.construct import with_curve
 from lrplot.plan.free import plan_free
@@ -30,6 +30,7 @@ def plan(
     force: bool = False,
     construct: bool = False,
     torch_free: bool = True,
+    skip_dynamo: bool = False,
 ) -> list[CurvePlan]:
     """Check every curve (names, keywords, expressions, metric logs, size) before any runs.
 
@@ -40,7 +41,9 @@ def plan(
 
     ``torch_free``: when every curve is covered by :mod:`lrplot.plan.free` with certainly
     valid arguments, plan (and construct) without importing torch; anything else goes
-    through torch, whose own checks and messages then apply.
+    through torch, whose own checks and messages then apply. ``skip_dynamo`` (the command
+    line only): constructing on that path does not import torch._dynamo
+    (:func:`lrplot.plan.classes.skip_dynamo_import`).
     """
     with lifting(force):
         if torch_free:
@@ -48,6 +51,8 @@ def plan(
             if free_plans is not None:
                 attempt(check_memory, free_plans)
                 return free_plans
+        if construct and skip_dynamo:
+            skip_dynamo_import()
         return _plan(config, allowed_imports(allow_imports), construct)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from lrplot.errors import ExpressionError
 from lrplot.expressions import compile_expression
 from lrplot.plan.domains import REQUIRED, FreeScheduler, integer, last_epoch, number
-from lrplot.plan.first_steps import FIRST_STEPS
+from lrplot.plan.first_steps import first_step
 
 # Children lrplot.engines.fast continues inside each (its _SEQUENTIAL_CHILDREN and _chained).
 SEQUENTIAL_CHILDREN = (
@@ -88,9 +88,10 @@ def construct_composite(plan: Any, groups: list[dict[str, Any]], construct: Cons
     """SequentialLR's or ChainedScheduler's state after torch's constructor, or None to let
     torch decide. ``construct`` builds a child (changing ``groups`` as torch would)."""
     children = [construct(child, groups) for child in plan.children]
+    semantics = children[0].semantics if children else None
     if plan.cls.kind == "ChainedScheduler":
         # torch's ChainedScheduler keeps no last_epoch; the engines read 0 for it.
-        return FreeScheduler("ChainedScheduler", _schedulers=children, last_epoch=0)
+        return FreeScheduler("ChainedScheduler", _schedulers=children, last_epoch=0, semantics=semantics)
     milestones = plan.keywords["milestones"]
     if len(milestones) != len(children) - 1:
         return None
@@ -103,7 +104,7 @@ def construct_composite(plan: Any, groups: list[dict[str, Any]], construct: Cons
     first = children[0]  # bisect_right(milestones, 0) with milestones >= 1
     first.last_epoch += 1  # _initial_step: step() in initial mode
     lrs = [group["lr"] for group in groups]
-    FIRST_STEPS[first.kind](first, lrs, first.last_epoch)
+    first_step(first.kind, first.semantics)(first, lrs, first.last_epoch)
     for group, lr in zip(groups, lrs, strict=True):
         group["lr"] = lr
     return FreeScheduler(
@@ -111,4 +112,5 @@ def construct_composite(plan: Any, groups: list[dict[str, Any]], construct: Cons
         _schedulers=children,
         _milestones=list(milestones),
         last_epoch=plan.keywords["last_epoch"] + 1,
+        semantics=semantics,
     )

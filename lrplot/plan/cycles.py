@@ -191,6 +191,8 @@ def _cyclic(keywords: dict[str, Any], groups: list[dict[str, Any]], optimizer: s
         cycle_momentum=keywords["cycle_momentum"],
     )
     key = _momentum_key(optimizer)
+    if state.cycle_momentum and key == "betas" and state.semantics == "2.2":
+        return None  # torch 2.2 refuses an optimizer without momentum: its message applies
     if state.cycle_momentum:
         state.use_beta1 = key == "betas"
         state.base_momentums = _format_param(keywords["base_momentum"], groups)

@@ -29,7 +29,10 @@ class FreeScheduler(FreeClass):
     """A constructed scheduler's state, as torch would hold it: the fast engine continues it."""
 
     def __init__(self, kind: str, **state: Any) -> None:
+        from lrplot.plan import releases
+
         self.kind = kind
+        self.semantics = releases.current()  # the torch release whose formulas it follows
         self.__dict__.update(state)
 
 

@@ -1,9 +1,13 @@
-"""Each covered class's first step inside its constructor, as torch 2.13 writes ``get_lr``.
+"""Each covered class's first step inside its constructor, as each torch release writes ``get_lr``.
 
 ``LRScheduler.__init__`` ends with ``_initial_step()``: one ``step()`` in "initial mode",
 where most classes keep the lrs (``_is_initial``) and a few change them at epoch 0 (or at
 a resumed epoch). SequentialLR runs its first child's again after resetting the lrs, so
 both :mod:`lrplot.plan.free` and :mod:`lrplot.plan.composite` use this table.
+
+Before torch 2.8 there was no initial mode: ``get_lr`` tested ``last_epoch == 0``, so a
+resumed scheduler (``last_epoch`` > 0 at its first step) already steps there
+(:data:`FIRST_STEPS_BEFORE_2_8`; torch 2.4.1's lr_scheduler.py).
 """
 
 from __future__ import annotations
@@ -49,14 +53,18 @@ def _linear_first(state: Any, lrs: list[float], epoch: int) -> None:
 
 
 def _warm_restarts_first(state: Any, lrs: list[float], epoch: int) -> None:
-    """CosineAnnealingWarmRestarts.step() at construction, as torch 2.13 writes it."""
+    """CosineAnnealingWarmRestarts.step() at construction, as torch 2.8-2.15 write it
+    (before 2.8 a restart subtracts ``T_i`` instead of taking the remainder)."""
     state.T_i = state.T_0
     if epoch == 0:  # last_epoch -1: step(epoch=0) -> T_cur = 0
         state.T_cur = 0
     else:
         state.T_cur = epoch
         if state.T_cur >= state.T_i:
-            state.T_cur = state.T_cur % state.T_i
+            if getattr(state, "semantics", None) in _BEFORE_2_8:
+                state.T_cur = state.T_cur - state.T_i
+            else:
+                state.T_cur = state.T_cur % state.T_i
             state.T_i = state.T_i * state.T_mult
     for i, base_lr in enumerate(state.base_lrs):
         lrs[i] = (
@@ -68,6 +76,52 @@ def _lambda_first(state: Any, lrs: list[float], epoch: int) -> None:
     """LambdaLR.get_lr ignores ``_is_initial``: ``base_lr * f(epoch)`` from construction on."""
     for i, (function, base_lr) in enumerate(zip(state.lr_lambdas, state.base_lrs, strict=True)):
         lrs[i] = base_lr * function(epoch)
+
+
+_BEFORE_2_8 = ("2.2", "2.4")
+
+
+def _exponential_before(state: Any, lrs: list[float], epoch: int) -> None:
+    if epoch == 0:
+        return
+    for i, lr in enumerate(lrs):
+        lrs[i] = lr * state.gamma
+
+
+def _multiplicative_before(state: Any, lrs: list[float], epoch: int) -> None:
+    if epoch > 0:
+        for i, (function, lr) in enumerate(zip(state.lr_lambdas, lrs, strict=True)):
+            lrs[i] = lr * function(epoch)
+
+
+def _linear_before(state: Any, lrs: list[float], epoch: int) -> None:
+    start, end, total_iters = state.start_factor, state.end_factor, state.total_iters
+    if epoch == 0:
+        for i, lr in enumerate(lrs):
+            lrs[i] = lr * start
+        return
+    if epoch > total_iters:
+        return
+    for i, lr in enumerate(lrs):
+        lrs[i] = lr * (1.0 + (end - start) / (total_iters * start + (epoch - 1) * (end - start)))
+
+
+def _polynomial_before(state: Any, lrs: list[float], epoch: int) -> None:
+    total_iters, power = state.total_iters, state.power
+    if epoch == 0 or epoch > total_iters:
+        return
+    decay_factor = ((1.0 - epoch / total_iters) / (1.0 - (epoch - 1) / total_iters)) ** power
+    for i, lr in enumerate(lrs):
+        lrs[i] = lr * decay_factor
+
+
+def _cosine_before(state: Any, lrs: list[float], epoch: int) -> None:
+    """``_step_count == 1 and last_epoch > 0``: the closed form, ``last_epoch * pi`` in that order."""
+    if epoch == 0:
+        return
+    eta_min, t_max = state.eta_min, state.T_max
+    for i, base_lr in enumerate(state.base_lrs):
+        lrs[i] = eta_min + (base_lr - eta_min) * (1 + math.cos(epoch * math.pi / t_max)) / 2
 
 
 FIRST_STEPS: dict[str, Callable[[Any, list[float], int], None]] = {
@@ -82,3 +136,17 @@ FIRST_STEPS: dict[str, Callable[[Any, list[float], int], None]] = {
     "LambdaLR": _lambda_first,
     "MultiplicativeLR": _unchanged,
 }
+
+FIRST_STEPS_BEFORE_2_8: dict[str, Callable[[Any, list[float], int], None]] = {
+    **FIRST_STEPS,
+    "ExponentialLR": _exponential_before,
+    "PolynomialLR": _polynomial_before,
+    "CosineAnnealingLR": _cosine_before,
+    "LinearLR": _linear_before,
+    "MultiplicativeLR": _multiplicative_before,
+}
+
+
+def first_step(kind: str, semantics: str | None) -> Callable[[Any, list[float], int], None]:
+    """The first step of ``kind`` under a release's semantics (lrplot.plan.releases)."""
+    return (FIRST_STEPS_BEFORE_2_8 if semantics in _BEFORE_2_8 else FIRST_STEPS)[kind]

@@ -17,12 +17,12 @@ message reaches the user. This module never refuses a config; it only declines.
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from lrplot.config import Config, Curve, SchedulerSpec, scheduler_calls
+from lrplot.plan import releases
 from lrplot.plan.composite import (
     CHAINED_CHILDREN,
     COMPOSITE_SCHEDULERS,
@@ -47,45 +47,21 @@ from lrplot.plan.domains import (
     number,
     stand_in,
 )
-from lrplot.plan.first_steps import FIRST_STEPS
+from lrplot.plan.first_steps import first_step
 from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
 
-# torch major.minor versions whose constructors and recurrences the tests verified bit for bit.
-VERIFIED_TORCH = ("2.13",)
 FREE_ENGINE = "no-torch"
 
 
-@functools.cache
 def installed_torch() -> str | None:
-    """The installed torch's version from its package metadata, without importing torch.
-
-    The ``torch-<version>.dist-info`` folder beside the package names it (a directory
-    listing, not a scan of every installed distribution); anything unusual asks
-    importlib.metadata.
-    """
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.find_spec("torch")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations))).parent
-    found = [p.name[len("torch-") : -len(".dist-info")] for p in folder.glob("torch-*.dist-info")]
-    if len(found) == 1:
-        return found[0]
-    from importlib import metadata
-
-    try:
-        return metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        return None
+    """The installed torch's version from its package metadata, without importing torch."""
+    folder = releases.torch_folder()
+    return releases.torch_version(folder) if folder is not None else None
 
 
 def torch_free_verified() -> bool:
-    version = installed_torch()
-    if version is None:
-        return False
-    return ".".join(version.split("+")[0].split(".")[:2]) in VERIFIED_TORCH
+    """Whether the torch-free engine follows the installed torch (known or self-checked sources)."""
+    return releases.current() is not None
 
 
 Domain = dict[str, Callable[[Any], bool]]
@@ -361,13 +337,14 @@ def construct_scheduler(plan: SchedulerPlan, groups: list[dict[str, Any]]) -> An
     elif any("initial_lr" not in group for group in groups):
         raise _Declined("initial_lr")
     state = FreeScheduler(kind, **settings)
+    state.semantics = releases.current()
     state.base_lrs = [group["initial_lr"] for group in groups]
     epoch = resumed + 1
     state.last_epoch = epoch
     if kind == "MultiStepLR":
         state.milestones = Counter(keywords["milestones"])
     lrs = [group["lr"] for group in groups]
-    FIRST_STEPS[kind](state, lrs, epoch)
+    first_step(kind, state.semantics)(state, lrs, epoch)
     for group, lr in zip(groups, lrs, strict=True):
         group["lr"] = lr
     return state

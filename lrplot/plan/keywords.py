@@ -121,6 +121,8 @@ def matches_annotation(value: Any, annotation: str) -> bool:
     (True, True)
     >>> matches_annotation([0.8, 0.85], "float"), matches_annotation(["a"], "float")
     (True, False)
+    >>> matches_annotation([0.9, 0.95], "tuple[typing.Union[float, torch.Tensor], ...]")  # 2.8/2.9 betas
+    True
     """
     for option in split_top(annotation, "|"):
         verdict = _matches_one(value, option)
@@ -138,8 +140,12 @@ _SEQUENCE = re.compile(
 def _matches_one(value: Any, option: str) -> bool | None:
     """True/False when the option is understood, None when it is not (then it fits)."""
     option = option.strip()
+    if option.startswith(("typing.Optional[", "typing.Union[")):
+        option = option[len("typing.") :]
     if option.startswith("Optional[") and option.endswith("]"):
         return value is None or matches_annotation(value, option[9:-1])
+    if option.startswith("Union[") and option.endswith("]"):  # any of its members, not a sequence
+        return any(matches_annotation(value, member) for member in split_top(option[6:-1], ","))
     if option == "None":
         return value is None
     if option == "bool":

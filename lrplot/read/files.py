@@ -47,6 +47,7 @@ __all__ = [
     "Input",
     "Inputs",
     "ReadScope",
+    "checked_path",
     "confining_reads",
     "in_scope",
     "inputs",
@@ -230,6 +231,21 @@ def open_text(
             text.detach()
 
 
+def checked_path(
+    path: str | Path,
+    *,
+    what: str = "",
+    limit: int = MAX_LOG_BYTES,
+    config_dir: Path | None = None,
+    key_path: KeyPath | None = None,
+) -> Path:
+    """The real path of a file that passes the policy, for a library that opens files itself
+    (TensorBoard's event reader): checked and recorded as an input, never read here."""
+    with _opened(path, what, limit, config_dir, key_path):
+        pass
+    return Path(os.path.realpath(resolve_named(path, config_dir)))
+
+
 def resolve_named(path: str | Path, config_dir: Path | None) -> Path:
     """Where a path a config names points: relative to the config's folder."""
     named = Path(path)
@@ -355,6 +371,6 @@ def _allowed(real: str, config_dir: Path) -> bool:
         os.path.realpath(p) for p in os.environ.get(ALLOW_READ_ENV, "").split(os.pathsep) if p.strip()
     ]
     roots = [os.path.realpath(config_dir), os.path.realpath(os.getcwd()), *folders, *from_env]
-    if real in files:
-        return True
+    if any(real == named or real.startswith(named.rstrip("/") + "/") for named in files):
+        return True  # a file the user named, or inside a folder the user named (a log folder)
     return any(real == root or real.startswith(root.rstrip("/") + "/") for root in roots)

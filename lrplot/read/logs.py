@@ -1,4 +1,5 @@
-"""Opening training logs (CSV) with one error message for every way it can fail.
+"""Opening training logs (CSV, and the files real loggers write) with one error message for every
+way it can fail.
 
 A log is read through :func:`lrplot.read.files.open_text` (regular files only, inside the
 folders a config may read, at most ``MAX_LOG_BYTES``), and nothing read from it is echoed
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +89,59 @@ def step_cell(cell: str, path: Path, line: int, column: str, key_path: KeyPath) 
             key_path=key_path,
         )
     return int(value)
+
+
+# What the readers of real loggers' files return (lrplot.read.logged_runs reads them).
+
+# Files looked at inside a log folder (a TensorBoard logdir holds one folder per run).
+MAX_LOG_FILES = 2_000
+MAX_LOG_DEPTH = 4
+# Lightning's LearningRateMonitor writes these beside the lr; they are not lrs.
+_NOT_LR_SUFFIXES = ("-momentum", "-weight_decay", "__MIN", "__MAX")
+
+
+@dataclass
+class Series:
+    """One logged scalar: steps as the logger counted them, sorted and unique, with values."""
+
+    name: str
+    steps: list[int]
+    values: list[float]
+    float32: bool = False  # TensorBoard stores float32: compared at that precision
+
+
+@dataclass
+class LoggedRun:
+    """What one logger wrote for one run: its lr-like series by name."""
+
+    logger: str  # tensorboard, huggingface, lightning, wandb, mlflow or csv
+    path: Path  # the file or run folder read
+    series: dict[str, Series]
+    others: list[str] = field(default_factory=list)  # the other scalars' names (for messages)
+    writer_version: str | None = None  # transformers' version beside a trainer_state.json
+
+
+def is_lr_name(name: str) -> bool:
+    """Whether a logged scalar's name says it is a learning rate (as lrplot picks CSV columns)."""
+    if name.endswith(_NOT_LR_SUFFIXES):
+        return False
+    key = name.rpartition(" - ")[2] if " - " in name else name  # a W&B export: "<run> - <key>"
+    return (
+        key == "lr"
+        or key.startswith("lr-")
+        or key.endswith(("/lr", "_lr", "learning_rate", "/learning_rate"))
+        or key == "Value"
+    )
+
+
+def as_named(path: Path, config_dir: Path | None) -> Path:
+    """A file found below the log (an absolute path) as the config would name it: relative to
+    its folder where it lies below it, so messages read ``logs/run/metrics.csv``, not a path
+    from the root (and the read policy resolves it once, against the same folder)."""
+    if config_dir is None:
+        return path
+    base = os.path.abspath(config_dir)
+    text = str(path)
+    if text.startswith(base.rstrip("/") + "/"):
+        return Path(os.path.relpath(text, base))
+    return path

@@ -100,8 +100,10 @@ def _draw_overlay(fig: Figure, result: Result, labels: list[str], scale: str) ->
                 values = getattr(group, key)
                 if values is not None:
                     _step_line(panel, values, width, window, label=name, **style)
-            if curve.reference is not None and group is curve.groups[curve.reference_group]:
-                _draw_reference(lr_axes, curve.reference, style["color"], f"{name} (log)")
+            for comparison in curve.reference_comparisons():
+                if comparison.group == group_index:
+                    logged = next(s for s in curve.reference.series if s.name == comparison.series)
+                    _draw_reference(lr_axes, logged, comparison.divergence, style["color"], f"{name} (log)")
         _draw_markers(lr_axes, curve.markers, f"C{index % 10}")
     _style_lr_axes(lr_axes, result, scale)
     _place_legend(lr_axes, result)
@@ -179,7 +181,6 @@ def _style_lr_axes(ax: Any, result: Result, scale: str, single: Any = None) -> N
     ax.set_yscale(scale)
     if scale == "log":
         unicode_log_labels(ax.yaxis)
-    if scale == "log":
         limits = log_limits(result)
         if limits is not None:
             ax.set_ylim(*limits)
@@ -248,12 +249,10 @@ def _occupancy(ax: Any) -> Occupancy:
 def _draw_zoom(ax: Any, result: Result, width: float) -> None:
     """A magnified inset of the warmup (or of plot.zoom), in a corner free of lines."""
     zoom = warmup_zoom(result)
-    if zoom is None:
+    corner = free_corner(_occupancy(ax), 0.36, 0.4) if zoom is not None else None
+    if zoom is None or corner is None:
         return
     first, last = zoom
-    corner = free_corner(_occupancy(ax), 0.36, 0.4)
-    if corner is None:
-        return
     cx, cy = CORNERS[corner]
     x0 = 0.03 if cx == 0.0 else 0.61
     y0 = 0.05 if cy == 0.0 else (0.3 if cy == 0.5 else 0.55)
@@ -266,7 +265,7 @@ def _draw_zoom(ax: Any, result: Result, width: float) -> None:
     inset.set_yscale(ax.get_yscale())
     if ax.get_yscale() == "log":
         unicode_log_labels(inset.yaxis)
-    if ax.get_yscale() == "linear":  # the same ×10ⁿ labels as the main axes, not 0.00030
+    else:  # the same ×10ⁿ labels as the main axes, not 0.00030
         inset.yaxis.set_major_formatter(plain_ticks_unicode_multiplier())
         inset.yaxis.get_offset_text().set_fontsize("x-small")
     from matplotlib.ticker import StrMethodFormatter
@@ -274,8 +273,9 @@ def _draw_zoom(ax: Any, result: Result, width: float) -> None:
     inset.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # steps as the main axis writes them
     inset.tick_params(labelsize="x-small")
     inset.grid(True, alpha=0.3)
-    automatic = not isinstance(result.plot.zoom, list)
-    inset.set_title("warmup, magnified" if automatic else "magnified", fontsize="x-small")
+    inset.set_title(
+        "magnified" if isinstance(result.plot.zoom, list) else "warmup, magnified", fontsize="x-small"
+    )
     indicate_zoom(ax, first, last, (x0, y0, 0.36, 0.4), _occupancy(ax))
 
 
@@ -291,13 +291,26 @@ def _style_x_axis(bottom: Any, top: Any, result: Result) -> None:
         epochs.set_xlabel("epoch")
 
 
-def _draw_reference(ax: Any, reference: Any, color: str, label: str) -> None:
-    """A logged lr series, dashed; dots too when it is sparse enough to see them."""
-    marker = "o" if len(reference.steps) <= 200 else None
+# Dash-dot-dot: none of the param groups' line styles (layout.LINESTYLES), so a log stays
+# told apart from its plan whichever group it belongs to.
+LOG_LINESTYLE = (0, (5, 1.5, 1, 1.5, 1, 1.5))
+
+
+def _draw_reference(ax: Any, logged: Any, divergence: Any, color: str, label: str) -> None:
+    """A logged lr series, dash-dot-dotted (dots too when sparse enough to see them), and a cross where
+    it first parts from the plan (reference.Divergence), labelled with the step."""
+    marker = "o" if len(logged.steps) <= 200 else None
     ax.plot(
-        reference.steps, _finite(reference.lr), linestyle="--", linewidth=1.2, marker=marker, markersize=3,
-        color=color, alpha=0.8, label=label,
+        logged.steps, drawable(logged.lr), linestyle=LOG_LINESTYLE, linewidth=1.1, marker=marker,
+        markersize=3, color=color, alpha=0.8, label=label,
     )  # fmt: skip
+    if divergence is not None and np.isfinite(divergence.logged):
+        text = f"log parts at step {divergence.step:,}"
+        if text in (line.get_label() for line in ax.get_lines()):
+            text = "_nolegend_"  # several groups parting at one step: one legend entry says it
+        ax.plot([divergence.step], [divergence.logged], marker="X", markersize=9, color="crimson",
+                linestyle="none", zorder=5, label=text)  # fmt: skip
+        ax.axvline(divergence.step, color="crimson", linewidth=0.8, linestyle=":", alpha=0.7)
 
 
 def _draw_lint_marks(ax: Any, curve: Any, group: Any, color: str, yscale: str) -> None:
@@ -348,7 +361,7 @@ def reduce_for_drawing(values: np.ndarray, pixel_width: float) -> tuple[np.ndarr
     """
     count = len(values)
     columns = int(2 * pixel_width)
-    values = _finite(values)
+    values = drawable(values)
     if count <= 4 * columns:
         return np.arange(count), values
     edges = np.linspace(0, count, columns + 1).astype(np.int64)
@@ -359,11 +372,6 @@ def reduce_for_drawing(values: np.ndarray, pixel_width: float) -> tuple[np.ndarr
     x = np.stack([starts, starts, starts, ends], axis=1).ravel()
     y = np.stack([values[starts], lows, highs, values[ends]], axis=1).ravel()
     return x, y
-
-
-def _finite(values: np.ndarray) -> np.ndarray:
-    """Values matplotlib cannot draw are left out (the CSV keeps them): :func:`drawable`."""
-    return drawable(values)
 
 
 def save_figure(fig: Any, stream: Any, fmt: str) -> None:

@@ -56,8 +56,12 @@ def summarize(result: Result) -> list[Summary]:
             row.engine = curve.engine
             row.steps_per_epoch = curve.steps_per_epoch
             row.warnings = curve.warnings_for(group.name)
-            if curve.reference is not None and index == curve.reference_group:
-                row.reference_max_diff, row.reference_first_disagreement = curve.reference.compare(group.lr)
+            for comparison in curve.reference_comparisons():
+                if comparison.group == index and comparison.max_difference is not None:
+                    row.reference_max_diff = comparison.max_difference
+                    row.reference_first_disagreement = (
+                        comparison.divergence.step if comparison.divergence is not None else None
+                    )
             rows.append(row)
     return rows
 

@@ -1,0 +1,189 @@
+"""Every recorded torch release, proven with the one torch CI has.
+
+tests/fixtures/torch_releases/torch-<version>.json were recorded by
+tools/record_torch_goldens.py under real torch releases (stepped by hand). Each case runs
+here through the torch-free engine under that release's semantics and must give the very
+same doubles (lr of every group, momentum or beta1 where it cycles), or decline where that
+torch refused the case. The fingerprint table lrplot decides by must name every fixture.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import lrplot
+from lrplot.plan import releases
+from lrplot.plan.free import plan_free
+from lrplot.plan.release_cases import CASES, case_steps, config_of
+
+FIXTURES = Path(__file__).parent / "fixtures" / "torch_releases"
+RECORDED = sorted(FIXTURES.glob("torch-*.json"))
+
+
+def _fixture(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _unpack(text: str) -> np.ndarray:
+    raw = base64.b64decode(text)
+    return np.array(struct.unpack(f"<{len(raw) // 8}d", raw), dtype=np.float64)
+
+
+def _params() -> list[Any]:
+    out = []
+    for path in RECORDED:
+        fixture = _fixture(path)
+        semantics = releases.KNOWN[fixture["fingerprint"]][1]
+        for case in CASES:
+            out.append(pytest.param(path, semantics, case, id=f"{path.stem}-{case['id']}"))
+    return out
+
+
+def test_every_recorded_release_is_in_the_table_and_every_case_recorded() -> None:
+    assert len(RECORDED) >= 1
+    for path in RECORDED:
+        fixture = _fixture(path)
+        recorded, semantics = releases.KNOWN[fixture["fingerprint"]]
+        assert fixture["torch"].split("+")[0] in recorded
+        assert semantics == releases.semantics_for_version(fixture["torch"])
+        assert set(fixture["cases"]) == {case["id"] for case in CASES}
+
+
+@pytest.mark.parametrize(("path", "semantics", "case"), _params())
+def test_the_torch_free_engine_gives_each_releases_doubles(path: Path, semantics: str, case: dict) -> None:
+    recorded = _fixture(path)["cases"][case["id"]]
+    config = lrplot.loads(json.dumps(config_of([case])), name="cases.json")
+    with releases.forced(semantics):
+        plans = plan_free(config)
+        if "error" in recorded:
+            assert plans is None, f"torch {path.stem} refused it: {recorded['error']}"
+            return
+        assert plans is not None
+        result = lrplot.simulate(config, plans=plans)
+    (curve,) = result.curves
+    assert curve.engine == "no-torch"
+    assert curve.total_step == case_steps(case)
+    for index, group in enumerate(curve.groups):
+        expected = _unpack(recorded["lr"][index])
+        assert group.lr.tobytes() == expected.tobytes(), _first_difference(group.lr, expected)
+        if "momentum" in recorded:
+            assert group.momentum is not None
+            expected = _unpack(recorded["momentum"][index])
+            assert group.momentum.tobytes() == expected.tobytes(), _first_difference(group.momentum, expected)
+        else:
+            assert group.momentum is None
+
+
+def _first_difference(got: np.ndarray, expected: np.ndarray) -> str:
+    differs = np.flatnonzero(got != expected)
+    if not len(differs):
+        return "same values"
+    i = int(differs[0])
+    return f"step {i}: {got[i]!r} != {expected[i]!r} ({len(differs)} steps differ)"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+STARTER = {
+    "title": "t",
+    "curves": [{"label": "c", "total_step": 80, "optimizer": {"name": "SGD", "lr": 0.1},
+                "scheduler": {"name": "CosineAnnealingLR", "T_max": 50, "last_epoch": 9},
+                "initial_lr": 0.1}],
+}  # fmt: skip
+
+
+def _unknown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, semantics: str | None = None) -> None:
+    """The installed torch as one lrplot has not seen: no entry in the table, an empty cache."""
+    monkeypatch.setenv("LRPLOT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(releases, "KNOWN", {})
+    if semantics is not None:
+        monkeypatch.setattr(releases, "semantics_for_version", lambda version: semantics)
+    releases.decide.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_decision():
+    releases.decide.cache_clear()
+    yield
+    releases.decide.cache_clear()
+
+
+def test_an_unknown_torch_is_checked_once_then_runs_without_torch(monkeypatch, tmp_path) -> None:
+    from lrplot.engines import selfcheck
+
+    _unknown(monkeypatch, tmp_path)
+    assert releases.decide().checked is False
+    assert plan_free(lrplot.loads(json.dumps(config_of(CASES[:1])))) is None  # not before the check
+    config = lrplot.loads(json.dumps(config_of(CASES[:1])))
+    result = lrplot.simulate(config)
+    assert result.curves[0].engine == "no-torch"
+    (cached,) = tmp_path.glob("torch-check-*.json")
+    assert json.loads(cached.read_text())["semantics"] == releases.LATEST
+    releases.decide.cache_clear()
+    calls = []
+    monkeypatch.setattr(selfcheck, "disagreement", lambda semantics, simulate: calls.append(semantics))
+    assert lrplot.simulate(config).curves[0].engine == "no-torch"
+    assert calls == []  # the cached verdict: no second check
+
+
+def test_a_torch_that_disagrees_is_stepped_and_the_run_says_why_in_one_line(monkeypatch, tmp_path) -> None:
+    _unknown(monkeypatch, tmp_path, semantics="2.4")  # torch 2.13 checked against 2.4's formulas
+    config = lrplot.loads(json.dumps(config_of([c for c in CASES if c["id"] == "exponential-resumed-5"])))
+    result = lrplot.simulate(config)
+    assert result.curves[0].engine != "no-torch"
+    (note,) = [w for w in result.warnings if "lrplot steps torch" in w]
+    assert "self-check case" in note and "\n" not in note
+    assert json.loads(next(tmp_path.glob("torch-check-*.json")).read_text())["semantics"] is None
+
+
+def test_the_fingerprint_ignores_comments_and_docstrings_but_not_code(tmp_path) -> None:
+    folder = releases.torch_folder()
+    assert folder is not None
+    copy = tmp_path / "torch"
+    for name in releases.SOURCES:
+        text = (folder / name).read_text(encoding="utf-8")
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        changed = text.replace("\n    def ", "\n    # c\n    def ", 3).replace('"""', '"""Another line. ', 1)
+        (copy / name).write_text("# a comment\n" + changed)
+    assert releases.fingerprint(copy) == releases.fingerprint(folder)
+    scheduler = copy / releases.SOURCES[0]
+    scheduler.write_text(scheduler.read_text().replace("self.gamma", "self.gamma * 1.0", 1))
+    assert releases.fingerprint(copy) != releases.fingerprint(folder)
+
+
+def test_the_decision_never_imports_torch() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from lrplot.plan import releases; d = releases.decide(); "
+        "print(d.semantics, 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == [releases.LATEST, "False"]
+
+
+def test_a_betas_annotation_of_torch_2_8_accepts_a_list() -> None:
+    from lrplot.plan.keywords import matches_annotation
+
+    assert matches_annotation([0.9, 0.95], "tuple[typing.Union[float, torch.Tensor], ...]")
+    assert not matches_annotation(["a", 0.95], "tuple[typing.Union[float, torch.Tensor], ...]")
+    assert matches_annotation([0.9, 0.95], "tuple[float | torch.Tensor, float | torch.Tensor]")
+
+
+def test_the_cases_tell_the_recorded_semantics_apart() -> None:
+    """Releases of different semantics differ on some case: the goldens can catch a wrong choice."""
+    by_semantics: dict[str, dict[str, Any]] = {}
+    for path in RECORDED:
+        fixture = _fixture(path)
+        by_semantics.setdefault(releases.KNOWN[fixture["fingerprint"]][1], fixture["cases"])
+    names = sorted(by_semantics)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert any(by_semantics[a][k] != by_semantics[b][k] for k in by_semantics[a]), (a, b)
