@@ -47,6 +47,7 @@ FORMATS = (
     "lrplot.formats.nanogpt",
     "lrplot.formats.detectron2",
     "lrplot.formats.ultralytics",
+    "lrplot.formats.fairseq",
 )
 
 

@@ -50,8 +50,8 @@ def identify(path: Path | None, data: Any) -> Identification:
     """Certain with an optimizer and a scheduler ``_target_``; likely for a ``defaults:`` list.
 
     A ``_target_`` node alone (a model config) is Hydra's too but says nothing of a schedule:
-    named among the closest formats, not claimed. LightningCLI's ``class_path`` nodes and
-    torchtune's ``_component_`` nodes conflict.
+    named among the closest formats, not claimed. LightningCLI's ``class_path`` nodes,
+    torchtune's ``_component_`` nodes and fairseq's ``_name`` optimizer/scheduler nodes conflict.
     """
     expected = ("optimizer._target_", "scheduler._target_")
     if not isinstance(data, dict) or "curves" in data or (path is not None and path.suffix.lower() == ".py"):
@@ -61,6 +61,10 @@ def identify(path: Path | None, data: Any) -> Identification:
         for key, value in data.items()
         for marker in ("class_path", "_component_")
         if isinstance(value, dict) and marker in value
+    ) + tuple(  # fairseq's registry names its optimizer and scheduler by _name, not _target_
+        f"{key}._name"
+        for key in ("optimizer", "lr_scheduler")
+        if isinstance(data.get(key), dict) and "_name" in data[key]
     )
     if _find_targets(data, ()) is not None:
         score, seen, missing = 1.0, expected, ()
