@@ -163,9 +163,23 @@ def test_axolotl_one_cycle_is_torchs_one_cycle_lr(write_config) -> None:
     assert keywords == {"max_lr": 1e-3, "total_steps": 100, "pct_start": 0.1, "anneal_strategy": "cos"}
 
 
+def test_a_deepspeed_warmup_lr_alone_needs_a_length_from_the_user(cli) -> None:
+    """WarmupLR holds its lr after warmup: no length was ever in the file, so none is made up."""
+    path = HF / "deepspeed" / "deepspeedexamples_qanet_ds_bsz512_warmup.json"
+    result = cli("validate", path)
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "deepspeedexamples_qanet_ds_bsz512_warmup.json:" in lines[0]
+    assert "DeepSpeed WarmupLR holds its lr after warmup" in lines[0]
+    assert "--set lrplot.total_step=N" in lines[0]
+
+
 def test_a_deepspeed_json_alone_is_drawn_with_deepspeeds_class() -> None:
     pytest.importorskip("deepspeed")
-    config = lrplot.load(HF / "deepspeed" / "deepspeedexamples_qanet_ds_bsz512_warmup.json")
+    path = HF / "deepspeed" / "deepspeedexamples_qanet_ds_bsz512_warmup.json"
+    config = lrplot.load(path, sets=["lrplot.total_step=2000"])
+    assert lrplot.load(path, sets=["total_step=2000"]).curves[0].total_step == 2000  # the file has none
     lr = lrplot.simulate(config).curves[0].groups[0].lr
     assert config.curves[0].total_step == 2000
     assert lr[0] == lr[1] == 0.0 and lr[-1] == 0.001  # log warmup: log(0 + 1) = 0 at both first steps
@@ -174,7 +188,10 @@ def test_a_deepspeed_json_alone_is_drawn_with_deepspeeds_class() -> None:
 
 def test_a_deepspeed_json_with_one_cycle_plots() -> None:
     pytest.importorskip("deepspeed")
-    config = lrplot.load(HF / "deepspeed" / "deepspeedexamples_qanet_ds_bsz512_1cycle.json")
+    path = HF / "deepspeed" / "deepspeedexamples_qanet_ds_bsz512_1cycle.json"
+    with pytest.raises(LrplotError, match="OneCycle has a decay phase with no end"):
+        lrplot.load(path)
+    config = lrplot.load(path, sets=["lrplot.total_step=20000"])
     lr = lrplot.simulate(config).curves[0].groups[0].lr
     assert lr.max() == pytest.approx(0.015) and lr[0] == pytest.approx(0.004)
 

@@ -14,6 +14,7 @@ import json
 import socket
 import sys
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -133,7 +134,7 @@ def test_a_real_config_from_llama_factory_matches_a_real_run() -> None:
 
 
 @pytest.fixture
-def single_process_deepspeed(monkeypatch: pytest.MonkeyPatch) -> None:
+def single_process_deepspeed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A one-process DeepSpeed run on CPU (gloo); its shared-memory all-reduce op, a C++
     extension that takes minutes to compile and cannot change an lr, is skipped."""
     pytest.importorskip("deepspeed")
@@ -147,6 +148,14 @@ def single_process_deepspeed(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, value)
     importlib.import_module("deepspeed.comm.torch")
     monkeypatch.setattr(sys.modules["deepspeed.comm.torch"], "build_shm_op", lambda: None)
+    yield
+    # accelerate's singleton state and transformers' DeepSpeed config outlive the Trainer: a later
+    # Trainer in this process would otherwise be built as a DeepSpeed one.
+    from accelerate.state import AcceleratorState
+    from transformers.integrations.deepspeed import unset_hf_deepspeed_config
+
+    unset_hf_deepspeed_config()
+    AcceleratorState._reset_state(reset_partial_state=True)
 
 
 DEEPSPEED_CASES = {

@@ -60,6 +60,7 @@ OWN: dict[str, list[Path]] = {
         *_files(HYDRA / "flash_attention" / "configs" / "experiment", "**/*.yaml"),
     ],
     "detectron2": _files(FIXTURES / "detectron2", "**/*.yaml"),
+    "fairseq": _files(FIXTURES / "fairseq", "**/*.yaml"),
     "ultralytics": [
         FIXTURES / "ultralytics" / "default.yaml",
         *_files(FIXTURES / "ultralytics", "*/runs/**/*.yaml"),
@@ -147,6 +148,7 @@ TITAN_FILE = FIXTURES / "torchtitan" / "llama3_debug_model.toml"
 LIGHTNING_FILE = FIXTURES / "lightning" / "torch_uncertainty_cifar10_resnet18.yaml"
 HYDRA_FILE = HYDRA / "lightning_hydra_template" / "configs" / "model" / "mnist.yaml"
 DETECTRON2_FILE = FIXTURES / "detectron2" / "Base-RCNN-FPN.yaml"
+FAIRSEQ_FILE = FIXTURES / "fairseq" / "roberta" / "config" / "pretraining" / "base.yaml"
 YOLO_FILE = FIXTURES / "ultralytics" / "wheat_weed" / "runs" / "detect" / "train" / "args.yaml"
 
 
@@ -177,6 +179,9 @@ NEAR_MISSES = {
     "detectron2 config with an mmengine param_scheduler": _with(DETECTRON2_FILE, {"param_scheduler": []}),
     "Ultralytics args with a Trainer's lr_scheduler_type": _with(YOLO_FILE, {"lr_scheduler_type": "cosine"}),
     "Ultralytics args with timm's sched": _with(YOLO_FILE, {"sched": "cosine"}),
+    "fairseq config with a Hydra optimizer": _with(FAIRSEQ_FILE, {"optimizer._target_": "torch.optim.AdamW"}),
+    "fairseq config with a LightningCLI trainer": _with(FAIRSEQ_FILE, {"trainer": {"max_steps": 10}}),
+    "fairseq-like optimization alone": (Path("t.yaml"), {"optimization": {"lr": [0.1], "max_update": 10}}),
     "Trainer-like keys every trainer has": (Path("t.yaml"), {"learning_rate": 1e-4, "max_steps": 10}),
     "timm's sched with one other argument": (Path("t.yaml"), {"sched": "cosine", "epochs": 3}),
     "torchtitan sections in YAML": (Path("t.yaml"), {"training": {"steps": 3}, "optimizer": {"lr": 1.0}}),

@@ -144,7 +144,7 @@ def test_a_deepspeed_config_without_the_extra_names_the_extra(cli, monkeypatch, 
     monkeypatch.setitem(sys.modules, "deepspeed", None)
     monkeypatch.setitem(sys.modules, "deepspeed.runtime.lr_schedules", None)
     config = ROOT / "tests/fixtures/huggingface/deepspeed/deepspeedexamples_qanet_ds_bsz512_warmup.json"
-    result = cli("plot", config, "-o", str(tmp_path / "d.csv"))
+    result = cli("plot", config, "--set", "lrplot.total_step=100", "-o", str(tmp_path / "d.csv"))
     assert result.exit_code == 2 and "raised" not in result.stderr
     assert result.stderr.endswith("own classes: pip install 'lrplot[deepspeed]'\n")
 

@@ -139,7 +139,8 @@ def run_plot(
 
     options = request.load_options
     for text in options.sets:  # a space for '=' would otherwise look like a second config
-        parse_assignment(text)
+        if not text.lstrip().startswith("~"):  # Hydra's ~key deletes a key and has no value
+            parse_assignment(text)
     for text in options.sweeps:
         parse_sweep_option(text)
     if request.term and not request.outputs and request.out_dir is None and not request.formats:

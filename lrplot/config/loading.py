@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from lrplot.config.bounds import count_values
 from lrplot.config.curves import expand_curves, settle_labels
+from lrplot.config.file_changes import split_changes, translated
 from lrplot.config.locate import locate, problems_located
 from lrplot.config.models import Config, ConfigFile
 from lrplot.config.options import LoadKeywords, LoadOptions, resolve_load_options
 from lrplot.config.validation import check_strings, check_text, kind_of, validate_model
 from lrplot.errors import LrplotError
-from lrplot.formats import convert
+from lrplot.formats.base import FormatOptions
 from lrplot.limits import lifting
 from lrplot.overrides import (
     Origins,
@@ -133,8 +134,18 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
             raise LrplotError(
                 f"the config must be a mapping with a 'curves' list, got {kind_of(source.data)}", key_path=()
             )
-        format_options = options.format_options(source.path)
-        converted = convert(source.data, format_options)
+        made: list[FormatOptions] = []
+
+        def fresh() -> FormatOptions:
+            made.append(options.format_options(source.path))
+            return made[-1]
+
+        changes = split_changes(
+            source.data, options.sets, options.sweeps, options.format_options(source.path)
+        )
+        for change in (*changes.file_sets, *(values[0] for values in changes.file_sweeps)):
+            origins.add(change.parts, change.shown)  # a translation error on that key names the option
+        converted = translated(source.data, changes, fresh)
         if options.hydra_overrides and converted.form != "Hydra":
             raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
@@ -153,14 +164,15 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
                 "(one per curve: reference: in the config, or --set curves.N.reference=PATH from the "
                 "config's folder)"
             )
-        sets = [text for text in options.sets if text not in format_options.used_sets]
+        used = set().union(*(made_options.used_sets for made_options in made))
+        sets = [text for text in changes.own_sets if text not in used]
         assignments = [*map(reference_assignment, options.references), *map(parse_assignment, sets)]
         apply_sets(data, assignments, origins)
         if converted.interval_note and data.get("interval") == converted.data.get("interval"):
             notes.append(f"{converted.form} config: {converted.interval_note}")
         # lint check LR011 says so when no --set gave the metric
         assumed_metric = converted.assumed_metric and data["curves"][0].get("metric") == "lr"
-        for text in options.sweeps:
+        for text in changes.own_sweeps:
             add_sweep(data, parse_sweep_option(text), origins)
         check_strings(data)
         top = validate_model(ConfigFile, data, ())

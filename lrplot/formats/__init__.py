@@ -23,10 +23,11 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import PLATEAU_METRIC_NOTE, Converted, FormatOptions, Identification
+from lrplot.formats.file_sets import apply_file_sets
 
 __all__ = [
-    "FORMATS", "PLATEAU_METRIC_NOTE", "Converted", "FormatOptions", "Identification", "convert",
-    "format_module", "format_names", "identify",
+    "FORMATS", "PLATEAU_METRIC_NOTE", "Converted", "FormatOptions", "Identification", "chosen_format",
+    "convert", "format_module", "format_names", "identify",
 ]  # fmt: skip
 
 # Every format lrplot reads; identification asks each (the order only orders the messages).
@@ -46,6 +47,7 @@ FORMATS = (
     "lrplot.formats.nanogpt",
     "lrplot.formats.detectron2",
     "lrplot.formats.ultralytics",
+    "lrplot.formats.fairseq",
 )
 
 
@@ -99,7 +101,32 @@ def convert(data: Any, options: FormatOptions | None = None) -> Converted:
         raise LrplotError("the config must be a mapping with a 'curves' list", key_path=prefix or None)
     options.prefix, options.root = prefix, data
     module = _chosen(target, options, prefix)
-    return _all_files_used(module.translate(target, options), options)
+    changes: list[str] = []
+    if options.file_sets and not getattr(module, "APPLIES_SETS", False):
+        data, changes = apply_file_sets(data, options.file_sets, str(module.NAME))
+        options.root = data
+        for key in prefix:
+            data = data[key]
+        target = data
+    converted = module.translate(target, options)
+    converted.notes[:0] = changes
+    return _all_files_used(converted, options)
+
+
+def chosen_format(data: Any, options: FormatOptions) -> ModuleType | None:
+    """The format that will translate ``data`` (None: a native lrplot config), or the refusal."""
+    target = data
+    for part in (options.select or "").split(".") if options.select else ():
+        key: str | int = int(part) if part.isdigit() and isinstance(target, list) else part
+        if (isinstance(target, dict) and key in target) or (
+            isinstance(target, list) and isinstance(key, int) and key < len(target)
+        ):
+            target = target[key]
+        else:
+            return None  # convert() says what is wrong with --select
+    if not isinstance(target, dict) or "curves" in target:
+        return None
+    return _chosen(target, options, ())
 
 
 def _all_files_used(converted: Converted, options: FormatOptions) -> Converted:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError, printable
+from lrplot.formats.file_sets import FileSet
 
 PLATEAU_METRIC_NOTE = (
     "ReduceLROnPlateau gets the current lr as its metric (the tutorial helper's choice); "
@@ -101,6 +102,9 @@ class FormatOptions:
     config_format: str | None = None  # --config-format: the format the user says the file is
     files_for: tuple[str, ...] = ()  # --file-for KEY=PATH: where a file the config names really is
     used_files: set[str] = field(default_factory=set)  # the --file-for keys a format asked for
+    # --set/--sweep on the file's own key paths, applied before translation (lrplot.formats.file_sets)
+    file_sets: tuple[FileSet, ...] = ()
+    total_step: int | None = None  # the run's length the user gave (--set lrplot.total_step=N)
     # --set KEY=VALUE as given: a format whose own arguments they name (Megatron's train_iters)
     # takes them before the file's values and records them in used_sets; the rest apply after.
     sets: tuple[str, ...] = ()

@@ -11,7 +11,6 @@ value that is not "auto" must match the Trainer's or the Trainer refuses to star
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,8 +144,8 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
         )
     curve: dict[str, Any] = {"optimizer": _optimizer(ds, None, converted)}
     curve["scheduler"] = _scheduler_node(ds, block, converted)
-    total = _standalone_length(block, converted)
-    if "total_num_steps" in block[1]:
+    total = _standalone_length(block, options, ds)
+    if "total_num_steps" in block[1] and options.total_step is None:
         converted.origins[("total_step",)] = (*options.prefix, "scheduler", "params", "total_num_steps")
     curve["label"] = f"DeepSpeed {block[0]}"
     converted.data = {"title": f"{curve['label']} (DeepSpeed)", "total_step": total, "curves": [curve]}
@@ -334,21 +333,24 @@ def _batch_mismatches(ds: DeepSpeedSource, args: Any, converted: Converted) -> l
     return found
 
 
-def _standalone_length(block: tuple[str, dict[str, Any]], converted: Converted) -> int:
+def _standalone_length(block: tuple[str, dict[str, Any]], options: FormatOptions, ds: DeepSpeedSource) -> int:
+    """``total_num_steps`` where the schedule has it; else the length the user gave, or refused.
+
+    WarmupLR holds its lr after warmup, OneCycle's decay and LRRangeTest have no end: a length
+    lrplot chose would be a made-up run (the Trainer passes its own; alone, none is there).
+    """
     kind, params = block
+    if options.total_step is not None:
+        return options.total_step
     total = params.get("total_num_steps")
     if isinstance(total, (int, float)) and not isinstance(total, bool) and float(total).is_integer():
         return int(total)  # checked finite, >= 1 and within MAX_COUNT by _check_number
-    if kind == "WarmupLR":
-        steps = 2 * max(2, math.ceil(params.get("warmup_num_steps", 1000)))
-        reason = "WarmupLR holds its lr after warmup"
-    elif kind == "OneCycle":
-        first = params.get("cycle_first_step_size", 2000)
-        second = params.get("cycle_second_step_size") or first
-        steps = max(2, 2 * math.ceil(first + second))
-        reason = "OneCycle's decay phase has no end"
-    else:
-        steps = 1000
-        reason = f"{kind} has no length of its own"
-    converted.notes.append(f"{reason}: drawn for {steps} steps (--set total_step=N to change)")
-    return steps
+    reason = {
+        "WarmupLR": "holds its lr after warmup",
+        "OneCycle": "has a decay phase with no end",
+    }.get(kind, "has no length of its own")
+    raise ds.error(
+        f"DeepSpeed {kind} {reason}, so the config alone does not say how long the run is: "
+        "give it with --set lrplot.total_step=N",
+        ("scheduler", "type"),
+    )

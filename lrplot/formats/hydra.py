@@ -24,6 +24,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, curve_label
+from lrplot.formats.file_sets import apply_file_sets
 from lrplot.formats.hydra_compose import Composition, Primary, compose, find_primary, hydra_defaults
 from lrplot.formats.hydra_resolve import ResolverGuard, allowed_names, is_refused, refusal_message
 from lrplot.formats.instantiate import (
@@ -38,6 +39,7 @@ from lrplot.formats.instantiate import (
 )
 
 NAME = "Hydra"
+APPLIES_SETS = True  # --set on the file's keys goes to Hydra as overrides (its own grammar)
 OPTIMIZER_KEYS = ("optimizer",)
 SCHEDULER_KEYS = ("lr_scheduler", "scheduler")
 _INTERVAL_KEYS = ("interval", "scheduler_interval", "lr_scheduler_interval")
@@ -48,8 +50,8 @@ def identify(path: Path | None, data: Any) -> Identification:
     """Certain with an optimizer and a scheduler ``_target_``; likely for a ``defaults:`` list.
 
     A ``_target_`` node alone (a model config) is Hydra's too but says nothing of a schedule:
-    named among the closest formats, not claimed. LightningCLI's ``class_path`` nodes and
-    torchtune's ``_component_`` nodes conflict.
+    named among the closest formats, not claimed. LightningCLI's ``class_path`` nodes,
+    torchtune's ``_component_`` nodes and fairseq's ``_name`` optimizer/scheduler nodes conflict.
     """
     expected = ("optimizer._target_", "scheduler._target_")
     if not isinstance(data, dict) or "curves" in data or (path is not None and path.suffix.lower() == ".py"):
@@ -59,6 +61,10 @@ def identify(path: Path | None, data: Any) -> Identification:
         for key, value in data.items()
         for marker in ("class_path", "_component_")
         if isinstance(value, dict) and marker in value
+    ) + tuple(  # fairseq's registry names its optimizer and scheduler by _name, not _target_
+        f"{key}._name"
+        for key in ("optimizer", "lr_scheduler")
+        if isinstance(data.get(key), dict) and "_name" in data[key]
     )
     if _find_targets(data, ()) is not None:
         score, seen, missing = 1.0, expected, ()
@@ -215,28 +221,32 @@ def _open(target: dict[str, Any], options: FormatOptions) -> _Document:
     guard = ResolverGuard(allowed=allowed_names(options.allow_imports))
     root = options.root if isinstance(options.root, dict) else target
     path = options.path
+    # --set on the file's keys is Hydra's override grammar (group=option, key=value, +key, ~key)
+    overrides = [*options.hydra_overrides, *(change.hydra for change in options.file_sets)]
     if path is not None and _installed("hydra"):
         primary = find_primary(path, root)
-        if primary is None and options.hydra_overrides:  # a file of its own, with overrides
+        if primary is None and overrides:  # a file of its own, with overrides
             primary = Primary(path.resolve().parent, path.stem)
         if primary is not None:
             from omegaconf import OmegaConf
 
-            composition = compose(primary, list(options.hydra_overrides))
+            composition = compose(primary, overrides)
             tree = OmegaConf.to_container(composition.config, resolve=False)
-            return _Document(composition.config, tree, guard, composition, list(composition.notes))
+            notes = [f"{change.shown} given to Hydra as an override" for change in options.file_sets]
+            return _Document(composition.config, tree, guard, composition, [*notes, *composition.notes])
     if options.hydra_overrides:
         raise LrplotError("--hydra-override needs hydra-core and a config file: pip install 'lrplot[hydra]'")
+    root, changes = apply_file_sets(root, options.file_sets, NAME)
     if _installed("omegaconf"):
         from omegaconf import OmegaConf
         from omegaconf.errors import OmegaConfBaseException
 
         try:
-            return _Document(OmegaConf.create(root), root, guard)
+            return _Document(OmegaConf.create(root), root, guard, notes=changes)
         except (OmegaConfBaseException, ValueError, TypeError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise LrplotError(f"OmegaConf cannot read it: {first}") from None
-    return _Document(root, root, guard)
+    return _Document(root, root, guard, notes=changes)
 
 
 def _installed(module: str) -> bool:

@@ -39,6 +39,8 @@ from lrplot.read.shell import Unresolved
 NAME = "Megatron-LM"
 FORM = "Megatron-LM"
 DRIVER = "lrplot.plan.drivers.megatron.MegatronTrainLoop"
+# --set on the script's own arguments (train_iters=...) is read by the format itself (options.sets)
+TAKES_SETS = True
 
 # Megatron's own argument names (dest form), weighted by how surely one means Megatron.
 _WEIGHTS = {

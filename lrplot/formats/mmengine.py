@@ -17,6 +17,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification
+from lrplot.formats.file_sets import apply_file_sets
 from lrplot.formats.mmengine_checks import (
     SOURCE_NOTE,
     check_hook,
@@ -28,6 +29,7 @@ from lrplot.read.python import Unreadable
 
 NAME = "OpenMMLab (mmengine)"
 DRIVER = "lrplot.plan.drivers.mmengine.ParamSchedulers"
+APPLIES_SETS = True  # --set on the file's keys applies to the config merged with its _base_ files
 _KEYS = ("param_scheduler", "optim_wrapper", "train_cfg")
 # torch.optim's optimizers (2.x): any other type (mmpretrain's LARS, ...) is drawn with SGD,
 # which leaves the lr as it is. Named here so that reading a config never imports torch.
@@ -65,8 +67,8 @@ def translate(_data: Any, options: FormatOptions) -> Converted:
         raise LrplotError("an OpenMMLab config is read from its file (its _base_ files sit beside it)")
     _refuse_new_style(options.path)
     source, files = read_mmengine_config(options.path)
-    data = source.data
-    converted = Converted(data={}, form="OpenMMLab", source=source, reads=files[1:])
+    data, changes = apply_file_sets(source.data, options.file_sets, "OpenMMLab")  # on the merged config
+    converted = Converted(data={}, form="OpenMMLab", source=source, reads=files[1:], notes=changes)
     _refuse_mmcv(data, source)
     check_hook(data, source)
     loop, length = check_loop(readable(data, ("train_cfg",), source), source)

@@ -181,7 +181,6 @@ def _style_lr_axes(ax: Any, result: Result, scale: str, single: Any = None) -> N
     ax.set_yscale(scale)
     if scale == "log":
         unicode_log_labels(ax.yaxis)
-    if scale == "log":
         limits = log_limits(result)
         if limits is not None:
             ax.set_ylim(*limits)
@@ -250,12 +249,10 @@ def _occupancy(ax: Any) -> Occupancy:
 def _draw_zoom(ax: Any, result: Result, width: float) -> None:
     """A magnified inset of the warmup (or of plot.zoom), in a corner free of lines."""
     zoom = warmup_zoom(result)
-    if zoom is None:
+    corner = free_corner(_occupancy(ax), 0.36, 0.4) if zoom is not None else None
+    if zoom is None or corner is None:
         return
     first, last = zoom
-    corner = free_corner(_occupancy(ax), 0.36, 0.4)
-    if corner is None:
-        return
     cx, cy = CORNERS[corner]
     x0 = 0.03 if cx == 0.0 else 0.61
     y0 = 0.05 if cy == 0.0 else (0.3 if cy == 0.5 else 0.55)
@@ -268,7 +265,7 @@ def _draw_zoom(ax: Any, result: Result, width: float) -> None:
     inset.set_yscale(ax.get_yscale())
     if ax.get_yscale() == "log":
         unicode_log_labels(inset.yaxis)
-    if ax.get_yscale() == "linear":  # the same ×10ⁿ labels as the main axes, not 0.00030
+    else:  # the same ×10ⁿ labels as the main axes, not 0.00030
         inset.yaxis.set_major_formatter(plain_ticks_unicode_multiplier())
         inset.yaxis.get_offset_text().set_fontsize("x-small")
     from matplotlib.ticker import StrMethodFormatter
@@ -276,8 +273,9 @@ def _draw_zoom(ax: Any, result: Result, width: float) -> None:
     inset.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # steps as the main axis writes them
     inset.tick_params(labelsize="x-small")
     inset.grid(True, alpha=0.3)
-    automatic = not isinstance(result.plot.zoom, list)
-    inset.set_title("warmup, magnified" if automatic else "magnified", fontsize="x-small")
+    inset.set_title(
+        "magnified" if isinstance(result.plot.zoom, list) else "warmup, magnified", fontsize="x-small"
+    )
     indicate_zoom(ax, first, last, (x0, y0, 0.36, 0.4), _occupancy(ax))
 
 
@@ -303,8 +301,8 @@ def _draw_reference(ax: Any, logged: Any, divergence: Any, color: str, label: st
     it first parts from the plan (reference.Divergence), labelled with the step."""
     marker = "o" if len(logged.steps) <= 200 else None
     ax.plot(
-        logged.steps, _finite(logged.lr), linestyle=LOG_LINESTYLE, linewidth=1.1, marker=marker, markersize=3,
-        color=color, alpha=0.8, label=label,
+        logged.steps, drawable(logged.lr), linestyle=LOG_LINESTYLE, linewidth=1.1, marker=marker,
+        markersize=3, color=color, alpha=0.8, label=label,
     )  # fmt: skip
     if divergence is not None and np.isfinite(divergence.logged):
         text = f"log parts at step {divergence.step:,}"
@@ -363,7 +361,7 @@ def reduce_for_drawing(values: np.ndarray, pixel_width: float) -> tuple[np.ndarr
     """
     count = len(values)
     columns = int(2 * pixel_width)
-    values = _finite(values)
+    values = drawable(values)
     if count <= 4 * columns:
         return np.arange(count), values
     edges = np.linspace(0, count, columns + 1).astype(np.int64)
@@ -374,11 +372,6 @@ def reduce_for_drawing(values: np.ndarray, pixel_width: float) -> tuple[np.ndarr
     x = np.stack([starts, starts, starts, ends], axis=1).ravel()
     y = np.stack([values[starts], lows, highs, values[ends]], axis=1).ravel()
     return x, y
-
-
-def _finite(values: np.ndarray) -> np.ndarray:
-    """Values matplotlib cannot draw are left out (the CSV keeps them): :func:`drawable`."""
-    return drawable(values)
 
 
 def save_figure(fig: Any, stream: Any, fmt: str) -> None:
