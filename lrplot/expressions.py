@@ -99,9 +99,10 @@ def _safe_mul(left: Any, right: Any) -> Any:
     return left * right
 
 
-def _safe_round(number: Any, ndigits: Any = None) -> Any:
+def safe_round(number: Any, ndigits: Any = None) -> Any:
     """``round(number, ndigits)``, refusing ``|ndigits|`` above ``MAX_ROUND_DIGITS``
-    (``round(1, -10 ** 9)`` would compute ``10 ** 10 ** 9``)."""
+    (``round(1, -10 ** 9)`` would compute ``10 ** 10 ** 9``). Shared by every reader that
+    evaluates ``round``: expressions, and Python configs read as data."""
     if ndigits is None:
         return round(number)
     if isinstance(ndigits, int) and abs(ndigits) > MAX_ROUND_DIGITS:
@@ -129,7 +130,7 @@ def _namespace() -> dict[str, Any]:
         namespace[name] = getattr(math, name)
     namespace[_SAFE_POW] = _safe_pow
     namespace[_SAFE_MUL] = _safe_mul
-    namespace[_SAFE_ROUND] = _safe_round
+    namespace[_SAFE_ROUND] = safe_round
     return namespace
 
 

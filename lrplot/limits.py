@@ -49,7 +49,7 @@ MAX_LITERAL_DIGITS = 40
 MAX_INT_BITS = 4_096  # every integer an expression computes (products and powers included)
 MAX_ROUND_DIGITS = 400  # |ndigits| of round(x, ndigits)
 # Foreign configs
-MAX_HYDRA_DEFAULTS = 300  # entries in the defaults lists of one Hydra composition, all files together
+MAX_HYDRA_DEFAULTS = 100  # entries in the defaults lists of one Hydra composition, all files together
 MAX_PYTHON_NODES = 100_000  # syntax nodes of a Python config (its nesting: MAX_YAML_DEPTH)
 MAX_PYTHON_VALUES = 200_000  # values one name of a Python config holds, repeated references counted
 MAX_PYTHON_ITEMS = 100_000  # items (or characters) of one value a Python config computes ([0] * n)

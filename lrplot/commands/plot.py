@@ -138,6 +138,8 @@ def run_plot(
     from lrplot.plan.free import is_free
 
     options = request.load_options
+    if request.term:  # the environment's COLUMNS, bounded before any work
+        chart_size()
     for text in options.sets:  # a space for '=' would otherwise look like a second config
         if not text.lstrip().startswith("~"):  # Hydra's ~key deletes a key and has no value
             parse_assignment(text)
@@ -260,18 +262,44 @@ def _scale_notes(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> 
     return notes
 
 
-def _print_charts(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, clear_screen: bool) -> None:
+def chart_size() -> tuple[int, int]:
+    """The ``--term`` chart's columns and rows, from the terminal or ``COLUMNS`` / ``LINES``.
+
+    The environment sets them, so both are bounded (``lrplot.limits``): columns outside
+    ``MIN_CHART_COLUMNS``..``MAX_CHART_COLUMNS`` are refused in one line naming where they came
+    from (``COLUMNS=100000000`` would otherwise take all memory, ``COLUMNS=1`` draw blank
+    lines); rows are drawn between 12 and ``MAX_CHART_LINES`` whatever ``LINES`` says.
+    """
     import shutil
 
-    from lrplot.render.terminal import terminal_chart
+    from lrplot.limits import MAX_CHART_COLUMNS, MAX_CHART_LINES, MIN_CHART_COLUMNS, amount_text
 
     size = shutil.get_terminal_size((100, 30))
-    height = max(12, min(size.lines - 4, 40))
+    columns, lines = size.columns, size.lines
+    shown = str(columns) if columns < 10**30 else amount_text(columns)
+    origin = f"COLUMNS={shown}" if os.environ.get("COLUMNS", "").strip() else "the terminal"
+    if columns < MIN_CHART_COLUMNS:
+        raise LrplotError(
+            f"--term: {origin} gives {columns} column(s); the chart needs at least {MIN_CHART_COLUMNS} "
+            f"(limit {MIN_CHART_COLUMNS} to {MAX_CHART_COLUMNS:,})"
+        )
+    if columns > MAX_CHART_COLUMNS:
+        raise LrplotError(
+            f"--term: {origin} is wider than the chart is drawn (limit {MAX_CHART_COLUMNS:,} columns); "
+            f"set COLUMNS={MAX_CHART_COLUMNS} or fewer"
+        )
+    return columns, max(12, min(lines - 4, MAX_CHART_LINES))
+
+
+def _print_charts(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, clear_screen: bool) -> None:
+    from lrplot.render.terminal import terminal_chart
+
+    columns, height = chart_size()
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     if clear_screen and sys.stdout.isatty():
         say_rendered("\x1b[2J\x1b[H", nl=False)  # lrplot's own sequence: clear the screen
     for _, result in zip(jobs, results, strict=True):
-        say_rendered(terminal_chart(result, size.columns, height, colour=colour))
+        say_rendered(terminal_chart(result, columns, height, colour=colour))
 
 
 def _print_tables(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, to_stderr: bool) -> None:
@@ -336,15 +364,22 @@ class _progress_bar:  # a context manager used like a function
 
     def __enter__(self) -> _progress_bar:
         if self.enabled:
+            import shutil
+
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            from lrplot.limits import MAX_CHART_COLUMNS
+
+            # rich would take COLUMNS as it is (100000000: a bar that size, every refresh)
+            width = max(20, min(shutil.get_terminal_size().columns, MAX_CHART_COLUMNS))
 
             self.bar = Progress(
                 "simulating",
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
-                console=Console(stderr=True),
+                console=Console(stderr=True, width=width),
                 transient=True,
             )
             self.bar.__enter__()

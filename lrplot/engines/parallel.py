@@ -71,8 +71,7 @@ def run_parallel(
     # Longest first, so the last curve to finish is a short one.
     order = sorted(range(len(config.curves)), key=lambda i: -config.curves[i].total_step)
     arguments = (allowed, dynamo_import_skipped(), engine, scope, force)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    interrupted = False
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
     futures: dict[Any, int] = {}
     try:  # submitting starts the workers, so an interruption there is cleaned up too
         with _signals_deferred():  # submitting starts the workers: never interrupted half-way
@@ -88,16 +87,32 @@ def run_parallel(
             if progress is not None:
                 progress(done, total)
     except BaseException as error:
+        _end(pool, futures, interrupted=not isinstance(error, Exception))
+        raise
+    _end(pool, futures, interrupted=False)
+    return [results[i] for i in range(len(config.curves))]
+
+
+def _end(pool: ProcessPoolExecutor, futures: dict[Any, int], *, interrupted: bool) -> None:
+    """Shut the pool down in order, however the run ends.
+
+    Finished or failed (a curve's error): the curves not started are cancelled and the running
+    ones waited for. Ctrl-C, SIGTERM or SIGHUP, also while waiting so: every process of the
+    run is ended at once (:func:`stop_processes`), with further signals held off meanwhile,
+    so the cleanup is never cut short and the pool's thread prints no traceback.
+    """
+    if not interrupted:
         for future in futures:
             future.cancel()
-        if not isinstance(error, Exception):  # Ctrl-C, SIGTERM, SIGHUP: leave no process behind
-            interrupted = True
-            stop_processes(pool)
-        raise
-    finally:
-        if not interrupted:  # an interrupted pool is not waited for: its workers are gone
+        try:
             pool.shutdown(wait=True, cancel_futures=True)
-    return [results[i] for i in range(len(config.curves))]
+            return
+        except BaseException:  # a signal while waiting for the running curves
+            with _signals_deferred(deliver=False):
+                stop_processes(pool)
+            raise
+    with _signals_deferred(deliver=False):
+        stop_processes(pool)
 
 
 _STOP_REGISTERED: list[bool] = []
@@ -130,9 +145,17 @@ def stop_forkserver() -> None:
         server._stop()  # type: ignore[union-attr]  # closes its "alive" pipe, then waitpid
 
 
+def _ignore_interrupts() -> None:
+    """A worker leaves Ctrl-C to lrplot: a terminal sends SIGINT to every process of the job,
+    and a worker waiting for its next curve would die with a KeyboardInterrupt traceback; the
+    main process ends the workers itself (:func:`stop_processes`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP until the block ends, then deliver the first one.
+def _signals_deferred(deliver: bool = True) -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP until the block ends, then deliver the first one
+    (``deliver=False``: drop them, for the cleanup of a run a signal is already ending).
 
     Starting a worker is a conversation with the forkserver (which may still be importing
     torch); a signal in the middle of it leaves a half-started worker that fails with a
@@ -152,7 +175,7 @@ def _signals_deferred() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, signal.SIG_DFL if handler is None else handler)
-        if pending:
+        if pending and deliver:
             signal.raise_signal(pending[0])  # now handled as usual: KeyboardInterrupt, Terminated
 
 
@@ -198,6 +221,19 @@ def stop_processes(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
+    # The pool's own thread sees its workers gone and fails their futures (BrokenProcessPool);
+    # it is waited for before the futures are cancelled: setting an exception on a future
+    # cancelled meanwhile raises InvalidStateError in that thread, a traceback on stderr. A
+    # worker killed while sending its curve leaves half a message in the results pipe, which
+    # that thread would wait on forever (this process holds the pipe's other end): closed.
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.close()
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        with contextlib.suppress(Exception):
+            manager.join(timeout=5)
     pool.shutdown(wait=False, cancel_futures=True)
     queue = getattr(pool, "_call_queue", None)
     if queue is not None:  # its feeder thread must not hold this process up at exit

@@ -16,13 +16,14 @@ import io
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.errors import KeyPath, LrplotError
+from lrplot.errors import KeyPath, LrplotError, printable
+from lrplot.limits import MAX_HYDRA_DEFAULTS
 from lrplot.read.files import read_text
 from lrplot.read.yaml_source import load_yaml_file
 
@@ -100,10 +101,12 @@ def compose(primary: Primary, overrides: list[str]) -> Composition:
     requested = [*primary.overrides, *overrides]
     # A notebook may hold its own Hydra context: set it aside as Hydra's initialize() does.
     previous = Singleton._instances.pop(GlobalHydra, None)  # type: ignore[attr-defined]
+    loaded: dict[str, list[Any]] = {}  # each file Hydra read -> its defaults list, in reading order
     while True:
         Singleton._instances.pop(GlobalHydra, None)  # type: ignore[attr-defined]
+        loaded.clear()
         try:
-            with warnings.catch_warnings(), _files_read_under_the_policy(primary.root):
+            with warnings.catch_warnings(), _files_read_under_the_policy(primary.root, loaded):
                 warnings.simplefilter("ignore")
                 with initialize_config_dir(config_dir=str(primary.root), version_base=None):
                     config = hydra_compose(config_name=primary.name, overrides=[*requested, *fixes])
@@ -122,6 +125,8 @@ def compose(primary: Primary, overrides: list[str]) -> Composition:
             )
         except LrplotError:
             raise
+        except RecursionError:  # Hydra follows a defaults list that leads back to itself
+            raise LrplotError(_cycle_message(primary.root, loaded), where=where) from None
         except Exception as exc:  # Hydra's and OmegaConf's errors (and any other): one line
             raise LrplotError(f"Hydra cannot compose it: {_first_line(exc)}", where=where) from None
         finally:
@@ -133,8 +138,77 @@ def compose(primary: Primary, overrides: list[str]) -> Composition:
     return composition
 
 
+def _counted(loaded: dict[str, list[Any]], path: str, config: Any, root: Path) -> None:
+    """Record a file's defaults list; refuse a composition whose lists exceed the bound (Hydra's
+    composition takes time growing with the square of their entries: 1,500 groups, minutes)."""
+    from omegaconf import OmegaConf
+
+    defaults = config.get("defaults") if hasattr(config, "get") else None
+    if OmegaConf.is_config(defaults):
+        defaults = OmegaConf.to_container(defaults, resolve=False)
+    loaded[path] = list(defaults) if isinstance(defaults, Sequence) and not isinstance(defaults, str) else []
+    total = sum(len(entries) for entries in loaded.values())
+    if total > MAX_HYDRA_DEFAULTS:
+        raise LrplotError(
+            f"the Hydra defaults lists of this composition have {total:,} entries by "
+            f"{printable(_relative(Path(path), root))} (limit {MAX_HYDRA_DEFAULTS:,} entries, all files "
+            "together); refusing to compose it",
+            where=_shown(Path(path)),
+        )
+
+
+def _cycle_message(root: Path, loaded: dict[str, list[Any]]) -> str:
+    """Name the files whose defaults lists lead back to one another, in Hydra's reading order."""
+    files = {Path(path).resolve(): entries for path, entries in loaded.items()}
+    edges = {path: [target for entry in entries for target in _targets(root, path, entry) if target in files]
+             for path, entries in files.items()}  # fmt: skip
+    cycle = _first_cycle(edges, next(iter(files), None))
+    if cycle:
+        shown = " -> ".join(printable(_relative(path, root)) for path in cycle)
+        return f"Hydra's defaults lists form a cycle: {shown}"
+    return "Hydra's defaults lists lead back to themselves without end (Python's recursion limit)"
+
+
+def _first_cycle(edges: dict[Path, list[Path]], start: Path | None) -> list[Path] | None:
+    """The first cycle a depth-first walk from ``start`` meets, closed (``a, b, a``), or None."""
+    if start is None:
+        return None
+    path, state = [start], {start: "open"}
+    stack = [iter(edges.get(start, []))]
+    while stack:
+        following = next(stack[-1], None)
+        if following is None:
+            stack.pop()
+            state[path.pop()] = "done"
+        elif state.get(following) == "open":
+            return [*path[path.index(following) :], following]
+        elif following not in state:
+            state[following] = "open"
+            path.append(following)
+            stack.append(iter(edges.get(following, [])))
+    return None
+
+
+def _targets(root: Path, path: Path, entry: Any) -> list[Path]:
+    """The file a defaults entry of ``path`` names: relative to its group, or to the root."""
+    parsed = _entry(entry)
+    if parsed is None or not isinstance(parsed[1], str):
+        return []
+    group, option = parsed
+    name = f"{group}/{option}" if group is not None else option
+    base = root if name.startswith("/") else path.parent
+    return [(base / f"{name.lstrip('/').removesuffix('.yaml')}.yaml").resolve()]
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
 @contextmanager
-def _files_read_under_the_policy(root: Path) -> Iterator[None]:
+def _files_read_under_the_policy(root: Path, loaded: dict[str, list[Any]]) -> Iterator[None]:
     """Hydra's ``file://`` config source reading through lrplot's reading policy.
 
     Hydra opens the files of a composition itself (``FileConfigSource.load_config``): a
@@ -143,7 +217,8 @@ def _files_read_under_the_policy(root: Path) -> Iterator[None]:
     resolves for ``file://`` is a subclass whose ``load_config`` reads the same file with
     :func:`lrplot.read.files.read_text` (confined to the config folder unless allowed, regular
     files only, byte cap, recorded as an input that no output may overwrite) and hands the
-    text to OmegaConf exactly as Hydra does. Hydra's registry is restored afterwards.
+    text to OmegaConf exactly as Hydra does. Hydra's registry is restored afterwards. Each
+    file's defaults list is recorded in ``loaded`` and counted (``MAX_HYDRA_DEFAULTS``).
     """
     from hydra._internal.core_plugins.file_config_source import FileConfigSource
     from hydra._internal.sources_registry import SourcesRegistry
@@ -156,8 +231,10 @@ def _files_read_under_the_policy(root: Path) -> Iterator[None]:
             normalized = self._normalize_file_name(config_path)
             full_path = os.path.join(self.path, normalized)
             text = read_text(full_path, what="Hydra config", config_dir=root)
+            config = OmegaConf.load(io.StringIO(text))
+            _counted(loaded, full_path, config, root)
             return ConfigResult(
-                config=OmegaConf.load(io.StringIO(text)),
+                config=config,
                 path=f"{self.scheme()}://{self.path}",
                 provider=self.provider,
                 header=ConfigSource._get_header_dict(text[:512]),

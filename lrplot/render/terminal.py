@@ -36,6 +36,7 @@ def terminal_chart(result: Result, width: int, height: int, *, colour: bool = Tr
     ]
     legend_rows = len(lines) if len(lines) > 1 else 0
     plt.clear_figure()
+    plt.limitsize(False, False)  # the size is ours (bounded by the caller), not LINES / COLUMNS
     plt.plotsize(max(20, width), max(8, height - legend_rows))
     plt.theme("clear" if not colour else "pro")
     shared, labels = shared_label_parts([curve.label for curve in result.curves], result.title)

@@ -11,7 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from lrplot.expressions import ALLOWED_FUNCTIONS
+from lrplot.errors import LrplotError
+from lrplot.expressions import ALLOWED_FUNCTIONS, safe_round
 from lrplot.read.python.values import (
     Evaluating,
     ImportedName,
@@ -70,7 +71,7 @@ _BUILTINS: dict[str, Callable[[list[Any]], Any]] = {
     "str": lambda a: _text(*a),
     "bool": lambda a: bool(*a),
     "abs": lambda a: abs(*a),
-    "round": lambda a: round(*a),
+    "round": lambda a: safe_round(*a),  # |ndigits| bounded as in expressions
     "len": lambda a: len(*a),
     "min": lambda a: min(_numbers(a)),
     "max": lambda a: max(_numbers(a)),
@@ -110,6 +111,8 @@ def _apply(
         return function(args)
     except (ArithmeticError, TypeError, ValueError) as exc:
         evaluator.refuse(node, f"{short(node)!r} fails in Python too ({failure(exc)})")
+    except LrplotError as error:  # a bound shared with expressions (round's ndigits)
+        evaluator.refuse(node, f"{short(node)!r}: {error.message}")
 
 
 def _dict_call(evaluator: Evaluating, node: ast.Call, depth: int) -> tuple[Any, Lines]:

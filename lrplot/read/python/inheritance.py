@@ -182,6 +182,8 @@ def _locate(base: str, path: Path, name: str, line: int) -> Path:
             where=f"{name}:{line}",
         )
     target = (path.parent / base).resolve()
+    if not target.is_file() and os.path.lexists(path.parent / base):
+        return path.parent / base  # a device, FIFO or folder: the reading policy says which, by name
     if not target.is_file():
         raise LrplotError(f"_base_ file {base!r} not found (looked in {path.parent})", where=f"{name}:{line}")
     if target.suffix != ".py":

@@ -27,6 +27,7 @@ from lrplot.read.python.values import (
     expanded_size,
     hashable,
     shares,
+    short,
 )
 
 
@@ -98,6 +99,14 @@ class ModuleReader(Evaluator):
             key = self.scalar(target.slice, 1)
         except Skip as skip:
             return self.taint(node, skip.reason)
+        inside: set[int] = set()
+        container_ids(value, inside)
+        if isinstance(container, (dict, list)) and id(container) in inside:  # d['self'] = d
+            self.refuse(
+                node,
+                f"{short(target)} = ... puts {target.value.id!r} inside itself; a value that contains "
+                "itself has no end and is refused",
+            )
         if isinstance(container, dict) and hashable(key):
             container[key] = value
         elif isinstance(container, list) and isinstance(key, int) and not isinstance(key, bool):
