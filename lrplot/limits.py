@@ -178,17 +178,21 @@ def _got(value: Any) -> str:
     return repr(value)
 
 
-def in_range(value: Any, what: str, *, key_path: KeyPath | None = None, count: bool = True) -> None:
+def in_range(
+    value: Any, what: str, *, key_path: KeyPath | None = None, count: bool = True, where: str | None = None
+) -> None:
     """The one check every numeric key of every reader passes: a finite number, and for a
     ``count`` (steps, epochs, sizes) at most ``MAX_COUNT``. ``what`` names the key as its file
     writes it (``training.steps``); anything but a number is left to the caller's own check."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
     if isinstance(value, float) and not math.isfinite(value):
-        raise LrplotError(f"{what} must be a finite number, got {value}", key_path=key_path)
+        raise LrplotError(f"{what} must be a finite number, got {value}", key_path=key_path, where=where)
     if count and abs(value) > MAX_COUNT:
         raise LrplotError(
-            f"{what} is {amount_text(value)}: no run is that long (limit {MAX_COUNT:,})", key_path=key_path
+            f"{what} is {amount_text(value)}: no run is that long (limit {MAX_COUNT:,})",
+            key_path=key_path,
+            where=where,
         )
 
 

@@ -11,8 +11,9 @@ Two guarantees hold for every message, table cell, chart title, status line and 
   ``${now:...}``, a project's own) computes a value the file does not hold, from the
   environment or code; lrplot marks it (:func:`mark_resolved`) when it resolves it, and
   every text shown afterwards names the interpolation instead: ``<value of
-  ${oc.env:TOKEN}>``. A value shorter than :data:`MIN_MARKED_CHARS` characters is left as
-  it is: too short to be a secret, and it would replace every ``1`` of every message.
+  ${oc.env:TOKEN}>``, and a word of it a message quotes alone (a parser naming a token of it)
+  ``<part of ${oc.env:TOKEN}>``. A value shorter than :data:`MIN_MARKED_CHARS` characters is
+  left as it is: too short to be a secret, and it would replace every ``1`` of every message.
 
 Layout (tables, the terminal chart) is computed on the shown text, so columns still line up.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 MAX_MESSAGE_CHARS = 1_000
 MIN_MARKED_CHARS = 4
+MIN_PART_CHARS = 6  # a word of a marked value a message quotes alone (shorter: too common to tell)
 
 _UNSHOWN = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
@@ -95,15 +97,28 @@ def _mark_text(text: str, interpolation: str) -> None:
         _pattern[0] = None
 
 
+_WORD = re.compile(rf"\w{{{MIN_PART_CHARS},}}")
+
+
 def unmarked(text: str) -> str:
-    """``text`` with every marked value replaced by the interpolation it came from."""
+    """``text`` with every marked value replaced by the interpolation it came from, and every
+    word of it a message quotes on its own (a parser's ``name 'hunter2' ...``) by ``<part of ...>``."""
     if not _marked:
         return text
     pattern = _pattern[0]
     if pattern is None:
         forms = sorted(_marked, key=len, reverse=True)  # the longest form wins
         pattern = _pattern[0] = re.compile("|".join(map(re.escape, forms)))
-    return pattern.sub(lambda match: _marked[match.group()], text)
+    text = pattern.sub(lambda match: _marked[match.group()], text)
+    return _WORD.sub(_part, text)
+
+
+def _part(match: re.Match[str]) -> str:
+    word = match.group()
+    for form, name in _marked.items():
+        if len(form) > len(word) and word in form and not name.endswith(f"{word}}}>"):
+            return name.replace("<value of ", "<part of ", 1)
+    return word
 
 
 def forget_resolved() -> None:

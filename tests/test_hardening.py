@@ -442,8 +442,8 @@ def test_huge_and_zero_learning_rates_draw_with_a_note(run) -> None:
 
 
 @pytest.mark.parametrize("option", ["--rtol", "--atol"])
-@pytest.mark.parametrize("value", ["inf", "nan", "-1"])
-def test_check_tolerances_must_be_finite(option: str, value: str, run) -> None:
+@pytest.mark.parametrize("value", ["nan", "-1"])
+def test_check_tolerances_must_be_numbers_at_least_zero(option: str, value: str, run) -> None:
     result = run({"c.yaml": CURVE, "s.csv": "curve,group,step,lr\n"}, "check", "c.yaml", "--against", "s.csv",
                  option, value)  # fmt: skip
     refused(result, option)

@@ -115,6 +115,30 @@ def test_a_signal_to_a_parallel_run_leaves_no_process(sig: int, tmp_path: Path) 
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+SWEEP = (
+    "total_step: 400000\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 1000}\n"
+    "sweep:\n  scheduler.T_max: [100, 200, 300, 400, 500, 600, 700, 800]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("sig", "to_group"), [(signal.SIGINT, True), (signal.SIGHUP, False), (signal.SIGINT, False)]
+)
+def test_a_signal_to_a_parallel_sweep_ends_it_in_order(sig: int, to_group: bool, tmp_path: Path) -> None:
+    """Issue 26: the pool's own thread printed an InvalidStateError traceback in most runs.
+    More curves than workers, so some wait when the signal comes, others run or send their
+    values; ``to_group``: as a terminal's Ctrl-C, to every process of the job."""
+    (tmp_path / "c.yaml").write_text(SWEEP)
+    process = start(tmp_path, "plot", "c.yaml", "-o", "o.png", "--workers", "2", "--engine", "torch")
+    wait_for(lambda: len(session(process.pid)) >= 4 or process.poll() is not None)  # workers running
+    time.sleep(1.5)  # into the curves: some finished, their values on the way back
+    (os.killpg if to_group else os.kill)(process.pid, sig)
+    status, stderr, left = finish(process)
+    assert status == 128 + sig, stderr
+    assert stderr.strip() in ("lrplot: interrupted", "lrplot: hung up (SIGHUP)"), stderr
+    assert left == [] and sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
+
+
 def test_sigterm_ends_watch(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text("total_step: 10\ncurves:\n  - scheduler: {name: StepLR, step_size: 3}\n")
     process = start(tmp_path, "plot", "c.yaml", "-o", "o.png", "--watch")

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from lrplot.commands.values import finite_tolerance, positive_integer
+from lrplot.commands.values import positive_integer, tolerance
 
 OUTPUT_PANEL = "Outputs"
 CHANGE_PANEL = "Changing the config"
@@ -330,11 +330,11 @@ Update = Annotated[bool, typer.Option("--update", help="Rewrite the snapshot fro
 Rtol = Annotated[
     float,
     typer.Option(
-        "--rtol", parser=finite_tolerance, min=0.0,
-        help="Relative tolerance (default 0: bit-identical).",
+        "--rtol", parser=tolerance, min=0.0,
+        help="Relative tolerance (default 0: bit-identical; inf: any finite value matches).",
     ),
 ]  # fmt: skip
 Atol = Annotated[
     float,
-    typer.Option("--atol", parser=finite_tolerance, min=0.0, help="Absolute tolerance (default 0)."),
+    typer.Option("--atol", parser=tolerance, min=0.0, help="Absolute tolerance (default 0)."),
 ]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lrplot.commands.errors import EXIT_DIFFERENCE, fail, unexpected
-from lrplot.commands.terminal import say, say_rendered
+from lrplot.commands.terminal import chart_size, say, say_rendered
 from lrplot.commands.toolkit import Exit
 from lrplot.errors import LrplotError, printable
 from lrplot.output import STDOUT
@@ -260,35 +260,6 @@ def _scale_notes(jobs: list[tuple[Path, list[Path]]], results: list[Result]) -> 
             if note:
                 notes.append(f"{config}: {note}")
     return notes
-
-
-def chart_size() -> tuple[int, int]:
-    """The ``--term`` chart's columns and rows, from the terminal or ``COLUMNS`` / ``LINES``.
-
-    The environment sets them, so both are bounded (``lrplot.limits``): columns outside
-    ``MIN_CHART_COLUMNS``..``MAX_CHART_COLUMNS`` are refused in one line naming where they came
-    from (``COLUMNS=100000000`` would otherwise take all memory, ``COLUMNS=1`` draw blank
-    lines); rows are drawn between 12 and ``MAX_CHART_LINES`` whatever ``LINES`` says.
-    """
-    import shutil
-
-    from lrplot.limits import MAX_CHART_COLUMNS, MAX_CHART_LINES, MIN_CHART_COLUMNS, amount_text
-
-    size = shutil.get_terminal_size((100, 30))
-    columns, lines = size.columns, size.lines
-    shown = str(columns) if columns < 10**30 else amount_text(columns)
-    origin = f"COLUMNS={shown}" if os.environ.get("COLUMNS", "").strip() else "the terminal"
-    if columns < MIN_CHART_COLUMNS:
-        raise LrplotError(
-            f"--term: {origin} gives {columns} column(s); the chart needs at least {MIN_CHART_COLUMNS} "
-            f"(limit {MIN_CHART_COLUMNS} to {MAX_CHART_COLUMNS:,})"
-        )
-    if columns > MAX_CHART_COLUMNS:
-        raise LrplotError(
-            f"--term: {origin} is wider than the chart is drawn (limit {MAX_CHART_COLUMNS:,} columns); "
-            f"set COLUMNS={MAX_CHART_COLUMNS} or fewer"
-        )
-    return columns, max(12, min(lines - 4, MAX_CHART_LINES))
 
 
 def _print_charts(jobs: list[tuple[Path, list[Path]]], results: list[Result], *, clear_screen: bool) -> None:

@@ -62,14 +62,6 @@ def tolerance(value: str | float) -> float:
     return number
 
 
-def finite_tolerance(value: str | float) -> float:
-    """--rtol / --atol as ``check`` compares today: a finite number >= 0."""
-    number = tolerance(value)
-    if not math.isfinite(number):
-        raise typer.BadParameter(f"should be a finite number >= 0, got {number}")
-    return number
-
-
 # The command line's parameter name for each LoadOptions field that is not called the same.
 LOAD_OPTION_NAMES = {
     "sets": "set_values",

@@ -229,6 +229,7 @@ def _unit(value: Any) -> str:
 def _max_duration(value: Any, prefix: KeyPath) -> str | int:
     """A time string, or an int (epochs, as ``ensure_time(max_duration, TimeUnit.EPOCH)``)."""
     key_path = (*prefix, "max_duration")
+    in_range(value, "max_duration", key_path=key_path)
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     if not _duration(value):
@@ -244,6 +245,7 @@ def _max_duration(value: Any, prefix: KeyPath) -> str | int:
             f"max_duration {value!r} cannot be in dur (a fraction of itself)", key_path=key_path
         )
     number = float(TIME.match(value).group(1))  # type: ignore[union-attr]
+    in_range(number, f"max_duration {value.strip()!r}", key_path=key_path)
     if number <= 0 or number != int(number):
         raise LrplotError(
             f"max_duration should be a positive whole number of its unit, got {value!r}", key_path=key_path

@@ -20,6 +20,7 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped
+from lrplot.limits import in_range
 from lrplot.read.yaml_source import Opaque
 
 NAME = "detectron2"
@@ -255,6 +256,7 @@ def auto_scale_workers(solver: dict[str, Any], num_workers: int, where: Any) -> 
 def _check(solver: dict[str, Any], where: Any) -> None:
     """What build_lr_scheduler would fail on, as one line naming the key."""
     max_iter = solver["MAX_ITER"]
+    in_range(max_iter, "SOLVER.MAX_ITER", where=where(("SOLVER", "MAX_ITER")))
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise LrplotError(
             f"SOLVER.MAX_ITER should be a positive integer, got {max_iter!r}",

@@ -19,6 +19,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import Converted
+from lrplot.limits import in_range
 
 # Lightning's ReduceLROnPlateau is torch's with a ``monitor`` argument (the metric's name);
 # jsonargparse resolves the short name ``ReduceLROnPlateau`` of a LightningCLI lr_scheduler
@@ -139,8 +140,12 @@ def trainer_limit(trainer: dict[str, Any], key: str, trainer_path: KeyPath, wher
     value = trainer.get(key)
     if value is None or value == -1:
         return None
+    origin = where((*trainer_path, key))
+    if isinstance(origin, str):
+        in_range(value, f"trainer.{key}", where=origin)
+    else:
+        in_range(value, f"trainer.{key}", key_path=origin)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        origin = where((*trainer_path, key))
         message = (
             f"trainer.{key} must be a whole number of {key[4:]} (or -1), got {type(value).__name__} {value!r}"
         )

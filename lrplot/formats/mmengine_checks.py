@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.limits import in_range
 from lrplot.read.python import first_unreadable
 
 SOURCE_NOTE = (
@@ -74,6 +75,7 @@ def check_loop(train_cfg: Any, source: Any) -> tuple[str, int]:
         raise LrplotError("train_cfg needs type or by_epoch (mmengine fails without them)", where=where)
     key = "max_epochs" if loop == "epoch" else "max_iters"
     length = train_cfg.get(key)
+    in_range(length, f"train_cfg.{key}", where=source.where(("train_cfg", key)))
     if isinstance(length, float) and length.is_integer():
         length = int(length)  # the loops accept a float equal to an integer
     if not isinstance(length, int) or isinstance(length, bool) or length < 1:

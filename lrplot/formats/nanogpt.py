@@ -15,6 +15,7 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification
+from lrplot.limits import in_range
 
 NAME = "nanoGPT"
 DRIVER = "lrplot.plan.drivers.nanogpt.NanoGPTSchedule"
@@ -121,7 +122,9 @@ def _checked(values: dict[str, Any], key: str, source: Any) -> Any:
     if key in ("learning_rate", "min_lr"):
         if not number:
             raise LrplotError(f"{key} should be a number, got {value!r}", where=source.where((key,)))
+        in_range(value, key, where=source.where((key,)), count=False)
         return value
+    in_range(value, key, where=source.where((key,)))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:

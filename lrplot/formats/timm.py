@@ -20,6 +20,7 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, missing_option
+from lrplot.limits import in_range
 
 NAME = "timm train.py"
 FORM = "timm train.py"
@@ -283,6 +284,7 @@ def run_epochs(args: argparse.Namespace, updates: int) -> int:
 
 def _integer(args: argparse.Namespace, key: str, minimum: int = 1) -> None:
     value = getattr(args, key)
+    in_range(value, key, key_path=(key,))
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise LrplotError(
             f"{key} should be an integer >= {minimum} (train.py counts whole epochs), got {value!r}",

@@ -23,6 +23,7 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped
+from lrplot.limits import in_range
 
 NAME = "Ultralytics YOLO"
 FORM = "Ultralytics"
@@ -291,6 +292,7 @@ def _classes(args: dict[str, Any], options: FormatOptions) -> tuple[int, str]:
 
 def _integer(args: dict[str, Any], key: str, minimum: int) -> int:
     value = args.get(key)
+    in_range(value, key, key_path=(key,))
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise LrplotError(f"{key} should be an integer >= {minimum}, got {value!r}", key_path=(key,))
     return value
