@@ -171,6 +171,20 @@ def amount_text(amount: float) -> str:
     return f"about {'-' if amount < 0 else ''}{10 ** (exponent - whole):.1f}e+{whole}"
 
 
+def finite(value: Any) -> bool:
+    """A number a float can hold finitely (``10**1000`` cannot: ``math.isfinite`` would overflow).
+
+    >>> finite(3), finite(1e300), finite(10**1000), finite(float("nan")), finite(True)
+    (True, True, False, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _got(value: Any) -> str:
     """A config value inside a message: a number short however large, anything else by repr."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -186,34 +200,15 @@ def in_range(
     writes it (``training.steps``); anything but a number is left to the caller's own check."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
-    if isinstance(value, float) and not math.isfinite(value):
-        raise LrplotError(f"{what} must be a finite number, got {value}", key_path=key_path, where=where)
-    if count and abs(value) > MAX_COUNT:
+    if count and (isinstance(value, int) or finite(value)) and abs(value) > MAX_COUNT:
         raise LrplotError(
             f"{what} is {amount_text(value)}: no run is that long (limit {MAX_COUNT:,})",
             key_path=key_path,
             where=where,
         )
-
-
-def whole_number(
-    value: Any, what: str, *, minimum: int = 1, key_path: KeyPath | None = None, floats: bool = False
-) -> int:
-    """A count a config gives (steps, epochs, sizes): a whole number from ``minimum`` to
-    ``MAX_COUNT``, or one line naming the key (``floats``: ``3.0`` is 3, as some trainers read it).
-
-    >>> whole_number(float("nan"), "warmup_num_steps", floats=True)
-    Traceback (most recent call last):
-    lrplot.errors.LrplotError: warmup_num_steps must be a finite number, got nan
-    """
-    in_range(value, what, key_path=key_path)
-    if floats and isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise LrplotError(
-            f"{what} should be a whole number >= {minimum}, got {_got(value)}", key_path=key_path
-        )
-    return value
+    if not finite(value):  # NaN, inf, and an integer no float holds (10**1000)
+        message = f"{what} must be a finite number, got {_got(value)}"
+        raise LrplotError(message, key_path=key_path, where=where)
 
 
 def finite_number(value: Any, what: str, *, minimum: float = 0.0, key_path: KeyPath | None = None) -> float:

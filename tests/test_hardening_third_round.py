@@ -364,6 +364,10 @@ NUMBERS = {
         {"c.py": MMENGINE.replace("max_iters=20", "max_iters=10**1000")}, "c.py",
         ["c.py:3", "train_cfg.max_iters is about 1.0e+1000", "limit 9,007,199,254,740,992"],
     ),
+    "nanoGPT learning_rate = 10**1000 (found by the fuzzer)": (
+        {"train.py": "learning_rate = 10**1000\nmax_iters = 1\nlr_decay_iters = 100\nwarmup_iters = 0\n"},
+        "train.py", ["train.py:1", "learning_rate must be a finite number, got about 1.0e+1000"],
+    ),
     "torchtitan training.steps beyond 64 bits": (
         {"t.toml": "[optimizer]\nlr = 0.1\n[lr_scheduler]\nwarmup_steps = 2\n[training]\nsteps = 100000000000000000000\n"},
         "t.toml", ["t.toml:6", "training.steps is about 1.0e+20", "limit 9,007,199,254,740,992"],

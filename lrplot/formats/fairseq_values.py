@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.limits import amount_text, finite
 
 
 def interpolated(value: Any, optimization: dict[str, Any], at: KeyPath) -> Any:
@@ -43,8 +43,9 @@ def number(value: Any, at: KeyPath) -> float:
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             value = float(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise LrplotError(f"{'.'.join(map(str, at))} should be a number, got {value!r}", key_path=at)
+    if not finite(value):
+        shown = amount_text(value) if isinstance(value, int) else repr(value)
+        raise LrplotError(f"{'.'.join(map(str, at))} should be a finite number, got {shown}", key_path=at)
     return float(value)
 
 

@@ -7,9 +7,10 @@ steps certainly run); tests/test_free.py checks this against torch under random 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 from typing import Any
+
+from lrplot.limits import finite
 
 REQUIRED = object()  # a keyword torch's signature has no default for
 
@@ -37,7 +38,8 @@ class FreeScheduler(FreeClass):
 
 
 def number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A number a float holds finitely (``10**1000`` is refused, not an OverflowError)."""
+    return finite(value)
 
 
 def integer(value: Any) -> bool:

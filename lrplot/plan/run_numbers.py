@@ -16,13 +16,13 @@ keywords of classes without a signature keep their text, and torch judges them a
 from __future__ import annotations
 
 import inspect
-import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from lrplot.errors import ExpressionError, KeyPath, LrplotError
 from lrplot.expressions import compile_expression, shorten
+from lrplot.limits import amount_text, finite
 from lrplot.plan.classes import EXPRESSION_KEYWORDS
 from lrplot.plan.keywords import KeywordSpec, annotation_text, split_top
 
@@ -159,8 +159,9 @@ def evaluate(text: str, kind: str, run: RunNumbers, key_path: KeyPath, what: str
         raise LrplotError(
             f"{what} {shorten(text)!r} failed: {type(exc).__name__}: {exc}", key_path=key_path
         ) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise LrplotError(f"{what} {shorten(text)!r} gives {value!r}, not a number", key_path=key_path)
+    if not finite(value):
+        shown = amount_text(value) if isinstance(value, int) else repr(value)
+        raise LrplotError(f"{what} {shorten(text)!r} gives {shown}, not a finite number", key_path=key_path)
     if kind == "float":
         return float(value)
     if isinstance(value, float) and not value.is_integer():
