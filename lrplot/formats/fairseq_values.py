@@ -45,7 +45,7 @@ def number(value: Any, at: KeyPath) -> float:
             value = float(value)
     if not finite(value):
         shown = amount_text(value) if isinstance(value, int) else repr(value)
-        raise LrplotError(f"{'.'.join(map(str, at))} should be a finite number, got {shown}", key_path=at)
+        raise LrplotError(f"{'.'.join(map(str, at))} should be a number, got {shown}", key_path=at)
     return float(value)
 
 
