@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lrplot.commands.app import app
+from tests.refusals import SECRET
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Python training configs are test data, read by lrplot as data: never import them.
@@ -72,3 +73,19 @@ def _no_resolved_values_carried_over():
     from lrplot.safe_text import forget_resolved
 
     forget_resolved()
+
+
+@pytest.fixture
+def run(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch):
+    """Write files into tmp_path, run lrplot there (in-process) with a secret in the environment."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LRPLOT_TEST_SECRET", SECRET)
+
+    def invoke(files: dict[str, str | bytes], *args: str):
+        for name, content in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return cli(*args)
+
+    return invoke

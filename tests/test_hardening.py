@@ -11,8 +11,8 @@ import pytest
 
 import lrplot
 from lrplot.errors import LrplotError
+from tests.refusals import SECRET, refused
 
-SECRET = "hunter2-0123456789abcdef0123456789abcdef-secret"  # long: no column-name rule shows it
 CURVE = "total_step: 10\ncurves:\n  - scheduler: {name: StepLR, step_size: 3}\n"
 PLATEAU = "{name: ReduceLROnPlateau, patience: 1}"
 LOG = "step,lr\n0,0.1\n1,0.1\n2,0.1\n3,0.01\n"
@@ -20,33 +20,6 @@ LOG = "step,lr\n0,0.1\n1,0.1\n2,0.1\n3,0.01\n"
 
 def curve(extra: str = "", scheduler: str = "{name: StepLR, step_size: 3}") -> str:
     return f"total_step: 10\ncurves:\n  - scheduler: {scheduler}\n{extra}"
-
-
-@pytest.fixture
-def run(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch):
-    """Write files into tmp_path, run lrplot there with a secret in the environment."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LRPLOT_TEST_SECRET", SECRET)
-
-    def invoke(files: dict[str, str | bytes], *args: str):
-        for name, content in files.items():
-            path = tmp_path / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content if isinstance(content, bytes) else content.encode())
-        return cli(*args)
-
-    return invoke
-
-
-def refused(result, *fragments: str) -> str:
-    """Exit 2 with one line of lrplot's own naming every fragment, and no secret."""
-    message = result.stderr.strip()
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert len(message.splitlines()) == 1 and message.startswith("lrplot: error: "), message
-    assert "Traceback" not in result.output and SECRET not in result.output
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
 
 
 # 1. What a config may read, and what is never echoed ----------------------------------------

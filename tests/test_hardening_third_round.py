@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from lrplot.safe_text import forget_resolved, mark_resolved, shown
 from tests.conftest import ROOT
+from tests.refusals import SECRET, refused
 
-SECRET = "hunter2-0123456789abcdef-secret"
 # What no terminal output may hold raw: C0 (but the newline), DEL, C1, line/paragraph
 # separators, bidirectional marks, embeddings, overrides and isolates, lone surrogates.
 UNSAFE = re.compile(
@@ -30,33 +30,6 @@ UNSAFE = re.compile(
 )
 HOSTILE = "\x1b]0;pwned\x07\x1b[31mred\u202eevil\u2066x\x9b\x00\r"
 STEPLR = "total_step: 10\ncurves:\n  - scheduler: {name: StepLR, step_size: 3}\n"
-
-
-@pytest.fixture
-def run(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch):
-    """Write files into tmp_path, run lrplot there (in-process) with a secret in the environment."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LRPLOT_TEST_SECRET", SECRET)
-
-    def invoke(files: dict[str, str | bytes], *args: str):
-        for name, content in files.items():
-            path = tmp_path / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content if isinstance(content, bytes) else content.encode())
-        return cli(*args)
-
-    return invoke
-
-
-def refused(result, *fragments: str) -> str:
-    """Exit 2 with one line of lrplot's own, naming every fragment; no secret, no traceback."""
-    message = result.stderr.strip()
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert len(message.splitlines()) == 1 and message.startswith("lrplot: error: "), message
-    assert "Traceback" not in result.output and SECRET not in result.output
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} not in {message!r}"
-    return message
 
 
 def nothing_left(folder: Path, *inputs: str) -> None:
