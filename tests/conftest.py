@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import inspect
+import os
 import signal
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
 from lrplot.commands.app import app
 from tests.refusals import SECRET
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# The fuzzers' settings (tests/test_fuzz.py, test_fuzz_readers.py): LRPLOT_FUZZ_EXAMPLES=2000 for a long run.
+EXAMPLES = int(os.environ.get("LRPLOT_FUZZ_EXAMPLES", "40"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    derandomize=os.environ.get("LRPLOT_FUZZ_EXAMPLES") is None,  # the default run is repeatable
+)
 # Python training configs are test data, read by lrplot as data: never import them.
 collect_ignore_glob = ["fixtures/mmengine/*", "fixtures/nanogpt/*"]
 ROOT = Path(__file__).parent.parent

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import torch
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from torch.optim import lr_scheduler as L
 
@@ -28,15 +28,8 @@ import lrplot
 from lrplot.commands.app import app
 from lrplot.errors import ExpressionError
 from lrplot.expressions import compile_expression
-from tests.conftest import ROOT, cli_runner, interruptible_child, same_bits
+from tests.conftest import FUZZ, ROOT, cli_runner, interruptible_child, same_bits
 
-EXAMPLES = int(os.environ.get("LRPLOT_FUZZ_EXAMPLES", "40"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-    derandomize=os.environ.get("LRPLOT_FUZZ_EXAMPLES") is None,  # the default run is repeatable
-)
 RUNNER = cli_runner()
 
 

@@ -19,21 +19,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import lrplot
 from lrplot.commands.app import app
 from tests import fuzz_inputs as inputs
-from tests.conftest import cli_runner
+from tests.conftest import FUZZ, cli_runner
 
-EXAMPLES = int(os.environ.get("LRPLOT_FUZZ_EXAMPLES", "40"))
-FUZZ = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-    derandomize=os.environ.get("LRPLOT_FUZZ_EXAMPLES") is None,  # the default run is repeatable
-)
 MAX_STEPS = 2_000  # simulate what is short; longer configs are only loaded
 SECONDS = 30  # one example, loaded and simulated: far more than any takes
 
