@@ -48,6 +48,7 @@ FORMATS = (
     "lrplot.formats.detectron2",
     "lrplot.formats.ultralytics",
     "lrplot.formats.fairseq",
+    "lrplot.formats.nemo",
 )
 
 
