@@ -536,3 +536,16 @@ def test_the_scheduler_module_is_megatron_cores_own_file() -> None:
     installed = Path(importlib.util.find_spec("megatron.core").submodule_search_locations[0])
     assert Path(module.__file__) == installed / "optimizer_param_scheduler.py"
     assert "megatron.core.parallel_state" not in sys.modules  # the package __init__ did not run
+
+
+def test_a_comment_after_a_quote_closed_on_a_later_line_is_dropped_as_bash_drops_it(tmp_path: Path) -> None:
+    """One scanner finds quotes, comments and array parentheses (lrplot/read/shell.py ``_scan``):
+    a ``# (comment`` after a quote that opened on an earlier line is no word and opens no array."""
+    text = 'NOTE="a long\nnote" # (see --lr 9)\nARGS=(--train-iters 50 # 10 (old\n  --lr 2e-4)\npython pretrain_gpt.py ${ARGS[@]}\n'
+    data = parse_shell(text).data
+    assert data["train_iters"] == "50" and data["lr"] == "2e-4"
+    if BASH is not None:
+        path = tmp_path / "t.sh"
+        path.write_text(text)
+        argv = bash_argv(path, tmp_path)
+        assert argv == ["--train-iters", "50", "--lr", "2e-4"]
