@@ -24,7 +24,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,9 @@ PROBE = (
 
 
 def _load_cases() -> Any:
-    spec = importlib.util.spec_from_file_location("_lrplot_release_cases", ROOT / "lrplot" / "plan" / "release_cases.py")
+    spec = importlib.util.spec_from_file_location(
+        "_lrplot_release_cases", ROOT / "lrplot" / "plan" / "release_cases.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -111,7 +112,9 @@ def compare(venv: Venv, name: str, config: Path, extra: tuple[str, ...] = ()) ->
     for engine in ("auto", "torch"):
         csv = venv.work / f"{engine}.csv"
         csv.unlink(missing_ok=True)
-        code, error, imported = venv.lrplot("plot", str(config), "-q", "--engine", engine, "-o", str(csv), *extra)
+        code, error, imported = venv.lrplot(
+            "plot", str(config), "-q", "--engine", engine, "-o", str(csv), *extra
+        )
         row[f"{engine}_exit"] = code
         if error:
             row[f"{engine}_error"] = error
@@ -173,7 +176,9 @@ def readme_example(venv: Venv) -> list[dict[str, Any]]:
         rows.append(compare(venv, "README example (yaml block)", path))
     figure = venv.work / "schedule.png"
     figure.unlink(missing_ok=True)
-    code, error, imported = venv.lrplot("plot", str(ROOT / "configs" / "llm_warmup_cosine.yaml"), "-o", str(figure))
+    code, error, imported = venv.lrplot(
+        "plot", str(ROOT / "configs" / "llm_warmup_cosine.yaml"), "-o", str(figure)
+    )
     ok = code == 0 and figure.exists() and figure.stat().st_size > 0
     rows.append(
         {"input": "README quick start (plot -o schedule.png)", "auto_exit": code, "identical": ok,
@@ -214,14 +219,18 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         compared = [row for row in rows if "torch_exit" in row]
         same = sum(row["identical"] for row in compared)
         imports = [row["input"] for row in rows if row.get("auto_imports_torch")]
-        deviating = [i for i in imports if not base_imports.get(i)] + [
-            row["input"] for row in rows if base_imports.get(row["input"]) and not row.get("auto_imports_torch")
+        # A case that release's torch refuses is stepped by torch to give torch's own message.
+        deviating = [i for i in imports if not base_imports.get(i) and "refused" not in i] + [
+            row["input"]
+            for row in rows
+            if base_imports.get(row["input"]) and not row.get("auto_imports_torch")
         ]
         readme = all(row["identical"] for row in rows if row["input"].startswith("README"))
         refused = [row["input"] for row in compared if row.get("torch_exit")]
         note = f"{same}/{len(compared)}" + (f" ({len(refused)} refused by both)" if refused else "")
         lines.append(
-            f"| {r['torch']} | {r['torch_version']} | `{r['fingerprint']}` | {r['semantics'] or 'steps torch'} | "
+            f"| {r['torch']} | {r['torch_version']} | `{r['fingerprint']}` "
+            f"| {r['semantics'] or 'steps torch'} | "
             f"{note} | {len(imports)} ({'same' if not deviating else 'differs: ' + ', '.join(deviating)}) | "
             f"{'runs' if readme else 'FAILS'} |"
         )
@@ -230,12 +239,13 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("venvs", nargs="+", type=Path, help="release venv folder(s), e.g. /work/torchvenvs/2.8.0")
+    parser.add_argument("venvs", nargs="*", type=Path, help="release venv folder(s): /work/torchvenvs/2.8.0")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--table", type=Path, default=TABLE)
     args = parser.parse_args()
     results = json.loads(args.results.read_text(encoding="utf-8")) if args.results.exists() else {}
     failed = False
+    # No venv: only rewrite the table from the recorded results.
     for folder in args.venvs:
         result = verify(folder)
         results[result["torch"]] = result
@@ -250,7 +260,9 @@ def main() -> int:
         text = args.table.read_text(encoding="utf-8")
         if BEGIN in text and END in text:
             head, rest = text.split(BEGIN, 1)
-            args.table.write_text(f"{head}{BEGIN}\n{table(results)}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
+            args.table.write_text(
+                f"{head}{BEGIN}\n{table(results)}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8"
+            )
     return 1 if failed else 0
 
 
