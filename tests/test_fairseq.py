@@ -4,7 +4,7 @@ The oracle is a recording (tests/fixtures/fairseq/recording.json) made by tools/
 fairseq's real ``fairseq/optim/lr_scheduler/*.py`` and ``fairseq_optimizer.py`` at commit
 3d262bb25690e4eb2e7d3c1309b1e9c406ca4b99, loaded from its git checkout on stand-in packages (fairseq
 itself does not install here), configs made OmegaConf structured configs of their real dataclasses,
-stepped with the calls of fairseq's trainer and train.py. lrplot's reproduction is compared at every
+stepped through fairseq's real Trainer methods (trainer.py) in train.py's loop. lrplot's reproduction is compared at every
 recorded update (every update of the short runs; 4,000 spread over each long one and every epoch
 boundary).
 """
