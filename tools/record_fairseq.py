@@ -10,8 +10,10 @@ structured config (as fairseq's Hydra config is: types converted, unknown keys r
 a root holding ``optimization`` and ``checkpoint``, so the ``II(...)`` interpolations resolve.
 
 The scheduler is driven through fairseq's real ``Trainer`` (``fairseq/trainer.py`` at that
-commit, executed with stand-ins for the modules it imports but whose code these calls never
-reach: models, checkpoints, distributed, metrics' logging). A ``Trainer`` made without its
+commit, executed with stand-ins for the registry's two build functions, ``optim.build_optimizer``
+(a real ``FairseqOptimizer`` over torch's SGD) and ``lr_scheduler.build_lr_scheduler`` (the class
+``_name`` registers), and for the modules these calls never reach: models, checkpoints,
+distributed, metrics' logging). A ``Trainer`` made without its
 ``__init__`` (which needs a task, a model and devices) holds a one-parameter model; its real
 ``_build_optimizer`` builds the scheduler (the registry's role: the dataclass's class) and calls
 ``step_update(0)``; its real ``lr_step``, ``begin_epoch`` (``lr_step_begin_epoch``:
