@@ -296,3 +296,24 @@ def test_quick_start_names_the_extra_the_hugging_face_example_asks_for(cli, monk
     assert result.exit_code == 2
     extra = re.search(r"pip install 'lrplot\[(\w+)\]'", result.stderr).group(1)
     assert f"pip install -e '.[{extra}]'" in _quick_start()
+
+
+def test_a_typo_of_curves_is_named_at_its_line(write_config, cli) -> None:
+    for typo in ("curvs", "Curves", "cruves", "curve"):
+        config = write_config(TWO.replace("curves:", f"{typo}:"), name=f"{typo}.yaml")
+        result = cli("plot", config, "-o", str(config.with_suffix(".csv")))
+        assert result.exit_code == 2 and "--config-format" not in result.stderr
+        assert result.stderr == (
+            f"lrplot: error: {config}:2: unknown top-level key {typo!r} (did you mean 'curves'?): "
+            "an lrplot config lists its curves under 'curves'\n"
+        )
+
+
+def test_a_file_with_no_key_like_curves_keeps_the_generic_refusal(write_config, cli) -> None:
+    config = write_config(TWO.replace("curves:", "courses:"))
+    result = cli("validate", config)
+    assert (
+        result.exit_code == 2
+        and "did you mean" not in result.stderr
+        and "--config-format NAME" in result.stderr
+    )
