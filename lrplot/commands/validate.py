@@ -44,11 +44,18 @@ def run_validate(
         failed = failed or bool(problems)
         warned = warned or bool(warnings)
         if not problems and not quiet:
-            counted = f" ({len(warnings)} schedule warning(s))" if warnings else ""
-            say(f"{config}: ok{counted}", err=True)
+            say(f"{config}: {verdict(len(warnings), strict=strict)}", err=True)
     if failed:
         return EXIT_USAGE
     return EXIT_DIFFERENCE if strict and warned else EXIT_OK
+
+
+def verdict(warnings: int, *, strict: bool) -> str:
+    """A valid config's line; it says "fails --strict" exactly when that exits 1, never "ok" then."""
+    if not warnings:
+        return "ok"
+    counted = f"{warnings} schedule warning{'s' if warnings != 1 else ''}"
+    return f"{counted} (fails --strict)" if strict else f"ok, {counted}"
 
 
 def validate(
