@@ -549,3 +549,18 @@ def test_a_comment_after_a_quote_closed_on_a_later_line_is_dropped_as_bash_drops
         path.write_text(text)
         argv = bash_argv(path, tmp_path)
         assert argv == ["--train-iters", "50", "--lr", "2e-4"]
+
+
+def test_a_step_batch_size_schedule_is_refused_naming_it(cli, tmp_path: Path) -> None:
+    """Megatron-LM main's --step-batch-size-schedule (after core_v0.16.0) changes the batch
+    over the run; drawn at one batch size it would be a wrong curve, so it is refused."""
+    path = tmp_path / "s.sh"
+    path.write_text(
+        "ARGS=(--lr 1e-4 --lr-decay-style cosine --train-samples 100000 --global-batch-size 8\n"
+        '  --micro-batch-size 1 --step-batch-size-schedule "0:8 50K:16")\n'
+        "torchrun pretrain_gpt.py ${ARGS[@]}\n"
+    )
+    result = cli("plot", path, "-o", tmp_path / "s.csv")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--step-batch-size-schedule" in lines[0] and "s.sh:" in lines[0]
