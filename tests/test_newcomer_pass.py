@@ -271,11 +271,13 @@ def _quick_start() -> str:
 
 
 def test_quick_start_installs_the_cpu_wheel_and_says_what_a_user_should_install() -> None:
-    """The figure command takes torch's CPU wheel (not PyPI's multi-GB CUDA default); the prose
-    says which torch lrplot needs and nothing about this project's machines."""
+    """The figure command pins the torch the tests pin (it must run where only the package
+    registry is reachable); the prose says which torch lrplot needs, how to get the CPU wheel
+    instead of PyPI's multi-GB CUDA default, and nothing about this project's machines."""
     quick = _quick_start()
     figure = quick.split("<!-- figure-command -->")[1].split("```")[1]
-    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in figure
+    assert "pip install torch==2.13.0" in figure
+    assert "--index-url https://download.pytorch.org/whl/cpu" in quick
     assert "`torch>=2.2`" in quick and "CUDA build" in quick and "without" in quick
     assert "on disk" not in quick and "machines" not in quick
 

@@ -34,7 +34,13 @@ def run_validate(
 
     failed = warned = False
     for config in configs:
-        problems, findings = validate_and_lint(config, options, ignore=ignore, skip_dynamo=True)
+        engine_notes: list[str] = []
+        problems, findings = validate_and_lint(
+            config, options, ignore=ignore, skip_dynamo=True, engine_notes=engine_notes
+        )
+        if not quiet:
+            for note in engine_notes:
+                say(f"lrplot: {config}: {printable(note)}", err=True)
         for problem in problems:
             say(printable(str(problem)), err=True)
         warnings = [finding for finding in findings if finding.severity == "warning"]
@@ -78,11 +84,13 @@ def validate_and_lint(
     ignore: Sequence[str] = (),
     lint: bool = True,
     skip_dynamo: bool = False,
+    engine_notes: list[str] | None = None,
 ) -> tuple[list[LrplotError], list[Finding]]:
     """Every problem of a config file, then (when there is none) the schedule checks' findings.
 
     ``skip_dynamo`` (the command line only, as ``plot`` does): constructing torch objects
-    does not import torch._dynamo.
+    does not import torch._dynamo. ``engine_notes`` receives the line saying why ``auto``
+    stepped torch (:attr:`lrplot.result.Result.fallback`), if it did.
 
     The checks need the simulated values, so a config without problems is simulated
     (the exact fast engine wherever it applies); nothing is drawn or written.
@@ -111,6 +119,8 @@ def validate_and_lint(
 
     try:
         result = simulate(config, allow_imports=options.allow_imports, force=options.force, plans=plans)
+        if engine_notes is not None and result.fallback is not None:
+            engine_notes.append(result.fallback)
         return [], lint_result(config, result, plans=plans, ignore=ignore)
     except LrplotError as error:  # a failure only stepping shows (an expression, torch)
         return [error], []
