@@ -39,6 +39,11 @@ CASES: dict[str, tuple[Path, dict[str, Any], str, Any, str]] = {
                    "lr_scheduler.warmup_steps", 7, "lr_scheduler.warmup_step"),
     "torchtune": (FIXTURES / "torchtune" / "gemma2_2B_lora_single_device.yaml", {"dataset_size": 1000},
                   "lr_scheduler.num_warmup_steps", 5, "lr_scheduler.num_warmup_step"),
+    "DeepSpeed JSON": (HF / "deepspeed" / "deepspeedexamples_qanet_ds_bsz512_warmup.json",
+                       {"sets": ["lrplot.total_step=2000"]}, "scheduler.params.warmup_num_steps", 300,
+                       "scheduler.params.warmup_num_step"),
+    "mmengine": (FIXTURES / "mmengine" / "mmdetection" / "configs" / "_base_" / "schedules" / "schedule_1x.py",
+                 {"steps_per_epoch": 100}, "param_scheduler.0.end", 100, "param_scheduler.0.edn"),
     "Composer": (FIXTURES / "composer" / "finetune_dbrx-full-ft.yaml", {"dataset_size": 640},
                  "scheduler.t_warmup", "3ba", "scheduler.t_warmpu"),
 }  # fmt: skip
@@ -61,6 +66,18 @@ def _written(path: Path, key: str, value: Any, tmp_path: Path) -> Path:
         out = tmp_path / path.name
         out.write_text("\n".join(lines) + "\n")
         return out
+    if path.suffix == ".py":  # mmengine: the keyword in the file's text, as a user edits it
+        old = "by_epoch=False, begin=0, end=500)"
+        assert old in path.read_text() and key == "param_scheduler.0.end"
+        out = tmp_path / path.name
+        out.write_text(path.read_text().replace(old, f"by_epoch=False, begin=0, end={value})", 1))
+        return out
+    if path.suffix == ".json":
+        data = json.loads(path.read_text())
+        data["scheduler"]["params"][key.rsplit(".", 1)[-1]] = value
+        out = tmp_path / path.name
+        out.write_text(json.dumps(data))
+        return out
     data = copy.deepcopy(yaml.safe_load(path.read_text()))
     node = data
     *parents, last = key.split(".")
@@ -76,9 +93,11 @@ def _written(path: Path, key: str, value: Any, tmp_path: Path) -> Path:
 def test_a_set_on_the_files_key_changes_the_curve_as_the_changed_file_does(case: str, tmp_path: Path) -> None:
     path, options, key, value, _ = CASES[case]
     text = json.dumps(value) if not isinstance(value, str) else value
-    before = lrplot.load(path, **options)
-    changed = lrplot.load(path, sets=[f"{key}={text}"], **options)
-    reference = lrplot.load(_written(path, key, value, tmp_path), **options)
+    options = dict(options)
+    own = options.pop("sets", [])
+    before = lrplot.load(path, sets=own, **options)
+    changed = lrplot.load(path, sets=[*own, f"{key}={text}"], **options)
+    reference = lrplot.load(_written(path, key, value, tmp_path), sets=own, **options)
     assert lrs(changed).tobytes() == lrs(reference).tobytes()
     assert lrs(changed).tobytes() != lrs(before).tobytes()
     assert any(f"--set {key}={text}" in note for note in changed.notes), changed.notes
@@ -87,11 +106,18 @@ def test_a_set_on_the_files_key_changes_the_curve_as_the_changed_file_does(case:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_typo_of_a_files_key_is_refused_with_did_you_mean(case: str, cli, tmp_path: Path) -> None:
     path, options, key, value, typo = CASES[case]
-    args = [f"--{name.replace('_', '-')}={number}" for name, number in options.items()]
+    args = [f"--{name.replace('_', '-')}={number}" for name, number in options.items() if name != "sets"]
+    args += [arg for text in options.get("sets", []) for arg in ("--set", text)]
     result = cli("validate", path, *args, "--set", f"{typo}={value}")
     assert result.exit_code == 2, result.stderr
     assert result.stderr.count("\n") == 1
-    assert f"the file has no {typo}; did you mean {key.rsplit('.', 1)[-1]}?" in result.stderr
+    right, wrong = key.rsplit(".", 1)[-1], typo.rsplit(".", 1)[-1]
+    # the file's key paths say it (or, where the format applies --set itself, its own check does)
+    said = (
+        f"the file has no {typo}; did you mean {right}?",
+        f"no keyword '{wrong}' (did you mean '{right}'?)",
+    )
+    assert f"--set {typo}=" in result.stderr and any(text in result.stderr for text in said), result.stderr
 
 
 def test_a_value_of_the_wrong_type_names_key_and_value(cli) -> None:
