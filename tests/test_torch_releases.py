@@ -136,9 +136,12 @@ def test_a_torch_that_disagrees_is_stepped_and_the_run_says_why_in_one_line(monk
     _unknown(monkeypatch, tmp_path, semantics="2.4")  # torch 2.13 checked against 2.4's formulas
     config = lrplot.loads(json.dumps(config_of([c for c in CASES if c["id"] == "exponential-resumed-5"])))
     result = lrplot.simulate(config)
-    assert result.curves[0].engine != "no-torch"
-    (note,) = [w for w in result.warnings if "lrplot steps torch" in w]
-    assert "self-check case" in note and "\n" not in note
+    assert result.curves[0].engine == "torch"
+    assert not [w for w in result.warnings if "lrplot steps torch" in w]  # not a schedule warning
+    note = result.fallback
+    assert note is not None and note.startswith("lrplot steps torch for curve ")
+    assert "not verified for torch" in note and "self-check case" in note
+    assert "\n" not in note
     assert json.loads(next(tmp_path.glob("torch-check-*.json")).read_text())["semantics"] is None
 
 
