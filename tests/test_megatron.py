@@ -30,6 +30,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -564,3 +565,42 @@ def test_a_step_batch_size_schedule_is_refused_naming_it(cli, tmp_path: Path) ->
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--step-batch-size-schedule" in lines[0] and "s.sh:" in lines[0]
+
+
+# Learning rates as scripts write them (LLaMA-Factory-sized fine-tuning rates among them): the
+# last bit of min_lr + coeff * (max_lr - min_lr) depends on the exact operands and their order,
+# so any recomputation of megatron-core's expression would show here as 1.5000000000000002e-06.
+LRS = st.sampled_from(["1.5e-6", "1.5e-5", "1e-5", "2e-5", "3.0e-4", "6.0e-4", "1.0e-4", "5e-5", "7e-6"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    style=STYLES,
+    lr=LRS,
+    floor=st.sampled_from(["0.0", "0.1", "0.01", "0.5"]),
+    init=st.sampled_from(["0.0", "1e-7", "1.5e-7"]),
+    length=st.integers(10, 200),
+    warmup=st.sampled_from([0, 1, 3, 7]),
+    gbs=st.sampled_from([1, 4, 8, 32]),
+)
+def test_the_lr_is_megatron_cores_own_expression_bit_for_bit(
+    tmp_path_factory, style, lr, floor, init, length, warmup, gbs
+) -> None:
+    min_lr = repr(float(lr) * float(floor))
+    argv = ["--lr", lr, "--min-lr", min_lr, "--micro-batch-size", "1", "--global-batch-size", str(gbs),
+            "--train-iters", str(length), "--lr-decay-style", style, "--lr-warmup-init", init,
+            "--lr-warmup-iters", str(min(warmup, length - 1))]  # fmt: skip
+    if style == "WSD":
+        argv += ["--lr-wsd-decay-style", "cosine", "--lr-wsd-decay-iters", str(max(1, length // 3))]
+    path = tmp_path_factory.mktemp("mg") / "train.sh"
+    path.write_text(
+        "python pretrain_gpt.py \\\n" + " \\\n".join(f"    {a} {b}" for a, b in _pairs(argv)) + "\n"
+    )
+    try:
+        expected = megatron_lrs(megatron_args(argv))
+    except (AssertionError, ZeroDivisionError):
+        with pytest.raises(LrplotError):
+            lrplot_lrs(path)
+        return
+    ours = lrplot_lrs(path)
+    assert np.asarray(ours).tobytes() == np.asarray(expected).tobytes()

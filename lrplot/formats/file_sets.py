@@ -71,8 +71,11 @@ def _replace(data: Any, parts: KeyPath, change: FileSet) -> tuple[Any, bool]:
                 )
         elif isinstance(current, dict):
             part = str(part) if str(part) in current or not isinstance(part, int) else part
-            if part not in current and not last:
-                raise LrplotError(f"{change.shown}: the file has no {'.'.join(map(str, parts[: depth + 1]))}")
+            if part not in current:
+                near = _near(part, current)
+                if not last or near:
+                    missing = ".".join(map(str, parts[: depth + 1]))
+                    raise LrplotError(f"{change.shown}: the file has no {missing}{near}")
         else:
             raise LrplotError(f"{change.shown}: {reached} is a value, not a mapping, in the file")
         if last:
@@ -82,6 +85,21 @@ def _replace(data: Any, parts: KeyPath, change: FileSet) -> tuple[Any, bool]:
             return before, had
         current = current[part]
     raise LrplotError(f"{change.shown}: no key to set")
+
+
+def _near(part: Any, mapping: dict[Any, Any]) -> str:
+    """``; did you mean warmup_ratio?`` when a key of the mapping is a near spelling of ``part``.
+
+    A new key the file does not have is added (a Trainer key the file leaves at its default);
+    one a letter or two from a key the file has is a typo, refused, since it would change nothing.
+    """
+    import difflib
+
+    from lrplot.errors import printable
+
+    keys = [str(key) for key in mapping]
+    close = difflib.get_close_matches(str(part), keys, n=1, cutoff=0.8)
+    return f"; did you mean {printable(close[0], 60)}?" if close else ""
 
 
 def _short(value: Any) -> str:

@@ -26,6 +26,16 @@ from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, curve_label
 from lrplot.formats.file_sets import apply_file_sets
 from lrplot.formats.hydra_compose import Composition, Primary, compose, find_primary, hydra_defaults
+from lrplot.formats.hydra_missing import (
+    HOW_GROUPS,
+    INTERPOLATED_KEY,
+    MissingGroup,
+    check_missing_groups,
+    folder,
+    groups,
+    length_without_trainer,
+    overlaps,
+)
 from lrplot.formats.hydra_resolve import ResolverGuard, allowed_names, is_refused, refusal_message
 from lrplot.formats.instantiate import (
     ClassNode,
@@ -98,18 +108,39 @@ def translate(target: dict[str, Any], options: FormatOptions) -> Converted:
     subtree = _at(document.tree, prefix)
     found = _find_targets(subtree, prefix) if isinstance(subtree, dict) else None
     if found is None:
+        missing = document.missing
+        if missing:  # the schedule may be in a group that is not there: name them
+            raise LrplotError(
+                "no Hydra _target_ optimizer and scheduler in what composes; the defaults "
+                f"{groups(missing)} not found in {folder(document.root)} may hold them: {HOW_GROUPS}",
+                where=document.primary_file,
+            )
         raise LrplotError("no Hydra _target_ optimizer and scheduler found", key_path=prefix or None)
+    scheduler_path = found[1][0]
+    trainer_path = _nearest(document.tree, scheduler_path, "trainer")
+    length_path = trainer_path or ("trainer",)
+    check_missing_groups(
+        document.missing, document.root, document.primary_file, (found[0][0], scheduler_path, length_path),
+        _at(document.tree, length_path), options.total_step,
+    )  # fmt: skip
     converted = Converted(data={}, form=NAME, reads=document.reads, notes=list(document.notes))
     curve = _curve(found, document, converted)
     converted.data = {"title": f"{curve['label']} (Hydra)", "curves": [curve]}
-    scheduler_path = found[1][0]
-    trainer_path = _nearest(document.tree, scheduler_path, "trainer") or ("trainer",)
-    trainer = document.values(trainer_path, ("max_epochs", "max_steps"))
     interval = _stated_interval(document, scheduler_path, converted)
     steps_per_epoch = options.steps_per_epoch
-    if steps_per_epoch is None and options.dataset_size is not None:
-        steps_per_epoch = _from_dataset_size(document, trainer_path, options, converted)
-    trainer_length(converted, trainer, trainer_path, steps_per_epoch, document.where, interval)
+    if trainer_path is None:
+        length_without_trainer(converted, options, steps_per_epoch, interval)
+    else:
+        trainer = document.values(trainer_path, ("max_epochs", "max_steps"))
+        if steps_per_epoch is None and options.dataset_size is not None:
+            steps_per_epoch = _from_dataset_size(document, trainer_path, options, converted)
+        trainer_length(converted, trainer, trainer_path, steps_per_epoch, document.where, interval)
+    if document.missing:
+        converted.notes.append(
+            f"composed without the defaults {groups(document.missing)}: not found in "
+            f"{folder(document.root)}; "
+            "the optimizer, scheduler and trainer lrplot draws are the file's own, which they do not replace"
+        )
     converted.notes = list(dict.fromkeys(converted.notes))
     return converted
 
@@ -154,6 +185,19 @@ class _Document:
     guard: ResolverGuard
     composition: Composition | None = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[MissingGroup]:
+        """The defaults groups composed without (their files are not in the config folder)."""
+        return list(self.composition.missing) if self.composition else []
+
+    @property
+    def root(self) -> Path | None:
+        return self.composition.root if self.composition else None
+
+    @property
+    def primary_file(self) -> str | None:
+        return self.composition.primary_file if self.composition else None
 
     @property
     def reads(self) -> list[Path]:
@@ -210,6 +254,11 @@ class _Document:
         culprit = str(getattr(exc, "full_key", "") or key)
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         hint = f"; give it with --hydra-override {culprit}=VALUE" if composed else ""
+        reached = INTERPOLATED_KEY.search(str(exc))  # the key an interpolation could not find
+        head = tuple(_FULL_KEY_PART.findall(reached[1] if reached else culprit))
+        near = [entry for entry in self.missing if overlaps(entry.package, head)]
+        if near:
+            hint += f" (the defaults {groups(near)} not found in {folder(self.root)} may hold it)"
         return self._located(f"{culprit}: {first}{hint}", culprit)
 
     def _located(self, message: str, full_key: str) -> LrplotError:
@@ -260,8 +309,14 @@ def _is_omegaconf(config: Any) -> bool:
 
 
 def _at(tree: Any, key_path: KeyPath) -> Any:
+    """The node at ``key_path``, or None where the path leaves the tree (a missing node)."""
     for part in key_path:
-        tree = tree[part] if isinstance(tree, (dict, list)) else None
+        if isinstance(tree, dict):
+            tree = tree.get(part)
+        elif isinstance(tree, list) and isinstance(part, int) and -len(tree) <= part < len(tree):
+            tree = tree[part]
+        else:
+            return None
     return tree
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError, printable
+from lrplot.formats.hydra_missing import MissingGroup, StandIns, missing_entry
+from lrplot.formats.hydra_missing import entry_of as _entry
 from lrplot.limits import MAX_HYDRA_DEFAULTS
 from lrplot.read.files import read_text
 from lrplot.read.yaml_source import load_yaml_file
@@ -46,6 +48,8 @@ class Composition:
     reads: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     primary_file: str = ""
+    missing: list[MissingGroup] = field(default_factory=list)  # composed without these
+    root: Path | None = None  # the folder the groups were searched in
 
 
 @dataclass
@@ -102,11 +106,13 @@ def compose(primary: Primary, overrides: list[str]) -> Composition:
     # A notebook may hold its own Hydra context: set it aside as Hydra's initialize() does.
     previous = Singleton._instances.pop(GlobalHydra, None)  # type: ignore[attr-defined]
     loaded: dict[str, list[Any]] = {}  # each file Hydra read -> its defaults list, in reading order
+    missing: list[MissingGroup] = []
+    stand_ins = StandIns()
     while True:
         Singleton._instances.pop(GlobalHydra, None)  # type: ignore[attr-defined]
         loaded.clear()
         try:
-            with warnings.catch_warnings(), _files_read_under_the_policy(primary.root, loaded):
+            with warnings.catch_warnings(), _files_read_under_the_policy(primary.root, loaded), stand_ins:
                 warnings.simplefilter("ignore")
                 with initialize_config_dir(config_dir=str(primary.root), version_base=None):
                     config = hydra_compose(config_name=primary.name, overrides=[*requested, *fixes])
@@ -115,7 +121,14 @@ def compose(primary: Primary, overrides: list[str]) -> Composition:
             break
         except MissingConfigException as exc:
             group = _MISSING_HYDRA_GROUP.search(str(exc))
-            if group is None or any(fix.startswith(group[1] + "=") for fix in fixes):
+            if group is None:
+                found = missing_entry(exc, primary.root / f"{primary.name}.yaml", requested, loaded, missing)
+                if found is None:
+                    raise LrplotError(f"Hydra cannot compose it: {_first_line(exc)}", where=where) from None
+                missing.append(found)
+                stand_ins.add(found.group, found.option)
+                continue
+            if any(fix.startswith(group[1] + "=") for fix in fixes):
                 raise LrplotError(f"Hydra cannot compose it: {_first_line(exc)}", where=where) from None
             option = _HYDRA_BUILTIN.get(group[1], "default")
             fixes.append(f"{group[1]}={option}")
@@ -133,7 +146,9 @@ def compose(primary: Primary, overrides: list[str]) -> Composition:
             Singleton._instances.pop(GlobalHydra, None)  # type: ignore[attr-defined]
             if previous is not None:
                 Singleton._instances[GlobalHydra] = previous  # type: ignore[attr-defined]
-    composition = Composition(config=config, notes=notes, primary_file=where)
+    composition = Composition(
+        config=config, notes=notes, primary_file=where, missing=missing, root=primary.root
+    )
     _locate(composition, primary.root, merged.defaults, requested)
     return composition
 
@@ -309,19 +324,6 @@ def _first_line(exc: BaseException) -> str:
 
 def _ancestors(start: Path) -> list[Path]:
     return [start, *list(start.parents)[: _SEARCH_UP - 1]]
-
-
-def _entry(entry: Any) -> tuple[str, Any] | None:
-    """A defaults entry → (group or config name as written, option); None for ``_self_``."""
-    if isinstance(entry, str):
-        return (None, entry) if entry != "_self_" else None  # type: ignore[return-value]
-    if isinstance(entry, dict) and len(entry) == 1:
-        key, value = next(iter(entry.items()))
-        key = str(key).split("@", 1)[0]
-        for word in ("override ", "optional "):
-            key = key.removeprefix(word)
-        return key.strip(), value
-    return None
 
 
 def _root_for(path: Path, defaults: list[Any]) -> Path | None:
