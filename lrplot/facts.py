@@ -105,6 +105,30 @@ class Milestones:
 
 
 @dataclass(frozen=True)
+class FileKey:
+    """Where a native key's number sits in the training config as written, and how it reads there.
+
+    A format declares these once, when it translates the file (``Converted.file_keys``), for
+    the native keys whose number the file writes under another key or in another unit: Hugging
+    Face's ``num_warmup_steps`` from ``warmup_ratio`` (``per_unit``: the run's steps, a share,
+    not whole), its ``num_training_steps`` from ``num_train_epochs`` (``max_steps`` is the key
+    to write). Every other native key is where its origin says, with the same number. The
+    linter prints its fixes through these, so a fix names the file's key and number.
+    """
+
+    path: KeyPath  # the file's own key path (``("scheduler", "params", "warmup_num_steps")``)
+    per_unit: float = 1.0  # the native value is the file's value x per_unit
+    whole: bool = True  # the file writes a whole number (a ratio: False)
+
+    def value_for(self, native: object) -> object:
+        """The number to write in the file for a native value (other values as they are)."""
+        if self.per_unit == 1 or isinstance(native, bool) or not isinstance(native, (int, float)):
+            return native
+        value = native / self.per_unit
+        return max(1, round(value)) if self.whole else float(f"{value:.6g}")
+
+
+@dataclass(frozen=True)
 class TrainerWarning:
     """A warning the trainer itself prints for this schedule (torchtitan's "Warmup steps exceed
     total steps"), with the key it is about and, when it has one, the value that silences it."""

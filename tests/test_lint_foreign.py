@@ -140,7 +140,8 @@ def test_each_warning_names_a_line_of_the_file_and_a_step_or_key(name: str) -> N
         assert finding.suggestion, finding
 
 
-# the fix each warning prints: applied with --set, it removes the warning (re-simulated)
+# the fix each warning prints, in the file's own keys: applied with --set KEY=VALUE on the file
+# (the file's grammar, before translation), it removes the warning
 # (every milestone beyond the run: no one key fixes it, the suggestion says what to move)
 NO_ONE_KEY_FIX = {"mmengine/multistep_1x_milestones_in_2x.py"}
 FIXED = sorted(
@@ -157,6 +158,9 @@ def test_the_printed_fix_removes_the_warning(name: str) -> None:
     _, options, _ = CASES[name]
     for finding in [f for f in findings(name) if f.severity == "warning"]:
         assert finding.fix is not None, finding.line()
+        # the fix names the file's own key (never lrplot's internal curves.N.scheduler.KEYWORD)
+        assert not finding.fix.as_set().startswith(("curves.", "lrplot.")), finding.fix.as_set()
+        assert finding.fix.shown() in finding.suggestion, finding.line()
         trial = {**options, "sets": [*options.get("sets", []), finding.fix.as_set()]}
         config = lrplot.load(FOREIGN / name, **trial)
         plans = plan(config)
@@ -195,3 +199,26 @@ def test_torchtitan_own_warning_shows_under_validate_and_fails_strict_in_a_real_
     assert done.returncode == 1, done.stderr
     assert "torchtitan warns: Warmup steps (200) exceed total steps (10)" in done.stderr
     assert "torchtitan_warmup_beyond_steps.toml:" in done.stderr
+
+
+# the key each fix names, as the file writes it (issue 25: never lrplot's internal keyword)
+FILE_KEYS = {
+    "hf_cosine_num_cycles_2.yaml": "lr_scheduler_kwargs.num_cycles=0.5",
+    "hf_min_lr_rate_above_1.yaml": "lr_scheduler_kwargs.min_lr_rate=",
+    "axolotl/cosine_min_lr_warmup_beyond_max_steps.yaml": "warmup_steps=200",
+    "deepspeed/warmup_decay_warmup_beyond_total.json": "scheduler.params.warmup_num_steps=",
+    "mmengine/cosine_t_max_not_updated.py": "param_scheduler.0.T_max=100",
+    "mmengine/polylr_end_not_updated.py": "param_scheduler.0.end=20000",
+    "timm_warmup_longer_than_finetune.yaml": "warmup_epochs=3",
+    "torchtitan_warmup_beyond_steps.toml": "lr_scheduler.warmup_steps=",
+    "nanogpt_lr_decay_iters_beyond_max_iters.py": "lr_decay_iters=5001",
+    "lightning/cosine_t_max_in_steps_stepped_per_epoch.yaml": "lr_scheduler.init_args.T_max=50",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILE_KEYS))
+def test_each_fix_names_the_key_the_file_writes(name: str) -> None:
+    if CASES[name][0] == "timm":
+        pytest.importorskip("timm")
+    fixes = [f.fix.as_set() for f in findings(name) if f.severity == "warning" and f.fix is not None]
+    assert any(fix.startswith(FILE_KEYS[name]) for fix in fixes), fixes

@@ -129,6 +129,7 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
     notes: list[str] = []
     derived: dict[str, object] = {}
     reads: list[Path] = []
+    form, file_keys = "lrplot", {}
     try:
         if not isinstance(source.data, dict):
             raise LrplotError(
@@ -149,6 +150,7 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         if options.hydra_overrides and converted.form != "Hydra":
             raise LrplotError(f"--hydra-override applies to Hydra configs; this is a {converted.form} config")
         derived, reads = converted.derived, converted.reads
+        form, file_keys = converted.form, dict(converted.file_keys)
         if converted.source is not None:  # the format read more files (OpenMMLab _base_)
             source = converted.source
         data = copy.deepcopy(converted.data)
@@ -191,5 +193,5 @@ def _from_source(source: YamlSource, options: LoadOptions) -> Config:
         raise
     return Config(
         title=top.title, curves=curves, plot=top.plot, source=source, origins=origins, notes=notes,
-        derived=derived, reads=list(reads),
+        derived=derived, reads=list(reads), form=form, file_keys=file_keys,
     )  # fmt: skip

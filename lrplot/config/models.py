@@ -319,6 +319,8 @@ class Config(BaseModel):
     notes: list[str] = Field(default_factory=list)
     derived: dict[str, Any] = Field(default_factory=dict)  # a training config's run-length numbers
     reads: list[Path] = Field(default_factory=list)  # other files its translation read (--watch, outputs)
+    form: str = "lrplot"  # the format the file was written in (a training config's, or lrplot's own)
+    file_keys: dict[Any, Any] = Field(default_factory=dict)  # native key path -> lrplot.facts.FileKey
 
     @property
     def base_dir(self) -> Path:

@@ -137,6 +137,9 @@ class Converted:
     # Where the translated keys' lines are, when the format read more than the loaded file
     # (an OpenMMLab config with its _base_ files): replaces the loaded source for file:line.
     source: Any = None
+    # The file's key (and unit) of native keys whose number the file writes elsewhere or
+    # otherwise (lrplot.facts.FileKey): the linter prints its fixes in the file's own keys.
+    file_keys: dict[KeyPath, Any] = field(default_factory=dict)
 
 
 # A file a config names relative to its project's root is found the way the project's launcher

@@ -20,11 +20,13 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped
+from lrplot.formats.file_sets import apply_file_sets
 from lrplot.limits import in_range
 from lrplot.read.yaml_source import Opaque
 
 NAME = "detectron2"
 FORM = "detectron2"
+APPLIES_SETS = True  # --set on the file's keys applies to the merged config (translate)
 DRIVER = "lrplot.plan.drivers.detectron2.BuildLRScheduler"
 INSTALL_HINT = "detectron2 configs are merged by yacs (as detectron2 does): pip install 'lrplot[detectron2]'"
 
@@ -128,7 +130,8 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
                 "a detectron2 config with _BASE_ is read from its file (its bases sit beside it)"
             )
         source, merged, reads = None, data, []
-    converted = Converted(data={}, form=FORM, source=source, reads=reads)
+    merged, changes = apply_file_sets(merged, options.file_sets, FORM)  # on the config merged with _BASE_
+    converted = Converted(data={}, form=FORM, source=source, reads=reads, notes=changes)
     where = source.where if source is not None else (lambda key: None)
     solver = merged_solver(merged, where)
     world = options.world_size

@@ -15,9 +15,11 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification
+from lrplot.formats.file_sets import apply_file_sets
 from lrplot.limits import in_range
 
 NAME = "nanoGPT"
+APPLIES_SETS = True  # --set on train.py's globals applies to the values read from the file (below)
 DRIVER = "lrplot.plan.drivers.nanogpt.NanoGPTSchedule"
 
 # train.py's defaults, karpathy/nanoGPT commit dc81cb368ce3e5761f298726fb3fade1b0ca5901,
@@ -68,13 +70,14 @@ def translate(_data: Any, options: FormatOptions) -> Converted:
     initial = {name: (value, {}) for name, value in DEFAULTS.items()}
     initial.update({name: (ImportedName(module), {}) for name, module in _MODULES.items()})
     source = read_python(options.path, initial=initial)
-    values = {**DEFAULTS, **source.data}
+    data, changes = apply_file_sets(source.data, options.file_sets, NAME)  # the file is re-read here
+    values = {**DEFAULTS, **data}
     for key in (*_SCHEDULE_KEYS, *_RUN_KEYS):
         found = first_unreadable(values[key], (key,))
         if found is not None:
             where = source.where((key,))
             raise LrplotError(f"{key} cannot be read: {found[1].explain(where)}", where=where)
-    converted = Converted(data={}, form="nanoGPT", source=source)
+    converted = Converted(data={}, form="nanoGPT", source=source, notes=changes)
     if values["eval_only"]:
         raise LrplotError(
             "eval_only = True: nanoGPT evaluates and stops before its first optimizer step; no lr to draw",

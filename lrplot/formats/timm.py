@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
+from lrplot.facts import FileKey
 from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, missing_option
 from lrplot.limits import in_range
 
@@ -167,6 +168,8 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     for key in schedule:
         if key in data:
             origins[("curves", 0, "scheduler", "args", key)] = (key,)
+        # train.py's argument of the same name, written or not (a default: the fix adds the key)
+        converted.file_keys[("curves", 0, "scheduler", "args", key)] = FileKey((key,))
     converted.derived = {"updates_per_epoch": updates, "epochs": epochs, "lr": lr, "world_size": world_size}
     return converted
 

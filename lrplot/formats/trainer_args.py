@@ -244,6 +244,23 @@ def record_origins(args: TrainerArgs, converted: Converted, curve: KeyPath) -> N
             original = args.key("num_train_epochs")
         if original is not None:
             converted.origins[native] = original
+            declare_file_key(converted, native, original)
     total_from = args.key("max_steps") or args.key("num_train_epochs")
     if total_from is not None:
         converted.origins[("total_step",)] = total_from
+
+
+def declare_file_key(converted: Converted, native: KeyPath, original: KeyPath) -> None:
+    """Where the linter's fixes write a native number the Trainer derived (lrplot.facts.FileKey).
+
+    ``num_warmup_steps`` read from ``warmup_ratio`` is written back as a share of the run;
+    ``num_training_steps`` counted from ``num_train_epochs`` is written as ``max_steps``
+    (which the Trainer then follows instead).
+    """
+    from lrplot.facts import FileKey
+
+    total = converted.data.get("total_step") if isinstance(converted.data, dict) else None
+    if original[-1] == "warmup_ratio" and isinstance(total, int) and total > 0:
+        converted.file_keys[native] = FileKey(original, per_unit=total, whole=False)
+    elif original[-1] == "num_train_epochs":
+        converted.file_keys[native] = FileKey((*original[:-1], "max_steps"))

@@ -15,22 +15,52 @@ Severity = Literal["warning", "note"]
 class Fix:
     """The suggested fix as one config change: the value a key should get.
 
+    ``key_path`` and ``value`` address lrplot's config (what re-simulation applies);
+    ``file_key`` and ``file_value``, when set, are the same change as the training config
+    writes it (its own key path and number: what the user pastes). ``file_key`` None on a
+    native lrplot config: its keys are the file's.
+
     >>> Fix(("curves", 0, "scheduler", "T_max"), 98000).as_set()
     'curves.0.scheduler.T_max=98000'
+    >>> fix = Fix(("curves", 0, "scheduler", "num_warmup_steps"), 200, ("warmup_steps",), 200)
+    >>> fix.as_set(), fix.shown()
+    ('warmup_steps=200', 'warmup_steps: 200')
+    >>> Fix(("curves", 0, "scheduler", "x"), 3, ("param_scheduler", 1, "T_max"), 3).shown()
+    'param_scheduler[1].T_max: 3'
     """
 
     key_path: KeyPath
     value: Any
+    file_key: KeyPath | None = None
+    file_value: Any = None
+
+    @property
+    def written(self) -> Any:
+        """The value as the file writes it."""
+        return self.file_value if self.file_key is not None else self.value
 
     def as_set(self) -> str:
-        """The fix as a ``--set KEY=VALUE`` argument."""
-        key = ".".join(str(part) for part in self.key_path)
-        value = (
-            self.value
-            if isinstance(self.value, str) and self.value.isidentifier()
-            else json.dumps(self.value)
-        )
-        return f"{key}={value}"
+        """The fix as a ``--set KEY=VALUE`` argument, in the file's own key grammar."""
+        path = self.file_key if self.file_key is not None else self.key_path
+        return f"{'.'.join(str(part) for part in path)}={self.value_text()}"
+
+    def value_text(self) -> str:
+        """The value as ``--set`` and the suggestion both write it (``1.0``, ``epoch``, ``[8, 11]``)."""
+        value = self.written
+        return value if isinstance(value, str) and value.isidentifier() else json.dumps(value)
+
+    def key_text(self) -> str:
+        """The key as a reader finds it in the file: ``param_scheduler[1].T_max``, or the keyword."""
+        if self.file_key is None:
+            return str(self.key_path[-1])
+        shown = ""
+        for part in self.file_key:
+            shown += f"[{part}]" if isinstance(part, int) else (f".{part}" if shown else str(part))
+        return shown
+
+    def shown(self) -> str:
+        """``KEY: VALUE`` as the file writes it."""
+        return f"{self.key_text()}: {self.value_text()}"
 
 
 @dataclass(frozen=True)

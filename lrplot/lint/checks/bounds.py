@@ -53,7 +53,7 @@ def floor_above_peak(ctx: CurveContext) -> Iterator[Finding]:
         if facts.floor is None and facts.floor_factor is None:
             continue
         key = window.key_path(facts.floor_key) if facts.floor_key else window.key_path()
-        keyword = str(facts.floor_key[-1]) if facts.floor_key else "the floor"
+        keyword = ctx.key_name(key) if facts.floor_key else "the floor"
         for group in ctx.groups:
             peak = facts.peak if facts.peak is not None else ctx.initial_lr(group)
             floor = facts.floor if facts.floor is not None else peak * float(facts.floor_factor or 0.0)
@@ -80,7 +80,7 @@ def floor_above_peak(ctx: CurveContext) -> Iterator[Finding]:
                     f"{ctx.name_of(window)}'s {keyword} {written} is above the peak lr {lr(peak)}: the "
                     f"decay rises instead, to {lr(top)} ({top / peak:.3g}x the peak) from step {steps(first)}"
                 ),
-                suggestion=f"set {keyword}: {value:g}, below the peak",
+                suggestion=f"set {ctx.shown(Fix(key, value))}, below the peak",
                 fix=Fix(key, value),
             )
 
@@ -102,7 +102,7 @@ def negative_lr(ctx: CurveContext) -> Iterator[Finding]:
                 window = candidate
                 positive = int(-factor) if float(factor).is_integer() else -factor
                 fix = Fix(candidate.key_path(candidate.facts.factor_key), positive)
-                suggestion = f"set {candidate.facts.factor_key[-1]}: {positive} (a factor is positive)"
+                suggestion = f"set {ctx.shown(fix)} (a factor is positive)"
                 break
         yield ctx.finding(
             "LR014",
@@ -133,10 +133,7 @@ def unbounded_growth(ctx: CurveContext) -> Iterator[Finding]:
                 window = candidate
                 inverse = float(f"{1 / factor:.4g}")
                 fix = Fix(candidate.key_path(candidate.facts.factor_key), inverse)
-                suggestion = (
-                    f"set {candidate.facts.factor_key[-1]}: {inverse:g} (a factor above 1 multiplies "
-                    "the lr up every step)"
-                )
+                suggestion = f"set {ctx.shown(fix)} (a factor above 1 multiplies the lr up every step)"
                 break
         final = values[-1]
         yield ctx.finding(

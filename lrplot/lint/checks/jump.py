@@ -77,8 +77,8 @@ def _boundary(
             )
             fix = None
             if after.name == "LinearLR" and factor:
-                suggestion = f"set {after.name}'s start_factor: {factor:g}, where {before.name} ends"
                 fix = Fix(after.key_path("start_factor"), factor)
+                suggestion = f"set {after.name}'s {ctx.shown(fix)}, where {before.name} ends"
         elif cut is not None:
             cause = (
                 f"{before.name}'s {cut.keyword} is {steps(cut.value)} but the milestone ends it after "
@@ -89,16 +89,17 @@ def _boundary(
                 milestones[index] + cut.value - before.calls,
                 *milestones[index + 1 :],
             ]
-            suggestion = f"set milestones: {moved} (or {cut.keyword}: {before.calls})"
             fix = Fix(window.key_path("milestones"), moved)
+            cut_fix = Fix(before.key_path(cut.path), before.calls)
+            suggestion = f"set {ctx.shown(fix)} (or {ctx.shown(cut_fix)})"
         else:
             cause = f"{before.name} ends at {lr(last)} and {after.name} starts at {lr(new)}"
             suggestion = f"make {before.name} end where {after.name} starts"
             fix = None
             if before.name == "LinearLR" and ctx.initial_lr(group) > 0:
                 factor = round(new / ctx.initial_lr(group), 6)
-                suggestion = f"set {before.name}'s end_factor: {factor}, where {after.name} starts"
                 fix = Fix(before.key_path("end_factor"), factor)
+                suggestion = f"set {before.name}'s {ctx.shown(fix)}, where {after.name} starts"
         yield ctx.finding(
             "LR007",
             step=at,

@@ -86,7 +86,7 @@ def _early(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findin
             )
             suggestion = (
                 f"the numbers look like epochs: set interval: epoch (one scheduler step per epoch of "
-                f"{steps(per_epoch)} steps), or {length.keyword}: {scaled}"
+                f"{steps(per_epoch)} steps), or {ctx.shown(Fix(window.key_path(length.path), scaled))}"
             )
             fix = Fix(ctx.curve_key("interval"), "epoch")
         elif length.keyword == "milestones":
@@ -166,21 +166,21 @@ def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding
         alternatives: tuple[tuple[str, Fix], ...] = ()
         if in_epochs is not None:
             suggestion = (
-                f"{length.keyword} looks like steps but the scheduler steps once per epoch: set "
+                f"{ctx.key_name(fix_key)} looks like steps but the scheduler steps once per epoch: set "
                 "interval: step, "
-                f"or {length.keyword}: {in_epochs[0]}"
+                f"or {ctx.shown(Fix(fix_key, in_epochs[0]))}"
             )
             fix = Fix(ctx.curve_key("interval"), "step")
             counted = (
-                f"{length.keyword} counts scheduler steps, here epochs (one step() per epoch of "
+                f"{ctx.key_name(fix_key)} counts scheduler steps, here epochs (one step() per epoch of "
                 f"{steps(ctx.steps_per_epoch or 1)} batches)"
             )
             alternatives = (
                 (
-                    f"{counted}: set {length.keyword}: {window.end}, the run's epochs",
+                    f"{counted}: set {ctx.shown(Fix(fix_key, window.end))}, the run's epochs",
                     Fix(fix_key, window.end),
                 ),
-                (f"{counted}: set {length.keyword}: {in_epochs[0]}", Fix(fix_key, in_epochs[0])),
+                (f"{counted}: set {ctx.shown(Fix(fix_key, in_epochs[0]))}", Fix(fix_key, in_epochs[0])),
             )
         else:
             suggestion, fix = ctx.fix_length(window, length, window.end)
@@ -190,7 +190,7 @@ def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding
             group=group,
             key_path=window.key_path(length.path),
             message=(
-                f"{ctx.name_of(window)}'s {length.keyword} is {written(length)} but the run steps it "
+                f"{ctx.name_of(window)}'s {ctx.key_name(fix_key)} is {written(length)} but the run steps it "
                 f"{steps(window.end)} times: {reached}"
             ),
             suggestion=suggestion,
@@ -234,8 +234,7 @@ def milestones_unreached(ctx: CurveContext) -> Iterator[Finding]:
                 written = declared.written(reached)
                 fix = Fix(window.key_path(declared.path), written)
                 suggestion = (
-                    f"drop them ({declared.keyword}: {written}) or move them within the run's "
-                    f"{steps(window.end)} {unit}"
+                    f"drop them ({ctx.shown(fix)}) or move them within the run's {steps(window.end)} {unit}"
                 )
         shown = ", ".join(
             steps(m) if declared.per_unit == 1 else f"{w:g} ({steps(m)} steps)"

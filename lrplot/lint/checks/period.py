@@ -53,7 +53,7 @@ def _short(ctx: CurveContext, window: Window, length: Length, per_epoch: int) ->
     key = window.key_path(length.path)
     suggestion = (
         f"the number reads as epochs but every batch steps the scheduler ({steps(per_epoch)} per epoch): "
-        f"set {length.keyword}: {scaled} (steps), or interval: epoch"
+        f"set {ctx.shown(Fix(key, scaled))} (steps), or interval: epoch"
     )
     yield ctx.finding(
         "LR018",

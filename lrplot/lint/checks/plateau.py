@@ -62,7 +62,10 @@ def plateau_cannot_act(ctx: CurveContext) -> Iterator[Finding]:
                     f"{steps(patience + 2)}th step() call, but the run shows {steps(window.last)}: "
                     "it never acts"
                 ),
-                suggestion=f"set patience: {max(0, window.last - 2)} or less (it counts {counts})",
+                suggestion=(
+                    f"set {ctx.shown(Fix(window.key_path('patience'), max(0, window.last - 2)))} or less "
+                    f"(it counts {counts})"
+                ),
                 fix=Fix(window.key_path("patience"), max(0, window.last - 2)),
             )
             continue
@@ -92,7 +95,10 @@ def _no_room(ctx: CurveContext, window: Window, traces: list[np.ndarray]) -> Ite
                     f"ReduceLROnPlateau's min_lr {lr(floor)} is not below the lr "
                     f"{lr(current)}: it can never cut it"
                 ),
-                suggestion=f"set min_lr below the lr, e.g. min_lr: {lr(suggestion_lr)}",
+                suggestion=(
+                    "set min_lr below the lr, e.g. "
+                    f"{ctx.shown(Fix(window.key_path('min_lr'), float(lr(suggestion_lr))))}"
+                ),
                 fix=None
                 if isinstance(min_lr, list)
                 else Fix(window.key_path("min_lr"), float(lr(suggestion_lr))),
@@ -109,7 +115,8 @@ def _no_room(ctx: CurveContext, window: Window, traces: list[np.ndarray]) -> Ite
                         f"a cut from lr {lr(current)} changes it by {lr(cut)}, not more than eps {lr(eps)}, "
                         "so torch skips every cut"
                     ),
-                    suggestion=f"set eps below the cut, e.g. eps: {lr(cut / 10)}",
+                    suggestion="set eps below the cut, e.g. "
+                    + ctx.shown(Fix(window.key_path("eps"), float(lr(cut / 10)))),
                     fix=Fix(window.key_path("eps"), float(lr(cut / 10))),
                 )
 
@@ -173,7 +180,7 @@ def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
                     f"{'falls' if falls else 'rises'} over the "
                     f"run ({first:.3g} -> {last:.3g}): every improvement counts as a plateau"
                 ),
-                suggestion=f"set mode: {other}",
+                suggestion=f"set {ctx.shown(mode_fix)}",
                 fix=mode_fix,
             )
 
@@ -194,7 +201,7 @@ def _mode_against(ctx: CurveContext, window: Window, mode: str, other: str, name
             f"ReduceLROnPlateau's mode is {mode!r} but its metric {name!r} looks like {kind}: "
             "every improvement counts as a plateau"
         ),
-        suggestion=f"set mode: {other}",
+        suggestion=f"set {ctx.shown(fix)}",
         fix=fix,
     )
 

@@ -22,10 +22,7 @@ def trainer_warning(ctx: CurveContext) -> Iterator[Finding]:
         for warning in window.facts.warnings:
             key = window.key_path(warning.key) if warning.key else window.key_path()
             fix = Fix(key, warning.fix_value) if warning.fix_value is not None else None
-            name = str(warning.key[-1]) if warning.key else None
-            suggestion = (
-                f"set {name}: {warning.fix_value}" if fix and name else "change the schedule as it says"
-            )
+            suggestion = f"set {ctx.shown(fix)}" if fix else "change the schedule as it says"
             yield ctx.finding(
                 "LR016",
                 step=None,
