@@ -92,6 +92,14 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
         {("LR014", "warning")},
     ),
     "lightning/exponential_ok.yaml": ("lightning", {"steps_per_epoch": 100}, set()),
+    # Megatron-LM (launch scripts: one scheduler step per iteration, megatron-core's own scheduler)
+    "megatron/decay_iters_beyond_train_iters.sh": ("megatron", {}, {("LR003", "warning"), ("LR005", "note")}),
+    "megatron/warmup_iters_beyond_train_iters.sh": (
+        "megatron",
+        {},
+        {("LR003", "warning"), ("LR005", "note")},
+    ),
+    "megatron/decay_iters_ok.sh": ("megatron", {}, {("LR005", "note")}),
 }
 
 
@@ -143,7 +151,9 @@ def test_each_warning_names_a_line_of_the_file_and_a_step_or_key(name: str) -> N
 # the fix each warning prints, in the file's own keys: applied with --set KEY=VALUE on the file
 # (the file's grammar, before translation), it removes the warning
 # (every milestone beyond the run: no one key fixes it, the suggestion says what to move)
-NO_ONE_KEY_FIX = {"mmengine/multistep_1x_milestones_in_2x.py"}
+# (Megatron asserts --lr-warmup-iters < --lr-decay-iters, so a warmup beyond the run comes with a
+# decay beyond it: no one key fixes both)
+NO_ONE_KEY_FIX = {"mmengine/multistep_1x_milestones_in_2x.py", "megatron/warmup_iters_beyond_train_iters.sh"}
 FIXED = sorted(
     n
     for n, (_, _, found) in CASES.items()
@@ -213,6 +223,7 @@ FILE_KEYS = {
     "torchtitan_warmup_beyond_steps.toml": "lr_scheduler.warmup_steps=",
     "nanogpt_lr_decay_iters_beyond_max_iters.py": "lr_decay_iters=5001",
     "lightning/cosine_t_max_in_steps_stepped_per_epoch.yaml": "lr_scheduler.init_args.T_max=50",
+    "megatron/decay_iters_beyond_train_iters.sh": "lr_decay_iters=20000",
 }
 
 

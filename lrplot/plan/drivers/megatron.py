@@ -38,6 +38,7 @@ from types import ModuleType
 from typing import Any
 
 from lrplot.errors import LrplotError
+from lrplot.facts import Length, ScheduleFacts
 from lrplot.plan.drivers.unexecuted import register_unexecuted
 
 SCHEDULER_MODULE = "megatron.core.optimizer_param_scheduler"
@@ -193,6 +194,58 @@ class MegatronTrainLoop:
         """Megatron's scheduler also sets each group's weight decay; drawn when it changes."""
         style = (keywords.get("schedule") or {}).get("weight_decay_incr_style", "constant")
         return set() if style == "constant" else {"weight_decay"}
+
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """Warmup end, decay end and floor, in iterations (one ``step()`` per iteration).
+
+        Megatron counts them in samples (``get_optimizer_param_scheduler``); with a constant
+        global batch one iteration is ``global_batch_size`` samples. Under
+        ``--rampup-batch-size`` the iteration of a sample count is not one number: nothing is
+        declared. A warmup written as ``--lr-warmup-fraction`` is a share of the decay, so it
+        is declared through the decay only (no iteration count fixes a fraction).
+        """
+        schedule = dict(keywords.get("schedule") or {})
+        name = "Megatron's schedule"
+        if keywords.get("rampup_batch_size") is not None or not schedule:
+            return ScheduleFacts(name=name)
+        arguments = scheduler_arguments(**schedule)
+        gbs = int(schedule["global_batch_size"])
+        iterations = bool(schedule.get("train_iters"))
+        unit: Any = "iteration" if iterations else "sample"
+        per_unit = 1.0 if iterations else 1.0 / gbs
+        based = "iters" if iterations else "samples"
+
+        def calls(samples: float) -> int:
+            return max(0, round(samples / gbs))
+
+        lengths = []
+        warmup = arguments["lr_warmup_steps"]
+        if warmup and schedule.get("lr_warmup_fraction") is None:
+            lengths.append(
+                Length(
+                    f"lr_warmup_{based}", calls(warmup), "warmup", target=1.0, unit=unit,
+                    per_unit=per_unit, key=("schedule", f"lr_warmup_{based}"),
+                )
+            )  # fmt: skip
+        style = arguments["lr_decay_style"]
+        if style in ("linear", "cosine", "WSD"):
+            given = schedule.get(f"lr_decay_{based}") is not None
+            keyword = f"lr_decay_{based}" if given else f"train_{based}"
+            lengths.append(
+                Length(
+                    keyword, calls(arguments["lr_decay_steps"]), "decay", floor=float(schedule["min_lr"]),
+                    unit=unit, per_unit=per_unit, key=("schedule", keyword),
+                )
+            )  # fmt: skip
+        return ScheduleFacts(
+            name=name,
+            peak=float(schedule["lr"]),
+            peak_key=("schedule", "lr"),
+            floor=float(schedule["min_lr"]),
+            floor_key=("schedule", "min_lr"),
+            lengths=tuple(lengths),
+        )
 
     def step(self) -> None:
         """``train_step``'s ``opt_param_scheduler.step(increment=...)``, then the loop's bookkeeping."""
