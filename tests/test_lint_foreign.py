@@ -100,6 +100,9 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
         {("LR003", "warning"), ("LR005", "note")},
     ),
     "megatron/decay_iters_ok.sh": ("megatron", {}, {("LR005", "note")}),
+    # Composer / llm-foundry (one scheduler step per trainer batch)
+    "composer/t_warmup_beyond_max_duration.yaml": ("composer", {}, {("LR003", "warning")}),
+    "composer/cosine_with_warmup_ok.yaml": ("composer", {}, set()),
 }
 
 
@@ -224,6 +227,7 @@ FILE_KEYS = {
     "nanogpt_lr_decay_iters_beyond_max_iters.py": "lr_decay_iters=5001",
     "lightning/cosine_t_max_in_steps_stepped_per_epoch.yaml": "lr_scheduler.init_args.T_max=50",
     "megatron/decay_iters_beyond_train_iters.sh": "lr_decay_iters=20000",
+    "composer/t_warmup_beyond_max_duration.yaml": 'scheduler.t_warmup="319ba"',
 }
 
 

@@ -33,6 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from lrplot.facts import Length, ScheduleFacts
 from lrplot.plan.drivers.unexecuted import register_unexecuted
 
 INSTALL_HINT = (
@@ -137,6 +138,67 @@ class ComposerTrainer:
         module = load_scheduler_module()
         schedule = scheduler_class(scheduler)(**(arguments or {}))
         self.scheduler = module.compile_composer_scheduler(schedule, self.state, scale_schedule_ratio)
+
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """A warmup scheduler's ``t_warmup``, in trainer batches (one ``step()`` per batch).
+
+        As ``_convert_time`` reads it (composer/optim/scheduler.py, mosaicml 0.32.1): ``dur`` a
+        share of ``max_duration`` in its unit, ``ep`` x ``dataloader_len`` batches, ``sp`` and
+        ``tok`` over the samples and tokens of a batch (Composer compares them in those units;
+        a batch adds them whole, so the warmup ends in the batch that passes them). Its fix is
+        written as the file writes a Composer time: a tenth of the run, in ``ba`` (or the
+        ``sp``/``tok`` of ``max_duration``, the unit Composer requires then). Nothing is
+        declared under ``scale_schedule_ratio``.
+        """
+        name = str(keywords.get("scheduler"))
+        facts_name = f"Composer's {FOUNDRY_NAMES.get(name, name)}"
+        arguments = keywords.get("arguments") or {}
+        warmup = arguments.get("t_warmup")
+        if not isinstance(warmup, str) or keywords.get("scale_schedule_ratio", 1.0) != 1.0:
+            return ScheduleFacts(name=facts_name)
+        time = time_module()
+        try:
+            t_warmup = time.Time.from_timestring(warmup)
+            duration = time.Time.from_timestring(str(keywords["max_duration"]))
+        except (KeyError, ValueError, TypeError):
+            return ScheduleFacts(name=facts_name)
+        loader = keywords.get("dataloader_len")
+        per_batch = {
+            "sp": int(keywords.get("samples_per_batch") or 1),
+            "tok": int(keywords.get("tokens_per_batch") or 0),
+        }
+        unit = {time.TimeUnit.BATCH: "ba", time.TimeUnit.EPOCH: "ep", time.TimeUnit.SAMPLE: "sp",
+                time.TimeUnit.TOKEN: "tok", time.TimeUnit.DURATION: "dur"}  # fmt: skip
+
+        def batches(value: float, of: str) -> int | None:
+            if of == "ba":
+                return int(value)
+            if of == "ep":
+                return None if loader is None else int(value * int(loader))
+            size = per_batch.get(of)
+            return -(-int(value) // size) if size else None
+
+        run_unit = unit.get(duration.unit)
+        if run_unit is None or run_unit == "dur":
+            return ScheduleFacts(name=facts_name)
+        run = batches(duration.value, run_unit)
+        written = unit.get(t_warmup.unit)
+        if written == "dur":
+            calls = None if run is None else batches(t_warmup.value * duration.value, run_unit)
+        else:
+            calls = None if written is None else batches(t_warmup.value, written)
+        if not calls or run is None:
+            return ScheduleFacts(name=facts_name)
+        if run_unit in per_batch:
+            fix = f"{max(1, int(duration.value) // 10)}{run_unit}"
+        else:
+            fix = f"{max(1, run // 10)}ba"
+        length = Length(
+            "t_warmup", calls, "warmup", target=1.0, key=("arguments", "t_warmup"), written=t_warmup.value,
+            fix_value=fix,
+        )  # fmt: skip
+        return ScheduleFacts(name=facts_name, lengths=(length,))
 
     def step(self) -> None:
         """After ``_train_batch``: ``scheduler.step()``, then ``to_next_batch`` (and ``to_next_epoch``)."""
