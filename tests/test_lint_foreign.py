@@ -103,6 +103,9 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
     # Composer / llm-foundry (one scheduler step per trainer batch)
     "composer/t_warmup_beyond_max_duration.yaml": ("composer", {}, {("LR003", "warning")}),
     "composer/cosine_with_warmup_ok.yaml": ("composer", {}, set()),
+    # torchtune (one scheduler step per optimizer step, the recipe's epochs x steps an epoch)
+    "torchtune/warmup_beyond_max_steps.yaml": ("torchtune", {}, {("LR003", "warning"), ("LR005", "note")}),
+    "torchtune/cosine_ok.yaml": ("torchtune", {}, {("LR005", "note")}),
 }
 
 
@@ -228,6 +231,7 @@ FILE_KEYS = {
     "lightning/cosine_t_max_in_steps_stepped_per_epoch.yaml": "lr_scheduler.init_args.T_max=50",
     "megatron/decay_iters_beyond_train_iters.sh": "lr_decay_iters=20000",
     "composer/t_warmup_beyond_max_duration.yaml": 'scheduler.t_warmup="319ba"',
+    "torchtune/warmup_beyond_max_steps.yaml": "lr_scheduler.num_warmup_steps=50",
 }
 
 

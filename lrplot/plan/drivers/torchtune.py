@@ -25,6 +25,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from lrplot.facts import Length, ScheduleFacts
 from lrplot.plan.drivers.unexecuted import register_unexecuted
 
 MODULE = "torchtune.training.lr_schedulers"
@@ -86,6 +87,43 @@ class RecipeScheduler:
             function = schedule_function(component)
             merged = {**(arguments or {}), "num_training_steps": num_training_steps, "last_epoch": last_epoch}
             self.scheduler = function(optimizer, **merged)
+
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """``get_cosine_schedule_with_warmup``'s warmup, decay end and cycles, in optimizer steps.
+
+        Its ``lr_lambda`` (torchtune/training/lr_schedulers.py at v0.6.1) is ``step /
+        num_warmup_steps`` up to the warmup, then ``0.5 * (1 + cos(pi * 2 * num_cycles *
+        progress))`` to ``num_training_steps`` (the recipe's epochs x steps an epoch), whose
+        first bottom is at progress ``1 / (2 num_cycles)``: past it, the lr climbs back.
+        """
+        component = str(keywords.get("component") or "")
+        name = "torchtune's " + (component.rsplit(".", 1)[-1] or "constant lr")
+        if not component.endswith("get_cosine_schedule_with_warmup"):
+            return ScheduleFacts(name=name)
+        arguments = keywords.get("arguments") or {}
+        total = int(keywords["num_training_steps"])
+        warmup, cycles = arguments.get("num_warmup_steps"), arguments.get("num_cycles", 0.5)
+        lengths = []
+        whole = isinstance(warmup, int) and not isinstance(warmup, bool)
+        if whole and warmup > 0:
+            lengths.append(
+                Length(
+                    "num_warmup_steps", warmup, "warmup", target=1.0, key=("arguments", "num_warmup_steps")
+                )
+            )
+        lengths.append(Length("num_training_steps", total, "decay", target=0.0, after="climbs"))
+        number = isinstance(cycles, (int, float)) and not isinstance(cycles, bool)
+        if number and cycles > 0.5:
+            start = warmup if whole else 0
+            bottom = start + max(1, round((total - start) / (2 * cycles)))
+            lengths.append(
+                Length(
+                    "num_cycles", bottom, "decay", target=0.0, after="climbs",
+                    key=("arguments", "num_cycles"), written=cycles, fix_value=0.5,
+                )
+            )  # fmt: skip
+        return ScheduleFacts(name=name, lengths=tuple(lengths))
 
     def step(self) -> None:
         """The recipe's ``lr_scheduler.step()`` after ``optimizer.step()``."""
