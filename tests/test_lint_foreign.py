@@ -106,6 +106,13 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
     # torchtune (one scheduler step per optimizer step, the recipe's epochs x steps an epoch)
     "torchtune/warmup_beyond_max_steps.yaml": ("torchtune", {}, {("LR003", "warning"), ("LR005", "note")}),
     "torchtune/cosine_ok.yaml": ("torchtune", {}, {("LR005", "note")}),
+    # fairseq (one scheduler step_update per update)
+    "fairseq/warmup_updates_beyond_max_update.yaml": (
+        "fairseq",
+        {},
+        {("LR003", "warning"), ("LR005", "note")},
+    ),
+    "fairseq/polynomial_decay_ok.yaml": ("fairseq", {}, {("LR005", "note")}),
 }
 
 
@@ -232,6 +239,7 @@ FILE_KEYS = {
     "megatron/decay_iters_beyond_train_iters.sh": "lr_decay_iters=20000",
     "composer/t_warmup_beyond_max_duration.yaml": 'scheduler.t_warmup="319ba"',
     "torchtune/warmup_beyond_max_steps.yaml": "lr_scheduler.num_warmup_steps=50",
+    "fairseq/warmup_updates_beyond_max_update.yaml": "lr_scheduler.warmup_updates=5000",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lrplot.facts import Length, ScheduleFacts
 from lrplot.formats.fairseq_schedules import SCHEDULERS, Run
 
 
@@ -30,3 +31,38 @@ class Trainer:
     def step(self) -> None:
         """After one update."""
         self.run.update()
+
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """``warmup_updates`` of every scheduler that has one, and ``polynomial_decay``'s end, in updates.
+
+        One ``step()`` is one update (``step_update(num_updates)``). ``polynomial_decay`` falls
+        to ``end_learning_rate`` at ``total_num_update`` (``II("optimization.max_update")``
+        unless the node sets it) and stays there.
+        """
+        name = str(keywords.get("scheduler"))
+        cfg = keywords.get("cfg") or {}
+        lengths = []
+        warmup = cfg.get("warmup_updates")
+        if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup > 0:
+            lengths.append(
+                Length(
+                    "warmup_updates",
+                    warmup,
+                    "warmup",
+                    target=1.0,
+                    unit="update",
+                    key=("cfg", "warmup_updates"),
+                )
+            )
+        floor = None
+        if name == "polynomial_decay":
+            total, floor = cfg.get("total_num_update"), cfg.get("end_learning_rate")
+            if isinstance(total, (int, float)) and total > 0 and float(total).is_integer():
+                lengths.append(
+                    Length(
+                        "total_num_update", int(total), "decay", floor=float(floor or 0.0), unit="update",
+                        key=("cfg", "total_num_update"),
+                    )
+                )  # fmt: skip
+        return ScheduleFacts(name=f"fairseq's {name}", lengths=tuple(lengths))
