@@ -113,6 +113,9 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
         {("LR003", "warning"), ("LR005", "note")},
     ),
     "fairseq/polynomial_decay_ok.yaml": ("fairseq", {}, {("LR005", "note")}),
+    # detectron2 (one scheduler step per iteration; build_lr_scheduler drops STEPS beyond MAX_ITER)
+    "detectron2/steps_beyond_max_iter.yaml": ("detectron2", {}, {("LR016", "warning")}),
+    "detectron2/multistep_ok.yaml": ("detectron2", {}, set()),
 }
 
 
@@ -240,6 +243,7 @@ FILE_KEYS = {
     "composer/t_warmup_beyond_max_duration.yaml": 'scheduler.t_warmup="319ba"',
     "torchtune/warmup_beyond_max_steps.yaml": "lr_scheduler.num_warmup_steps=50",
     "fairseq/warmup_updates_beyond_max_update.yaml": "lr_scheduler.warmup_updates=5000",
+    "detectron2/steps_beyond_max_iter.yaml": "SOLVER.STEPS=[60000]",
 }
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from lrplot.errors import LrplotError
+from lrplot.facts import Length, Milestones, ScheduleFacts, TrainerWarning
 
 SCHEDULERS = ("WarmupMultiStepLR", "WarmupCosineLR", "WarmupStepWithFixedGammaLR")
 INSTALL_HINT = (
@@ -127,6 +128,49 @@ class BuildLRScheduler:
             raise LrplotError("MAX_ITER should be at least 1", key_path=("solver", "MAX_ITER"))
         multiplier = build_multiplier(solver)
         self.scheduler = _lr_multiplier_class()(optimizer, multiplier=multiplier, max_iter=solver["MAX_ITER"])
+
+    @classmethod
+    def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
+        """The warmup, the STEPS the schedule keeps, and the warning ``build_lr_scheduler`` logs.
+
+        ``build_lr_scheduler`` drops the ``SOLVER.STEPS`` beyond ``MAX_ITER`` and logs
+        "SOLVER.STEPS contains values larger than SOLVER.MAX_ITER. These values will be
+        ignored." (detectron2/solver/build.py at 02b5c4e2): the milestones declared are the
+        kept ones, the dropped ones are that warning, silenced by writing the kept ones. The
+        warmup is ``min(WARMUP_ITERS / MAX_ITER, 1)`` of the run, in iterations.
+        """
+        solver = keywords.get("solver") or {}
+        name = str(solver.get("LR_SCHEDULER_NAME"))
+        max_iter = solver.get("MAX_ITER")
+        if not isinstance(max_iter, int) or max_iter < 1:
+            return ScheduleFacts(name=f"detectron2's {name}")
+        warmup = solver.get("WARMUP_ITERS")
+        lengths = ()
+        if isinstance(warmup, int) and warmup > 0 and solver.get("WARMUP_METHOD") == "linear":
+            lengths = (Length("WARMUP_ITERS", min(warmup, max_iter), "warmup", target=1.0, unit="iteration",
+                              key=("solver", "WARMUP_ITERS")),)  # fmt: skip
+        milestones, said = None, []
+        if name == "WarmupMultiStepLR":
+            steps = [int(x) for x in solver.get("STEPS") or ()]
+            kept = [x for x in steps if x <= max_iter]
+            milestones = Milestones("STEPS", tuple(kept), unit="iteration", key=("solver", "STEPS"))
+            if len(kept) != len(steps):
+                said.append(
+                    TrainerWarning(
+                        "SOLVER.STEPS contains values larger than SOLVER.MAX_ITER. "
+                        "These values will be ignored.",
+                        key=("solver", "STEPS"),
+                        fix_value=kept,
+                    )
+                )
+        return ScheduleFacts(
+            name=f"detectron2's {name}",
+            lengths=lengths,
+            milestones=milestones,
+            factor=solver.get("GAMMA") if name == "WarmupMultiStepLR" else None,
+            factor_key=("solver", "GAMMA"),
+            warnings=tuple(said),
+        )
 
     def step(self) -> None:
         """``hooks.LRScheduler.after_step``: one ``scheduler.step()`` per iteration."""
