@@ -54,7 +54,8 @@ class CurveResult:
     reference: Any = None  # a reference.ReferenceLog drawn over this curve
     reference_group: int = 0
     reference_groups: list[int] = field(default_factory=lambda: [0])  # the group of each logged series
-    engine: str = "torch"  # which engine computed the values: torch or fast
+    engine: str = "torch"  # which engine computed the values: torch, fast or no-torch
+    fallback: str | None = None  # why ``--engine auto`` stepped torch for this curve
     lint: list[LintMark] | None = None  # filled by lrplot.lint; None: not linted
 
     def warnings_for(self, group: str) -> int | None:
@@ -98,6 +99,19 @@ class Result:
     @property
     def has_momentum(self) -> bool:
         return any(curve.has_momentum for curve in self.curves)
+
+    @property
+    def fallback(self) -> str | None:
+        """One line: which curves ``--engine auto`` stepped torch for, and why (the first's
+        reason), or None when none was. The commands print it unless ``--quiet``."""
+        fell_back = [curve for curve in self.curves if curve.fallback]
+        if not fell_back:
+            return None
+        first = fell_back[0]
+        reason = "the fast engine " + first.fallback.removeprefix("it ").split(" (it covers ", 1)[0]  # type: ignore[union-attr]
+        more = len(fell_back) - 1
+        others = f" (and {more} more curve{'s' if more > 1 else ''})" if more else ""
+        return f"lrplot steps torch for curve {first.label!r}{others}: {reason}"
 
     @property
     def has_weight_decay(self) -> bool:

@@ -211,3 +211,14 @@ def test_a_missing_base_file_is_one_line_naming_it(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "faster_rcnn_R_50_FPN_1x.yaml:1: _BASE_ file" in lines[0], result.stderr
     assert "Base-RCNN-FPN.yaml: no such file" in lines[0] and not (tmp_path / "x.png").exists()
+
+
+def test_the_figure_claims_no_epochs() -> None:
+    """detectron2 counts iterations (MAX_ITER), not epochs: no epoch axis, whatever --steps-per-epoch says."""
+    from tests.epoch_axis import drawn, epoch_axes
+
+    path = D2 / "COCO-Detection" / "retinanet_R_50_FPN_1x.yaml"
+    for options in ({}, {"steps_per_epoch": 1000}):
+        result = lrplot.simulate(lrplot.load(path, **options), workers=1)
+        assert result.steps_per_epoch is None
+        assert epoch_axes(drawn(result)) == []

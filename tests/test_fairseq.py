@@ -4,7 +4,7 @@ The oracle is a recording (tests/fixtures/fairseq/recording.json) made by tools/
 fairseq's real ``fairseq/optim/lr_scheduler/*.py`` and ``fairseq_optimizer.py`` at commit
 3d262bb25690e4eb2e7d3c1309b1e9c406ca4b99, loaded from its git checkout on stand-in packages (fairseq
 itself does not install here), configs made OmegaConf structured configs of their real dataclasses,
-stepped with the calls of fairseq's trainer and train.py. lrplot's reproduction is compared at every
+stepped through fairseq's real Trainer methods (trainer.py) in train.py's loop. lrplot's reproduction is compared at every
 recorded update (every update of the short runs; 4,000 spread over each long one and every epoch
 boundary).
 """
@@ -187,3 +187,18 @@ def test_cli_subprocess_plots_a_real_fairseq_config(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = out.read_text().splitlines()
     assert rows[0].startswith("curve,group,step,lr") and len(rows) == 1 + 1560
+
+
+def test_the_figure_shows_epochs_only_when_the_run_has_them() -> None:
+    """fairseq batches by tokens: no epoch axis from max_update alone; with --steps-per-epoch and
+    epochs of equal length, the top axis' ticks stand over the epoch boundaries."""
+    from tests.epoch_axis import drawn, epoch_axes, tick_steps
+
+    alone = lrplot.simulate(lrplot.load(FAIRSEQ / "wav2vec" / "config" / "finetuning" / "base_10h.yaml"))
+    assert alone.steps_per_epoch is None and epoch_axes(drawn(alone)) == []
+    rte = lrplot.simulate(
+        lrplot.load(FAIRSEQ / "roberta" / "config" / "finetuning" / "rte.yaml", steps_per_epoch=156)
+    )
+    assert rte.steps_per_epoch == 156
+    ticks, steps = tick_steps(*epoch_axes(drawn(rte))[0])
+    assert steps == pytest.approx(ticks * 156, abs=1e-3)

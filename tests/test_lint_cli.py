@@ -122,9 +122,12 @@ def test_validate_simulates_and_warns_without_drawing(write_config, tmp_path: Pa
     config = write_config(SHORT_COSINE)
     result = cli("validate", config)
     assert result.exit_code == 0 and list(tmp_path.glob("*.png")) == []
-    assert "[LR001]" in result.stderr and result.stderr.strip().endswith("ok (1 schedule warning(s))")
-    assert cli("validate", config, "--strict").exit_code == 1
-    assert cli("validate", config, "--strict", "--ignore", "LR001").exit_code == 0
+    assert "[LR001]" in result.stderr and result.stderr.strip().endswith(f"{config}: ok, 1 schedule warning")
+    strict = cli("validate", config, "--strict")
+    assert strict.exit_code == 1 and "ok" not in strict.stderr.splitlines()[-1]
+    assert strict.stderr.strip().endswith(f"{config}: 1 schedule warning (fails --strict)")
+    ignored = cli("validate", config, "--strict", "--ignore", "LR001")
+    assert ignored.exit_code == 0 and ignored.stderr.strip().endswith(f"{config}: ok")
 
 
 def test_validate_still_exits_2_on_a_problem_and_lints_nothing_then(write_config, cli) -> None:

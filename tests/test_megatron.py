@@ -536,3 +536,31 @@ def test_the_scheduler_module_is_megatron_cores_own_file() -> None:
     installed = Path(importlib.util.find_spec("megatron.core").submodule_search_locations[0])
     assert Path(module.__file__) == installed / "optimizer_param_scheduler.py"
     assert "megatron.core.parallel_state" not in sys.modules  # the package __init__ did not run
+
+
+def test_a_comment_after_a_quote_closed_on_a_later_line_is_dropped_as_bash_drops_it(tmp_path: Path) -> None:
+    """One scanner finds quotes, comments and array parentheses (lrplot/read/shell.py ``_scan``):
+    a ``# (comment`` after a quote that opened on an earlier line is no word and opens no array."""
+    text = 'NOTE="a long\nnote" # (see --lr 9)\nARGS=(--train-iters 50 # 10 (old\n  --lr 2e-4)\npython pretrain_gpt.py ${ARGS[@]}\n'
+    data = parse_shell(text).data
+    assert data["train_iters"] == "50" and data["lr"] == "2e-4"
+    if BASH is not None:
+        path = tmp_path / "t.sh"
+        path.write_text(text)
+        argv = bash_argv(path, tmp_path)
+        assert argv == ["--train-iters", "50", "--lr", "2e-4"]
+
+
+def test_a_step_batch_size_schedule_is_refused_naming_it(cli, tmp_path: Path) -> None:
+    """Megatron-LM main's --step-batch-size-schedule (after core_v0.16.0) changes the batch
+    over the run; drawn at one batch size it would be a wrong curve, so it is refused."""
+    path = tmp_path / "s.sh"
+    path.write_text(
+        "ARGS=(--lr 1e-4 --lr-decay-style cosine --train-samples 100000 --global-batch-size 8\n"
+        '  --micro-batch-size 1 --step-batch-size-schedule "0:8 50K:16")\n'
+        "torchrun pretrain_gpt.py ${ARGS[@]}\n"
+    )
+    result = cli("plot", path, "-o", tmp_path / "s.csv")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--step-batch-size-schedule" in lines[0] and "s.sh:" in lines[0]

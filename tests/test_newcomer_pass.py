@@ -263,3 +263,59 @@ def test_the_legend_explains_the_lint_circles() -> None:
     lint(config, result)
     legend = lrplot.figure(result).axes[0].get_legend()
     assert "schedule warning (see the summary)" in [t.get_text() for t in legend.get_texts()]
+
+
+def _quick_start() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return readme[readme.index("## Quick start") : readme.index("## Your first config")]
+
+
+def test_quick_start_installs_the_cpu_wheel_and_says_what_a_user_should_install() -> None:
+    """The figure command pins the torch the tests pin (it must run where only the package
+    registry is reachable); the prose says which torch lrplot needs, how to get the CPU wheel
+    instead of PyPI's multi-GB CUDA default, and nothing about this project's machines."""
+    quick = _quick_start()
+    figure = quick.split("<!-- figure-command -->")[1].split("```")[1]
+    assert "pip install torch==2.13.0" in figure
+    assert "--index-url https://download.pytorch.org/whl/cpu" in quick
+    assert "`torch>=2.2`" in quick and "CUDA build" in quick and "without" in quick
+    assert "on disk" not in quick and "machines" not in quick
+
+
+def test_quick_start_names_the_extra_the_hugging_face_example_asks_for(cli, monkeypatch, tmp_path) -> None:
+    import re
+    import shlex
+
+    from lrplot.formats import trainer_rules
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"<!-- hf-command -->\s*```bash\n(.*?)\n```", readme, flags=re.S).group(1)
+    monkeypatch.setattr(trainer_rules, "installed_transformers", lambda: None)
+    monkeypatch.chdir(ROOT)
+    arguments = shlex.split(command)[1:]
+    arguments[arguments.index("-o") + 1] = str(tmp_path / "lr.png")
+    result = cli(*arguments)
+    assert result.exit_code == 2
+    extra = re.search(r"pip install 'lrplot\[(\w+)\]'", result.stderr).group(1)
+    assert f"pip install -e '.[{extra}]'" in _quick_start()
+
+
+def test_a_typo_of_curves_is_named_at_its_line(write_config, cli) -> None:
+    for typo in ("curvs", "Curves", "cruves", "curve"):
+        config = write_config(TWO.replace("curves:", f"{typo}:"), name=f"{typo}.yaml")
+        result = cli("plot", config, "-o", str(config.with_suffix(".csv")))
+        assert result.exit_code == 2 and "--config-format" not in result.stderr
+        assert result.stderr == (
+            f"lrplot: error: {config}:2: unknown top-level key {typo!r} (did you mean 'curves'?): "
+            "an lrplot config lists its curves under 'curves'\n"
+        )
+
+
+def test_a_file_with_no_key_like_curves_keeps_the_generic_refusal(write_config, cli) -> None:
+    config = write_config(TWO.replace("curves:", "courses:"))
+    result = cli("validate", config)
+    assert (
+        result.exit_code == 2
+        and "did you mean" not in result.stderr
+        and "--config-format NAME" in result.stderr
+    )

@@ -136,9 +136,12 @@ def test_a_torch_that_disagrees_is_stepped_and_the_run_says_why_in_one_line(monk
     _unknown(monkeypatch, tmp_path, semantics="2.4")  # torch 2.13 checked against 2.4's formulas
     config = lrplot.loads(json.dumps(config_of([c for c in CASES if c["id"] == "exponential-resumed-5"])))
     result = lrplot.simulate(config)
-    assert result.curves[0].engine != "no-torch"
-    (note,) = [w for w in result.warnings if "lrplot steps torch" in w]
-    assert "self-check case" in note and "\n" not in note
+    assert result.curves[0].engine == "torch"
+    assert not [w for w in result.warnings if "lrplot steps torch" in w]  # not a schedule warning
+    note = result.fallback
+    assert note is not None and note.startswith("lrplot steps torch for curve ")
+    assert "not verified for torch" in note and "self-check case" in note
+    assert "\n" not in note
     assert json.loads(next(tmp_path.glob("torch-check-*.json")).read_text())["semantics"] is None
 
 
@@ -175,6 +178,16 @@ def test_a_betas_annotation_of_torch_2_8_accepts_a_list() -> None:
     assert matches_annotation([0.9, 0.95], "tuple[typing.Union[float, torch.Tensor], ...]")
     assert not matches_annotation(["a", 0.95], "tuple[typing.Union[float, torch.Tensor], ...]")
     assert matches_annotation([0.9, 0.95], "tuple[float | torch.Tensor, float | torch.Tensor]")
+    # Adam's and AdamW's ``betas`` as inspect.formatannotation writes them on each release
+    # (read with lrplot.plan.keywords.annotation_text in the release venvs of tools/verify_release.py).
+    for release, annotation in (
+        ("2.2.2, 2.4.1", "Tuple[float, float]"),
+        ("2.8.0", "tuple[typing.Union[float, torch.Tensor], typing.Union[float, torch.Tensor]]"),
+        ("2.10.0 to 2.15.0", "tuple[float | torch.Tensor, float | torch.Tensor]"),
+    ):
+        assert matches_annotation([0.9, 0.95], annotation), release
+        assert not matches_annotation([0.9], annotation), release
+        assert not matches_annotation(["a", 0.95], annotation), release
 
 
 def test_the_cases_tell_the_recorded_semantics_apart() -> None:
@@ -187,3 +200,47 @@ def test_the_cases_tell_the_recorded_semantics_apart() -> None:
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             assert any(by_semantics[a][k] != by_semantics[b][k] for k in by_semantics[a]), (a, b)
+
+
+def test_registry_builds_local_version_suffixes_are_read(tmp_path) -> None:
+    """A CUDA build says ``2.15.0`` in its metadata and ``2.15.0+cu132`` in ``torch.__version__``;
+    a CPU build's metadata carries ``+cpu``: each is the release it names."""
+    assert releases.semantics_for_version("2.15.0+cu132") == "2.8"
+    assert releases.semantics_for_version("2.4.1+cu121") == "2.4"
+    assert releases.semantics_for_version("2.2.2+cpu") == "2.2"
+    assert releases.semantics_for_version("2.10.0a0+git1234") == "2.8"
+    assert not releases.older("2.8", "2.8") and releases.older("2.4", "2.8")
+    for name, expected in (
+        ("torch-2.13.0+cpu.dist-info", "2.13.0+cpu"),
+        ("torch-2.15.0.dist-info", "2.15.0"),
+    ):
+        site = tmp_path / name.split("-")[1]
+        (site / "torch").mkdir(parents=True)
+        (site / name).mkdir()
+        assert releases.torch_version(site / "torch") == expected
+
+
+VERIFIED = ROOT / "docs" / "releases.json"
+
+
+def test_every_release_verified_by_the_cli_is_recorded_and_identical() -> None:
+    """docs/releases.json (tools/verify_release.py, the CLI run in each release's venv): every
+    input gave the same CSV bytes by auto and torch, on a fingerprint the table knows, and auto
+    imported torch on the same inputs as on the torch CI has."""
+    results = json.loads(VERIFIED.read_text(encoding="utf-8"))
+    recorded = {_fixture(path)["torch"].split("+")[0] for path in RECORDED}
+    baseline = next(r for v, r in results.items() if v.startswith("2.13"))
+    imports = {row["input"]: row.get("auto_imports_torch") for row in baseline["rows"]}
+    for version, result in results.items():
+        assert version.split("+")[0] in recorded, version
+        assert releases.KNOWN[result["fingerprint"]][1] == result["semantics"], version
+        assert all(row["identical"] for row in result["rows"]), version
+        # The case set's input is named by its count (a case that release's torch refuses is
+        # compared alone, stepped by torch for torch's own message): the same name, less "(N cases)".
+        ran = {row["input"].split(" (")[0]: row.get("auto_imports_torch") for row in result["rows"]
+               if "refused" not in row["input"]}  # fmt: skip
+        assert ran == {k.split(" (")[0]: v for k, v in imports.items()}, version
+        assert not ran["release_cases"], version
+    table = (ROOT / "docs" / "releases.md").read_text(encoding="utf-8")
+    for result in results.values():
+        assert f"`{result['fingerprint']}`" in table

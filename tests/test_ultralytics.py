@@ -165,3 +165,19 @@ def test_cli_subprocess_plots_default_yaml(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 1000
+
+
+def test_the_figure_counts_epochs_on_its_top_axis_at_the_trainers_epoch_boundaries(tmp_path: Path) -> None:
+    """Ultralytics counts its run in epochs: the top axis' whole-epoch ticks stand over the batch
+    counts where the installed trainer's epochs begin (epoch e at e * nb batches)."""
+    from tests.epoch_axis import drawn, epoch_axes, tick_steps
+
+    overrides, images = {"optimizer": "SGD", "epochs": 7}, 1234
+    theirs = run({**DEFAULTS, **overrides}, images, 1)
+    _, curve = _ours(overrides, images, 1, tmp_path)
+    result = lrplot.simulate(lrplot.load(tmp_path / "args.yaml", dataset_size=images), workers=1)
+    axes = epoch_axes(drawn(result))
+    assert len(axes) == 1  # the top panel only
+    ticks, steps = tick_steps(*axes[0])
+    assert ticks.tolist() == list(range(8)) and len(curve.groups[0].lr) == 7 * theirs["nb"]
+    assert steps == pytest.approx([e * theirs["nb"] for e in range(8)], abs=1e-6 * theirs["nb"])

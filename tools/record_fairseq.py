@@ -9,14 +9,23 @@ minimum those files import. The scheduler's config is its real dataclass made an
 structured config (as fairseq's Hydra config is: types converted, unknown keys refused) under
 a root holding ``optimization`` and ``checkpoint``, so the ``II(...)`` interpolations resolve.
 
-The calls are those of fairseq's trainer, written here from ``fairseq/trainer.py`` and
-``fairseq_cli/train.py`` at that commit (which cannot run here): ``_build_optimizer`` builds the
-scheduler and calls ``step_update(0)``; ``checkpoint_utils.load_checkpoint`` calls
-``lr_step(1)``; train.py's loop checks ``lr <= stop_min_lr`` before each epoch, calls
-``begin_epoch`` (``step_begin_epoch`` + ``step_update``), runs the epoch's updates
-(``ceil(batches / update_freq)``, ``GroupedIterator``), each followed by ``set_num_updates``
-(``step_update``) and the stop at ``max_update``, then ``lr_step(epoch, val_loss)`` with no
-validation loss. The lr recorded for an update is the first param group's before it.
+The scheduler is driven through fairseq's real ``Trainer`` (``fairseq/trainer.py`` at that
+commit, executed with stand-ins for the registry's two build functions, ``optim.build_optimizer``
+(a real ``FairseqOptimizer`` over torch's SGD) and ``lr_scheduler.build_lr_scheduler`` (the class
+``_name`` registers), and for the modules these calls never reach: models, checkpoints,
+distributed, metrics' logging). A ``Trainer`` made without its
+``__init__`` (which needs a task, a model and devices) holds a one-parameter model; its real
+``_build_optimizer`` builds the scheduler (the registry's role: the dataclass's class) and calls
+``step_update(0)``; its real ``lr_step``, ``begin_epoch`` (``lr_step_begin_epoch``:
+``step_begin_epoch`` + ``step_update``), ``set_num_updates`` (``lr_step_update``) and ``get_lr``
+are the calls. The loop around them is ``fairseq_cli/train.py``'s at that commit
+(``main``/``train``, which need a task and data): ``checkpoint_utils.load_checkpoint`` calls
+``trainer.lr_step(1)`` (line 301 of checkpoint_utils.py, no checkpoint), then ``lr =
+trainer.get_lr()``; before each epoch ``lr <= stop_min_lr`` stops; ``trainer.begin_epoch``; the
+epoch's updates (``ceil(batches / update_freq)``, ``GroupedIterator``), each one a
+``train_step`` ending in ``set_num_updates(get_num_updates() + 1)`` and the stop at
+``max_update``; then ``lr = trainer.lr_step(epoch, None)`` (no validation loss). The lr
+recorded for an update is ``trainer.get_lr()`` (the first param group's) before it.
 
     python tools/record_fairseq.py /work/.mirror/facebookresearch+fairseq/repo [COMMIT]
 """
@@ -170,7 +179,53 @@ def load_fairseq(repo: Path, commit: str) -> dict[str, type]:
     return {"FairseqOptimizer": optimizer_module.FairseqOptimizer, **registry}  # type: ignore[dict-item]
 
 
-def record(classes: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
+def load_trainer(repo: Path, commit: str, classes: dict[str, Any]) -> type:
+    """fairseq's real ``Trainer`` class, its imports stood in for (none of their code is reached)."""
+    import contextlib
+
+    def stub(name: str, **attrs: Any) -> types.ModuleType:
+        module = sys.modules.get(name) or types.ModuleType(name)
+        module.__path__ = getattr(module, "__path__", [])  # type: ignore[attr-defined]
+        module.__dict__.update(attrs)
+        sys.modules[name] = module
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, module)
+        return module
+
+    built: dict[str, Any] = {}
+
+    def build_optimizer(cfg: Any, params: list[Any]) -> Any:  # fairseq.optim.build_optimizer's role
+        return built["optimizer"]
+
+    def build_lr_scheduler(cfg: Any, optimizer: Any) -> Any:  # registry.setup_registry's build
+        return classes[cfg._name][0](cfg, optimizer)
+
+    def aggregate(*a: Any, **k: Any) -> Any:  # metrics.aggregate, a decorator on train_step
+        return lambda f: f
+
+    stub("fairseq.checkpoint_utils")
+    stub("fairseq.models")
+    stub("fairseq.models.ema", build_ema=None)
+    stub("fairseq.optim", build_optimizer=build_optimizer)
+    stub("fairseq.optim.lr_scheduler", build_lr_scheduler=build_lr_scheduler)
+    stub("fairseq.utils", safe_hasattr=hasattr, has_parameters=lambda m: False)
+    stub("fairseq.dataclass.configs", FairseqConfig=object)
+    stub("fairseq.dataclass.utils", convert_namespace_to_omegaconf=None)
+    stub("fairseq.distributed")
+    stub("fairseq.distributed.utils")
+    stub("fairseq.file_io", PathManager=None)
+    stub("fairseq.logging")
+    stub("fairseq.logging.meters")
+    stub("fairseq.logging.metrics", aggregate=aggregate, log_scalar=lambda *a, **k: None,
+         aggregate_context=contextlib.nullcontext)  # fmt: skip
+    stub("fairseq.nan_detector", NanDetector=None)
+    trainer = _module("fairseq.trainer", _source(repo, commit, "fairseq/trainer.py"), "fairseq/trainer.py")
+    trainer.Trainer._built = built  # type: ignore[attr-defined]
+    return trainer.Trainer  # type: ignore[no-any-return]
+
+
+def record(classes: dict[str, Any], trainer_class: type, case: dict[str, Any]) -> dict[str, Any]:
     """Every update's lr for one case (sampled when long), as fairseq's trainer sets it."""
     # Hydra reads the file with OmegaConf's YAML loader (2e-05 is a float there, a string to PyYAML).
     data = OmegaConf.to_container(OmegaConf.load(FIXTURES / case["file"])) if "file" in case else case["data"]
@@ -178,29 +233,32 @@ def record(classes: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
     optimization = OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(Optimization), given))
     node = dict(data.get("lr_scheduler", {}))
     name = node.pop("_name")
-    cls, config_class = classes[name]
+    _, config_class = classes[name]
     root = OmegaConf.create({
-        "optimization": {"lr": optimization["lr"], "max_update": optimization["max_update"]},
+        "optimization": {"lr": optimization["lr"], "max_update": optimization["max_update"],
+                         "debug_param_names": False, "use_bmuf": False},
         "checkpoint": {"maximize_best_checkpoint_metric": False},
+        "common": {"fp16": False, "bf16": False, "amp": False, "fp16_no_flatten_grads": False},
+        "distributed_training": {"ddp_backend": "pytorch_ddp", "zero_sharding": "none"},
+        "optimizer": {"_name": "sgd"},
     })  # fmt: skip
-    root.lr_scheduler = OmegaConf.merge(OmegaConf.structured(config_class), node)
-    cfg = root.lr_scheduler
+    root.lr_scheduler = OmegaConf.merge(OmegaConf.structured(config_class), {**node, "_name": name})
+    model = torch.nn.Linear(1, 1, bias=False)
 
     class Optimizer(classes["FairseqOptimizer"]):  # a FairseqOptimizer over a real torch optimizer
-        def __init__(self) -> None:
+        def __init__(self, params: list[Any]) -> None:
             super().__init__(None)
-            self._optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.0)
+            self._optimizer = torch.optim.SGD(params, lr=0.0)
 
-    optimizer = Optimizer()
-    scheduler = cls(cfg, optimizer)  # Trainer._build_optimizer
-    scheduler.step_update(0)
-    num_updates = 0
-
-    def lr_step(epoch: int) -> float:  # Trainer.lr_step(epoch, val_loss=None)
-        scheduler.step(epoch, None)
-        return scheduler.step_update(num_updates)
-
-    lr = lr_step(1)  # checkpoint_utils.load_checkpoint, no checkpoint
+    trainer = trainer_class.__new__(trainer_class)  # Trainer.__init__ needs a task and devices
+    trainer.__dict__.update(cfg=root, cuda=False, tpu=False, quantizer=None, _num_updates=0,
+                            _model=model, _wrapped_model=model, _criterion=torch.nn.Module(),
+                            _wrapped_criterion=torch.nn.Module(), _optimizer=None, _lr_scheduler=None,
+                            task=types.SimpleNamespace(begin_epoch=lambda epoch, model: None))  # fmt: skip
+    trainer._built["optimizer"] = Optimizer(list(model.parameters()))
+    _ = trainer.lr_scheduler  # the property builds optimizer and scheduler and calls step_update(0)
+    trainer.lr_step(1)  # checkpoint_utils.load_checkpoint, no checkpoint
+    lr = trainer.get_lr()  # fairseq_cli/train.py main
     lrs: list[float] = []
     max_update = optimization["max_update"] or math.inf
     max_epoch = optimization["max_epoch"] or math.inf
@@ -215,22 +273,20 @@ def record(classes: dict[str, Any], case: dict[str, Any]) -> dict[str, Any]:
             break
         freq = update_freq[epoch - 1] if epoch <= len(update_freq) else update_freq[-1]
         updates = math.inf if batches is None else math.ceil(batches / freq)
-        scheduler.step_begin_epoch(epoch)  # Trainer.begin_epoch -> lr_step_begin_epoch
-        scheduler.step_update(num_updates)
+        trainer.begin_epoch(epoch)
         done = 0
         should_stop = False
         while done < updates:
-            lrs.append(optimizer.get_lr())
-            num_updates += 1  # Trainer.train_step -> set_num_updates -> lr_step_update
-            scheduler.step_update(num_updates)
+            lrs.append(trainer.get_lr())
+            trainer.set_num_updates(trainer.get_num_updates() + 1)  # the end of Trainer.train_step
             done += 1
-            if num_updates >= max_update:
+            if trainer.get_num_updates() >= max_update:
                 should_stop = True
                 break
         if should_stop:
             break
-        lr = lr_step(epoch)
-        boundaries.append(num_updates)
+        lr = trainer.lr_step(epoch, None)
+        boundaries.append(trainer.get_num_updates())
         epoch += 1
     else:
         stopped_by = "max_epoch"
@@ -257,7 +313,8 @@ def main() -> None:
     repo = Path(sys.argv[1])
     commit = sys.argv[2] if len(sys.argv) > 2 else COMMIT
     classes = load_fairseq(repo, commit)
-    cases = {name: record(classes, case) for name, case in CASES.items()}
+    trainer_class = load_trainer(repo, commit, classes)
+    cases = {name: record(classes, trainer_class, case) for name, case in CASES.items()}
     versions = {
         "fairseq": commit,
         "torch": torch.__version__,

@@ -103,6 +103,8 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
                     say(f"lrplot: warning: {config}: curve {curve.label!r}: {divergence.message()}", err=True)
     if not request.quiet:
         for (config, paths), result in zip(jobs, results, strict=True):
+            if result.fallback is not None:
+                say(f"lrplot: {config}: {printable(result.fallback)}", err=True)
             steps = sum(curve.total_step for curve in result.curves)
             written = ", ".join("standard output" if path == STDOUT else str(path) for path in paths)
             written = written or "the terminal"

@@ -34,7 +34,13 @@ def run_validate(
 
     failed = warned = False
     for config in configs:
-        problems, findings = validate_and_lint(config, options, ignore=ignore, skip_dynamo=True)
+        engine_notes: list[str] = []
+        problems, findings = validate_and_lint(
+            config, options, ignore=ignore, skip_dynamo=True, engine_notes=engine_notes
+        )
+        if not quiet:
+            for note in engine_notes:
+                say(f"lrplot: {config}: {printable(note)}", err=True)
         for problem in problems:
             say(printable(str(problem)), err=True)
         warnings = [finding for finding in findings if finding.severity == "warning"]
@@ -44,11 +50,18 @@ def run_validate(
         failed = failed or bool(problems)
         warned = warned or bool(warnings)
         if not problems and not quiet:
-            counted = f" ({len(warnings)} schedule warning(s))" if warnings else ""
-            say(f"{config}: ok{counted}", err=True)
+            say(f"{config}: {verdict(len(warnings), strict=strict)}", err=True)
     if failed:
         return EXIT_USAGE
     return EXIT_DIFFERENCE if strict and warned else EXIT_OK
+
+
+def verdict(warnings: int, *, strict: bool) -> str:
+    """A valid config's line; it says "fails --strict" exactly when that exits 1, never "ok" then."""
+    if not warnings:
+        return "ok"
+    counted = f"{warnings} schedule warning{'s' if warnings != 1 else ''}"
+    return f"{counted} (fails --strict)" if strict else f"ok, {counted}"
 
 
 def validate(
@@ -71,11 +84,13 @@ def validate_and_lint(
     ignore: Sequence[str] = (),
     lint: bool = True,
     skip_dynamo: bool = False,
+    engine_notes: list[str] | None = None,
 ) -> tuple[list[LrplotError], list[Finding]]:
     """Every problem of a config file, then (when there is none) the schedule checks' findings.
 
     ``skip_dynamo`` (the command line only, as ``plot`` does): constructing torch objects
-    does not import torch._dynamo.
+    does not import torch._dynamo. ``engine_notes`` receives the line saying why ``auto``
+    stepped torch (:attr:`lrplot.result.Result.fallback`), if it did.
 
     The checks need the simulated values, so a config without problems is simulated
     (the exact fast engine wherever it applies); nothing is drawn or written.
@@ -104,6 +119,8 @@ def validate_and_lint(
 
     try:
         result = simulate(config, allow_imports=options.allow_imports, force=options.force, plans=plans)
+        if engine_notes is not None and result.fallback is not None:
+            engine_notes.append(result.fallback)
         return [], lint_result(config, result, plans=plans, ignore=ignore)
     except LrplotError as error:  # a failure only stepping shows (an expression, torch)
         return [error], []

@@ -19,7 +19,7 @@ from lrplot.engines.selfcheck import ensure
 from lrplot.engines.stepping import ENGINES, run_curve
 from lrplot.errors import LrplotError
 from lrplot.plan import CurvePlan, plan, releases
-from lrplot.plan.free import is_free, plan_free
+from lrplot.plan.free import is_free
 from lrplot.result import Result
 
 __all__ = ["ENGINES", "simulate"]
@@ -50,21 +50,17 @@ def simulate(
     """
     if engine not in ENGINES:
         raise LrplotError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    slow_path = None
-    if engine == "auto" and not releases.is_forced():
-        decision = releases.decide()
-        if not decision.checked:  # a torch new to lrplot: checked once, then planned again
-            decision = ensure(simulate)
-            plans = None
-        if decision.semantics is None and decision.version is not None:
-            slow_path = decision.reason
+    if engine == "auto" and not releases.is_forced() and not releases.decide().checked:
+        ensure(simulate)  # a torch new to lrplot: checked once, then planned under its verdict
+        plans = None
     if plans is None or (engine != "auto" and any(is_free(p) for p in plans)):
         plans = plan(config, allow_imports=allow_imports, force=force, torch_free=engine == "auto")
     total = sum(p.curve.total_step for p in plans)
     chained = any(p.source is not None for p in plans)  # later curves need earlier optimizers
-    count = workers if workers is not None else auto_workers([_work(p, engine) for p in plans])
-    free = any(is_free(p) for p in plans)  # already fast, and a worker would import torch
-    if count > 1 and len(plans) > 1 and not chained and not free:
+    free = [is_free(p) for p in plans]  # the planner's decision, asked once
+    work = [0.0 if torch_free else _work(p, engine) for p, torch_free in zip(plans, free, strict=True)]
+    count = workers if workers is not None else auto_workers(work)
+    if count > 1 and len(plans) > 1 and not chained and not any(free):  # a worker would import torch
         from lrplot.engines.parallel import run_parallel
 
         outcomes = run_parallel(config, allow_imports, count, progress, engine)
@@ -80,9 +76,9 @@ def simulate(
 
         sources = {id(p.source) for p in plans if p.source is not None}
         optimizers: dict[int, Any] = {}
-        for curve_plan in plans:
+        for curve_plan, torch_free in zip(plans, free, strict=True):
             try:
-                if is_free(curve_plan):
+                if torch_free:
                     result, curve_notes, optimizer = run_free_curve(
                         curve_plan,
                         tick,
@@ -103,8 +99,6 @@ def simulate(
             outcomes.append((result, curve_notes))
     curves = [curve for curve, _ in outcomes]
     notes = [*config.notes, *(note for _, curve_notes in outcomes for note in curve_notes)]
-    if slow_path is not None and _would_be_free(config):
-        notes.append(slow_path)
     return Result(curves=curves, title=config.title, plot=config.plot, warnings=notes, derived=config.derived)
 
 
@@ -115,20 +109,13 @@ _FAST_STEP_COST = 0.1
 
 
 def _work(curve_plan: CurvePlan, engine: str) -> float:
-    """A curve's work in torch-engine steps, for deciding whether to run curves in parallel."""
-    if is_free(curve_plan):
-        return 0.0
+    """A torch-planned curve's work in torch-engine steps, for deciding whether to run curves
+    in parallel."""
     try:
         fast = uses_fast(curve_plan, engine, [], keep_stepping=False)
     except LrplotError:
         fast = False
     return curve_plan.curve.total_step * (_FAST_STEP_COST if fast else 1.0)
-
-
-def _would_be_free(config: Config) -> bool:
-    """Whether the torch-free engine would cover this config on a torch lrplot knows."""
-    with releases.forced(releases.LATEST):
-        return plan_free(config) is not None
 
 
 def auto_workers(work: list[float]) -> int:

@@ -10,18 +10,27 @@ from lrplot.plan.plans import CurvePlan
 
 def uses_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_stepping: bool) -> bool:
     """Whether the exact fast engine draws this curve: auto uses it wherever it is verified."""
+    return not slow_reasons(curve_plan, engine, recorders, keep_stepping)
+
+
+def slow_reasons(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_stepping: bool) -> list[str]:
+    """Why the fast engine cannot draw this curve ([] when it can): ``--engine fast`` refuses
+    with the first, ``auto`` steps torch and says the first in one line."""
     from lrplot.engines import fast
+    from lrplot.plan import releases
 
     if engine == "torch":
-        return False
+        return ["--engine torch"]
     reasons = []
     if not fast.torch_verified():
-        import torch
-
-        reasons.append(f"it is not verified for torch {torch.__version__}")
+        decision = releases.decide()
+        why = decision.reason.removeprefix("lrplot steps torch: ")
+        reasons.append(f"it is not verified for torch {decision.version} ({why})")
     for segment in curve_plan.segments:
         scheduler = segment.scheduler
-        if not fast.covers(scheduler.cls, scheduler.children) or "scale_fn" in scheduler.keywords:
+        if "scale_fn" in scheduler.keywords:
+            reasons.append(f"it does not cover {scheduler.name} with a scale_fn")
+        elif not fast.covers(scheduler.cls, scheduler.children):
             reasons.append(
                 f"it does not cover {scheduler.name} (it covers {', '.join(fast.covered_names())})"
             )
@@ -30,15 +39,13 @@ def uses_fast(curve_plan: CurvePlan, engine: str, recorders: list[Any], keep_ste
             "it runs segments, continued optimizers, epoch intervals and recorded momentum "
             "only for schedulers without nested schedulers or metrics"
         )
-    if not reasons:
-        return True
-    if engine == "fast":
+    if reasons and engine == "fast":
         raise LrplotError(
             f"curve {curve_plan.curve.label!r}: --engine fast cannot draw this curve: {reasons[0]}; "
             "use --engine auto",
             key_path=("curves", curve_plan.curve.index, "scheduler"),
         )
-    return False
+    return reasons
 
 
 def simple(curve_plan: CurvePlan, keep_stepping: bool, recorders: list[Any]) -> bool:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from lrplot.config import scheduler_calls
-from lrplot.engines.choice import simple, uses_fast
+from lrplot.engines.choice import simple, slow_reasons
 from lrplot.engines.traces import non_finite_notes, zeros
 from lrplot.errors import LrplotError, StepFailed
 from lrplot.plan.classes import walk
@@ -69,14 +69,18 @@ def run_curve(
         lr_traces = [zeros(steps) for _ in groups]
         recorders = _recorders(curve_plan, groups, steps)
         offset = 0
-        use_fast = uses_fast(curve_plan, engine, recorders, keep_stepping)
+        reasons = slow_reasons(curve_plan, engine, recorders, keep_stepping)
+        use_fast = not reasons
         for index, segment in enumerate(curve_plan.segments):
             scheduler = construct_segment(curve_plan, segment, optimizer)
             start_epoch = getattr(scheduler, "last_epoch", 0)
             step_fn = _step_function(scheduler, curve_plan, segment, groups)
             step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
             if use_fast:
-                use_fast = _readable(scheduler, curve_plan, engine)
+                missing = _unreadable(scheduler, curve_plan, engine)
+                if missing is not None:
+                    use_fast = False
+                    reasons.append(f"it reads {missing}, which this torch lacks")
             try:
                 if use_fast and simple(curve_plan, keep_stepping, recorders):
                     from lrplot.engines import fast
@@ -143,6 +147,7 @@ def run_curve(
         reference_group=reference_groups[0],
         reference_groups=reference_groups,
         engine="fast" if use_fast else "torch",
+        fallback=reasons[0] if engine == "auto" and reasons and not use_fast else None,
     )
     return result, notes, optimizer
 
@@ -284,21 +289,21 @@ def _loop(
         raise StepFailed(step, exc) from exc
 
 
-def _readable(scheduler: Any, curve_plan: CurvePlan, engine: str) -> bool:
-    """Whether the fast engine can read this torch object's state: an attribute this torch
-    release lacks makes ``auto`` step torch, and ``fast`` say which one."""
+def _unreadable(scheduler: Any, curve_plan: CurvePlan, engine: str) -> str | None:
+    """The attribute of this torch object the fast engine would read and this torch release
+    lacks (``auto`` then steps torch and says so, ``fast`` refuses), or None."""
     from lrplot.engines import fast
 
     missing = fast.missing_attribute(scheduler)
     if missing is None:
-        return True
+        return None
     if engine == "fast":
         raise LrplotError(
             f"curve {curve_plan.curve.label!r}: --engine fast cannot draw this curve: this torch's "
             f"{missing} is missing; use --engine auto",
             key_path=("curves", curve_plan.curve.index, "scheduler"),
         )
-    return False
+    return missing
 
 
 def _step_function(

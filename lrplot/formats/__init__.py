@@ -48,6 +48,7 @@ FORMATS = (
     "lrplot.formats.detectron2",
     "lrplot.formats.ultralytics",
     "lrplot.formats.fairseq",
+    "lrplot.formats.nemo",
 )
 
 
@@ -153,6 +154,7 @@ def _chosen(target: dict[str, Any], options: FormatOptions, prefix: KeyPath) -> 
             f"{_looks(options.path, target)} that several formats claim: {named}; say which with {choices}",
             key_path=prefix,
         )
+    _did_you_mean_curves(target, prefix)
     close = sorted(
         ((module, found) for module, found in claims if found.seen),
         key=lambda claim: (-claim[1].score, bool(claim[1].conflicting), -len(claim[1].seen)),
@@ -206,6 +208,20 @@ def _shortfall(found: Identification) -> str:
 
 
 _KINDS = {".py": "a Python config", ".toml": "a TOML config", ".json": "a JSON config"}
+
+
+def _did_you_mean_curves(target: dict[str, Any], prefix: KeyPath) -> None:
+    """A file no format claims whose key is a typo of lrplot's own ``curves`` (``curvs:`` beside
+    ``total_step:``) is an lrplot config with a typo: say so at that key's line."""
+    import difflib
+
+    for key in target:
+        if isinstance(key, str) and difflib.get_close_matches(key.lower(), ["curves"], n=1, cutoff=0.8):
+            raise LrplotError(
+                f"unknown top-level key {key!r} (did you mean 'curves'?): an lrplot config lists its "
+                "curves under 'curves'",
+                key_path=(*prefix, key),
+            )
 
 
 def _looks(path: Path | None, data: dict[str, Any]) -> str:

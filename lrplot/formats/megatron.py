@@ -106,6 +106,15 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
         raise LrplotError(
             f"{args.flag('min_lr')} {min_lr}: Megatron asserts it is >= 0", key_path=args.where("min_lr")
         )
+    if args.given("step_batch_size_schedule"):
+        # Megatron-LM main after core_v0.16.0 (NVIDIA/Megatron-LM PR #4411) steps the global batch
+        # at sample or token thresholds, which changes how samples map to iterations; the
+        # megatron-core 0.16.0 calculator lrplot runs has no such schedule, so it is not guessed.
+        raise LrplotError(
+            "--step-batch-size-schedule changes the global batch during the run (Megatron-LM main, "
+            "after core_v0.16.0, whose microbatch calculator lrplot runs): not drawn yet",
+            key_path=args.where("step_batch_size_schedule"),
+        )
     train_iters, train_samples = values["train_iters"], values["train_samples"]
     schedule = _schedule(args, converted, train_iters, train_samples)
     schedule.update(lr=lr, min_lr=min_lr, lr_decay_style=values["lr_decay_style"])

@@ -30,7 +30,7 @@ from lrplot.expressions import compile_expression
 from lrplot.plan.domains import REQUIRED, FreeScheduler, integer, last_epoch, number
 from lrplot.plan.first_steps import first_step
 
-# Children lrplot.engines.fast continues inside each (its _SEQUENTIAL_CHILDREN and _chained).
+# Children the recurrences continue inside each (lrplot.plan.recurrences: SEQUENTIAL_CHILDREN, _chained).
 SEQUENTIAL_CHILDREN = (
     "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
     "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR",

@@ -16,6 +16,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from lrplot.plan.recurrences import recurrence
+
 
 def _unchanged(state: Any, lrs: list[float], epoch: int) -> None:
     """ExponentialLR, PolynomialLR, CosineAnnealingLR, MultiplicativeLR: ``_is_initial`` keeps the lrs."""
@@ -81,38 +83,18 @@ def _lambda_first(state: Any, lrs: list[float], epoch: int) -> None:
 _BEFORE_2_8 = ("2.2", "2.4")
 
 
-def _exponential_before(state: Any, lrs: list[float], epoch: int) -> None:
-    if epoch == 0:
-        return
-    for i, lr in enumerate(lrs):
-        lrs[i] = lr * state.gamma
+def _before(kind: str) -> Callable[[Any, list[float], int], None]:
+    """A first step before torch 2.8: ``get_lr`` at ``last_epoch`` > 0 is the chainable
+    recurrence itself (lrplot.plan.recurrences); at 0 it keeps the lrs, except LinearLR's
+    start factor (as since 2.8)."""
 
+    def first(state: Any, lrs: list[float], epoch: int) -> None:
+        if epoch == 0:
+            FIRST_STEPS[kind](state, lrs, epoch)
+            return
+        recurrence(kind, state)(lrs, epoch)
 
-def _multiplicative_before(state: Any, lrs: list[float], epoch: int) -> None:
-    if epoch > 0:
-        for i, (function, lr) in enumerate(zip(state.lr_lambdas, lrs, strict=True)):
-            lrs[i] = lr * function(epoch)
-
-
-def _linear_before(state: Any, lrs: list[float], epoch: int) -> None:
-    start, end, total_iters = state.start_factor, state.end_factor, state.total_iters
-    if epoch == 0:
-        for i, lr in enumerate(lrs):
-            lrs[i] = lr * start
-        return
-    if epoch > total_iters:
-        return
-    for i, lr in enumerate(lrs):
-        lrs[i] = lr * (1.0 + (end - start) / (total_iters * start + (epoch - 1) * (end - start)))
-
-
-def _polynomial_before(state: Any, lrs: list[float], epoch: int) -> None:
-    total_iters, power = state.total_iters, state.power
-    if epoch == 0 or epoch > total_iters:
-        return
-    decay_factor = ((1.0 - epoch / total_iters) / (1.0 - (epoch - 1) / total_iters)) ** power
-    for i, lr in enumerate(lrs):
-        lrs[i] = lr * decay_factor
+    return first
 
 
 def _cosine_before(state: Any, lrs: list[float], epoch: int) -> None:
@@ -139,11 +121,11 @@ FIRST_STEPS: dict[str, Callable[[Any, list[float], int], None]] = {
 
 FIRST_STEPS_BEFORE_2_8: dict[str, Callable[[Any, list[float], int], None]] = {
     **FIRST_STEPS,
-    "ExponentialLR": _exponential_before,
-    "PolynomialLR": _polynomial_before,
+    "ExponentialLR": _before("ExponentialLR"),
+    "PolynomialLR": _before("PolynomialLR"),
     "CosineAnnealingLR": _cosine_before,
-    "LinearLR": _linear_before,
-    "MultiplicativeLR": _multiplicative_before,
+    "LinearLR": _before("LinearLR"),
+    "MultiplicativeLR": _before("MultiplicativeLR"),
 }
 
 

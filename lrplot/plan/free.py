@@ -22,7 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 from lrplot.config import Config, Curve, SchedulerSpec, scheduler_calls
-from lrplot.plan import releases
+from lrplot.errors import KeyPath, LrplotError
+from lrplot.plan import releases, source_keywords
+from lrplot.plan.classes import EXPRESSION_KEYWORDS
 from lrplot.plan.composite import (
     CHAINED_CHILDREN,
     COMPOSITE_SCHEDULERS,
@@ -49,6 +51,7 @@ from lrplot.plan.domains import (
 )
 from lrplot.plan.first_steps import first_step
 from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
+from lrplot.plan.run_numbers import RunNumbers, follow_parameters
 
 FREE_ENGINE = "no-torch"
 
@@ -156,10 +159,11 @@ _CHILDREN = {"SequentialLR": SEQUENTIAL_CHILDREN, "ChainedScheduler": CHAINED_CH
 
 
 def free_scheduler(
-    spec: SchedulerSpec, key_path: tuple[Any, ...], within: str | None = None
+    spec: SchedulerSpec, key_path: tuple[Any, ...], within: str | None = None, run: RunNumbers | None = None
 ) -> SchedulerPlan | None:
     """The plan of a covered scheduler with certainly valid keywords (children included), or
-    None. ``within``: the SequentialLR or ChainedScheduler this one is a child of."""
+    None. ``within``: the SequentialLR or ChainedScheduler this one is a child of. ``run``:
+    the curve's numbers, for keyword expressions (``T_max: "total_step - 500"``)."""
     kind = _short(spec.name, "torch.optim.lr_scheduler", _TABLES) or _short(
         spec.name, "torch.optim.swa_utils", _TABLES
     )
@@ -173,7 +177,12 @@ def free_scheduler(
         return None
     if bool(spec.schedulers) != (kind in _CHILDREN):
         return None  # the torch path says what is missing or extra
-    keywords = _keywords(spec.keywords, _TABLES[kind])
+    raw = spec.keywords
+    if run is not None and _has_expression(raw):
+        raw = _evaluated(kind, raw, run, key_path)
+        if raw is None:
+            return None
+    keywords = _keywords(raw, _TABLES[kind])
     if keywords is None:
         return None
     if kind in LAMBDA_SCHEDULERS:
@@ -182,13 +191,36 @@ def free_scheduler(
             return None
     children = []
     for index, child in enumerate(spec.schedulers or []):
-        child_plan = free_scheduler(child, (*key_path, "schedulers", index), kind)
+        child_plan = free_scheduler(child, (*key_path, "schedulers", index), kind, run)
         if child_plan is None:
             return None
         children.append(child_plan)
     return SchedulerPlan(
         cls=stand_in(kind), name=spec.name, keywords=keywords, children=children, key_path=key_path
     )
+
+
+def _has_expression(keywords: dict[str, Any]) -> bool:
+    return any(
+        isinstance(value, str) or (isinstance(value, list) and any(isinstance(v, str) for v in value))
+        for name, value in keywords.items()
+        if name not in EXPRESSION_KEYWORDS
+    )
+
+
+def _evaluated(
+    kind: str, keywords: dict[str, Any], run: RunNumbers, key_path: KeyPath
+) -> dict[str, Any] | None:
+    """The keywords with their run expressions evaluated as the torch path evaluates them
+    (lrplot.plan.run_numbers.follow_run), the keyword kinds read from the installed torch's
+    source; None (torch decides, and says what is wrong) where that fails."""
+    parameters = source_keywords.parameters(kind)
+    if parameters is None:
+        return None
+    try:
+        return follow_parameters(parameters, keywords, run, key_path, f"scheduler {kind}")
+    except LrplotError:
+        return None
 
 
 def _free_optimizer(curve: Curve) -> tuple[str, dict[str, Any], list[dict[str, Any]], list[str]] | None:
@@ -261,7 +293,9 @@ def _plan_curve(curve: Curve, earlier: dict[str, CurvePlan]) -> CurvePlan | None
         if segment is not None and segment.metric is not None:
             return None
         path = (*key_path, "segments", index) if segment else key_path
-        plan = free_scheduler(spec, (*path, "scheduler"))
+        plan = free_scheduler(
+            spec, (*path, "scheduler"), run=RunNumbers(curve.total_step, curve.steps_per_epoch)
+        )
         if plan is None:
             return None
         steps = segment.steps if segment else curve.total_step

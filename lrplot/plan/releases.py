@@ -56,6 +56,7 @@ KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
     "8a6c4684ef5b6c2a": (("2.2.2",), "2.2"),
     "c52b93aa7a0fb56a": (("2.4.1",), "2.4"),
     "ddc655d4ec116e1a": (("2.8.0",), "2.8"),
+    "115a5af731c6e955": (("2.10.0",), "2.8"),
     "88a1d77d6f80d2fb": (("2.13.0", "2.15.0"), "2.8"),  # 2.14.1 has the same sources too
 }
 
@@ -91,16 +92,37 @@ def _strip(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def fingerprint(folder: Path) -> str | None:
-    """sha256 (16 hex digits) of the scheduler sources' code as ``ast.unparse`` writes it:
-    comments, docstrings and formatting do not count. None when a file is missing or unreadable."""
-    digest = hashlib.sha256()
+def source_trees(folder: Path) -> tuple[ast.Module, ...] | None:
+    """The scheduler sources parsed once, docstrings stripped (the fingerprint and the keyword
+    kinds of lrplot.plan.source_keywords both read them). None when a file is missing or unreadable."""
+    try:
+        stamps = tuple((s.st_mtime_ns, s.st_size) for s in ((folder / n).stat() for n in SOURCES))
+    except OSError:
+        return None
+    return _parsed(folder, stamps)
+
+
+@functools.cache
+def _parsed(folder: Path, stamps: tuple[tuple[int, int], ...]) -> tuple[ast.Module, ...] | None:
+    trees = []
     for name in SOURCES:
         try:
             text = (folder / name).read_text(encoding="utf-8")
-            digest.update(ast.unparse(_strip(ast.parse(text))).encode("utf-8"))
-        except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+            trees.append(_strip(ast.parse(text)))
+        except (OSError, SyntaxError, ValueError, UnicodeDecodeError, RecursionError):
             return None
+    return tuple(trees)  # type: ignore[arg-type]
+
+
+def fingerprint(folder: Path) -> str | None:
+    """sha256 (16 hex digits) of the scheduler sources' code as ``ast.unparse`` writes it:
+    comments, docstrings and formatting do not count. None when a file is missing or unreadable."""
+    trees = source_trees(folder)
+    if trees is None:
+        return None
+    digest = hashlib.sha256()
+    for tree in trees:
+        digest.update(ast.unparse(tree).encode("utf-8"))
     return digest.hexdigest()[:16]
 
 

@@ -105,7 +105,18 @@ def follow_run(
 
     ``what`` names the class in messages (``scheduler StepLR``).
     """
-    parameters = KeywordSpec.of(target).parameters
+    return follow_parameters(KeywordSpec.of(target).parameters, keywords, run, key_path, what)
+
+
+def follow_parameters(
+    parameters: dict[str, inspect.Parameter],
+    keywords: dict[str, Any],
+    run: RunNumbers,
+    key_path: KeyPath,
+    what: str = "scheduler",
+) -> dict[str, Any]:
+    """:func:`follow_run` on a signature's ``parameters`` (the torch-free planner reads them
+    from torch's source: lrplot.plan.source_keywords)."""
     evaluated = dict(keywords)
     for name, value in keywords.items():
         parameter = parameters.get(name)

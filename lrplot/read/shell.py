@@ -231,14 +231,20 @@ def _logical_lines(text: str, name: str) -> list[tuple[int, str]]:
     for number, raw in enumerate(text.splitlines(), start=1):
         if "\x00" in raw:
             raise LrplotError("the script holds a NUL character", where=f"{name}:{number}")
-        line = raw if quote else _strip_comment(raw)
+        comment, balance, still_open = _scan(raw, quote)
+        if comment is not None:  # a comment ends the line, also after a quote closed on it
+            line = raw[:comment].rstrip()
+        elif quote:  # the line starts inside a quote: its spaces are the value's
+            line = raw
+        else:
+            line = raw.rstrip()
         if not buffer:
             start = number
         continuation = line.endswith("\\") and not line.endswith("\\\\")
         if continuation:
             line = line[:-1]
         buffer.append(line)
-        balance, quote = _paren_balance(line, quote)
+        quote = still_open
         open_parens += balance
         if continuation or open_parens > 0 or quote:
             continue
@@ -250,9 +256,14 @@ def _logical_lines(text: str, name: str) -> list[tuple[int, str]]:
     return out
 
 
-def _strip_comment(line: str) -> str:
-    """The line without its ``# comment`` (a ``#`` inside quotes or a word stays)."""
-    quote: str | None = None
+def _scan(line: str, quote: str | None) -> tuple[int | None, int, str | None]:
+    """One pass over a line as bash's quoting sees it, from the quote an earlier line left open.
+
+    Returns where its ``# comment`` starts (None: no comment; a ``#`` inside quotes or inside a
+    word is not one), how many array ``(`` it leaves open before that (``$(`` ignored), and the
+    quote it leaves open.
+    """
+    balance = 0
     previous = " "
     for index, char in enumerate(line):
         if quote:
@@ -261,26 +272,10 @@ def _strip_comment(line: str) -> str:
         elif char in "'\"" and previous != "\\":
             quote = char
         elif char == "#" and previous in " \t(;":
-            return line[:index].rstrip()
-        previous = char
-    return line.rstrip()
-
-
-def _paren_balance(line: str, quote: str | None) -> tuple[int, str | None]:
-    """How many array ``(`` the line leaves open (``$(`` ignored), and the quote it leaves open."""
-    balance = 0
-    previous = ""
-    for char in line:
-        if quote:
-            if char == quote and (quote == "'" or previous != "\\"):
-                quote = None
-        elif char in "'\"" and previous != "\\":
-            quote = char
-        elif char == "#" and previous in " \t(;":
-            break
+            return index, balance, quote
         elif char == "(" and previous != "$":
             balance += 1
         elif char == ")":
             balance -= 1
         previous = char
-    return balance, quote
+    return None, balance, quote
