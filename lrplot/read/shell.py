@@ -7,7 +7,7 @@ literal assignments (``LR=6e-5``, ``export NODES=2``, arrays ``ARGS=(...)``, ``A
 ``$NAME``/``${NAME}``/``${NAME[@]}``, ``${NAME:-default}``, quotes and escapes, and integer
 ``$((...))`` over values it knows. What only the running shell knows — positional arguments
 (``$1``), command output (``$(...)``, backticks), variables the script does not set (the
-environment's), assignments inside ``if``/``for``/``case``/functions — becomes an
+environment's), assignments inside ``if``/``for``/functions or a ``case`` on such a value — becomes an
 :class:`Unresolved` word naming why, so that a format refuses it only when a value it needs
 depends on it.
 
@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.errors import KeyPath, LrplotError
+from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.read.files import read_text
+from lrplot.read.shell_case import CaseStatement, parse_case, pattern_regex, split_commands
 from lrplot.read.shell_words import ShellState, Unresolved, closing, expand_words, join
 from lrplot.read.yaml_source import YamlSource
 
@@ -109,11 +110,26 @@ def _is_flag(word: str) -> bool:
 def read_script(text: str, name: str) -> ShellScript:
     """Walk the script's logical lines: assignments update the variables, the launch is kept."""
     script = ShellScript()
+    _run(_logical_lines(text, name), script, name)
+    return script
+
+
+def _run(lines: list[tuple[int, str]], script: ShellScript, name: str) -> None:
+    """Run ``(line, text)`` commands as data: the script's top level, or a case branch bash takes."""
     depth = 0
-    for line_number, logical in _logical_lines(text, name):
+    at = 0
+    while at < len(lines):
+        line_number, logical = lines[at]
+        at += 1
         stripped = logical.strip()
         first = stripped.split(None, 1)[0] if stripped else ""
         first = first.rstrip(";")
+        if first == "case":
+            gathered = _gather_case(lines, at - 1)
+            if gathered is not None:
+                statement, at = gathered
+                _case(statement, line_number, script, name, depth)
+                continue
         if first in _CLOSERS or stripped.startswith("}"):
             depth = max(0, depth - 1)
             continue
@@ -151,7 +167,87 @@ def read_script(text: str, name: str) -> ShellScript:
                 cut = next((i for i, w in enumerate(arguments) if w in _SEPARATORS), len(arguments))
                 script.command = [(w, getattr(w, "line", line_number)) for w in arguments[:cut]]
                 break
-    return script
+
+
+def _gather_case(lines: list[tuple[int, str]], at: int) -> tuple[tuple[str, CaseStatement], int] | None:
+    """The case statement starting at ``lines[at]``, up to its esac: ((its text, ...), next index).
+
+    The text keeps one newline per source line, so an offset in it gives the line. None when no
+    esac completes it (then it is read as an unknown block, as before).
+    """
+    start = lines[at][0]
+    parts: list[str] = []
+    for index in range(at, len(lines)):
+        number, logical = lines[index]
+        parts.append("\n" * (number - start - "".join(parts).count("\n")) if parts else "")
+        parts.append(logical)
+        if "esac" not in logical:
+            continue
+        text = "".join(parts).lstrip()
+        try:
+            statement = parse_case(text)
+        except ValueError:
+            continue
+        if text[statement.end :].strip().strip(";").strip():
+            return None  # something follows esac on its line: not read
+        return (text, statement), index + 1
+    return None
+
+
+def _case(gathered: tuple[str, CaseStatement], line: int, script: ShellScript, name: str, depth: int) -> None:
+    """Run the branch bash runs, when the subject and patterns are known; else its variables are unknown."""
+    text, statement = gathered
+    assigned = {
+        match.group(1)
+        for clause in statement.clauses
+        for match in re.finditer(r"(?:^|[;\s])([A-Za-z_][A-Za-z0-9_]*)\+?=", clause.body)
+    }
+
+    def unknown(why: str) -> None:
+        for variable in assigned:
+            script.unknown[variable] = why
+            script.variables.pop(variable, None)
+
+    if depth:
+        unknown(f"set inside an if/for/case block or a function (line {line})")
+        return
+    shown = printable(statement.subject, 40)
+    words = expand_words(statement.subject, script, line, name, split=False)
+    subject = words[0] if words else ""
+    if isinstance(subject, Unresolved):
+        unknown(f"set by the case on {shown} (line {line}), and {subject.why}")
+        return
+
+    def expand(unit: str) -> str:
+        values = expand_words(unit, script, line, name, split=False)
+        return values[0] if values else ""
+
+    for clause in statement.clauses:
+        for pattern in clause.patterns:
+            regex = pattern_regex(pattern, expand)
+            if isinstance(regex, Unresolved):
+                unknown(
+                    f"set by the case on {shown} (line {line}), whose pattern "
+                    f"{printable(pattern, 30)} is known only when it runs ({regex.why})"
+                )
+                return
+            if re.fullmatch(regex, subject, re.DOTALL):
+                break
+        else:
+            continue
+        if clause.terminator in (";&", ";;&"):
+            unknown(
+                f"set by the case on {shown} (line {line}), whose branch {printable(pattern, 30)}) "
+                f"ends in {clause.terminator}, which lrplot does not follow (only ;;)"
+            )
+            return
+        start = line + text[: clause.offset].count("\n")
+        commands = [
+            (start + clause.body[:offset].count("\n"), command)
+            for offset, command in split_commands(clause.body)
+        ]
+        _run(commands, script, name)
+        return
 
 
 def _launcher(words: list[str]) -> dict[str, str]:
