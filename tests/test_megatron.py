@@ -222,9 +222,7 @@ SHORT = {
         "lr_warmup_iters=50",
     ],
     "t5_train_t5_220m_distributed": ["train_iters=2000", "lr_decay_iters=2000"],
-    "mamba_train": [
-        "global_batch_size=32",
-        "tensor_model_parallel_size=1",
+    "mamba_train": [  # its case on MODEL_SCALE="800M" gives --global-batch-size 32
         "train_samples=64000",
         "lr_warmup_samples=640",
         "lr_decay_samples=63360",
@@ -751,3 +749,15 @@ def test_random_case_patterns_choose_the_branch_bash_chooses(
     path = tmp / "t.sh"
     path.write_text(text)
     assert [parse_shell(text).data["chosen"]] == bash_argv(path, tmp)[1:], text
+
+
+def test_an_exit_in_the_branch_bash_takes_stops_the_script(cli, tmp_path: Path) -> None:
+    path = tmp_path / "train.sh"
+    path.write_text(CASE_SCRIPTS["one_line_branches"].replace("MODEL_SIZE=13B", "MODEL_SIZE=1B"))
+    if BASH is not None:
+        done = subprocess.run([BASH, str(path)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and "unknown size 1B" in done.stdout  # bash never launches
+    result = cli("plot", path, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "train.sh:6: the script exits before it runs its Python program" in lines[0]

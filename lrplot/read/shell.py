@@ -50,6 +50,7 @@ class ShellScript(ShellState):
     program: str | None = None
     program_line: int = 0
     launcher: dict[str, str] = field(default_factory=dict)  # torchrun's --nproc_per_node, --nnodes
+    exited: int = 0  # the line of an ``exit`` bash runs before the launch (a case's ``*) exit 1``)
 
 
 def load_shell_file(path: Path) -> YamlSource:
@@ -70,6 +71,11 @@ def parse_shell(text: str, *, name: str = "<script>") -> YamlSource:
     '<script>:3'
     """
     script = read_script(text, name)
+    if script.program is None and script.exited:
+        raise LrplotError(
+            "the script exits before it runs its Python program (an exit bash runs)",
+            where=f"{name}:{script.exited}",
+        )
     if script.program is None:
         raise LrplotError(
             "a shell script that runs no Python program (no command with a .py file and its arguments)",
@@ -118,7 +124,7 @@ def _run(lines: list[tuple[int, str]], script: ShellScript, name: str) -> None:
     """Run ``(line, text)`` commands as data: the script's top level, or a case branch bash takes."""
     depth = 0
     at = 0
-    while at < len(lines):
+    while at < len(lines) and not script.exited:
         line_number, logical = lines[at]
         at += 1
         stripped = logical.strip()
@@ -133,6 +139,9 @@ def _run(lines: list[tuple[int, str]], script: ShellScript, name: str) -> None:
         if first in _CLOSERS or stripped.startswith("}"):
             depth = max(0, depth - 1)
             continue
+        if first == "exit" and not depth and script.program is None:
+            script.exited = line_number
+            return
         if first in _OPENERS or _FUNCTION.match(stripped):
             depth += 1
             if not (stripped.endswith(("fi", "done", "esac")) or stripped.endswith("}")):
