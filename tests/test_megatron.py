@@ -630,6 +630,11 @@ CASE_SCRIPTS = {
         "GBS=64\nMODE=finetune\ncase \"$MODE\" in\n  pre*) GBS=1024;;\n  '*') GBS=1;;\nesac\n"
         "python pretrain_gpt.py --lr 1e-4 --global-batch-size $GBS --train-iters 10\n"
     ),
+    "patterns_from_variables": (
+        'WIDE="*-70b"\nSIZE=llama-70b\ncase "$SIZE" in\n  "$WIDE") GBS=1 ;;  # quoted: literal\n'
+        "  $WIDE) GBS=512; ITERS=20 ;;\nesac\n"
+        "python pretrain_gpt.py --global-batch-size $GBS --train-iters $ITERS\n"
+    ),
     "nested_case": (
         "FAMILY=gpt\nSIZE=small\ncase $FAMILY in\n  gpt)\n    case $SIZE in\n"
         "      small) LR=6e-4 ;;\n      large) LR=2e-4 ;;\n    esac\n    ITERS=500\n    ;;\n"

@@ -19,6 +19,7 @@ from lrplot.read.shell_words import Unresolved, closing
 __all__ = ["CaseStatement", "Clause", "parse_case", "pattern_regex", "split_commands"]
 
 _WORD_STOPS = " \t\n;|&()<>"
+_DOLLAR_NAME = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?!$-])")
 _CLASSES = {
     "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "digit": "0-9", "lower": "a-z", "upper": "A-Z",
     "space": r" \t\n\r\f\v", "blank": r" \t", "xdigit": "0-9A-Fa-f",
@@ -192,6 +193,9 @@ def pattern_regex(pattern: str, expand: Callable[[str], str]) -> str:
             index = end
         elif char in '"$`':
             end = unit_end(pattern, index)
+            name = _DOLLAR_NAME.match(pattern, index)
+            if name is not None:
+                end = name.end()  # $NAME or $1: unit_end stops after the $
             value = expand(pattern[index:end])
             if isinstance(value, Unresolved):
                 return value
