@@ -635,6 +635,10 @@ CASE_SCRIPTS = {
         "  $WIDE) GBS=512; ITERS=20 ;;\nesac\n"
         "python pretrain_gpt.py --global-batch-size $GBS --train-iters $ITERS\n"
     ),
+    "one_line_case": (
+        "S=a\ncase $S in a|b) X=1;; *) X=2;; esac; ITERS=20\n"
+        "python pretrain_gpt.py --lr 1e-4 --hidden-size $X --train-iters $ITERS\n"
+    ),
     "nested_case": (
         "FAMILY=gpt\nSIZE=small\ncase $FAMILY in\n  gpt)\n    case $SIZE in\n"
         "      small) LR=6e-4 ;;\n      large) LR=2e-4 ;;\n    esac\n    ITERS=500\n    ;;\n"

@@ -197,8 +197,12 @@ def _gather_case(lines: list[tuple[int, str]], at: int) -> tuple[tuple[str, Case
             statement = parse_case(text)
         except ValueError:
             continue
-        if text[statement.end :].strip().strip(";").strip():
-            return None  # something follows esac on its line: not read
+        rest = text[statement.end :].lstrip(" \t")
+        if rest and not rest.startswith(";"):
+            return None  # `esac | cmd`, `esac > file`: not read
+        rest = rest[1:].strip()
+        if rest:  # `esac; cmd`: the command runs after the case, on esac's line
+            lines.insert(index + 1, (start + text[: statement.end].count("\n"), rest))
         return (text, statement), index + 1
     return None
 
