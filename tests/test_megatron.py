@@ -770,3 +770,16 @@ def test_an_exit_in_the_branch_bash_takes_stops_the_script(cli, tmp_path: Path) 
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "train.sh:6: the script exits before it runs its Python program" in lines[0]
+
+
+def test_assignments_after_a_semicolon_are_read_as_bash_runs_them(tmp_path: Path) -> None:
+    text = 'ITERS=99\nLR=1e-4; ITERS=20; GBS=8\nif [ -n "$X" ]; then\n  A=1; GBS=16\nfi\n'
+    text += "python pretrain_gpt.py --lr $LR --train-iters $ITERS --global-batch-size $GBS\n"
+    data = parse_shell(text).data
+    assert data["lr"] == "1e-4" and data["train_iters"] == "20"
+    assert isinstance(data["global_batch_size"], Unresolved)  # set again inside the if (run-time)
+    assert "set inside an if/for/case block (line 4)" in data["global_batch_size"].why
+    if BASH is not None:
+        path = tmp_path / "t.sh"
+        path.write_text(text)
+        assert bash_argv(path, tmp_path)[:4] == ["--lr", "1e-4", "--train-iters", "20"]

@@ -160,8 +160,11 @@ def _run(lines: list[tuple[int, str]], script: ShellScript, name: str) -> None:
                     f"set inside an if/for/case block or a function (line {line_number})"
                 )
                 script.variables.pop(variable, None)
+                _conditional_assignments(rest, script, line_number)  # `A=1; B=2` in the block
                 continue
             stripped = _assign(script, variable, rest, append, line_number, name).strip()
+            if stripped.startswith(";") and stripped[1:].strip():
+                lines.insert(at, (line_number, stripped[1:]))  # `A=1; B=2`: the next command
             if not stripped or stripped.startswith(";"):
                 continue
         if depth or script.program is not None:
