@@ -38,6 +38,11 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["lrplot", "yaml"]):
+    # The readers, formats and renderers are imported lazily by lrplot.load: import them here,
+    # inside the instrumented block, or their branches give the fuzzer no coverage to follow.
+    import importlib
+    import pkgutil
+
     import yaml
 
     import lrplot
@@ -51,6 +56,10 @@ with atheris.instrument_imports(include=["lrplot", "yaml"]):
     import lrplot.read.files
     import lrplot.read.logs
     from lrplot.errors import ExpressionError, LrplotError
+
+    for _module in pkgutil.walk_packages(lrplot.__path__, "lrplot."):
+        if not _module.name.startswith(("lrplot.commands", "lrplot.__main__")):
+            importlib.import_module(_module.name)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import fuzz_inputs as inputs  # the generators the hypothesis tests use

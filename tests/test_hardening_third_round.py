@@ -442,3 +442,28 @@ def test_an_infinite_tolerance_is_valid_and_lets_finite_values_match(
     assert result.exit_code == 0 and "matches" in result.stderr
     snapshot.write_text(snapshot.read_text().replace(",1,7.5\n", ",1,nan\n"))
     assert run({}, "check", "c.yaml", "--against", "s.csv", option, "inf").exit_code == 1  # NaN is no number
+
+
+# 6. What the atheris runs found (docs/security.md) ----------------------------------------
+
+
+@pytest.mark.parametrize("key", ["t[tal_step", "int", "str"])
+def test_an_unknown_key_that_looks_like_a_union_tag_is_named(key: str, run, tmp_path: Path) -> None:
+    """yaml surface: a key with '[' (or named like a type) was taken for pydantic's union tag
+    and dropped, then an IndexError 'a bug in lrplot'."""
+    text = STEPLR.replace("curves:", f"{json.dumps(key)}: 1\ncurves:")
+    refused(run({"c.yaml": text}, "plot", "c.yaml", "-o", "o.csv"), "c.yaml:2", f"unknown key {key!r}")
+    nothing_left(tmp_path, "c.yaml")
+
+
+@pytest.mark.parametrize("config", [
+    "total_step: 1\ncurves:\n  - scheduler: {name: StepLR, step_size: [2]}\n",
+    "trainer: {max_epochs: 1}\noptimizer: {_target_: torch.optim.SGD, lr: 0.1}\n"
+    "scheduler: {_target_: torch.optim.lr_scheduler.StepLR, step_size: [2]}\n",
+])  # fmt: skip
+def test_a_milestone_torch_never_used_is_no_marker(config: str, run, tmp_path: Path) -> None:
+    """omegaconf surface: StepLR takes a list as step_size (torch checks nothing), a run too
+    short to step never uses it, and lrplot's markers then compared the list: a TypeError."""
+    result = run({"c.yaml": config}, "plot", "c.yaml", "-o", "o.csv", "--steps-per-epoch", "1")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o.csv").read_text().count("\n") == 2  # the header and step 0

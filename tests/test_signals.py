@@ -200,3 +200,27 @@ def test_read_bytes_refuses_fifos_and_devices_without_blocking(tmp_path: Path) -
         "log /proc/self/environ: lrplot does not read from /proc, /sys or /dev",
         f"log {tmp_path}: is a directory, not a file",
     ]
+
+
+def _forkserver_started(sid: int) -> bool:
+    for pid in session(sid):
+        try:
+            if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_ctrl_c_while_the_forkserver_imports_torch_prints_no_traceback(tmp_path: Path) -> None:
+    """Issue 26 (found running every case by hand on a busy machine): a terminal's Ctrl-C, to
+    every process of the job, in the seconds the forkserver spends importing torch (before it
+    ignores SIGINT itself) printed its KeyboardInterrupt traceback. Sent as soon as it exists."""
+    (tmp_path / "c.yaml").write_text(SWEEP)
+    process = start(tmp_path, "plot", "c.yaml", "-o", "o.png", "--workers", "2", "--engine", "torch")
+    wait_for(lambda: _forkserver_started(process.pid) or process.poll() is not None)
+    os.killpg(process.pid, signal.SIGINT)
+    status, stderr, left = finish(process)
+    assert status == 130, stderr
+    assert stderr.strip() == "lrplot: interrupted", stderr
+    assert left == [] and sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]

@@ -26,6 +26,9 @@ def _translate(exc: ValidationError, model: type[BaseModel], key_path: KeyPath) 
     """Turn pydantic's first error into one sentence that names the key."""
     error = exc.errors(include_url=False)[0]
     loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    if error["type"] == "extra_forbidden":  # the last part is the config's own key, whatever its
+        # text: an unknown key 't[tal_step' or 'int' is no union tag (found by fuzzing: an IndexError)
+        loc = (*(part for part in error["loc"][:-1] if not _is_union_tag(part)), error["loc"][-1])
     full: KeyPath = (*key_path, *loc)
     dotted = _dotted(full)
     kind = error["type"]

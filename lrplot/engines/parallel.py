@@ -75,6 +75,7 @@ def run_parallel(
     futures: dict[Any, int] = {}
     try:  # submitting starts the workers, so an interruption there is cleaned up too
         with _signals_deferred():  # submitting starts the workers: never interrupted half-way
+            _start_forkserver()
             for i in order:
                 futures[pool.submit(_run_one, config.curves[i], config.base_dir, *arguments)] = i
         for future in as_completed(futures):
@@ -143,6 +144,28 @@ def stop_forkserver() -> None:
         return
     with contextlib.suppress(Exception):  # an exit path: never a traceback of its own
         server._stop()  # type: ignore[union-attr]  # closes its "alive" pipe, then waitpid
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver with Ctrl-C blocked, so its import of torch cannot be interrupted.
+
+    It ignores SIGINT only once its preloads are imported; a terminal's Ctrl-C reaches every
+    process of the job, and one that came while the forkserver was still importing torch (the
+    first seconds of a run, longer on a busy machine) printed a KeyboardInterrupt traceback
+    from it. The signal mask is inherited across fork and exec: the forkserver starts with
+    SIGINT blocked and drops it when it sets SIGINT to ignored. lrplot's own SIGINT stays
+    pending meanwhile (blocked, not ignored) and is delivered when the mask is restored.
+    """
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _ignore_interrupts() -> None:

@@ -13,6 +13,7 @@ with real torch objects, so every value is the one torch produces. The final
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from array import array
@@ -364,7 +365,7 @@ def _markers(scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, start:
             epochs.update(s._milestones)
         elif isinstance(s, L.MultiStepLR):
             epochs.update(s.milestones)
-        elif isinstance(s, L.StepLR) and s.step_size > 0:
+        elif isinstance(s, L.StepLR) and _whole(s.step_size) and s.step_size > 0:
             epochs.update(range(s.step_size, horizon + 1, s.step_size))
         elif isinstance(s, L.CosineAnnealingWarmRestarts):
             period, at = s.T_0, s.T_0
@@ -374,8 +375,17 @@ def _markers(scheduler: Any, curve_plan: CurvePlan, segment: SegmentPlan, start:
                 at += period
         elif isinstance(s, L.OneCycleLR):
             epochs.update(int(phase["end_step"]) for phase in s._schedule_phases[:-1])
+    # torch checks none of these types, and a curve too short to step where they matter is
+    # drawn as torch runs it: a milestone that is not a number is no marker (a list as
+    # StepLR's step_size, found by fuzzing, made this a TypeError after a clean run).
+    epochs = {e for e in epochs if _whole(e) or (isinstance(e, float) and math.isfinite(e))}
     per_epoch = curve.steps_per_epoch or 1
     scale = per_epoch if curve.interval in ("epoch", "fractional_epoch") else 1
     offset = 0 if curve.interval == "fractional_epoch" else start
     positions = sorted({round((e - offset) * scale) for e in epochs})
     return [p for p in positions if 0 < p < segment.steps][:1000]
+
+
+def _whole(value: Any) -> bool:
+    """An int (not a bool): what a milestone must be to be a marker."""
+    return isinstance(value, int) and not isinstance(value, bool)
