@@ -783,3 +783,20 @@ def test_assignments_after_a_semicolon_are_read_as_bash_runs_them(tmp_path: Path
         path = tmp_path / "t.sh"
         path.write_text(text)
         assert bash_argv(path, tmp_path)[:4] == ["--lr", "1e-4", "--train-iters", "20"]
+
+
+def test_deeply_nested_cases_are_bounded_and_named() -> None:
+    """A case in a taken branch is run by recursion: deeper than MAX_CASE_NESTING, its variables
+    are unknown (named) instead of a RecursionError; a case longer than MAX_CASE_LINES is read
+    as an unknown block."""
+    from lrplot.read.shell import MAX_CASE_NESTING
+
+    text = "S=a\n" + "case $S in a)\n" * 100 + "ITERS=1\n" + ";;\nesac\n" * 100
+    data = parse_shell(text + "python pretrain_gpt.py --train-iters $ITERS\n").data
+    assert isinstance(data["train_iters"], Unresolved)
+    assert f"set by a case nested more than {MAX_CASE_NESTING} deep (line 18)" in data["train_iters"].why
+    text = "S=a\n" + "case $S in a)\n" * 400 + "ITERS=1\n" + ";;\nesac\n" * 400
+    data = parse_shell(text + "python pretrain_gpt.py --train-iters $ITERS\n").data
+    assert "set inside an if/for/case block" in data["train_iters"].why
+    shallow = "S=a\n" + "case $S in a)\n" * 3 + "ITERS=1\n" + ";;\nesac\n" * 3
+    assert parse_shell(shallow + "python pretrain_gpt.py --train-iters $ITERS\n").data["train_iters"] == "1"

@@ -27,7 +27,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.read.files import read_text
-from lrplot.read.shell_case import CaseStatement, parse_case, pattern_regex, split_commands
+from lrplot.read.shell_case import CaseStatement, gather_case, pattern_regex, split_commands
 from lrplot.read.shell_words import ShellState, Unresolved, closing, expand_words, join
 from lrplot.read.yaml_source import YamlSource
 
@@ -39,6 +39,7 @@ _ASSIGN = re.compile(
 _SEPARATORS = {";", "|", "&"}
 _OPENERS = {"if", "for", "while", "until", "case", "select"}
 _CLOSERS = {"fi", "done", "esac"}
+MAX_CASE_NESTING = 16  # a case in a case branch taken ... deeper: its variables are unknown
 _FUNCTION = re.compile(r"^(?:function\s+[A-Za-z_][\w-]*|[A-Za-z_][\w-]*\s*\(\s*\))\s*\{?\s*$")
 
 
@@ -120,7 +121,7 @@ def read_script(text: str, name: str) -> ShellScript:
     return script
 
 
-def _run(lines: list[tuple[int, str]], script: ShellScript, name: str) -> None:
+def _run(lines: list[tuple[int, str]], script: ShellScript, name: str, nesting: int = 0) -> None:
     """Run ``(line, text)`` commands as data: the script's top level, or a case branch bash takes."""
     depth = 0
     at = 0
@@ -131,10 +132,10 @@ def _run(lines: list[tuple[int, str]], script: ShellScript, name: str) -> None:
         first = stripped.split(None, 1)[0] if stripped else ""
         first = first.rstrip(";")
         if first == "case":
-            gathered = _gather_case(lines, at - 1)
+            gathered = gather_case(lines, at - 1)
             if gathered is not None:
                 statement, at = gathered
-                _case(statement, line_number, script, name, depth)
+                _case(statement, line_number, script, name, depth, nesting)
                 continue
         if first in _CLOSERS or stripped.startswith("}"):
             depth = max(0, depth - 1)
@@ -181,36 +182,9 @@ def _run(lines: list[tuple[int, str]], script: ShellScript, name: str) -> None:
                 break
 
 
-def _gather_case(lines: list[tuple[int, str]], at: int) -> tuple[tuple[str, CaseStatement], int] | None:
-    """The case statement starting at ``lines[at]``, up to its esac: ((its text, ...), next index).
-
-    The text keeps one newline per source line, so an offset in it gives the line. None when no
-    esac completes it (then it is read as an unknown block, as before).
-    """
-    start = lines[at][0]
-    parts: list[str] = []
-    for index in range(at, len(lines)):
-        number, logical = lines[index]
-        parts.append("\n" * (number - start - "".join(parts).count("\n")) if parts else "")
-        parts.append(logical)
-        if "esac" not in logical:
-            continue
-        text = "".join(parts).lstrip()
-        try:
-            statement = parse_case(text)
-        except ValueError:
-            continue
-        rest = text[statement.end :].lstrip(" \t")
-        if rest and not rest.startswith(";"):
-            return None  # `esac | cmd`, `esac > file`: not read
-        rest = rest[1:].strip()
-        if rest:  # `esac; cmd`: the command runs after the case, on esac's line
-            lines.insert(index + 1, (start + text[: statement.end].count("\n"), rest))
-        return (text, statement), index + 1
-    return None
-
-
-def _case(gathered: tuple[str, CaseStatement], line: int, script: ShellScript, name: str, depth: int) -> None:
+def _case(
+    gathered: tuple[str, CaseStatement], line: int, script: ShellScript, name: str, depth: int, nesting: int
+) -> None:
     """Run the branch bash runs, when the subject and patterns are known; else its variables are unknown."""
     text, statement = gathered
     assigned = {
@@ -226,6 +200,9 @@ def _case(gathered: tuple[str, CaseStatement], line: int, script: ShellScript, n
 
     if depth:
         unknown(f"set inside an if/for/case block or a function (line {line})")
+        return
+    if nesting >= MAX_CASE_NESTING:
+        unknown(f"set by a case nested more than {MAX_CASE_NESTING} deep (line {line})")
         return
     shown = printable(statement.subject, 40)
     words = expand_words(statement.subject, script, line, name, split=False)
@@ -262,7 +239,7 @@ def _case(gathered: tuple[str, CaseStatement], line: int, script: ShellScript, n
             (start + clause.body[:offset].count("\n"), command)
             for offset, command in split_commands(clause.body)
         ]
-        _run(commands, script, name)
+        _run(commands, script, name, nesting + 1)
         return
 
 

@@ -10,15 +10,19 @@ and turns a pattern into the regular expression bash's matching amounts to (``*`
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from lrplot.read.shell_words import Unresolved, closing
 
-__all__ = ["CaseStatement", "Clause", "parse_case", "pattern_regex", "split_commands"]
+__all__ = ["CaseStatement", "Clause", "gather_case", "parse_case", "pattern_regex", "split_commands"]
 
 _WORD_STOPS = " \t\n;|&()<>"
+MAX_CASE_LINES = 500  # a case statement longer than this (logical lines) is read as an unknown block
+_CASE_WORD = re.compile(r"(?:^|[\s;(])case(?=[\s])")
+_ESAC_WORD = re.compile(r"(?:^|[\s;])esac(?![\w-])")
 _DOLLAR_NAME = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?!$-])")
 _CLASSES = {
     "alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "digit": "0-9", "lower": "a-z", "upper": "A-Z",
@@ -262,3 +266,44 @@ def _bracket(chars: list[tuple[str, bool]], index: int) -> tuple[str, int] | Non
         members.append(re.escape(char))
         index += 1
     return None
+
+
+def gather_case(lines: list[tuple[int, str]], at: int) -> tuple[tuple[str, CaseStatement], int] | None:
+    """The case statement starting at ``lines[at]``, up to its esac: ((its text, ...), next index).
+
+    The text keeps one newline per source line, so an offset in it gives the line. None when no
+    esac completes it (then it is read as an unknown block, as before).
+    """
+    start = lines[at][0]
+    parts: list[str] = []
+    newlines = opened = closed = 0
+    for index in range(at, min(len(lines), at + MAX_CASE_LINES)):
+        number, logical = lines[index]
+        if parts:
+            parts.append("\n" * (number - start - newlines))
+            newlines = number - start
+        parts.append(logical)
+        newlines += logical.count("\n")
+        opens, closes = _case_words(logical)
+        opened, closed = opened + opens, closed + closes
+        if closed < opened:  # its esac (and those of nested cases) not reached yet
+            continue
+        text = "".join(parts).lstrip()
+        try:
+            statement = parse_case(text)
+        except ValueError:
+            continue
+        rest = text[statement.end :].lstrip(" \t")
+        if rest and not rest.startswith(";"):
+            return None  # `esac | cmd`, `esac > file`: not read
+        rest = rest[1:].strip()
+        if rest:  # `esac; cmd`: the command runs after the case, on esac's line
+            lines.insert(index + 1, (start + text[: statement.end].count("\n"), rest))
+        return (text, statement), index + 1
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _case_words(logical: str) -> tuple[int, int]:
+    """How many ``case`` and ``esac`` words a line holds (cached: gathering rescans lines)."""
+    return len(_CASE_WORD.findall(logical)), len(_ESAC_WORD.findall(logical))
