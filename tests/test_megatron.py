@@ -222,9 +222,7 @@ SHORT = {
         "lr_warmup_iters=50",
     ],
     "t5_train_t5_220m_distributed": ["train_iters=2000", "lr_decay_iters=2000"],
-    "mamba_train": [
-        "global_batch_size=32",
-        "tensor_model_parallel_size=1",
+    "mamba_train": [  # its case on MODEL_SCALE="800M" gives --global-batch-size 32
         "train_samples=64000",
         "lr_warmup_samples=640",
         "lr_decay_samples=63360",
@@ -604,3 +602,201 @@ def test_the_lr_is_megatron_cores_own_expression_bit_for_bit(
         return
     ours = lrplot_lrs(path)
     assert np.asarray(ours).tobytes() == np.asarray(expected).tobytes()
+
+
+# A case on a literal subject (Megatron-LM's examples/mamba/train.sh picks its size so): lrplot
+# runs the branch bash runs. Each script is run by bash itself and lrplot must read what it passes.
+CASE_SCRIPTS = {
+    "one_line_branches": (
+        'MODEL_SIZE=13B\ncase "$MODEL_SIZE" in\n  7B) HIDDEN=4096; LR=3e-4;;\n'
+        "  13B) HIDDEN=5120; LR=2e-4;;\n  70B) HIDDEN=8192; LR=1.5e-4;;\n"
+        '  *) echo "unknown size $MODEL_SIZE"; exit 1;;\nesac\n'
+        "python pretrain_gpt.py --lr $LR --hidden-size $HIDDEN --train-iters 100\n"
+    ),
+    "quoted_patterns_and_arrays": (
+        'MODEL_SCALE="8B" # or "800M"\n\ncase "${MODEL_SCALE}" in\n    "800M")\n'
+        "        GLOBAL_BATCH_SIZE=32\n        ARGS=(--lr 6e-4 --min-lr 6e-5)\n        ;;\n"
+        '    "8B")\n        GLOBAL_BATCH_SIZE=8\n        ARGS=(--lr 3e-4)\n        ARGS+=(--min-lr 3e-5)\n'
+        "        ;;\nesac\n"
+        "torchrun --nproc_per_node 8 pretrain_gpt.py ${ARGS[@]} --global-batch-size ${GLOBAL_BATCH_SIZE} \\\n"
+        "    --train-samples 1000\n"
+    ),
+    "alternatives_and_globs": (
+        "SIZE=llama-70b\nLR=1e-4\ncase $SIZE in\n  (*-7b|*-8b) GBS=256 ;;\n  llama-[0-9][0-9]b)\n"
+        "    GBS=1024\n    LR=1.5e-4\n    ;;\n  llama-70b) GBS=1 ;;\n  *) GBS=2 ;;\nesac\n"
+        "python pretrain_gpt.py --lr $LR --global-batch-size $GBS --train-iters 10\n"
+    ),
+    "no_branch_matches": (
+        "GBS=64\nMODE=finetune\ncase \"$MODE\" in\n  pre*) GBS=1024;;\n  '*') GBS=1;;\nesac\n"
+        "python pretrain_gpt.py --lr 1e-4 --global-batch-size $GBS --train-iters 10\n"
+    ),
+    "patterns_from_variables": (
+        'WIDE="*-70b"\nSIZE=llama-70b\ncase "$SIZE" in\n  "$WIDE") GBS=1 ;;  # quoted: literal\n'
+        "  $WIDE) GBS=512; ITERS=20 ;;\nesac\n"
+        "python pretrain_gpt.py --global-batch-size $GBS --train-iters $ITERS\n"
+    ),
+    "one_line_case": (
+        "S=a\ncase $S in a|b) X=1;; *) X=2;; esac; ITERS=20\n"
+        "python pretrain_gpt.py --lr 1e-4 --hidden-size $X --train-iters $ITERS\n"
+    ),
+    "nested_case": (
+        "FAMILY=gpt\nSIZE=small\ncase $FAMILY in\n  gpt)\n    case $SIZE in\n"
+        "      small) LR=6e-4 ;;\n      large) LR=2e-4 ;;\n    esac\n    ITERS=500\n    ;;\n"
+        "  bert) LR=1e-4; ITERS=9 ;;\nesac\npython pretrain_gpt.py --lr $LR --train-iters $ITERS\n"
+    ),
+}
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+@pytest.mark.parametrize("name", sorted(CASE_SCRIPTS))
+def test_a_case_on_a_literal_subject_runs_the_branch_bash_runs(name: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.sh"
+    path.write_text(CASE_SCRIPTS[name])
+    argv = bash_argv(path, tmp_path)
+    read = parse_shell(path.read_text(), name=path.name).data
+    ours: list[str] = []
+    for dest, value in read.items():
+        if dest != "__launch__":
+            ours += [f"--{dest.replace('_', '-')}", *(value if isinstance(value, list) else [value])]
+    assert not any(isinstance(word, Unresolved) for word in ours)
+    assert ours == argv
+
+
+def test_the_real_mamba_script_reads_its_case_as_bash_does(tmp_path: Path) -> None:
+    """examples/mamba/train.sh: MODEL_SCALE="800M" picks GLOBAL_BATCH_SIZE=32 and tensor parallel 1."""
+    data = parse_shell((MEGATRON / "mamba_train.sh").read_text()).data
+    assert data["global_batch_size"] == "32" and data["tensor_model_parallel_size"] == "1"
+    if BASH is not None:
+        argv = bash_argv(MEGATRON / "mamba_train.sh", tmp_path)
+        assert argv[argv.index("--global-batch-size") + 1] == "32"
+
+
+CASE_REFUSED = [
+    ('case "$1" in\n  7B) ITERS=10;;\n  *) ITERS=20;;\nesac\n'
+     "python pretrain_gpt.py --lr 1e-4 --micro-batch-size 1 --global-batch-size 8 --train-iters $ITERS\n",
+     'set by the case on "$1" (line 1), and $1: an argument given to the script when it runs', 5),
+    ('case "$MODEL_SIZE" in\n  7B) ITERS=10;;\nesac\n'
+     "python pretrain_gpt.py --lr 1e-4 --micro-batch-size 1 --global-batch-size 8 --train-iters $ITERS\n",
+     'set by the case on "$MODEL_SIZE" (line 1), and $MODEL_SIZE is not set in the script', 4),
+    ("S=$(hostname)\ncase $S in\n  a*) ITERS=10;;\nesac\n"
+     "python pretrain_gpt.py --lr 1e-4 --micro-batch-size 1 --global-batch-size 8 --train-iters $ITERS\n",
+     "set by the case on $S (line 2), and the output of a command run by the script", 5),
+    ("S=7B\ncase $S in\n  7B) ITERS=10;&\n  13B) ITERS=20;;\nesac\n"
+     "python pretrain_gpt.py --lr 1e-4 --micro-batch-size 1 --global-batch-size 8 --train-iters $ITERS\n",
+     "whose branch 7B) ends in ;&, which lrplot does not follow (only ;;)", 6),
+    ("S=7B\ncase $S in\n  7*) ITERS=10;;&\n  *B) ITERS=20;;\nesac\n"
+     "python pretrain_gpt.py --lr 1e-4 --micro-batch-size 1 --global-batch-size 8 --train-iters $ITERS\n",
+     "whose branch 7*) ends in ;;&", 6),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "message", "line"), CASE_REFUSED)
+def test_a_case_on_a_run_time_subject_is_refused_naming_the_case(
+    cli, tmp_path: Path, text: str, message: str, line: int
+) -> None:
+    path = tmp_path / "train.sh"
+    path.write_text(text)
+    result = cli("plot", path, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "--train-iters is $ITERS" in lines[0] and "give it with --set train_iters=VALUE" in lines[0]
+    assert f"train.sh:{line}" in lines[0]
+    assert cli("plot", path, "-o", tmp_path / "out.csv", "--set", "train_iters=16").exit_code == 0
+
+
+# Random literal subjects and glob patterns: the branch lrplot takes is the one bash takes.
+_PATTERN_TOKENS = st.sampled_from(
+    ["a", "b", "7", "B", "-", "!", "^", "]", "*", "?", "[ab]", "[!a]", "[^7]", "[a-c]", "[]a]", "[!]]",
+     "[[:digit:]]", "[[:upper:]b]", "[", '"*"', "'?'", "\\*", '"[a]"', "'['"]
+)  # fmt: skip
+_PATTERNS = st.lists(_PATTERN_TOKENS, min_size=1, max_size=5).map("".join)
+
+
+def _near(subject: str) -> st.SearchStrategy[str]:
+    """Patterns written after the subject, one token per character: most match, some just miss."""
+
+    def tokens(char: str) -> st.SearchStrategy[str]:
+        quoted = "'" + char + "'" if char != "'" else '"\'"'
+        return st.sampled_from(
+            [
+                quoted,
+                "?",
+                "*",
+                f"[{quoted}b]",
+                f"[!{quoted}]",
+                f"[^{quoted}]",
+                "[!a]",
+                "[[:digit:]]",
+                "[a-c]",
+                "[]!^-]",
+            ]
+        )
+
+    return st.tuples(*(tokens(char) for char in subject)).map("".join) if subject else st.just("''")
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.data(),
+    subject=st.text(alphabet="ab7B-!^]*?[", max_size=5),
+    default=st.booleans(),
+)
+def test_random_case_patterns_choose_the_branch_bash_chooses(
+    tmp_path_factory, data, subject, default
+) -> None:
+    patterns = st.one_of(_PATTERNS, _near(subject))
+    clauses = data.draw(st.lists(st.lists(patterns, min_size=1, max_size=3), min_size=1, max_size=4))
+    body = "".join(f"  {'|'.join(alternatives)}) CHOSEN={n} ;;\n" for n, alternatives in enumerate(clauses))
+    if default:
+        body += "  *) CHOSEN=default ;;\n"
+    text = (
+        f"CHOSEN=none\nS='{subject}'\ncase \"$S\" in\n{body}esac\npython pretrain_gpt.py --chosen $CHOSEN\n"
+    )
+    tmp = tmp_path_factory.mktemp("case")
+    path = tmp / "t.sh"
+    path.write_text(text)
+    assert [parse_shell(text).data["chosen"]] == bash_argv(path, tmp)[1:], text
+
+
+def test_an_exit_in_the_branch_bash_takes_stops_the_script(cli, tmp_path: Path) -> None:
+    path = tmp_path / "train.sh"
+    path.write_text(CASE_SCRIPTS["one_line_branches"].replace("MODEL_SIZE=13B", "MODEL_SIZE=1B"))
+    if BASH is not None:
+        done = subprocess.run([BASH, str(path)], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and "unknown size 1B" in done.stdout  # bash never launches
+    result = cli("plot", path, "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "train.sh:6: the script exits before it runs its Python program" in lines[0]
+
+
+def test_assignments_after_a_semicolon_are_read_as_bash_runs_them(tmp_path: Path) -> None:
+    text = 'ITERS=99\nLR=1e-4; ITERS=20; GBS=8\nif [ -n "$X" ]; then\n  A=1; GBS=16\nfi\n'
+    text += "python pretrain_gpt.py --lr $LR --train-iters $ITERS --global-batch-size $GBS\n"
+    data = parse_shell(text).data
+    assert data["lr"] == "1e-4" and data["train_iters"] == "20"
+    assert isinstance(data["global_batch_size"], Unresolved)  # set again inside the if (run-time)
+    assert "set inside an if/for/case block (line 4)" in data["global_batch_size"].why
+    if BASH is not None:
+        path = tmp_path / "t.sh"
+        path.write_text(text)
+        assert bash_argv(path, tmp_path)[:4] == ["--lr", "1e-4", "--train-iters", "20"]
+
+
+def test_deeply_nested_cases_are_bounded_and_named() -> None:
+    """A case in a taken branch is run by recursion: deeper than MAX_CASE_NESTING, its variables
+    are unknown (named) instead of a RecursionError; a case longer than MAX_CASE_LINES is read
+    as an unknown block."""
+    from lrplot.read.shell import MAX_CASE_NESTING
+
+    text = "S=a\n" + "case $S in a)\n" * 100 + "ITERS=1\n" + ";;\nesac\n" * 100
+    data = parse_shell(text + "python pretrain_gpt.py --train-iters $ITERS\n").data
+    assert isinstance(data["train_iters"], Unresolved)
+    assert f"set by a case nested more than {MAX_CASE_NESTING} deep (line 18)" in data["train_iters"].why
+    text = "S=a\n" + "case $S in a)\n" * 400 + "ITERS=1\n" + ";;\nesac\n" * 400
+    data = parse_shell(text + "python pretrain_gpt.py --train-iters $ITERS\n").data
+    assert "set inside an if/for/case block" in data["train_iters"].why
+    shallow = "S=a\n" + "case $S in a)\n" * 3 + "ITERS=1\n" + ";;\nesac\n" * 3
+    assert parse_shell(shallow + "python pretrain_gpt.py --train-iters $ITERS\n").data["train_iters"] == "1"

@@ -7,7 +7,7 @@ literal assignments (``LR=6e-5``, ``export NODES=2``, arrays ``ARGS=(...)``, ``A
 ``$NAME``/``${NAME}``/``${NAME[@]}``, ``${NAME:-default}``, quotes and escapes, and integer
 ``$((...))`` over values it knows. What only the running shell knows — positional arguments
 (``$1``), command output (``$(...)``, backticks), variables the script does not set (the
-environment's), assignments inside ``if``/``for``/``case``/functions — becomes an
+environment's), assignments inside ``if``/``for``/functions or a ``case`` on such a value — becomes an
 :class:`Unresolved` word naming why, so that a format refuses it only when a value it needs
 depends on it.
 
@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.errors import KeyPath, LrplotError
+from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.read.files import read_text
+from lrplot.read.shell_case import CaseStatement, gather_case, pattern_regex, split_commands
 from lrplot.read.shell_words import ShellState, Unresolved, closing, expand_words, join
 from lrplot.read.yaml_source import YamlSource
 
@@ -38,6 +39,7 @@ _ASSIGN = re.compile(
 _SEPARATORS = {";", "|", "&"}
 _OPENERS = {"if", "for", "while", "until", "case", "select"}
 _CLOSERS = {"fi", "done", "esac"}
+MAX_CASE_NESTING = 16  # a case in a case branch taken ... deeper: its variables are unknown
 _FUNCTION = re.compile(r"^(?:function\s+[A-Za-z_][\w-]*|[A-Za-z_][\w-]*\s*\(\s*\))\s*\{?\s*$")
 
 
@@ -49,6 +51,7 @@ class ShellScript(ShellState):
     program: str | None = None
     program_line: int = 0
     launcher: dict[str, str] = field(default_factory=dict)  # torchrun's --nproc_per_node, --nnodes
+    exited: int = 0  # the line of an ``exit`` bash runs before the launch (a case's ``*) exit 1``)
 
 
 def load_shell_file(path: Path) -> YamlSource:
@@ -69,6 +72,11 @@ def parse_shell(text: str, *, name: str = "<script>") -> YamlSource:
     '<script>:3'
     """
     script = read_script(text, name)
+    if script.program is None and script.exited:
+        raise LrplotError(
+            "the script exits before it runs its Python program (an exit bash runs)",
+            where=f"{name}:{script.exited}",
+        )
     if script.program is None:
         raise LrplotError(
             "a shell script that runs no Python program (no command with a .py file and its arguments)",
@@ -109,14 +117,32 @@ def _is_flag(word: str) -> bool:
 def read_script(text: str, name: str) -> ShellScript:
     """Walk the script's logical lines: assignments update the variables, the launch is kept."""
     script = ShellScript()
+    _run(_logical_lines(text, name), script, name)
+    return script
+
+
+def _run(lines: list[tuple[int, str]], script: ShellScript, name: str, nesting: int = 0) -> None:
+    """Run ``(line, text)`` commands as data: the script's top level, or a case branch bash takes."""
     depth = 0
-    for line_number, logical in _logical_lines(text, name):
+    at = 0
+    while at < len(lines) and not script.exited:
+        line_number, logical = lines[at]
+        at += 1
         stripped = logical.strip()
         first = stripped.split(None, 1)[0] if stripped else ""
         first = first.rstrip(";")
+        if first == "case":
+            gathered = gather_case(lines, at - 1)
+            if gathered is not None:
+                statement, at = gathered
+                _case(statement, line_number, script, name, depth, nesting)
+                continue
         if first in _CLOSERS or stripped.startswith("}"):
             depth = max(0, depth - 1)
             continue
+        if first == "exit" and not depth and script.program is None:
+            script.exited = line_number
+            return
         if first in _OPENERS or _FUNCTION.match(stripped):
             depth += 1
             if not (stripped.endswith(("fi", "done", "esac")) or stripped.endswith("}")):
@@ -135,8 +161,11 @@ def read_script(text: str, name: str) -> ShellScript:
                     f"set inside an if/for/case block or a function (line {line_number})"
                 )
                 script.variables.pop(variable, None)
+                _conditional_assignments(rest, script, line_number)  # `A=1; B=2` in the block
                 continue
             stripped = _assign(script, variable, rest, append, line_number, name).strip()
+            if stripped.startswith(";") and stripped[1:].strip():
+                lines.insert(at, (line_number, stripped[1:]))  # `A=1; B=2`: the next command
             if not stripped or stripped.startswith(";"):
                 continue
         if depth or script.program is not None:
@@ -151,7 +180,67 @@ def read_script(text: str, name: str) -> ShellScript:
                 cut = next((i for i, w in enumerate(arguments) if w in _SEPARATORS), len(arguments))
                 script.command = [(w, getattr(w, "line", line_number)) for w in arguments[:cut]]
                 break
-    return script
+
+
+def _case(
+    gathered: tuple[str, CaseStatement], line: int, script: ShellScript, name: str, depth: int, nesting: int
+) -> None:
+    """Run the branch bash runs, when the subject and patterns are known; else its variables are unknown."""
+    text, statement = gathered
+    assigned = {
+        match.group(1)
+        for clause in statement.clauses
+        for match in re.finditer(r"(?:^|[;\s])([A-Za-z_][A-Za-z0-9_]*)\+?=", clause.body)
+    }
+
+    def unknown(why: str) -> None:
+        for variable in assigned:
+            script.unknown[variable] = why
+            script.variables.pop(variable, None)
+
+    if depth:
+        unknown(f"set inside an if/for/case block or a function (line {line})")
+        return
+    if nesting >= MAX_CASE_NESTING:
+        unknown(f"set by a case nested more than {MAX_CASE_NESTING} deep (line {line})")
+        return
+    shown = printable(statement.subject, 40)
+    words = expand_words(statement.subject, script, line, name, split=False)
+    subject = words[0] if words else ""
+    if isinstance(subject, Unresolved):
+        unknown(f"set by the case on {shown} (line {line}), and {subject.why}")
+        return
+
+    def expand(unit: str) -> str:
+        values = expand_words(unit, script, line, name, split=False)
+        return values[0] if values else ""
+
+    for clause in statement.clauses:
+        for pattern in clause.patterns:
+            regex = pattern_regex(pattern, expand)
+            if isinstance(regex, Unresolved):
+                unknown(
+                    f"set by the case on {shown} (line {line}), whose pattern "
+                    f"{printable(pattern, 30)} is known only when it runs ({regex.why})"
+                )
+                return
+            if re.fullmatch(regex, subject, re.DOTALL):
+                break
+        else:
+            continue
+        if clause.terminator in (";&", ";;&"):
+            unknown(
+                f"set by the case on {shown} (line {line}), whose branch {printable(pattern, 30)}) "
+                f"ends in {clause.terminator}, which lrplot does not follow (only ;;)"
+            )
+            return
+        start = line + text[: clause.offset].count("\n")
+        commands = [
+            (start + clause.body[:offset].count("\n"), command)
+            for offset, command in split_commands(clause.body)
+        ]
+        _run(commands, script, name, nesting + 1)
+        return
 
 
 def _launcher(words: list[str]) -> dict[str, str]:
