@@ -249,3 +249,59 @@ def test_a_real_subprocess_refuses_an_epoch_config_without_dataset_size(tmp_path
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "--dataset-size" in lines[0] and "squeezeformer_ctc_bpe.yaml:" in lines[0]
+
+
+# The shape of NeMo's Megatron GPT config (NVIDIA/NeMo examples/nlp/language_modeling/conf/
+# megatron_gpt_config.yaml; schedule keys as at 382c533, the defaults list as later revisions add it).
+MEGATRON_GPT = """\
+defaults:
+  - _self_
+  - optional tp_overlap@model.ub_tp_comm_overlap_cfg:
+name: megatron_gpt
+trainer: {devices: 1, num_nodes: 1, max_epochs: 1000, max_steps: 3000, accumulate_grad_batches: 1}
+exp_manager:
+  name: megatron_gpt
+  checkpoint_callback_params:
+    model_parallel_size: ${multiply:${model.tensor_model_parallel_size}, ${model.pipeline_model_parallel_size}}
+model:
+  micro_batch_size: 4
+  global_batch_size: 8
+  tensor_model_parallel_size: 1
+  pipeline_model_parallel_size: 1
+  optim:
+    name: fused_adam
+    lr: 2e-4
+    betas: [0.9, 0.98]
+    sched: {name: CosineAnnealing, warmup_steps: 500, constant_steps: 1000, min_lr: 2e-5}
+"""
+
+
+def test_a_megatron_config_with_a_defaults_list_is_nemos_alone_and_drawn(cli, tmp_path: Path) -> None:
+    """Its ``defaults:`` made Hydra claim it too (refused as ambiguous); NeMo's registry-named
+    schedule conflicts with Hydra's format, and an entry merged beside the schedule is left out."""
+    path = tmp_path / "megatron_gpt_config.yaml"
+    path.write_text(MEGATRON_GPT)
+    claims = [found.format for _, found in identify(path, yaml.safe_load(MEGATRON_GPT)) if found.confident]
+    assert claims == ["NeMo"]
+    result = cli("plot", path, "-o", tmp_path / "g.csv")
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "g.csv").read_text().splitlines()) == 1 + 3000
+
+
+@pytest.mark.parametrize(
+    ("entry", "shown"),
+    [("  - model: gpt_small\n", "model: gpt_small"), ("  - base_config\n", "base_config"),
+     ("  - optim@model.optim: adam\n", "optim: adam"), ("  - trainer: ddp\n", "trainer: ddp"),
+     ("  - override /hydra: x\n  - cfg@_global_: y\n", "cfg: y")],
+)  # fmt: skip
+def test_a_defaults_entry_that_may_merge_into_the_schedule_is_refused_naming_it(
+    cli, tmp_path: Path, entry: str, shown: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(MEGATRON_GPT.replace("  - _self_\n", "  - _self_\n" + entry))
+    result = cli("plot", path, "-o", tmp_path / "g.csv")
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"the defaults entry {shown!r} may merge into the schedule" in result.stderr
+    assert "c.yaml:" in result.stderr
+    assert not (tmp_path / "g.csv").exists()

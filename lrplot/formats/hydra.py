@@ -61,20 +61,27 @@ def identify(path: Path | None, data: Any) -> Identification:
 
     A ``_target_`` node alone (a model config) is Hydra's too but says nothing of a schedule:
     named among the closest formats, not claimed. LightningCLI's ``class_path`` nodes,
-    torchtune's ``_component_`` nodes and fairseq's ``_name`` optimizer/scheduler nodes conflict.
+    torchtune's ``_component_`` nodes, fairseq's ``_name`` optimizer/scheduler nodes and NeMo's
+    ``model.optim.sched`` conflict.
     """
     expected = ("optimizer._target_", "scheduler._target_")
     if not isinstance(data, dict) or "curves" in data or (path is not None and path.suffix.lower() == ".py"):
         return Identification(NAME, 0.0, missing=expected)
-    conflicting = tuple(
-        f"{key}.{marker}"
-        for key, value in data.items()
-        for marker in ("class_path", "_component_")
-        if isinstance(value, dict) and marker in value
-    ) + tuple(  # fairseq's registry names its optimizer and scheduler by _name, not _target_
-        f"{key}._name"
-        for key in ("optimizer", "lr_scheduler")
-        if isinstance(data.get(key), dict) and "_name" in data[key]
+    conflicting = (
+        tuple(
+            f"{key}.{marker}"
+            for key, value in data.items()
+            for marker in ("class_path", "_component_")
+            if isinstance(value, dict) and marker in value
+        )
+        + tuple(  # fairseq's registry names its optimizer and scheduler by _name, not _target_
+            f"{key}._name"
+            for key in ("optimizer", "lr_scheduler")
+            if isinstance(data.get(key), dict) and "_name" in data[key]
+        )
+        + (  # NeMo's registry names its schedule by model.optim.sched.name (its Megatron configs have defaults)
+            ("model.optim.sched",) if isinstance(_at(data, ("model", "optim", "sched", "name")), str) else ()
+        )
     )
     if _find_targets(data, ()) is not None:
         score, seen, missing = 1.0, expected, ()

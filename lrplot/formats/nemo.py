@@ -31,6 +31,8 @@ from typing import Any
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification
 from lrplot.formats.composer import _Resolved
+from lrplot.formats.hydra_compose import hydra_defaults
+from lrplot.formats.hydra_missing import entry_of, overlaps
 from lrplot.formats.trainer_args import check_options
 from lrplot.limits import in_range
 
@@ -100,6 +102,7 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     check_options(options)
     prefix = options.prefix
     root = options.root if options.root is not None else data
+    _refuse_defaults_over_the_schedule(data, prefix)
     values = _Resolved(root, prefix, options)
     converted = Converted(data={}, form=FORM)
     at_optim: KeyPath = (*prefix, "model", "optim")
@@ -156,6 +159,45 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     origins[("total_step",)] = length["origin"]
     converted.derived.update(scheduler=name, optimizer_steps=length["total"])
     return converted
+
+
+# What NeMo's schedule is read from: a defaults group merged at one of these (or above) could change it.
+_SCHEDULE_NODES: tuple[KeyPath, ...] = (("model", "optim"), ("trainer",), ("model", "train_ds"))
+
+
+def _refuse_defaults_over_the_schedule(data: dict[str, Any], prefix: KeyPath) -> None:
+    """NeMo's Megatron configs carry a Hydra ``defaults:`` list that lrplot does not compose here.
+
+    An entry merged elsewhere (``optional tp_overlap@model.ub_tp_comm_overlap_cfg``) cannot
+    change the schedule and is left out; one whose package overlaps ``model.optim``,
+    ``trainer`` or ``model.train_ds`` (``model: gpt``, a bare config name, ``_global_``) could,
+    so the file is refused naming the entry rather than drawn without it.
+    """
+    for index, entry in enumerate(hydra_defaults(data) or []):
+        found = entry_of(entry)
+        if found is None:
+            continue
+        group, option = found
+        package = _package_of(entry, group)
+        if any(overlaps(package, node) for node in _SCHEDULE_NODES):
+            shown = f"{group}: {option}" if group is not None else str(option)
+            raise LrplotError(
+                f"NeMo config: the defaults entry {shown[:60]!r} may merge into the schedule "
+                "(model.optim, trainer or model.train_ds), and lrplot does not compose NeMo's defaults: "
+                "write those nodes in the file, or compose it with Hydra and plot the result",
+                key_path=(*prefix, "defaults", index),
+            )
+
+
+def _package_of(entry: Any, group: str | None) -> tuple[str, ...] | None:
+    """Where Hydra merges a defaults entry: ``group@pkg`` at ``pkg``, ``a/b`` at ``a.b``; None = anywhere."""
+    if group is None:  # a config name alone merges at the root
+        return ()
+    key = str(next(iter(entry))) if isinstance(entry, dict) else ""
+    package = key.split("@", 1)[1].strip() if "@" in key else group.lstrip("/").replace("/", ".")
+    if package in ("_global_", "_here_", "") or package.startswith("_global_"):
+        return None
+    return tuple(package.split("."))
 
 
 def _number(value: Any) -> Any:
