@@ -79,7 +79,7 @@ def identify(path: Path | None, data: Any) -> Identification:
             for key in ("optimizer", "lr_scheduler")
             if isinstance(data.get(key), dict) and "_name" in data[key]
         )
-        + (  # NeMo's registry names its schedule by model.optim.sched.name (its Megatron configs have defaults)
+        + (  # NeMo names its schedule by model.optim.sched.name (its Megatron configs have defaults)
             ("model.optim.sched",) if isinstance(_at(data, ("model", "optim", "sched", "name")), str) else ()
         )
     )
