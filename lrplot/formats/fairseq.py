@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification
+from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.formats.fairseq_schedules import DEFAULTS, FLOATS, INTEGERS, SCHEDULERS, Groups, build, stop_epoch
 from lrplot.formats.fairseq_values import integer, integers, interpolated, number, numbers
 
@@ -97,9 +97,7 @@ def identify(path: Path | None, data: Any) -> Identification:
     ) + tuple(k for k in _TOP_CONFLICTS if k in data)
     missing = tuple(k for k in expected if k not in seen)
     score = round(min(score, 1.0), 6)
-    return Identification(
-        NAME, min(score, CONFLICTED) if conflicting else score, tuple(seen), missing, conflicting
-    )
+    return capped(Identification(NAME, score, tuple(seen), missing), conflicting)
 
 
 def score(path: Path | None, data: Any) -> float:

@@ -80,11 +80,7 @@ def missing_entry(
         written = parsed[0].lstrip("/") if parsed[0] is not None else None
         if (written, parsed[1].removesuffix(".yaml")) != (group or None, option):
             continue
-        raw = str(next(iter(entry))) if isinstance(entry, dict) else ""
-        at = raw.split("@", 1)[1].strip() if "@" in raw else None
-        if at != "_global_":
-            dotted = at if at is not None else (group or "").replace("/", ".")
-            package = tuple(dotted.split(".")) if dotted else None
+        package = package_of(entry)
         after_self = index > self_at
         break
     return MissingGroup(group or None, option, package, after_self)
@@ -150,6 +146,23 @@ def entry_of(entry: Any) -> tuple[str, Any] | None:
             key = key.removeprefix(word)
         return key.strip(), value
     return None
+
+
+def package_of(entry: Any) -> tuple[str, ...] | None:
+    """Where Hydra merges a defaults entry: ``group@pkg`` at ``pkg``, ``a/b`` at ``a.b``.
+
+    None where it may set anything: a config name alone (merged at the root), or a package
+    ``_global_``/``_global_.x``/``_here_`` whose place depends on the file that lists it.
+    """
+    parsed = entry_of(entry)
+    if parsed is None:
+        return None
+    raw = str(next(iter(entry))) if isinstance(entry, dict) else ""
+    at = raw.split("@", 1)[1].strip() if "@" in raw else None
+    if at is not None and (at in ("_global_", "_here_") or at.startswith("_global_.")):
+        return None
+    dotted = at if at is not None else (parsed[0] or "").lstrip("/").replace("/", ".")
+    return tuple(dotted.split(".")) if dotted else None
 
 
 # How to give a defaults group that is not beside a primary config copied out of its tree.

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification
+from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.formats.composer import _Resolved
 from lrplot.formats.hydra_compose import hydra_defaults
-from lrplot.formats.hydra_missing import entry_of, overlaps
+from lrplot.formats.hydra_missing import entry_of, overlaps, package_of
 from lrplot.formats.trainer_args import check_options
 from lrplot.limits import in_range
 
@@ -88,9 +88,7 @@ def identify(path: Path | None, data: Any) -> Identification:
     )
     missing = tuple(key for key in expected if key not in seen)
     score = round(min(score, 1.0), 6)
-    return Identification(
-        NAME, min(score, CONFLICTED) if conflicting else score, tuple(seen), missing, conflicting
-    )
+    return capped(Identification(NAME, score, tuple(seen), missing), conflicting)
 
 
 def score(path: Path | None, data: Any) -> float:
@@ -177,9 +175,8 @@ def _refuse_defaults_over_the_schedule(data: dict[str, Any], prefix: KeyPath) ->
         found = entry_of(entry)
         if found is None:
             continue
-        group, option = found
-        package = _package_of(entry, group)
-        if any(overlaps(package, node) for node in _SCHEDULE_NODES):
+        if any(overlaps(package_of(entry), node) for node in _SCHEDULE_NODES):
+            group, option = found
             shown = f"{group}: {option}" if group is not None else str(option)
             raise LrplotError(
                 f"NeMo config: the defaults entry {shown[:60]!r} may merge into the schedule "
@@ -187,17 +184,6 @@ def _refuse_defaults_over_the_schedule(data: dict[str, Any], prefix: KeyPath) ->
                 "write those nodes in the file, or compose it with Hydra and plot the result",
                 key_path=(*prefix, "defaults", index),
             )
-
-
-def _package_of(entry: Any, group: str | None) -> tuple[str, ...] | None:
-    """Where Hydra merges a defaults entry: ``group@pkg`` at ``pkg``, ``a/b`` at ``a.b``; None = anywhere."""
-    if group is None:  # a config name alone merges at the root
-        return ()
-    key = str(next(iter(entry))) if isinstance(entry, dict) else ""
-    package = key.split("@", 1)[1].strip() if "@" in key else group.lstrip("/").replace("/", ".")
-    if package in ("_global_", "_here_", "") or package.startswith("_global_"):
-        return None
-    return tuple(package.split("."))
 
 
 def _number(value: Any) -> Any:
