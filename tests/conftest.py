@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 import os
 import signal
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -99,3 +101,23 @@ def run(tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch):
         return cli(*args)
 
     return invoke
+
+
+# A real ``lrplot`` process that says at exit whether torch was imported (for the torch-free paths).
+_NOTING_TORCH = (
+    "import atexit, runpy, sys; "
+    "atexit.register(lambda: print('torch imported' if 'torch' in sys.modules else 'torch not imported', "
+    "file=sys.stderr)); "
+    "sys.argv = ['lrplot', *sys.argv[1:]]; runpy.run_module('lrplot', run_name='__main__')"
+)
+
+
+def lrplot_noting_torch(*args: object) -> subprocess.CompletedProcess[str]:
+    """``lrplot ARGS`` in a fresh interpreter; its stderr ends in 'torch (not) imported'."""
+    return subprocess.run(
+        [sys.executable, "-c", _NOTING_TORCH, *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )

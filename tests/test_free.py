@@ -13,8 +13,6 @@ from __future__ import annotations
 import inspect
 import math
 import os
-import subprocess
-import sys
 import warnings
 from typing import Any
 
@@ -28,7 +26,7 @@ import lrplot
 from lrplot.errors import LrplotError
 from lrplot.plan.cycles import CYCLE_SCHEDULERS
 from lrplot.plan.free import OPTIMIZERS, REQUIRED, SCHEDULERS, plan_free, torch_free_verified
-from tests.conftest import ROOT
+from tests.conftest import ROOT, lrplot_noting_torch
 
 EXAMPLES = int(os.environ.get("LRPLOT_FUZZ_EXAMPLES", "40"))
 PROPERTY = settings(
@@ -284,48 +282,32 @@ def test_every_shipped_scheduler_config_it_covers_is_bit_identical_to_the_torch_
     assert covered >= 12
 
 
-_RUNNER = (
-    "import atexit, runpy, sys; "
-    "atexit.register(lambda: print('torch imported' if 'torch' in sys.modules else 'torch not imported', "
-    "file=sys.stderr)); "
-    "sys.argv = ['lrplot', *sys.argv[1:]]; runpy.run_module('lrplot', run_name='__main__')"
-)
-
-
-def _run(*args: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _RUNNER, *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-
-
 def test_a_covered_plot_validate_and_check_never_import_torch_and_an_uncovered_one_does(tmp_path) -> None:
     for recipe in ("configs/llm_warmup_cosine.yaml", "configs/lambda_lr.yaml"):  # SequentialLR, LambdaLR
-        plot = _run("plot", ROOT / recipe, "-o", tmp_path / "recipe.png")
+        plot = lrplot_noting_torch("plot", ROOT / recipe, "-o", tmp_path / "recipe.png")
         assert plot.returncode == 0, plot.stderr
         assert "torch not imported" in plot.stderr and "no-torch" in plot.stdout
-        validated = _run("validate", ROOT / recipe)
+        validated = lrplot_noting_torch("validate", ROOT / recipe)
         assert validated.returncode == 0 and "torch not imported" in validated.stderr, validated.stderr
     covered = ROOT / "configs/schedulers/one_cycle_lr.yaml"
-    plot = _run("plot", covered, "-o", tmp_path / "a.png")
+    plot = lrplot_noting_torch("plot", covered, "-o", tmp_path / "a.png")
     assert plot.returncode == 0, plot.stderr
     assert "torch not imported" in plot.stderr and (tmp_path / "a.png").stat().st_size > 0
     assert "no-torch" in plot.stdout
-    check_run = _run("validate", covered)
+    check_run = lrplot_noting_torch("validate", covered)
     assert check_run.returncode == 0, check_run.stderr
     assert "torch not imported" in check_run.stderr
     snapshot = tmp_path / "snapshot.csv"
-    assert _run("check", covered, "--against", snapshot, "--update").returncode == 0
-    checked = _run("check", covered, "--against", snapshot)
+    assert lrplot_noting_torch("check", covered, "--against", snapshot, "--update").returncode == 0
+    checked = lrplot_noting_torch("check", covered, "--against", snapshot)
     assert checked.returncode == 0, checked.stderr
     assert "torch not imported" in checked.stderr
-    uncovered = _run("plot", ROOT / "configs/schedulers/reduce_lr_on_plateau.yaml", "-o", tmp_path / "b.csv")
+    uncovered = lrplot_noting_torch(
+        "plot", ROOT / "configs/schedulers/reduce_lr_on_plateau.yaml", "-o", tmp_path / "b.csv"
+    )
     assert uncovered.returncode == 0, uncovered.stderr
     assert "torch imported" in uncovered.stderr
-    uncovered_check = _run("validate", ROOT / "configs/schedulers/reduce_lr_on_plateau.yaml")
+    uncovered_check = lrplot_noting_torch("validate", ROOT / "configs/schedulers/reduce_lr_on_plateau.yaml")
     assert uncovered_check.returncode == 0, uncovered_check.stderr
     assert "torch imported" in uncovered_check.stderr
 
@@ -333,7 +315,7 @@ def test_a_covered_plot_validate_and_check_never_import_torch_and_an_uncovered_o
 def test_a_value_torch_refuses_reaches_the_user_in_torchs_words(tmp_path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text("total_step: 10\ncurves:\n  - scheduler: {name: LinearLR, start_factor: 0}\n")
-    result = _run("plot", config, "-o", tmp_path / "c.csv")
+    result = lrplot_noting_torch("plot", config, "-o", tmp_path / "c.csv")
     assert result.returncode == 2
     assert "Starting multiplicative factor expected to be greater than 0" in result.stderr
     assert "torch imported" in result.stderr

@@ -7,7 +7,6 @@ from __future__ import annotations
 import inspect
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,7 @@ from lrplot.plan.cycles import CYCLE_SCHEDULERS
 from lrplot.plan.free import SCHEDULERS, plan_free
 from lrplot.plan.keywords import KeywordSpec
 from lrplot.plan.run_numbers import numeric_kind
-from tests.conftest import ROOT
-
-_RUNNER = (
-    "import atexit, runpy, sys; "
-    "atexit.register(lambda: print('torch imported' if 'torch' in sys.modules else 'torch not imported', "
-    "file=sys.stderr)); "
-    "sys.argv = ['lrplot', *sys.argv[1:]]; runpy.run_module('lrplot', run_name='__main__')"
-)
+from tests.conftest import ROOT, lrplot_noting_torch
 
 # What the templates and the linter's fixes write (lrplot.lint.context.follow_run), and more.
 EXPRESSIONS = {
@@ -75,16 +67,6 @@ def _cases() -> dict[str, str]:
     return {**templates, **EXPRESSIONS}
 
 
-def _run(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", _RUNNER, *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-
-
 @pytest.mark.parametrize("name", sorted(_cases()))
 def test_expressions_plot_and_validate_without_torch_and_match_the_torch_engine(name, tmp_path, cli) -> None:
     text = _cases()[name]
@@ -92,9 +74,9 @@ def test_expressions_plot_and_validate_without_torch_and_match_the_torch_engine(
     config.write_text(text)
     covered = plan_free(loads(text, name="lrplot.yaml")) is not None
     free_csv, torch_csv = tmp_path / "auto.csv", tmp_path / "torch.csv"
-    plotted = _run("plot", config, "-o", free_csv)
+    plotted = lrplot_noting_torch("plot", config, "-o", free_csv)
     assert plotted.returncode == 0, plotted.stderr
-    validated = _run("validate", config)
+    validated = lrplot_noting_torch("validate", config)
     assert validated.returncode == 0, validated.stderr
     if name != "init_plateau":  # a metric: torch steps ReduceLROnPlateau
         assert covered
