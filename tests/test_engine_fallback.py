@@ -107,3 +107,21 @@ def test_validate_and_check_import_no_dynamo_and_leave_no_leak_lines(python: str
         assert run.returncode == 0, run.stderr[-2000:]
         assert "dynamo not imported" in run.stderr, run.stderr[-2000:]
         assert "leaked" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "tests/fixtures/lint/foreign/fairseq/polynomial_decay_ok.yaml",
+        "tests/fixtures/nemo/matchboxnet_3x1x64_v2.yaml",
+    ],
+)
+def test_a_curve_its_ecosystems_own_code_draws_gets_no_fallback_line(
+    cli, tmp_path: Path, config: str
+) -> None:
+    """fairseq's and NeMo's schedules are stepped as their libraries' code by design: auto did
+    not fall back from anything, so no 'lrplot steps torch' line (it named an internal class)."""
+    result = cli("plot", ROOT / config, "--dataset-size", "2000", "-o", tmp_path / "c.csv")
+    assert result.exit_code == 0, result.output
+    assert "steps torch" not in result.stderr
+    assert lrplot.simulate(lrplot.load(ROOT / config, dataset_size=2000)).fallback is None

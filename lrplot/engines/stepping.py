@@ -29,7 +29,7 @@ from lrplot.engines.traces import non_finite_notes, zeros
 from lrplot.errors import LrplotError, StepFailed
 from lrplot.plan.classes import walk
 from lrplot.plan.construct import build_optimizer, construct_segment, failed_step, torch_error
-from lrplot.plan.drivers import driver_changes
+from lrplot.plan.drivers import driver_changes, is_driver
 from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
 from lrplot.result import CurveResult, GroupTrace
 
@@ -147,7 +147,9 @@ def run_curve(
         reference_group=reference_groups[0],
         reference_groups=reference_groups,
         engine="fast" if use_fast else "torch",
-        fallback=reasons[0] if engine == "auto" and reasons and not use_fast else None,
+        fallback=reasons[0]
+        if engine == "auto" and reasons and not use_fast and not _library_code(curve_plan)
+        else None,
     )
     return result, notes, optimizer
 
@@ -162,6 +164,11 @@ def _metric_at(segment: SegmentPlan) -> Callable[[int, float], Any] | None:
         return None
     value = metric.value
     return lambda i, lr: value(i, i, lr)
+
+
+def _library_code(curve_plan: CurvePlan) -> bool:
+    """A curve an ecosystem's own schedule code draws (a driver): stepping it is the design, no fallback."""
+    return any(is_driver(segment.scheduler.cls) for segment in curve_plan.segments)
 
 
 def _reference_groups(curve_plan: CurvePlan) -> list[int]:
