@@ -23,6 +23,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import PLATEAU_METRIC_NOTE, Converted, FormatOptions, Identification
+from lrplot.formats.conflicts import with_conflicts
 from lrplot.formats.file_sets import apply_file_sets
 
 __all__ = [
@@ -72,7 +73,7 @@ def _claim(module: ModuleType, path: Path | None, data: Any) -> Identification:
 def identify(path: Path | None, data: Any) -> list[tuple[ModuleType, Identification]]:
     """Every format's claim on ``data``, the strongest first (ties in registry order)."""
     claims = [(module, _claim(module, path, data)) for module in map(format_module, FORMATS)]
-    return sorted(claims, key=lambda claim: -claim[1].score)
+    return sorted(with_conflicts(claims), key=lambda claim: -claim[1].score)
 
 
 def convert(data: Any, options: FormatOptions | None = None) -> Converted:
