@@ -38,7 +38,8 @@ def head(key: str) -> str:
 
 
 def foreign_keys(module: ModuleType, found: Identification, claims: list[Claim]) -> list[tuple[str, str]]:
-    """``(key, format)``: the keys other formats saw as their own that ``module`` does not read."""
+    """``(key, format)``: the keys other formats saw as their own that ``module`` does not read
+    (a key two formats saw is named with each)."""
     own_heads = {head(key) for key in found.seen}
     compatible: dict[str, tuple[str, ...]] = getattr(module, "COMPATIBLE_WITH", {})
     foreign: list[tuple[str, str]] = []
@@ -50,7 +51,7 @@ def foreign_keys(module: ModuleType, found: Identification, claims: list[Claim])
             continue
         read_heads = {head(key) for key in read}
         for key in theirs.seen:
-            if head(key) in own_heads or head(key) in read_heads or key in (k for k, _ in foreign):
+            if head(key) in own_heads or head(key) in read_heads or (key, theirs.format) in foreign:
                 continue
             foreign.append((key, theirs.format))
     return foreign
@@ -64,7 +65,7 @@ def with_conflicts(claims: list[Claim]) -> list[Claim]:
         # vocabulary to compare: it is taken at its word, as before
         foreign = foreign_keys(module, found, claims) if found.score > 0 and found.seen else []
         if foreign:
-            keys = tuple(key for key, _ in foreign if key not in found.conflicting)
+            keys = tuple(dict.fromkeys(key for key, _ in foreign if key not in found.conflicting))
             rivals = tuple(dict.fromkeys((*found.rivals, *(form for _, form in foreign))))
             found = replace(
                 found,
@@ -74,3 +75,30 @@ def with_conflicts(claims: list[Claim]) -> list[Claim]:
             )
         capped.append((module, found))
     return capped
+
+
+def owners_of(keys: tuple[str, ...], found: Identification, claims: list[Claim]) -> str:
+    """``axolotl's`` / ``axolotl's, timm train.py's``: the other formats that saw ``keys`` as theirs."""
+    owners = [
+        theirs.format
+        for _, theirs in claims
+        if theirs.format != found.format
+        and theirs.score > 0
+        and {head(k) for k in keys} & set(map(head, theirs.seen))
+    ]
+    return ", ".join(f"{name}'s" for name in dict.fromkeys(owners))
+
+
+def unread_note(module: ModuleType, found: Identification, claims: list[Claim]) -> list[str]:
+    """The note for a format the user chose (``--config-format``) over a file with another format's
+    keys: those keys are not read by it, and in their own format they may decide the schedule."""
+    foreign = foreign_keys(module, found, claims) if found.seen else []
+    if not foreign:
+        return []
+    by_format: dict[str, list[str]] = {}
+    for key, form in foreign:
+        by_format.setdefault(form, []).append(key)
+    named = "; ".join(f"{form}'s {', '.join(keys[:6])}{', ...' if len(keys) > 6 else ''}"
+                      for form, keys in by_format.items())  # fmt: skip
+    chosen = short_name(module)
+    return [f"--config-format {chosen}: not read: {named} (in their own format they may change the schedule)"]
