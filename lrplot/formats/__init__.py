@@ -23,7 +23,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import PLATEAU_METRIC_NOTE, Converted, FormatOptions, Identification
-from lrplot.formats.conflicts import owners_of, short_name, unread_note, with_conflicts
+from lrplot.formats.conflicts import EVIDENCE, owners_of, short_name, unread_note, with_conflicts
 from lrplot.formats.file_sets import apply_file_sets
 
 __all__ = [
@@ -169,7 +169,10 @@ def _claimed(target: dict[str, Any], options: FormatOptions, prefix: KeyPath) ->
         key=lambda claim: (-claim[1].score, bool(claim[1].conflicting), -len(claim[1].seen)),
     )[:2]
     if close and close[0][1].rivals:  # a mix: name both sides and the choice between them
-        mixed = [close[0], *(c for c in claims if c[1].format in close[0][1].rivals and c[1].score > 0)]
+        mixed = [
+            close[0],
+            *(c for c in claims if c[1].format in close[0][1].rivals and c[1].score >= EVIDENCE),
+        ]
         mixed = list(dict.fromkeys(mixed))[:3]
         closest = "; ".join(f"{found.format} {_shortfall(found, claims)}" for _, found in mixed)
         choices = " or ".join(short_name(module) for module, _ in mixed)

@@ -3,9 +3,10 @@
 Each format's ``identify()`` names, in ``seen``, the keys that are distinctive for it in this
 file (with their shapes checked: axolotl's ``lr_scheduler`` is a name, fairseq's a ``_name``
 node, LightningCLI's a ``class_path`` node). When a file carries keys another format saw as
-its own evidence (that format's score > 0), and the claiming format does not read them (no key
-it saw has the same top-level name), the file mixes two formats: the claim is capped at
-``CONFLICTED``, so no format draws it on its own and the refusal names the keys and the formats.
+its own evidence (that format's score is at least ``EVIDENCE``), and the claiming format does
+not read them (no key it saw has the same top-level name), the file mixes two formats: the
+claim is capped at ``CONFLICTED``, so no format draws it on its own and the refusal names the
+keys and the formats.
 
 Some formats legitimately read another's keys. A format module says which in
 ``COMPATIBLE_WITH``: the other format's module name -> the (top-level) keys of that format it
@@ -25,6 +26,9 @@ from lrplot.formats.base import CONFLICTED, Identification
 
 Claim = tuple[ModuleType, Identification]
 ANY = ("*",)  # COMPATIBLE_WITH value: every key of that format is read by this one
+# The least score whose keys count as another format's evidence: a format weighs a name other
+# trainers share below it (Megatron's micro_batch_size and global_batch_size weigh 0.05).
+EVIDENCE = 0.1
 
 
 def short_name(module: ModuleType) -> str:
@@ -44,7 +48,7 @@ def foreign_keys(module: ModuleType, found: Identification, claims: list[Claim])
     compatible: dict[str, tuple[str, ...]] = getattr(module, "COMPATIBLE_WITH", {})
     foreign: list[tuple[str, str]] = []
     for other, theirs in claims:
-        if other is module or theirs.score <= 0:
+        if other is module or theirs.score < EVIDENCE:
             continue
         read = compatible.get(short_name(other), ())
         if read == ANY:
@@ -83,7 +87,7 @@ def owners_of(keys: tuple[str, ...], found: Identification, claims: list[Claim])
         theirs.format
         for _, theirs in claims
         if theirs.format != found.format
-        and theirs.score > 0
+        and theirs.score >= EVIDENCE
         and {head(k) for k in keys} & set(map(head, theirs.seen))
     ]
     return ", ".join(f"{name}'s" for name in dict.fromkeys(owners))
