@@ -10,7 +10,7 @@ keys and the formats.
 
 Some formats legitimately read another's keys. A format module says which in
 ``COMPATIBLE_WITH``: the other format's module name -> the (top-level) keys of that format it
-reads itself, or ``ANY`` for all of them. Those keys then do not cap it. The relation is one-way
+reads itself. Those keys then do not cap it. The relation is one-way
 and written only where it is true (axolotl reads the Trainer's ``warmup_ratio`` and
 ``lr_scheduler_kwargs`` itself; the Trainer reads none of axolotl's keys). A format's own
 hand-listed conflicts (the keys it knows it would misread, such as the Trainer's spellings that
@@ -25,7 +25,6 @@ from types import ModuleType
 from lrplot.formats.base import CONFLICTED, Identification
 
 Claim = tuple[ModuleType, Identification]
-ANY = ("*",)  # COMPATIBLE_WITH value: every key of that format is read by this one
 # The least score whose keys count as another format's evidence: a format weighs a name other
 # trainers share below it (Megatron's micro_batch_size and global_batch_size weigh 0.05).
 EVIDENCE = 0.1
@@ -50,10 +49,7 @@ def foreign_keys(module: ModuleType, found: Identification, claims: list[Claim])
     for other, theirs in claims:
         if other is module or theirs.score < EVIDENCE:
             continue
-        read = compatible.get(short_name(other), ())
-        if read == ANY:
-            continue
-        read_heads = {head(key) for key in read}
+        read_heads = {head(key) for key in compatible.get(short_name(other), ())}
         for key in theirs.seen:
             if head(key) in own_heads or head(key) in read_heads or (key, theirs.format) in foreign:
                 continue

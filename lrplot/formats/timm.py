@@ -82,7 +82,8 @@ ITERABLE_DATASETS = ("tfds/", "wds/", "hfds/", "hfids/")
 _SCHEDULE_PREFIXES = ("lr", "sched", "warmup", "cooldown", "decay", "min_lr")
 _SIGNATURE = {"sched", "epochs", "warmup_epochs", "warmup_lr", "min_lr", "opt", "batch_size", "model"}
 _CONFLICTS = ("lr0", "lrf", "warmup_bias_lr", "nbs")  # Ultralytics' own names, never train.py's
-# train.py's names no other trainer lrplot reads spells so (not epochs, model, batch_size, min_lr)
+# train.py's own spellings (not epochs, model, batch_size, min_lr, which every trainer has);
+# Ultralytics also has warmup_epochs, which its own claim then shares (lrplot.formats.conflicts)
 _OWN_SPELLINGS = ("opt", "warmup_lr", "warmup_epochs")
 
 
