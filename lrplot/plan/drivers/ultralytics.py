@@ -105,7 +105,7 @@ class Trainer:
             lengths.insert(0, Length("warmup_epochs", nw, "warmup", target=1.0, unit="epoch", per_unit=nb))
         said: list[TrainerWarning] = []
         cap = max(epochs - 1, 0)
-        if written > cap and written > 0:
+        if written > 0 and nw != round(written * nb):  # the cap changed the warmup
             if cap == 0:
                 what = "no warmup runs at all"
                 fix: float = 0
@@ -127,17 +127,19 @@ class Trainer:
         auto = keywords.get("auto")
         if isinstance(auto, dict) and auto.get("ignored"):
             ignored = dict(auto["ignored"])
-            shown = ", ".join(f"{key}: {value}" for key, value in ignored.items())
+            shown = " and ".join(f"{key}: {value}" for key, value in ignored.items())
+            one = len(ignored) == 1
             said.append(
                 TrainerWarning(
-                    f"'optimizer=auto' found, ignoring 'lr0={auto.get('lr0')}' and "
-                    "determining best 'optimizer' and 'lr0' automatically: "
-                    f"{auto['iterations']:,} iterations "
-                    f"({'above' if auto['picked'] == 'MuSGD' else 'at most'} 10000) pick "
-                    f"{auto['picked']}(lr={auto['lr']:g}, momentum=0.9) and a bias warmup from 0; the "
-                    f"file's {shown} {'never reaches' if len(ignored) == 1 else 'never reach'} the optimizer",
+                    # build_optimizer's LOGGER.info, then what it picked, as its next line prints it
+                    f"optimizer: 'optimizer=auto' found, ignoring 'lr0={auto.get('lr0')}' and determining "
+                    "best 'optimizer' and 'lr0' automatically... "
+                    f"{auto['picked']}(lr={auto['lr']}, momentum=0.9) for {auto['iterations']:,} iterations "
+                    f"({'above' if auto['picked'] == 'MuSGD' else 'at most'} 10000), the bias warmup from 0: "
+                    f"the file's {shown} {'never reaches' if one else 'never reach'} the optimizer",
                     key=("auto",),
-                    suggestion=f"set optimizer: SGD (or the optimizer you mean) so that {shown} is used",
+                    suggestion=f"set optimizer: SGD (or the optimizer you mean) so that {shown} "
+                    f"{'is' if one else 'are'} used",
                 )
             )
         return ScheduleFacts(
