@@ -253,3 +253,22 @@ def test_lrf_above_1_in_a_real_format_file_is_one_line_naming_its_line(cli) -> N
         f"{path}:95: 'lrf=10' is an invalid value. Valid 'lrf' values are between 0.0 and 1.0. "
         "(ultralytics' check_cfg refuses it before training)"
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["sgd_finetune_3_epochs_warmup_capped.yaml", "auto_ignores_lr0_finetune.yaml"]
+)
+def test_the_docs_examples_are_real_output(name: str) -> None:
+    import re
+
+    page = (ROOT / "docs" / "formats" / "ultralytics.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^\s*(lrplot: warning \[LR016\]: args\.yaml.*)$", page, flags=re.M)
+    config = _load(LINT / name)
+    config.source.name = "args.yaml"
+    plans = plan(config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (warning,) = [
+            f for f in lint(config, simulate(config, plans=plans), plans=plans) if f.severity == "warning"
+        ]
+    assert warning.line() in examples
