@@ -67,11 +67,12 @@ class Length:
     per_unit: float = 1.0  # step() calls that make one ``unit``
     key: KeyPath | None = None  # relative to the scheduler's node; None: ``(keyword,)``
     written: float | None = None  # the value as written, in ``unit``; None: value / per_unit
-    offset: int = 0  # calls before the written number starts counting (mmengine's ``begin``)
+    offset: int = 0  # calls the written number does not count (mmengine's ``begin``, a phase kept)
     after: After = "flat"  # past its end the lr stays (flat), climbs back (a cosine) or repeats
     fix_value: object = None  # the value that fixes this length when it is not one (num_cycles: 0.5)
     multiplier: int = 1  # a period: each one this many times the one before (T_mult)
     clipped: bool = False  # the trainer cut it to the run (``written`` is longer than ``value``)
+    spelled: str | None = None  # the value exactly as the file writes it (Composer's ``5000ba``)
 
     @property
     def as_written(self) -> float:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from lrplot.facts import Length
 from lrplot.lint.checks.length import written
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
@@ -67,7 +68,7 @@ def one_cycle_length(ctx: CurveContext) -> Iterator[Finding]:
             step=window.stop_step - 1,
             key_path=key,
             message=(
-                f"{ctx.name_of(window)}'s {ctx.key_name(key)} is {written(cycle)} but the run steps it "
+                f"{ctx.name_of(window)}'s {ctx.key_name(key)} is {_as_written(cycle)} but the run steps it "
                 f"{steps(window.end)} times: the run "
                 f"ends {share(window.end, total)} into the cycle, at lr {lr(final)}{of_peak}, "
                 "before the final annealing"
@@ -75,6 +76,14 @@ def one_cycle_length(ctx: CurveContext) -> Iterator[Finding]:
             suggestion=suggestion,
             fix=fix,
         )
+
+
+def _as_written(cycle: Length) -> str:
+    """The cycle's number as written, with the cycle's length when the number is only part of it."""
+    if cycle.unit != "step":
+        return written(cycle)
+    shown = round(cycle.as_written)
+    return steps(shown) + ("" if shown == cycle.value else f" (a cycle of {steps(cycle.value)} steps)")
 
 
 def cycle_starts(window: Window) -> list[int] | None:
