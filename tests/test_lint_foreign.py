@@ -121,6 +121,13 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
         {("LR003", "warning"), ("LR005", "note")},
     ),
     "fairseq/polynomial_decay_ok.yaml": ("fairseq", {}, {("LR005", "note")}),
+    # fairseq's cosine with restarts (its own keys: lr_period_updates after the warmup, t_mult)
+    "fairseq/cosine_restarts_cut_in_a_period.yaml": (
+        "fairseq",
+        {},
+        {("LR009", "warning"), ("LR005", "note")},
+    ),
+    "fairseq/cosine_restarts_ok.yaml": ("fairseq", {}, {("LR005", "note")}),
     # detectron2 (one scheduler step per iteration; build_lr_scheduler drops STEPS beyond MAX_ITER)
     "detectron2/steps_beyond_max_iter.yaml": ("detectron2", {}, {("LR016", "warning")}),
     "detectron2/warmup_iters_beyond_max_iter.yaml": ("detectron2", {}, {("LR003", "warning")}),
@@ -138,7 +145,22 @@ STEPS_1000 = ("max_steps_per_epoch: null\n", "max_steps_per_epoch: 1000\n")
 COMPOSER = "composer/finetune_llama-3-8b_domain_adapt.yaml"
 DETECTRON2 = "detectron2/Base-RetinaNet.yaml"
 ONE_CYCLE = "huggingface/deepspeed/deepspeedexamples_qanet_ds_bsz512_1cycle.json"  # DeepSpeedExamples QANet
+ROBERTA = "fairseq/roberta/config/pretraining/base.yaml"
+COSINE_RESTARTS = (
+    ("  _name: polynomial_decay\n", "  _name: cosine\n  lr_period_updates: 1000\n  lr_shrink: 1.0\n"),
+    ("  warmup_updates: 10000\n", "  warmup_updates: 400\n"),
+)
 VARIANTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    # restarts every 1,000 updates after a 400-update warmup: a run of 3,600 updates ends 20% into
+    # its fourth period, near the top; 4,400 ends where a period ends
+    "fairseq/cosine_restarts_cut_in_a_period.yaml": (
+        ROBERTA,
+        (*COSINE_RESTARTS, ("  max_update: 125000\n", "  max_update: 3600\n")),
+    ),
+    "fairseq/cosine_restarts_ok.yaml": (
+        ROBERTA,
+        (*COSINE_RESTARTS, ("  max_update: 125000\n", "  max_update: 4400\n")),
+    ),
     "megatron/decay_iters_ok.sh": (MEGATRON, (TRAIN_20K, DECAY_64)),
     # --train-iters shortened to 20000, --lr-decay-iters left at 320000: the decay 6% done at the end
     "megatron/decay_iters_beyond_train_iters.sh": (MEGATRON, (TRAIN_20K,)),
@@ -341,6 +363,7 @@ FILE_KEYS = {
     # mmdetection's 2x milestones in a 1x run, scaled into it: its 1x milestones
     "mmengine/multistep_1x_milestones_in_2x.py": "param_scheduler.1.milestones=[8, 11]",
     "deepspeed/one_cycle_run_shorter_than_cycle.json": "scheduler.params.cycle_first_step_size=500",
+    "fairseq/cosine_restarts_cut_in_a_period.yaml": "optimization.max_update=3400",
 }
 
 # what the warning says, in the file's own keys and units (issue 25's items for these formats)
@@ -367,6 +390,10 @@ MESSAGES = {
         "DeepSpeed's OneCycle's scheduler.params.cycle_first_step_size is 1,000 (a cycle of 1,100 steps) "
         "but the run steps it 600 times",
         "set scheduler.params.cycle_first_step_size: 500",
+    ),
+    "fairseq/cosine_restarts_cut_in_a_period.yaml": (
+        "the run ends inside a cycle of fairseq's cosine that began at step 3,400",
+        "end the run where a cycle ends: optimization.max_update: 3400 or optimization.max_update: 4400",
     ),
 }
 

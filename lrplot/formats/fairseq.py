@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.facts import FileKey
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.formats.fairseq_schedules import DEFAULTS, FLOATS, INTEGERS, SCHEDULERS, Groups, build, stop_epoch
 from lrplot.formats.fairseq_values import integer, integers, interpolated, number, numbers
@@ -171,6 +172,8 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     origins[("total_step",)] = (
         ("optimization", "max_update") if max_update > 0 else ("optimization", "max_epoch")
     )
+    if max_update > 0:  # a run-length fix is the file's own max_update (the same number of updates)
+        converted.file_keys[("curves", 0, "total_step")] = FileKey(("optimization", "max_update"))
     origins[("curves", 0, "scheduler")] = ("lr_scheduler",) if "lr_scheduler" in data else ()
     origins[("curves", 0, "optimizer", "lr")] = (
         ("lr_scheduler", "lr") if isinstance(node, dict) and "lr" in node else ("optimization", "lr")

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from lrplot.facts import Length
-from lrplot.lint.checks.length import written
+from lrplot.lint.checks.length import against_run, written
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
@@ -68,9 +68,8 @@ def one_cycle_length(ctx: CurveContext) -> Iterator[Finding]:
             step=window.stop_step - 1,
             key_path=key,
             message=(
-                f"{ctx.name_of(window)}'s {ctx.key_name(key)} is {_as_written(cycle)} but the run steps it "
-                f"{steps(window.end)} times: the run "
-                f"ends {share(window.end, total)} into the cycle, at lr {lr(final)}{of_peak}, "
+                f"{against_run(ctx, window, key, _as_written(cycle))}: the run ends "
+                f"{share(window.end, total)} into the cycle, at lr {lr(final)}{of_peak}, "
                 "before the final annealing"
             ),
             suggestion=suggestion,
@@ -89,9 +88,9 @@ def _as_written(cycle: Length) -> str:
 def cycle_starts(window: Window) -> list[int] | None:
     """Counts at which a cyclic schedule's cycles begin, one past the run (its first declared period)."""
     period = next((length for length in window.facts.lengths if length.shape == "period"), None)
-    if period is None or period.value <= 0:
+    if period is None or period.value <= period.offset:
         return None
-    size, multiplier = period.value, period.multiplier
+    size, multiplier = period.value - period.offset, period.multiplier
     starts, at = [period.offset], period.offset + size
     while len(starts) < 100_000:
         starts.append(at)
@@ -113,8 +112,8 @@ def cycle_cut(ctx: CurveContext) -> Iterator[Finding]:
         starts = cycle_starts(window) if window.reaches_curve_end and window.start == 0 else None
         if not starts:
             continue
-        begun = max(s for s in starts if s <= window.last)
-        if begun == 0:
+        begun = max((s for s in starts if s <= window.last), default=starts[0])
+        if begun == starts[0]:
             continue  # the run is shorter than one cycle: LR003's business if anything
         previous = max(s for s in starts if s < begun)
         for group in ctx.groups:
@@ -139,7 +138,7 @@ def cycle_cut(ctx: CurveContext) -> Iterator[Finding]:
                 group=group,
                 key_path=window.key_path(),
                 message=(
-                    f"the run ends inside a {ctx.name_of(window)} cycle that began at step "
+                    f"the run ends inside a cycle of {ctx.name_of(window)} that began at step "
                     f"{steps(window.step_at(begun))}: "
                     f"the final lr {lr(final)} is still {share(final - low, high - low)} of the "
                     "way from the cycle's "

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from lrplot.errors import KeyPath
 from lrplot.facts import Length, Milestones
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
@@ -147,6 +148,12 @@ def ends_late(ctx: CurveContext) -> Iterator[Finding]:
             yield from _late(ctx, window, length, decays[-1:])
 
 
+def against_run(ctx: CurveContext, window: Window, key: KeyPath, shown: str) -> str:
+    """``NAME's KEY is SHOWN but the run steps it N times``: a declared length against the run."""
+    runs = f"the run steps it {steps(window.end)} times"
+    return f"{ctx.name_of(window)}'s {ctx.key_name(key)} is {shown} but {runs}"
+
+
 def _clipped_beyond(length: Length, window: Window) -> bool:
     """A length the trainer cut to the run that the file writes longer than the run."""
     return length.clipped and length.offset + length.as_written * length.per_unit > window.end
@@ -156,17 +163,11 @@ def _all_warmup(ctx: CurveContext, window: Window, length: Length) -> Finding:
     """A warmup the trainer fitted to a shorter run (detectron2): the lr rises to the last step."""
     key = window.key_path(length.path)
     fix = Fix(key, length.written_for(length.offset + max(1, window.end // 10)))
+    fitted = "the warmup is fitted to the run, so the whole run is warmup (the lr rises until the last step)"
+    message = f"{against_run(ctx, window, key, written(length))}: {fitted}"
+    suggestion = f"set {ctx.shown(fix)}, a tenth of the run"
     return ctx.finding(
-        "LR003",
-        step=window.stop_step - 1,
-        key_path=key,
-        message=(
-            f"{ctx.name_of(window)}'s {ctx.key_name(key)} is {written(length)} but the run steps it "
-            f"{steps(window.end)} times: the warmup is fitted to the run, so the whole run is warmup "
-            "(the lr rises until the last step and never holds or decays)"
-        ),
-        suggestion=f"set {ctx.shown(fix)}, a tenth of the run",
-        fix=fix,
+        "LR003", step=window.stop_step - 1, key_path=key, message=message, suggestion=suggestion, fix=fix
     )
 
 
@@ -237,10 +238,7 @@ def _late(ctx: CurveContext, window: Window, length: Length, decays: list[Length
             step=window.stop_step - 1,
             group=group,
             key_path=window.key_path(length.path),
-            message=(
-                f"{ctx.name_of(window)}'s {ctx.key_name(fix_key)} is {written(length)} but the run steps it "
-                f"{steps(window.end)} times: {reached}"
-            ),
+            message=f"{against_run(ctx, window, fix_key, written(length))}: {reached}",
             suggestion=suggestion,
             fix=fix,
             alternatives=alternatives,

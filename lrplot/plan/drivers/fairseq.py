@@ -34,7 +34,8 @@ class Trainer:
 
     @classmethod
     def facts(cls, keywords: dict[str, Any]) -> ScheduleFacts:
-        """``warmup_updates`` of every scheduler that has one, and ``polynomial_decay``'s end, in updates.
+        """``warmup_updates`` of every scheduler that has one, ``polynomial_decay``'s end and
+        ``cosine``'s restart period (``lr_period_updates`` from the warmup's end, ``t_mult``), in updates.
 
         One ``step()`` is one update (``step_update(num_updates)``). ``polynomial_decay`` falls
         to ``end_learning_rate`` at ``total_num_update`` (``II("optimization.max_update")``
@@ -65,4 +66,16 @@ class Trainer:
                         key=("cfg", "total_num_update"),
                     )
                 )  # fmt: skip
+        period, t_mult = cfg.get("lr_period_updates"), cfg.get("t_mult", 1.0)
+        whole_mult = isinstance(t_mult, (int, float)) and float(t_mult).is_integer() and t_mult >= 1
+        if name == "cosine" and isinstance(period, (int, float)) and period > 0 and whole_mult:
+            # CosineLRSchedule restarts every lr_period_updates after the warmup, each t_mult x longer
+            start = warmup if isinstance(warmup, int) and warmup > 0 else 0
+            lengths.append(
+                Length(
+                    "lr_period_updates", start + round(period), "period", unit="update",
+                    key=("cfg", "lr_period_updates"), offset=start, written=period,
+                    multiplier=int(t_mult), after="repeats",
+                )
+            )  # fmt: skip
         return ScheduleFacts(name=f"fairseq's {name}", lengths=tuple(lengths))
