@@ -183,9 +183,19 @@ def _run_length_fix(ctx: CurveContext, window: Window, decays: list[Length]) -> 
     return ((text, fix),)
 
 
+def _rises_to_the_end(ctx: CurveContext, window: Window) -> bool:
+    """Whether some group's lr climbs from its start to its highest value at the window's last step."""
+    for group in ctx.groups:
+        values = ctx.lr(group)[window.first_step : window.stop_step]
+        if values.size > 1 and values[0] < values[-1] and values[-1] >= np.max(values):
+            return True
+    return False
+
+
 def _late(ctx: CurveContext, window: Window, length: Length, decays: list[Length]) -> Iterator[Finding]:
     if length.shape == "warmup" and _clipped_beyond(length, window):
-        yield _all_warmup(ctx, window, length)
+        if _rises_to_the_end(ctx, window):  # a warmup from the peak itself (factor 1) changes nothing
+            yield _all_warmup(ctx, window, length)
         return
     fix_key = window.key_path(length.path)
     for group in ctx.groups:
