@@ -208,5 +208,6 @@ class ScheduleFacts:
     monitor: str | None = None
     mode: str | None = None
     mode_key: KeyPath | None = None
+    mode_values: tuple[object, object] = ("min", "max")  # what ``mode_key`` holds for min and for max
     warnings: tuple[TrainerWarning, ...] = field(default_factory=tuple)
     name: str | None = None  # what messages call the schedule ("timm's cosine"); None: the class

@@ -128,6 +128,14 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
         {("LR009", "warning"), ("LR005", "note")},
     ),
     "fairseq/cosine_restarts_ok.yaml": ("fairseq", {}, {("LR005", "note")}),
+    # fairseq's reduce_lr_on_plateau (its own keys: checkpoint.best_checkpoint_metric and
+    # maximize_best_checkpoint_metric set torch's monitor and mode)
+    "fairseq/plateau_min_on_accuracy.yaml": (
+        "fairseq",
+        {"steps_per_epoch": 250},
+        {("LR011", "warning"), ("LR005", "note")},
+    ),
+    "fairseq/plateau_max_on_accuracy_ok.yaml": ("fairseq", {"steps_per_epoch": 250}, {("LR005", "note")}),
     # detectron2 (one scheduler step per iteration; build_lr_scheduler drops STEPS beyond MAX_ITER)
     "detectron2/steps_beyond_max_iter.yaml": ("detectron2", {}, {("LR016", "warning")}),
     "detectron2/warmup_iters_beyond_max_iter.yaml": ("detectron2", {}, {("LR003", "warning")}),
@@ -150,7 +158,20 @@ COSINE_RESTARTS = (
     ("  _name: polynomial_decay\n", "  _name: cosine\n  lr_period_updates: 1000\n  lr_shrink: 1.0\n"),
     ("  warmup_updates: 10000\n", "  warmup_updates: 400\n"),
 )
+RTE = "fairseq/roberta/config/finetuning/rte.yaml"
+PLATEAU = ("  _name: polynomial_decay\n", "  _name: reduce_lr_on_plateau\n")
 VARIANTS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    # RoBERTa's RTE fine-tune (best_checkpoint_metric: accuracy) on reduce_lr_on_plateau; with
+    # maximize_best_checkpoint_metric false its ReduceLROnPlateau runs in mode min on an accuracy
+    # (the mirror of facebookresearch/fairseq#2205, where the flag was ignored)
+    "fairseq/plateau_min_on_accuracy.yaml": (
+        RTE,
+        (
+            PLATEAU,
+            ("  maximize_best_checkpoint_metric: true\n", "  maximize_best_checkpoint_metric: false\n"),
+        ),
+    ),
+    "fairseq/plateau_max_on_accuracy_ok.yaml": (RTE, (PLATEAU,)),
     # restarts every 1,000 updates after a 400-update warmup: a run of 3,600 updates ends 20% into
     # its fourth period, near the top; 4,400 ends where a period ends
     "fairseq/cosine_restarts_cut_in_a_period.yaml": (
@@ -364,6 +385,7 @@ FILE_KEYS = {
     "mmengine/multistep_1x_milestones_in_2x.py": "param_scheduler.1.milestones=[8, 11]",
     "deepspeed/one_cycle_run_shorter_than_cycle.json": "scheduler.params.cycle_first_step_size=500",
     "fairseq/cosine_restarts_cut_in_a_period.yaml": "optimization.max_update=3400",
+    "fairseq/plateau_min_on_accuracy.yaml": "checkpoint.maximize_best_checkpoint_metric=true",
 }
 
 # what the warning says, in the file's own keys and units (issue 25's items for these formats)
@@ -390,6 +412,11 @@ MESSAGES = {
         "DeepSpeed's OneCycle's scheduler.params.cycle_first_step_size is 1,000 (a cycle of 1,100 steps) "
         "but the run steps it 600 times",
         "set scheduler.params.cycle_first_step_size: 500",
+    ),
+    "fairseq/plateau_min_on_accuracy.yaml": (
+        "checkpoint.maximize_best_checkpoint_metric is false (mode 'min') but its metric 'accuracy' "
+        "looks like a score",
+        "set checkpoint.maximize_best_checkpoint_metric: true",
     ),
     "fairseq/cosine_restarts_cut_in_a_period.yaml": (
         "the run ends inside a cycle of fairseq's cosine that began at step 3,400",

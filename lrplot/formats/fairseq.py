@@ -161,6 +161,10 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
             "one epoch assumed (the lr does not depend on epochs here); --steps-per-epoch N draws them"
         )
     scheduler = {"name": DRIVER, "scheduler": name, "cfg": cfg, "epochs": epochs}
+    checkpoint = data.get("checkpoint")
+    if name == "reduce_lr_on_plateau":  # what train.py's lr_step watches: the best-checkpoint metric
+        metric = checkpoint.get("best_checkpoint_metric", "loss") if isinstance(checkpoint, dict) else "loss"
+        scheduler["monitor"] = str(metric)
     label = f"{optimizer_name} + fairseq {name}"
     title = f"{options.path.name if options.path is not None else 'config'} (fairseq)"
     curve = {"label": label, "optimizer": optimizer, "scheduler": scheduler}
@@ -181,6 +185,9 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     for key in cfg:
         if isinstance(node, dict) and key in node:
             origins[("curves", 0, "scheduler", "cfg", key)] = ("lr_scheduler", key)
+    if "maximize_best_checkpoint_metric" in cfg:  # II("checkpoint.maximize_best_checkpoint_metric")
+        maximize = ("checkpoint", "maximize_best_checkpoint_metric")
+        origins[("curves", 0, "scheduler", "cfg", maximize[1])] = maximize
     converted.derived.update(updates=total, epochs=len(epochs), scheduler=name)
     return converted
 

@@ -131,11 +131,12 @@ def _words(name: str) -> set[str]:
 def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
     for index, window, plateau in _plateaus(ctx):
         segment = ctx.plan.segments[index]
-        mode = window.facts.mode or "min"
+        facts = window.facts
+        mode = facts.mode or "min"
         other = "min" if mode == "max" else "max"
-        mode_key = window.key_path(window.facts.mode_key or ("mode",))
-        mode_fix = Fix(mode_key, other)
-        monitor = ctx.plan.curve.lint_monitor
+        mode_key = window.key_path(facts.mode_key or ("mode",))
+        mode_fix = Fix(mode_key, facts.mode_values[0 if other == "min" else 1])
+        monitor = facts.monitor or ctx.plan.curve.lint_monitor
         if monitor and _against(mode, monitor):
             yield _mode_against(ctx, window, mode, other, monitor, mode_fix)
             continue
@@ -174,13 +175,23 @@ def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
                 step=None,
                 key_path=mode_key,
                 message=(
-                    f"{ctx.name_of(window)}'s {ctx.key_name(mode_key)} is {mode!r} but its metric "
+                    f"{ctx.name_of(window)}'s {_mode_text(ctx, window, mode)} but its metric "
                     f"{'falls' if falls else 'rises'} over the "
                     f"run ({first:.3g} -> {last:.3g}): every improvement counts as a plateau"
                 ),
                 suggestion=f"set {ctx.shown(mode_fix)}",
                 fix=mode_fix,
             )
+
+
+def _mode_text(ctx: CurveContext, window: Window, mode: str) -> str:
+    """``mode is 'max'``, or the key that sets the mode and its value (``... is true (mode 'max')``)."""
+    facts = window.facts
+    key = window.key_path(facts.mode_key or ("mode",))
+    value = facts.mode_values[0 if mode == "min" else 1]
+    if value == mode:
+        return f"{ctx.key_name(key)} is {mode!r}"
+    return f"{ctx.key_name(key)} is {Fix(key, value).value_text()} (mode {mode!r})"
 
 
 def _against(mode: str, name: str) -> bool:
@@ -196,7 +207,7 @@ def _mode_against(ctx: CurveContext, window: Window, mode: str, other: str, name
         step=None,
         key_path=fix.key_path,
         message=(
-            f"{ctx.name_of(window)}'s {ctx.key_name(fix.key_path)} is {mode!r} but its metric {name!r} "
+            f"{ctx.name_of(window)}'s {_mode_text(ctx, window, mode)} but its metric {name!r} "
             f"looks like {kind}: "
             "every improvement counts as a plateau"
         ),

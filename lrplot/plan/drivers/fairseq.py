@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lrplot.facts import Length, ScheduleFacts
+from lrplot.facts import Length, Plateau, ScheduleFacts
 from lrplot.formats.fairseq_schedules import SCHEDULERS, Run
 
 
@@ -21,7 +21,14 @@ class Trainer:
     lrplot_driver = True
     library = "fairseq (reproduced)"
 
-    def __init__(self, optimizer: Any, scheduler: str, cfg: dict[str, Any], epochs: list[int]) -> None:
+    def __init__(
+        self,
+        optimizer: Any,
+        scheduler: str,
+        cfg: dict[str, Any],
+        epochs: list[int],
+        monitor: str | None = None,
+    ) -> None:
         if scheduler not in SCHEDULERS:
             raise ValueError(f"scheduler {scheduler!r} is not one of {', '.join(SCHEDULERS)}")
         self.optimizer = optimizer
@@ -78,4 +85,25 @@ class Trainer:
                     multiplier=int(t_mult), after="repeats",
                 )
             )  # fmt: skip
+        if name == "reduce_lr_on_plateau":
+            return _plateau_facts(name, cfg, keywords.get("monitor"), tuple(lengths))
         return ScheduleFacts(name=f"fairseq's {name}", lengths=tuple(lengths))
+
+
+def _plateau_facts(
+    name: str, cfg: dict[str, Any], monitor: Any, lengths: tuple[Length, ...]
+) -> ScheduleFacts:
+    """``reduce_lr_on_plateau``: torch's ReduceLROnPlateau on ``checkpoint.best_checkpoint_metric``
+    (what train.py passes to ``lr_step``), ``mode="max"`` when ``maximize_best_checkpoint_metric``
+    (fairseq/optim/lr_scheduler/reduce_lr_on_plateau.py), ``factor=lr_shrink``. Its patience counts
+    epochs, not the updates lrplot draws, so it is not declared."""
+    shrink = cfg.get("lr_shrink")
+    return ScheduleFacts(
+        name=f"fairseq's {name}",
+        lengths=lengths,
+        plateau=Plateau(cut=float(shrink) if isinstance(shrink, (int, float)) else None, eps=1e-8),
+        monitor=monitor if isinstance(monitor, str) else "loss",
+        mode="max" if cfg.get("maximize_best_checkpoint_metric") else "min",
+        mode_key=("cfg", "maximize_best_checkpoint_metric"),
+        mode_values=(False, True),
+    )
