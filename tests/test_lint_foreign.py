@@ -23,6 +23,8 @@ from tests.test_identify import claimants, read
 FOREIGN = FIXTURES / "lint" / "foreign"
 
 # fixture -> (its format, load options, the (id, severity) findings it must give, exactly)
+ZERO_FIRST = ("LR005", "note")  # a warmup from 0: the first step at lr 0 (every one of these formats)
+RTE_EPOCH = {"steps_per_epoch": 250}  # fairseq batches RTE by tokens: an epoch's updates are given
 CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
     # Hugging Face Trainer
     "hf_cosine_past_num_training_steps.yaml": (
@@ -122,20 +124,12 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
     ),
     "fairseq/polynomial_decay_ok.yaml": ("fairseq", {}, {("LR005", "note")}),
     # fairseq's cosine with restarts (its own keys: lr_period_updates after the warmup, t_mult)
-    "fairseq/cosine_restarts_cut_in_a_period.yaml": (
-        "fairseq",
-        {},
-        {("LR009", "warning"), ("LR005", "note")},
-    ),
-    "fairseq/cosine_restarts_ok.yaml": ("fairseq", {}, {("LR005", "note")}),
+    "fairseq/cosine_restarts_cut_in_a_period.yaml": ("fairseq", {}, {("LR009", "warning"), ZERO_FIRST}),
+    "fairseq/cosine_restarts_ok.yaml": ("fairseq", {}, {ZERO_FIRST}),
     # fairseq's reduce_lr_on_plateau (its own keys: checkpoint.best_checkpoint_metric and
     # maximize_best_checkpoint_metric set torch's monitor and mode)
-    "fairseq/plateau_min_on_accuracy.yaml": (
-        "fairseq",
-        {"steps_per_epoch": 250},
-        {("LR011", "warning"), ("LR005", "note")},
-    ),
-    "fairseq/plateau_max_on_accuracy_ok.yaml": ("fairseq", {"steps_per_epoch": 250}, {("LR005", "note")}),
+    "fairseq/plateau_min_on_accuracy.yaml": ("fairseq", RTE_EPOCH, {("LR011", "warning"), ZERO_FIRST}),
+    "fairseq/plateau_max_on_accuracy_ok.yaml": ("fairseq", RTE_EPOCH, {ZERO_FIRST}),
     # detectron2 (one scheduler step per iteration; build_lr_scheduler drops STEPS beyond MAX_ITER)
     "detectron2/steps_beyond_max_iter.yaml": ("detectron2", {}, {("LR016", "warning")}),
     "detectron2/warmup_iters_beyond_max_iter.yaml": ("detectron2", {}, {("LR003", "warning")}),

@@ -241,8 +241,10 @@ def _late(ctx: CurveContext, window: Window, length: Length, decays: list[Length
             )
         else:
             suggestion, fix = ctx.fix_length(window, length, window.end)
-            if length.shape == "warmup":
-                alternatives = _run_length_fix(ctx, window, decays)
+            run_fix = _run_length_fix(ctx, window, decays) if length.shape == "warmup" else ()
+            if run_fix:  # shortening the warmup alone leaves the decay beyond the run: the run first
+                alternatives = ((suggestion, fix),)
+                (suggestion, fix), *_ = run_fix
         yield ctx.finding(
             "LR003",
             step=window.stop_step - 1,
