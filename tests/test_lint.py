@@ -182,6 +182,31 @@ def test_a_cosine_well_short_of_its_run_climbs_from_the_step_after_t_max(run: in
     assert finding.step == t_max + 1 and finding.fix.value == run
 
 
+MULTISTEP = (
+    "total_step: {run}\ncurves:\n  - scheduler: {{name: MultiStepLR, milestones: {milestones}, gamma: 0.1}}\n"
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    run=st.integers(20, 2000),
+    first=st.floats(1.01, 4.0),
+    gaps=st.lists(st.floats(1.05, 2.0), max_size=3),
+)
+def test_milestones_all_beyond_the_run_are_scaled_into_it_in_order(
+    run: int, first: float, gaps: list
+) -> None:
+    milestones = [max(run + 1, round(run * first))]  # each beyond the run
+    for gap in gaps:
+        milestones.append(max(milestones[-1] + 1, round(milestones[-1] * gap)))
+    text = MULTISTEP.format(run=run, milestones=milestones)
+    (finding,) = [f for f in loads_findings(text) if f.id == "LR004"]
+    assert finding.fix is not None, finding.line()  # re-simulated: it removes LR004, adds nothing
+    scaled = finding.fix.value
+    assert scaled == sorted(set(scaled)) and scaled[0] >= 1 and scaled[-1] < run
+    assert abs(scaled[-1] - 0.9 * run) <= 1
+
+
 def test_param_groups_that_differ_get_a_finding_each() -> None:
     text = """
     total_step: 1000

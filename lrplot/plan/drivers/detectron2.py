@@ -137,7 +137,8 @@ class BuildLRScheduler:
         "SOLVER.STEPS contains values larger than SOLVER.MAX_ITER. These values will be
         ignored." (detectron2/solver/build.py at 02b5c4e2): the milestones declared are the
         kept ones, the dropped ones are that warning, silenced by writing the kept ones. The
-        warmup is ``min(WARMUP_ITERS / MAX_ITER, 1)`` of the run, in iterations.
+        warmup is ``min(WARMUP_ITERS / MAX_ITER, 1)`` of the run, in iterations: a longer one is
+        declared ``clipped`` (the run is then all warmup).
         """
         solver = keywords.get("solver") or {}
         name = str(solver.get("LR_SCHEDULER_NAME"))
@@ -147,8 +148,10 @@ class BuildLRScheduler:
         warmup = solver.get("WARMUP_ITERS")
         lengths = ()
         if isinstance(warmup, int) and warmup > 0 and solver.get("WARMUP_METHOD") == "linear":
-            lengths = (Length("WARMUP_ITERS", min(warmup, max_iter), "warmup", target=1.0, unit="iteration",
-                              key=("solver", "WARMUP_ITERS")),)  # fmt: skip
+            lengths = (
+                Length("WARMUP_ITERS", min(warmup, max_iter), "warmup", target=1.0, unit="iteration",
+                       key=("solver", "WARMUP_ITERS"), written=warmup, clipped=warmup > max_iter),
+            )  # fmt: skip
         milestones, said = None, []
         if name == "WarmupMultiStepLR":
             steps = [int(x) for x in solver.get("STEPS") or ()]
