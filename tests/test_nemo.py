@@ -56,6 +56,9 @@ def _model(sched: dict[str, Any], lr: float, samples: int, batch_size: int, drop
             return self.loader
 
         def training_step(self, batch: Any, index: int) -> Any:
+            if sched.get("name") == "ReduceLROnPlateau":  # the monitored metric: the lr the step uses
+                lr_now = self.trainer.optimizers[0].param_groups[0]["lr"]
+                self.log(sched.get("monitor", "loss"), lr_now, on_step=False, on_epoch=True)
             return self.layer(batch[0]).sum()
 
         def configure_optimizers(self) -> Any:
@@ -91,7 +94,7 @@ def lightning_lrs(path: Path, samples: int) -> list[float]:
     trainer = Trainer(
         **QUIET_TRAINER,
         max_epochs=train.get("max_epochs"),
-        max_steps=train.get("max_steps", -1),
+        max_steps=train.get("max_steps", -1) if train.get("max_steps") is not None else -1,
         accumulate_grad_batches=train.get("accumulate_grad_batches", 1),
         limit_val_batches=0,
         callbacks=[recorder],
@@ -204,7 +207,8 @@ BAD = [
     ("citrinet_512.yaml", [], "give --dataset-size N", "max_steps"),
     ("conformer_ctc_bpe.yaml", ["--dataset-size", "100"], "give --world-size N", "devices"),
     ("citrinet_512.yaml", ["--set", "model.optim.sched.name=CosineAnealing"], "not one of NeMo's schedulers", "name"),
-    ("citrinet_512.yaml", ["--set", "model.optim.sched.name=ReduceLROnPlateau"], "validation metric", "name"),
+    ("fast-conformer_aed.yaml", ["--set", "model.optim.sched.name=ExponentialLR", "--set",
+                                 "model.optim.sched.gamma=0.9"], "give --dataset-size N", "name"),
     ("citrinet_512.yaml", ["--set", "trainer.max_epochs=-1"], "never ends", "max_epochs"),
     ("citrinet_512.yaml", ["--dataset-size", "10", "--set", "model.train_ds.batch_size=64", "--set",
                            "model.train_ds.drop_last=true"], "0 optimizer steps", "batch_size"),
@@ -305,3 +309,62 @@ def test_a_defaults_entry_that_may_merge_into_the_schedule_is_refused_naming_it(
     assert f"the defaults entry {shown!r} may merge into the schedule" in result.stderr
     assert "c.yaml:" in result.stderr
     assert not (tmp_path / "g.csv").exists()
+
+
+EPOCH_STEPPED = [
+    {"name": "ExponentialLR", "gamma": 0.7},
+    {"name": "ReduceLROnPlateau", "factor": 0.5, "patience": 1, "monitor": "val_loss", "reduce_on_plateau": True},
+    {"name": "ReduceLROnPlateau", "mode": "max", "factor": 0.3, "patience": 0, "cooldown": 1, "min_lr": 1e-4},
+    {"name": "CyclicLR", "base_lr": 1e-4, "max_lr": 0.01, "step_size_up": 7, "mode": "triangular2"},
+    {"name": "StepLR", "step_size": 9, "gamma": 0.5},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("sched", EPOCH_STEPPED, ids=lambda s: "-".join(map(str, s.values()))[:40])
+@pytest.mark.parametrize(
+    ("trainer", "samples"),
+    [({"max_epochs": 6, "accumulate_grad_batches": 2}, 130), ({"max_steps": 50, "max_epochs": None}, 64),
+     ({"max_steps": 500, "max_epochs": 4}, 99)],
+)  # fmt: skip
+def test_torchs_schedulers_are_stepped_as_nemo_returns_them(
+    tmp_path: Path, sched: dict[str, Any], trainer: dict[str, Any], samples: int
+) -> None:
+    """ExponentialLR and ReduceLROnPlateau come back from prepare_lr_scheduler with interval
+    'epoch' (the plateau with its monitor), CyclicLR and StepLR with 'step': a real Lightning run
+    steps them so, and lrplot's curve is the same, for epoch- and step-limited runs."""
+    data = yaml.safe_load((NEMO / "citrinet_512.yaml").read_text())
+    data["model"]["optim"]["sched"] = sched
+    data["model"]["train_ds"]["batch_size"] = 8
+    data["trainer"].update(trainer)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data))
+    real = lightning_lrs(path, samples)
+    assert lrplot_lrs(path, samples) == real
+    assert len(set(real)) >= 2  # the schedule moved in the run
+
+
+def test_nemos_epoch_schedulers_are_torchs_classes() -> None:
+    """What the format draws as torch's classes is what NeMo's registry holds."""
+    module = load_lr_scheduler()
+    assert set(module.EPOCH_SCHEDULERS) == set(nemo_format.EPOCH_SCHEDULERS)
+    for name, dotted in nemo_format.EPOCH_SCHEDULERS.items():
+        assert module.AVAILABLE_SCHEDULERS[name] is getattr(
+            torch.optim.lr_scheduler, dotted.rsplit(".", 1)[1]
+        )
+    assert set(module.AVAILABLE_SCHEDULERS) == set(nemo_format.SCHEDULERS)
+
+
+def test_a_plateau_takes_the_given_metric_and_names_its_monitor(cli, tmp_path: Path) -> None:
+    data = yaml.safe_load((NEMO / "citrinet_512.yaml").read_text())
+    data["model"]["optim"]["sched"] = {"name": "ReduceLROnPlateau", "patience": 0, "monitor": "val_wer"}
+    data["trainer"]["max_epochs"] = 4
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data))
+    out = tmp_path / "p.csv"
+    result = cli("plot", path, "--dataset-size", "320", "-o", out, "--set", "curves.0.metric=1 / (1 + step)")
+    assert result.exit_code == 0, result.output
+    assert "monitors 'val_wer'" in result.stderr
+    lrs = [float(row.rsplit(",", 1)[1]) for row in out.read_text().splitlines()[1:]]
+    assert len(lrs) == 4 * 10 and set(lrs) == {0.05}  # 320 / 32 steps an epoch; always improving
+    bare = cli("plot", path, "--dataset-size", "320", "-o", tmp_path / "q.csv")
+    assert bare.exit_code == 0 and "LR011" in bare.stderr

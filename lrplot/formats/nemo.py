@@ -33,25 +33,32 @@ from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.formats.composer import _Resolved
 from lrplot.formats.hydra_compose import hydra_defaults
 from lrplot.formats.hydra_missing import entry_of, overlaps, package_of
+from lrplot.formats.instantiate import plateau_monitor_note
 from lrplot.formats.trainer_args import check_options
 from lrplot.limits import in_range
 
 NAME = "NeMo"
 FORM = "NeMo"
 DRIVER = "lrplot.plan.drivers.nemo.NemoScheduler"
-# nemo/core/optim/lr_scheduler.py AVAILABLE_SCHEDULERS (NeMo's own classes; torch's four below).
+# nemo/core/optim/lr_scheduler.py EPOCH_SCHEDULERS: torch's classes, which prepare_lr_scheduler
+# returns with interval 'epoch' (Lightning steps them after each epoch, ReduceLROnPlateau with the
+# config's ``monitor``); StepLR and CyclicLR are stepped after every optimizer step like NeMo's own.
+EPOCH_SCHEDULERS = {
+    "ExponentialLR": "torch.optim.lr_scheduler.ExponentialLR",
+    "ReduceLROnPlateau": "torch.optim.lr_scheduler.ReduceLROnPlateau",
+}
+# nemo/core/optim/lr_scheduler.py AVAILABLE_SCHEDULERS: NeMo's own classes and torch's four.
 SCHEDULERS = (
     "WarmupPolicy", "WarmupHoldPolicy", "SquareAnnealing", "CosineAnnealing", "NoamAnnealing",
     "NoamHoldAnnealing", "WarmupHoldAnnealOneMinusSquareRoot", "WarmupHoldAnnealLinear",
     "WarmupAnnealing", "InverseSquareRootAnnealing", "T5InverseSquareRootAnnealing",
     "SquareRootAnnealing", "PolynomialDecayAnnealing", "PolynomialHoldDecayAnnealing", "StepLR",
+    "CyclicLR", *EPOCH_SCHEDULERS,
 )  # fmt: skip
-# Stepped once per epoch by NeMo (EPOCH_SCHEDULERS) or needing a metric / momentum: not drawn yet.
-_NOT_DRAWN = {
-    "ExponentialLR": "NeMo steps it once per epoch (EPOCH_SCHEDULERS)",
-    "ReduceLROnPlateau": "it follows a validation metric that a config cannot replay",
-    "CyclicLR": "it cycles momentum too, which NeMo's optimizers do not all have",
-}
+# The sched keys prepare_lr_scheduler does not pass to the class: popped before, or (max_steps)
+# injected and popped again because torch's epoch classes' signatures lack it.
+_NOT_ARGUMENTS = ("name", "t_max_epochs", "t_accumulate_grad_batches", "t_limit_train_batches",
+                  "t_num_workers", "monitor", "reduce_on_plateau", "max_steps")  # fmt: skip
 # torch optimizers for NeMo's optimizer names (nemo/core/optim/optimizers.py AVAILABLE_OPTIMIZERS)
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adadelta": "Adadelta", "adamax": "Adamax",
               "adagrad": "Adagrad", "rmsprop": "RMSprop", "rprop": "Rprop"}  # fmt: skip
@@ -68,7 +75,7 @@ def identify(path: Path | None, data: Any) -> Identification:
     sched = optim.get("sched") if isinstance(optim, dict) else None
     seen: list[str] = []
     score = 0.0
-    if isinstance(sched, dict) and (sched.get("name") in SCHEDULERS or sched.get("name") in _NOT_DRAWN):
+    if isinstance(sched, dict) and sched.get("name") in SCHEDULERS:
         seen.append("model.optim.sched")
         score += 0.5
     elif isinstance(optim, dict) and isinstance(optim.get("name"), str) and "lr" in optim:
@@ -112,10 +119,6 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     if not isinstance(sched, dict) or not isinstance(sched.get("name"), str):
         raise LrplotError("model.optim.sched should be a mapping with a scheduler name", key_path=at_sched)
     name = sched["name"]
-    if name in _NOT_DRAWN:
-        raise LrplotError(
-            f"model.optim.sched.name {name}: {_NOT_DRAWN[name]}; not drawn", key_path=(*at_sched, "name")
-        )
     if name not in SCHEDULERS:
         raise LrplotError(
             f"model.optim.sched.name {name!r} is not one of NeMo's schedulers ({', '.join(SCHEDULERS)})",
@@ -133,30 +136,56 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     trainer = values.get(("trainer",), {}) or {}
     if not isinstance(trainer, dict):
         raise LrplotError("trainer should be a mapping", key_path=(*prefix, "trainer"))
-    length = _length(trainer, values, options, converted, arguments)
+    epoch_class = EPOCH_SCHEDULERS.get(name)
+    length = _length(trainer, values, options, converted, arguments, name if epoch_class else None)
     optimizer_name = OPTIMIZERS.get(str(optim.get("name", "adam")).lower())
     if optimizer_name is None:
         converted.notes.append(
             f"optimizer {optim.get('name')} drawn as AdamW: NeMo's scheduler sets only its lr"
         )
         optimizer_name = "AdamW"
-    keywords: dict[str, Any] = {"name": DRIVER, "sched": arguments, **length["driver"]}
     title = f"{options.path.stem if options.path is not None else 'config'} (NeMo)"
-    converted.data = {
-        "title": title,
-        "total_step": length["total"],
-        "curves": [
-            {"label": f"NeMo {name}", "optimizer": {"name": optimizer_name, "lr": lr}, "scheduler": keywords}
-        ],
-    }
+    curve: dict[str, Any] = {"label": f"NeMo {name}", "optimizer": {"name": optimizer_name, "lr": lr}}
+    converted.data = {"title": title, "total_step": length["total"], "curves": [curve]}
     origins = converted.origins
     origins[("curves", 0, "optimizer", "lr")] = (*at_optim, "lr")
     origins[("curves", 0, "scheduler")] = at_sched
-    for key in arguments:
-        origins[("curves", 0, "scheduler", "sched", key)] = (*at_sched, key)
+    if epoch_class is None:
+        curve["scheduler"] = {"name": DRIVER, "sched": arguments, **length["driver"]}
+        for key in arguments:
+            origins[("curves", 0, "scheduler", "sched", key)] = (*at_sched, key)
+    else:
+        _epoch_curve(curve, epoch_class, arguments, length["per_epoch"], converted, at_sched)
     origins[("total_step",)] = length["origin"]
     converted.derived.update(scheduler=name, optimizer_steps=length["total"])
     return converted
+
+
+def _epoch_curve(
+    curve: dict[str, Any], cls: str, sched: dict[str, Any], per_epoch: int, converted: Converted,
+    at_sched: KeyPath,
+) -> None:  # fmt: skip
+    """torch's class with the keys ``prepare_lr_scheduler`` passes it, stepped once per epoch.
+
+    NeMo returns ``{'interval': 'epoch', 'monitor': sched.monitor or 'loss', 'reduce_on_plateau':
+    True}`` for ReduceLROnPlateau: Lightning steps it with that logged metric after each epoch,
+    which a config does not hold, so the curve takes lrplot's ``metric: lr`` (as for Lightning's
+    and Hydra's plateau) unless ``--set curves.0.metric=...`` gives one.
+    """
+    arguments = {key: value for key, value in sched.items() if key not in _NOT_ARGUMENTS}
+    curve["scheduler"] = {"name": cls, **arguments}
+    curve["interval"], curve["steps_per_epoch"] = "epoch", per_epoch
+    for key in arguments:
+        converted.origins[("curves", 0, "scheduler", key)] = (*at_sched, key)
+    if cls.endswith("ReduceLROnPlateau"):
+        curve["metric"] = "lr"
+        converted.assumed_metric = True  # the note is added if no --set gives a metric
+        monitor = sched.get("monitor", "loss")
+        plateau_monitor_note(converted, monitor)
+        if isinstance(monitor, str):  # a fact for the linter: mode against the name
+            curve["lint"] = {"monitor": monitor}
+            converted.origins[("curves", 0, "lint", "monitor")] = (*at_sched, "monitor")
+    converted.derived.update(interval="epoch", steps_per_epoch=per_epoch)
 
 
 # What NeMo's schedule is read from: a defaults group merged at one of these (or above) could change it.
@@ -212,8 +241,13 @@ def _length(
     options: FormatOptions,
     converted: Converted,
     sched: dict[str, Any],
+    per_epoch_needed: str | None = None,
 ) -> dict[str, Any]:
-    """The optimizer steps of the run and what the driver needs to compute NeMo's max_steps."""
+    """The optimizer steps of the run, the steps an epoch, and what the driver needs for max_steps.
+
+    ``per_epoch_needed`` names a scheduler Lightning steps once per epoch: the epoch's length is
+    then needed even when ``trainer.max_steps`` gives the run's.
+    """
     prefix = options.prefix
     at: KeyPath = (*prefix, "trainer")
     max_steps = _int(trainer, "max_steps", -1, (*at, "max_steps"))
@@ -221,18 +255,34 @@ def _length(
     accumulate = _int(trainer, "accumulate_grad_batches", 1, (*at, "accumulate_grad_batches")) or 1
     if accumulate < 1:
         raise LrplotError(f"trainer.accumulate_grad_batches should be >= 1, got {accumulate}", key_path=at)
+    max_epochs = _int(trainer, "max_epochs", None, (*at, "max_epochs"))
     if max_steps >= 0:
         if max_steps == 0:
             raise LrplotError("trainer.max_steps is 0: the run trains nothing", key_path=(*at, "max_steps"))
         converted.derived.update(rule="trainer.max_steps")
-        return {"total": max_steps, "origin": (*at, "max_steps"), "driver": {"max_steps": max_steps}}
+        found = {"total": max_steps, "origin": (*at, "max_steps"), "driver": {"max_steps": max_steps}}
+        known = options.steps_per_epoch is not None or options.dataset_size is not None
+        if per_epoch_needed is not None or (known and max_epochs is not None and max_epochs >= 1):
+            per_epoch = options.steps_per_epoch
+            if per_epoch is None:
+                if options.dataset_size is None:
+                    raise LrplotError(
+                        f"NeMo steps {per_epoch_needed} once per epoch and the run is trainer.max_steps "
+                        f"{max_steps}: give --dataset-size N (training samples; also --world-size for "
+                        "more than one GPU) or --steps-per-epoch N",
+                        key_path=(*prefix, "model", "optim", "sched", "name"),
+                    )
+                per_epoch = _data(trainer, values, options, accumulate, max_epochs or 1)["per_epoch"]
+            found["per_epoch"] = per_epoch
+            if max_epochs is not None and max_epochs >= 1 and max_epochs * per_epoch < max_steps:
+                found.update(total=max_epochs * per_epoch, origin=(*at, "max_epochs"))  # whichever first
+        return found
     if sched.get("max_steps") is not None:
         raise LrplotError(
             "model.optim.sched.max_steps is set but trainer.max_steps is not: set trainer.max_steps "
             "(the run's length; NeMo gives it to the scheduler)",
             key_path=(*prefix, "model", "optim", "sched", "max_steps"),
         )
-    max_epochs = _int(trainer, "max_epochs", None, (*at, "max_epochs"))
     if max_epochs is None:
         max_epochs = 1000  # Lightning's _parse_loop_limits: neither max_steps nor max_epochs
         converted.notes.append("neither trainer.max_steps nor max_epochs: Lightning's 1000 epochs")
@@ -241,8 +291,6 @@ def _length(
             f"trainer.max_epochs {max_epochs} and max_steps -1: the run never ends; set trainer.max_steps",
             key_path=(*at, "max_epochs"),
         )
-    at_ds: KeyPath = (*prefix, "model", "train_ds")
-    batch = values.get(("model", "train_ds", "batch_size"))
     if options.dataset_size is None:
         raise LrplotError(
             f"NeMo config: trainer.max_steps is -1, so NeMo computes the steps from trainer.max_epochs "
@@ -250,6 +298,26 @@ def _length(
             "for more than one GPU), or --set trainer.max_steps=N",
             key_path=(*at, "max_steps") if "max_steps" in trainer else at,
         )
+    found = _data(trainer, values, options, accumulate, max_epochs)
+    converted.derived.update(
+        rule="NeMo compute_max_steps", samples=options.dataset_size, batch_size=found["driver"]["batch_size"],
+        world_size=found["driver"]["num_workers"],
+    )  # fmt: skip
+    found["origin"] = (*at, "max_epochs")
+    if options.steps_per_epoch is not None and per_epoch_needed is not None:
+        found["per_epoch"] = options.steps_per_epoch
+    return found
+
+
+def _data(
+    trainer: dict[str, Any], values: _Resolved, options: FormatOptions, accumulate: int, max_epochs: int
+) -> dict[str, Any]:
+    """``compute_max_steps`` from ``--dataset-size``, the train batch and the ranks: the run and an epoch."""
+    prefix = options.prefix
+    at: KeyPath = (*prefix, "trainer")
+    at_ds: KeyPath = (*prefix, "model", "train_ds")
+    assert options.dataset_size is not None
+    batch = values.get(("model", "train_ds", "batch_size"))
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise LrplotError(
             f"model.train_ds.batch_size should be an integer >= 1 for the steps per epoch, got {batch!r}"[
@@ -272,22 +340,20 @@ def _length(
                 key_path=(*at, "devices"),
             )
         workers = devices * nodes
-    total = compute_max_steps(max_epochs, accumulate, limit, workers, options.dataset_size, batch, drop_last)
+    arithmetic = (accumulate, limit, workers, options.dataset_size, batch, drop_last)
+    total = compute_max_steps(max_epochs, *arithmetic)
     if total < 1:
         raise LrplotError(
             f"--dataset-size {options.dataset_size} gives 0 optimizer steps with batch_size {batch} "
             f"on {workers} GPU(s)",
             key_path=(*at_ds, "batch_size"),
         )
-    converted.derived.update(
-        rule="NeMo compute_max_steps", samples=options.dataset_size, batch_size=batch, world_size=workers
-    )
     driver = {
         "max_steps": -1, "max_epochs": max_epochs, "accumulate_grad_batches": accumulate,
         "limit_train_batches": limit, "num_workers": workers, "dataset_size": options.dataset_size,
         "batch_size": batch, "drop_last": drop_last,
     }  # fmt: skip
-    return {"total": total, "origin": (*at, "max_epochs"), "driver": driver}
+    return {"total": total, "per_epoch": compute_max_steps(1, *arithmetic), "driver": driver}
 
 
 def compute_max_steps(
