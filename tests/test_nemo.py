@@ -296,7 +296,7 @@ def test_a_megatron_config_with_a_defaults_list_is_nemos_alone_and_drawn(cli, tm
     ("entry", "shown"),
     [("  - model: gpt_small\n", "model: gpt_small"), ("  - base_config\n", "base_config"),
      ("  - optim@model.optim: adam\n", "optim: adam"), ("  - trainer: ddp\n", "trainer: ddp"),
-     ("  - override /hydra: x\n  - cfg@_global_: y\n", "cfg: y")],
+     ("  - cfg@_global_: y\n", "cfg: y")],
 )  # fmt: skip
 def test_a_defaults_entry_that_may_merge_into_the_schedule_is_refused_naming_it(
     cli, tmp_path: Path, entry: str, shown: str
@@ -307,6 +307,7 @@ def test_a_defaults_entry_that_may_merge_into_the_schedule_is_refused_naming_it(
     assert result.exit_code == 2, result.output
     assert len(result.stderr.strip().splitlines()) == 1
     assert f"the defaults entry {shown!r} may merge into the schedule" in result.stderr
+    assert f"is not in {tmp_path}" in result.stderr  # composed from the file's folder, where it is not
     assert "c.yaml:" in result.stderr
     assert not (tmp_path / "g.csv").exists()
 
@@ -368,3 +369,82 @@ def test_a_plateau_takes_the_given_metric_and_names_its_monitor(cli, tmp_path: P
     assert len(lrs) == 4 * 10 and set(lrs) == {0.05}  # 320 / 32 steps an epoch; always improving
     bare = cli("plot", path, "--dataset-size", "320", "-o", tmp_path / "q.csv")
     assert bare.exit_code == 0 and "LR011" in bare.stderr
+
+
+HIFIGAN = NEMO / "hifigan" / "hifigan.yaml"  # defaults: model/generator, model/train_ds, model/validation_ds
+
+
+def _hydra_composed(path: Path, overrides: list[str]) -> dict[str, Any]:
+    """The config as NeMo's hydra_runner gets it: Hydra's compose API on the file's folder."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(path.parent.resolve()), version_base=None):
+        config = compose(config_name=path.stem, overrides=overrides)
+    return OmegaConf.to_container(config, resolve=True)
+
+
+def test_a_config_with_defaults_over_the_schedule_is_composed_and_matches_a_real_run(tmp_path: Path) -> None:
+    """hifigan.yaml's ``model/train_ds: train_ds`` merges into model.train_ds: composed by Hydra
+    (not refused), its CosineAnnealing over trainer.max_steps (``${model.max_steps}``) is NeMo's,
+    stepped by a real Lightning run of the composed config."""
+    claims = [
+        found.format for _, found in identify(HIFIGAN, yaml.safe_load(HIFIGAN.read_text())) if found.confident
+    ]
+    assert claims == ["NeMo"]
+    composed = _hydra_composed(HIFIGAN, ["model.max_steps=700", "train_dataset=t", "validation_datasets=v"])
+    assert composed["model"]["train_ds"]["dataloader_params"]["batch_size"] == 16  # from the group file
+    composed["model"]["train_ds"]["batch_size"] = 1  # the oracle's loader: one step a sample
+    flat = tmp_path / "composed.yaml"
+    flat.write_text(yaml.safe_dump(composed))
+    config = lrplot.load(HIFIGAN, sets=["model.max_steps=700"])
+    assert config.curves[0].total_step == 700
+    assert {"v1.yaml", "train_ds.yaml", "val_ds.yaml"} <= {path.name for path in config.reads}
+    assert lrplot.simulate(config).curves[0].groups[0].lr.tolist() == lightning_lrs(flat, 700)
+
+
+def test_a_composed_config_names_the_group_file_a_bad_value_came_from(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "hifigan"
+    import shutil
+
+    shutil.copytree(HIFIGAN.parent, folder)
+    group = folder / "model" / "train_ds" / "train_ds.yaml"
+    group.write_text(group.read_text() + "batch_size: many\n")
+    result = cli("plot", folder / "hifigan.yaml", "--set", "trainer.max_steps=-1", "--set", "+trainer.max_epochs=2",
+                 "--dataset-size", "100", "-o", tmp_path / "x.csv")  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith(f"lrplot: error: {group}:14: ")  # the group file's own line
+    assert "model.train_ds.batch_size should be an integer >= 1" in lines[0]
+
+
+@pytest.mark.parametrize("gone", ["model/train_ds/train_ds.yaml", "model/generator/v1.yaml"])
+def test_a_defaults_file_that_is_not_there_is_refused_only_when_it_may_reach_the_schedule(
+    cli, tmp_path: Path, gone: str
+) -> None:
+    import shutil
+
+    folder = tmp_path / "hifigan"
+    shutil.copytree(HIFIGAN.parent, folder)
+    (folder / gone).unlink()
+    result = cli("plot", folder / "hifigan.yaml", "--set", "model.max_steps=50", "-o", tmp_path / "x.csv")
+    if gone.startswith("model/train_ds"):
+        assert result.exit_code == 2, result.output
+        line = result.stderr.strip()
+        assert "\n" not in line and f"{folder / 'hifigan.yaml'}:30: " in line  # the defaults entry
+        assert f"its file model/train_ds/train_ds.yaml is not in {folder}" in line
+    else:  # model.generator merges beside the schedule: drawn, saying what was left out
+        assert result.exit_code == 0, result.output
+        assert "composed without the defaults group model/generator: v1" in result.stderr
+        assert len((tmp_path / "x.csv").read_text().splitlines()) == 1 + 50
+
+
+def test_a_real_subprocess_composes_a_nemo_config(tmp_path: Path) -> None:
+    out = tmp_path / "h.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "lrplot", "plot", str(HIFIGAN), "--set", "model.max_steps=300", "-o", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(out.read_text().splitlines()) == 1 + 300
