@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lrplot
+from lrplot.errors import LrplotError
 from lrplot.formats import identify
 from lrplot.read.python import read_python
 from tests.conftest import FIXTURES, ROOT
@@ -37,10 +40,11 @@ def nemo_lrs(scheduler: str, lr: float, steps: int, **arguments: Any) -> list[fl
     optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=lr)
     schedule = getattr(load_lr_scheduler(), scheduler)(optimizer, max_steps=steps, **arguments)
     lrs = []
-    for _ in range(steps):
+    for step in range(steps):
         lrs.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
-        schedule.step()
+        if step + 1 < steps:  # the step() after the last optimizer step sets no lr a step uses
+            schedule.step()
     return lrs
 
 
@@ -144,6 +148,11 @@ BAD = [
      "has no parameter 'warmup'", 7),
     ("    optim=distributed_fused_adam_with_cosine_annealing(**kw),\n", "(**...) is known only when", 7),
     ("    optim=pytorch_adam_with_flat_lr(lr=1e-4),\n", "a flat lr, no schedule to draw", 7),
+    ("    optim=distributed_fused_adam_with_cosine_annealing(max_lr=1e400),\n", "max_lr must be a finite number", 7),
+    ("    optim=distributed_fused_adam_with_cosine_annealing(max_lr='big'),\n", "max_lr should be a number", 7),
+    ("    optim=distributed_fused_adam_with_cosine_annealing(warmup_steps=10**30),\n", "computed when", 7),
+    ("    optim=distributed_fused_adam_with_cosine_annealing(warmup_steps=10000000000000000000000),\n",
+     "no run is that long", 7),
 ]  # fmt: skip
 HEAD = (
     "import nemo_run as run\nfrom nemo.collections import llm\n"
@@ -221,3 +230,31 @@ def test_a_real_subprocess_draws_a_recipe(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "t5_220m.py: 1 curve(s), 1,000,000 steps" in done.stderr
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    max_lr=st.floats(1e-6, 1.0), warmup=st.integers(0, 300), constant=st.integers(0, 300),
+    min_lr=st.one_of(st.none(), st.floats(0.0, 1e-6)), steps=st.integers(1, 400),
+)  # fmt: skip
+def test_any_literal_factory_call_is_nemos_cosine_annealing(
+    tmp_path_factory: pytest.TempPathFactory, max_lr: float, warmup: int, constant: int,
+    min_lr: float | None, steps: int,
+) -> None:  # fmt: skip
+    path = tmp_path_factory.mktemp("r") / "r.py"
+    path.write_text(
+        HEAD + f"    return run.Partial(pretrain, trainer=run.Config(nl.Trainer, max_steps={steps}),\n"
+        f"        optim=distributed_fused_adam_with_cosine_annealing(max_lr={max_lr!r}, warmup_steps={warmup},"
+        f" constant_steps={constant}, min_lr={min_lr!r}))\n"
+    )  # fmt: skip
+    floor = min_lr if min_lr is not None else 0.1 * max_lr  # adam.py: min_lr if not None else 0.1 * max_lr
+    try:
+        expected = nemo_lrs(
+            "CosineAnnealing", max_lr, steps, warmup_steps=warmup, constant_steps=constant, min_lr=floor
+        )
+    except (AssertionError, ZeroDivisionError, ValueError) as refused:  # NeMo's own refusal
+        with pytest.raises(LrplotError) as error:
+            lrplot_lrs(path)
+        assert type(refused).__name__ in str(error.value) and "\n" not in str(error.value)
+        return
+    assert lrplot_lrs(path) == expected

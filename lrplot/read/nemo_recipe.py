@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError, printable
+from lrplot.limits import MAX_PYTHON_NODES, in_range
 from lrplot.read.files import read_text
 from lrplot.read.nemo_recipe_names import FACTORIES, FLAT, MARKERS, WRAPPERS
 
 _MAX_BYTES = 400_000
+_COUNTS = ("warmup_steps", "constant_steps", "hold_steps", "max_steps", "d_model")
 
 
 @dataclass
@@ -70,6 +72,12 @@ def read_recipe(path: Path) -> RecipeSchedule:
         raise LrplotError(
             f"invalid Python: {error.msg}", where=f"{printable(str(path))}:{error.lineno}"
         ) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise LrplotError("Python too deeply nested to read", where=printable(str(path))) from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_PYTHON_NODES:
+        raise LrplotError(
+            f"more than {MAX_PYTHON_NODES:,} syntax nodes: not read", where=printable(str(path))
+        )
     return _Reader(path, tree).schedule()
 
 
@@ -145,14 +153,16 @@ class _Reader:
         if isinstance(node, ast.Name) and node.id in defaults:
             node = defaults[node.id]
         try:
-            return ast.literal_eval(node)
+            value = ast.literal_eval(node)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            shown = printable(ast.unparse(node), 60) if hasattr(ast, "unparse") else "an expression"
+            shown = _source(node)
             raise self.refuse(
                 f"NeMo recipe: {what}={shown} is computed when the recipe runs; lrplot reads literal "
                 "values only: write the number there",
                 node,
             ) from None
+        in_range(value, what, where=self.at(node), count=what.rsplit(".", 1)[-1] in _COUNTS)
+        return value
 
     def _keywords(self, call: ast.Call, order: list[str], skip: int, kind: str) -> dict[str, ast.AST]:
         given: dict[str, ast.AST] = {}
@@ -173,6 +183,16 @@ class _Reader:
         given = self._keywords(call, list(parameters), 0, kind)
         values = {k: self.value(given[k], defaults, k) if k in given else v for k, v in parameters.items()}
         max_lr, min_lr = values["max_lr"], values["min_lr"]
+        for key, number in (("max_lr", max_lr), ("min_lr", min_lr)):
+            if (
+                isinstance(number, bool)
+                or not isinstance(number, (int, float, type(None)))
+                or (key == "max_lr" and number is None)
+            ):
+                raise self.refuse(
+                    f"NeMo recipe: {kind}'s {key} should be a number, got {number!r}"[:120],
+                    given.get(key, call),
+                )
         if not not_none:  # pytorch_adam_with_cosine_annealing: ``min_lr or (0.1 * max_lr)``
             min_lr = min_lr or None
         min_lr = min_lr if min_lr is not None else (0.1 * max_lr)
@@ -288,7 +308,7 @@ class _Reader:
         for node in _own_nodes(scope):  # the same inside if/for/with: known only when it runs
             if isinstance(node, ast.Assign) and node not in body and _chain_key(node.targets[0]) is not None:
                 raise self.refuse(
-                    f"NeMo recipe: {ast.unparse(node.targets[0])[:60]} is set inside a block that runs "
+                    f"NeMo recipe: {_source(node.targets[0])} is set inside a block that runs "
                     "only when the recipe does; lrplot reads it only at the function's top level",
                     node,
                 )
@@ -299,7 +319,7 @@ class _Reader:
         key = _chain_key(target)
         if key is None:
             return
-        read = self.value(value, defaults, ast.unparse(target)[:60])
+        read = self.value(value, defaults, _source(target))
         if key == "max_steps":
             found.max_steps = self._int(read, value, found)
         elif key == "lr":
@@ -361,3 +381,11 @@ def _parameter_defaults(function: ast.FunctionDef) -> dict[str, ast.AST]:
         if default is not None:
             pairs[argument.arg] = default
     return pairs
+
+
+def _source(node: ast.AST) -> str:
+    """The node as the file writes it, shortened and printable (a deep one too)."""
+    try:
+        return printable(ast.unparse(node), 60)
+    except (RecursionError, ValueError):
+        return "an expression"
