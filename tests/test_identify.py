@@ -61,7 +61,8 @@ OWN: dict[str, list[Path]] = {
     ],
     "detectron2": _files(FIXTURES / "detectron2", "**/*.yaml"),
     "fairseq": _files(FIXTURES / "fairseq", "**/*.yaml"),
-    "nemo": _files(FIXTURES / "nemo", "*.yaml"),
+    "nemo": [*_files(FIXTURES / "nemo", "*.yaml"), FIXTURES / "nemo" / "hifigan" / "hifigan.yaml"],
+    "nemo_recipe": _files(FIXTURES / "nemo_recipe", "*.py"),
     "ultralytics": [
         FIXTURES / "ultralytics" / "default.yaml",
         *_files(FIXTURES / "ultralytics", "*/runs/**/*.yaml"),

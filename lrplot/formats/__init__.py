@@ -50,6 +50,7 @@ FORMATS = (
     "lrplot.formats.ultralytics",
     "lrplot.formats.fairseq",
     "lrplot.formats.nemo",
+    "lrplot.formats.nemo_recipe",
 )
 
 
