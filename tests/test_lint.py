@@ -246,3 +246,22 @@ def test_real_training_configs_of_other_tools_raise_no_false_warning(path: Path)
         "finetune_phi-2_full.yaml": {("LR005", "note"), ("LR004", "warning")},
     }.get(path.name, set())
     assert {(f.id, f.severity) for f in items} == expected
+
+
+def test_a_fix_that_moves_its_finding_to_another_key_is_not_shown() -> None:
+    """lint.verify: the same check reported at another key after the fix is a trade, not a
+    fix (shortening a Megatron warmup left the decay beyond the run, another LR003)."""
+    from lrplot.lint.finding import Fix
+    from lrplot.lint.verify import verified
+
+    config = lrplot.loads("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 150}\n")
+    plans = plan(config)
+    fix = Fix(("curves", 0, "scheduler", "T_max"), 100)
+    finding = Finding(
+        "LR003", "c", None, None, "m", "set T_max: 100", key_path=("curves", 0, "scheduler", "T_max"), fix=fix
+    )
+    moved = Finding("LR003", "c", None, None, "m", "s", key_path=("curves", 0, "scheduler", "eta_min"))
+    [traded] = verified(config, plans[0], [finding], lambda *_: [moved])
+    assert traded.fix is None
+    [kept] = verified(config, plans[0], [finding], lambda *_: [])
+    assert kept.fix == fix
