@@ -116,6 +116,9 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
     # detectron2 (one scheduler step per iteration; build_lr_scheduler drops STEPS beyond MAX_ITER)
     "detectron2/steps_beyond_max_iter.yaml": ("detectron2", {}, {("LR016", "warning")}),
     "detectron2/multistep_ok.yaml": ("detectron2", {}, set()),
+    # detectron2 LazyConfig (warmup_length is a share of train.max_iter; one step per iteration)
+    "detectron2_lazy/warmup_beyond_max_iter.py": ("detectron2_lazy", {}, {("LR003", "warning")}),
+    "detectron2_lazy/cosine_ok.py": ("detectron2_lazy", {}, set()),
 }
 
 
@@ -244,6 +247,7 @@ FILE_KEYS = {
     "torchtune/warmup_beyond_max_steps.yaml": "lr_scheduler.num_warmup_steps=50",
     "fairseq/warmup_updates_beyond_max_update.yaml": "lr_scheduler.warmup_updates=5000",
     "detectron2/steps_beyond_max_iter.yaml": "SOLVER.STEPS=[60000]",
+    "detectron2_lazy/warmup_beyond_max_iter.py": "lr_multiplier.warmup_length=1.0",
 }
 
 

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.facts import FileKey
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.formats.file_sets import apply_file_sets
 from lrplot.limits import in_range
@@ -142,16 +141,6 @@ def translate(_data: Any, options: FormatOptions) -> Converted:
         ("optimizer", "params", "base_lr") if default_lr != lr else ("optimizer", "lr")
     )
     _map(origins, ("curves", 0, "scheduler", "lr_multiplier"), ("lr_multiplier",), multiplier)
-    share = (
-        multiplier.get("warmup_length")
-        if label.endswith("warmup") or label == "WarmupParamScheduler"
-        else None
-    )
-    if isinstance(share, (int, float)):
-        native = ("curves", 0, "scheduler", "lr_multiplier", "warmup_length")
-        converted.file_keys[native] = FileKey(
-            ("lr_multiplier", "warmup_length"), per_unit=max_iter, whole=False
-        )
     converted.derived.update(iterations=max_iter)
     return converted
 

@@ -268,7 +268,7 @@ class LazyLRMultiplier:
         """The warmup (``warmup_length`` of the run, in iterations) and a MultiStep's milestones.
 
         ``warmup_length`` is a share of the run (detectron2 writes ``250 / train.max_iter``):
-        declared in iterations, its file key read back as the share (the format's FileKey).
+        declared in iterations and as written (``unit="run"``).
         A ``MultiStepParamScheduler``'s milestones count ``num_updates`` (the last milestone
         when it is not given), reached at ``milestone * max_iter / num_updates`` iterations.
         """
@@ -287,8 +287,10 @@ class LazyLRMultiplier:
                 and share > 0
                 and tree.get("warmup_method", "linear") == "linear"
             ):
-                warmup = Length("warmup_length", round(share * max_iter), "warmup", target=1.0,
-                                key=("lr_multiplier", "warmup_length"))  # fmt: skip
+                # written as a share of the run; past 1.0 the warmup never ends (1.0: it ends with the run)
+                warmup = Length("warmup_length", round(share * max_iter), "warmup", target=1.0, unit="run",
+                                per_unit=max_iter, written=share, key=("lr_multiplier", "warmup_length"),
+                                fix_value=1.0 if share > 1 else None)  # fmt: skip
                 lengths = (warmup,)
             inner, inner_at = tree.get("scheduler"), ("lr_multiplier", "scheduler")
         milestones = None
