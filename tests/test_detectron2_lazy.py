@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lrplot
 from lrplot.errors import LrplotError
@@ -218,6 +221,18 @@ BAD = [
      "with --file-for common/train.py=PATH"),
     (_config(MULTISTEP, "0.01", extra="del lr_multiplier\n"), "(has optimizer, train; lacks lr_multiplier)"),
     (_config(MULTISTEP, "0.01", extra="train.max_iter = 0\n"), ":9: train.max_iter should be a positive integer, got 0"),
+    # bounded: nesting, calls of the file's own functions, comprehensions, repeated references
+    (_config(MULTISTEP, "0.01", extra="a = 1\n" + "a = [a]\n" * 100 + "lr_multiplier = a\n"),
+     ":110: lr_multiplier: a config value nested more than 64 levels deep; refusing it"),
+    (_config(MULTISTEP, "0.01", extra="def f(n):\n    if n:\n        x = [f(n - 1), f(n - 1), f(n - 1)]\n"
+                                      "    return 1\ntrain.max_iter = f(7)\n"),
+     "more than 1,000 calls of the config's own functions; refusing them"),
+    (_config(MULTISTEP, "0.01", extra="def f(n):\n    return f(n)\ntrain.max_iter = f(1)\n"),
+     ":10: calls nested deeper than 8; refusing them"),
+    (_config(MULTISTEP, "0.01", extra="big = [0] * 100000\nx = [[y for y in big] for z in big]\n"),
+     ":10: comprehensions going through more than 100,000 items; refusing them"),
+    (_config(MULTISTEP, "0.01", extra="big = [[0] * 1000] * 150\nlr_multiplier.x = L(dict)(a=big, b=big)\n"),
+     ":10: a config value of more than 200,000 values (repeated references); refusing it"),
 ]  # fmt: skip
 
 
@@ -287,3 +302,78 @@ def test_nothing_in_the_config_runs(tmp_path: Path) -> None:
     path.write_text(_config(MULTISTEP, "0.01", extra=f"open({str(marker)!r}, 'w').write('x')\n"))
     lrplot.load(path)
     assert not marker.exists()
+
+
+# Differential: programs of LazyCall nodes, attribute assignments, in-place changes and
+# comprehensions, read by lrplot and run by Python with OmegaConf's DictConfig and a LazyCall
+# made as detectron2's LazyCall.__call__ makes one (detectron2/config/lazy.py): same values.
+NAMES = ("a", "b")
+INTS = st.integers(-50, 50)
+
+
+def _expression(draw: st.DrawFn) -> str:
+    other = draw(st.sampled_from(NAMES))
+    return draw(st.sampled_from([
+        str(draw(INTS)),
+        f"{other}.x",
+        f"{other}.x * {draw(INTS)}",
+        f"[{draw(INTS)}, {draw(INTS)}]",
+        f"[m * 2 for m in {other}.y]",
+        f"L(T)(x={draw(INTS)})",
+    ]))  # fmt: skip
+
+
+@st.composite
+def _programs(draw: st.DrawFn) -> str:
+    lines = ["from detectron2.config import LazyCall as L", "from m import T"]
+    lines += [f"{name} = L(T)(x={draw(INTS)}, y=[{draw(INTS)}, {draw(INTS)}])" for name in NAMES]
+    for _ in range(draw(st.integers(0, 8))):
+        name = draw(st.sampled_from(NAMES))
+        lines.append(draw(st.sampled_from([
+            f"{name}.x = {_expression(draw)}",
+            f"{name}.z = {_expression(draw)}",
+            f"{name}.x *= {draw(INTS)}",
+            f"{name}.y = [m + {draw(INTS)} for m in {name}.y]",
+            f"{name} = L(T)(s={draw(st.sampled_from(NAMES))}, x={draw(INTS)}, y=[1, 2])",
+        ])))  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def _run_with_omegaconf(text: str) -> dict[str, object] | None:
+    """What Python makes of the program with DictConfig-based LazyCalls (None: Python fails)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    def lazy_call(target: object):
+        def call(**kwargs: object) -> DictConfig:
+            kwargs["_target_"] = target
+            return DictConfig(content=kwargs, flags={"allow_objects": True})
+
+        return call
+
+    namespace: dict[str, object] = {"L": lazy_call, "T": "m.T"}
+    body = "\n".join(text.splitlines()[2:])  # the imports, provided above
+    try:
+        exec(compile(body, "program", "exec"), namespace)  # test code, built above: never a config
+    except Exception:
+        return None
+    return {name: OmegaConf.to_container(namespace[name]) for name in NAMES}
+
+
+@settings(max_examples=150, deadline=None)
+@given(_programs())
+def test_the_reader_agrees_with_python_and_omegaconf(text: str) -> None:
+    pytest.importorskip("omegaconf")
+    from lrplot.read.python.lazy import read_lazy_config
+    from lrplot.read.python.lazy_values import plain
+
+    expected = _run_with_omegaconf(text)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "program.py"
+        path.write_text(text, encoding="utf-8")
+        try:
+            source, _ = read_lazy_config(path)
+        except LrplotError:
+            assert expected is None, text  # refused only what Python refuses
+            return
+    assert expected is not None, text
+    assert {name: plain(source.data[name]) for name in NAMES} == expected, text

@@ -180,6 +180,12 @@ def _needed(data: dict[str, Any], path: KeyPath, where: Any, *, whole: bool = Tr
             "import (a config file imports with from .x import ...)",
             where=where(path),
         )
+    from lrplot.read.python.lazy_values import measure
+
+    try:
+        measure(value)  # bounded before anything walks it
+    except LrplotError as error:
+        raise LrplotError(f"{'.'.join(map(str, path))}: {error.message}", where=where(path)) from None
     found = first_unreadable(value if whole or isinstance(value, Unreadable) else None, path)
     if found is not None:
         at, unreadable = found

@@ -65,6 +65,7 @@ LAZY_CALLS = frozenset({"detectron2.config.LazyCall", "detectron2.config.lazy.La
 GET_CONFIG = frozenset({"detectron2.model_zoo.get_config", "detectron2.model_zoo.model_zoo.get_config"})
 MAX_FILES = 64  # config files read for one config (each import reads its file afresh, as detectron2 does)
 MAX_IMPORT_DEPTH = 16
+MAX_COMPREHENSION_STEPS = 100_000  # items all list comprehensions of one config go through
 PackageFile = Callable[[str], "Path | None"]
 
 
@@ -76,6 +77,8 @@ class _Context:
     files: list[Path] = field(default_factory=list)
     chain: list[Path] = field(default_factory=list)
     calls: int = 0  # nested calls of the config's own functions (lazy_values.MAX_CALL_DEPTH)
+    total_calls: int = 0  # all of them (lazy_values.MAX_CALLS)
+    steps: int = 0  # items list comprehensions went through (MAX_COMPREHENSION_STEPS)
 
 
 def read_lazy_config(
@@ -154,7 +157,9 @@ class LazyReader(ModuleReader):
 
     def bind_target(self, target: ast.expr, value: Any, lines: Lines, node: ast.stmt) -> None:
         if isinstance(target, ast.Attribute):
-            self.set_attribute(target, as_config(value), lines, node)  # DictConfig copies what it holds
+            self.set_attribute(
+                target, self.copied(value, node), lines, node
+            )  # DictConfig copies what it holds
         else:
             super().bind_target(target, value, lines, node)
 
@@ -224,7 +229,9 @@ class LazyReader(ModuleReader):
             if alias.name not in reader.names:
                 self.refuse(node, f"cannot import name {alias.name!r} from {shown} (Python would fail too)")
             value, lines = reader.names[alias.name]
-            value = as_config(value) if isinstance(value, dict) else value  # lazy.py's _cast_to_config
+            value = (
+                self.copied(value, node) if isinstance(value, dict) else value
+            )  # lazy.py's _cast_to_config
             self.bind(alias.asname or alias.name, value, lines, node.lineno)
 
     def define(self, node: ast.FunctionDef) -> None:
@@ -234,6 +241,14 @@ class LazyReader(ModuleReader):
             return super().statement(node)
         defaults = [self.item(default, 0) for default in arguments.defaults]
         self.bind(node.name, Function(node, self, defaults), {}, node.lineno)
+
+    def copied(self, value: Any, node: ast.AST) -> Any:
+        """:func:`as_config` of ``value``, a refusal naming this line when it is too large or deep."""
+        try:
+            return as_config(value)
+        except LrplotError as error:
+            error.where = error.where or self.where(node)
+            raise
 
     # expressions --------------------------------------------------------------------------
 
@@ -291,9 +306,11 @@ class LazyReader(ModuleReader):
         for keyword in node.keywords:
             value, value_lines = self.item(keyword.value, depth)
             if keyword.arg is None:
-                self.merge_into(result, lines, as_config(value), value_lines, keyword.value)
+                self.merge_into(result, lines, self.copied(value, keyword.value), value_lines, keyword.value)
                 continue
-            self.put(result, lines, keyword.arg, as_config(value), value_lines, keyword.lineno)
+            self.put(
+                result, lines, keyword.arg, self.copied(value, keyword.value), value_lines, keyword.lineno
+            )
         result["_target_"] = named
         lines[("_target_",)] = (self.name, maker.lineno)
         return result, lines
@@ -327,7 +344,7 @@ class LazyReader(ModuleReader):
                 loaded[name] = value
                 lines[(name,)] = (reader.name, reader.bound_here.get(name, 0))
                 lines.update(prefixed(value_lines, name))
-        return as_config(loaded), lines
+        return self.copied(loaded, node), lines
 
     def value_ListComp(self, node: ast.ListComp, depth: int) -> tuple[Any, Lines]:
         """``[f(x) for x in items if ...]`` with one ``for`` over a list lrplot read."""
@@ -348,6 +365,10 @@ class LazyReader(ModuleReader):
         result: list[Any] = []
         try:
             for item in items:
+                self.context.steps += 1
+                if self.context.steps > MAX_COMPREHENSION_STEPS:
+                    self.refuse(node, f"comprehensions going through more than {MAX_COMPREHENSION_STEPS:,} "
+                                      "items; refusing them")  # fmt: skip
                 self.names[name] = (item, {})
                 if all(self.scalar(test, depth) for test in generator.ifs):
                     result.append(self.scalar(node.elt, depth))

@@ -12,9 +12,11 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from lrplot.read.python.values import Lines, Skip, describe
+from lrplot.errors import LrplotError
+from lrplot.read.python.values import MAX_DEPTH, MAX_VALUES, Lines, Skip, describe
 
-MAX_CALL_DEPTH = 8
+MAX_CALL_DEPTH = 8  # calls of the config's own functions inside each other
+MAX_CALLS = 1_000  # calls of the config's own functions in one config, all files together
 
 
 class ConfigDict(dict):
@@ -26,23 +28,78 @@ class ConfigDict(dict):
     """
 
 
+class ConfigList(list):
+    """A list detectron2 holds as an ``omegaconf.ListConfig``: ``+`` joins, ``*`` fails as OmegaConf's does.
+
+    ``[m * 2 for m in milestones]`` and ``milestones + [x]`` work on it; ``milestones * 2``
+    raises TypeError in OmegaConf 2.3 (``ListConfig`` has no ``__mul__``), so it does here too.
+    """
+
+    def __add__(self, other: Any) -> Any:
+        return ConfigList(list(self) + other) if isinstance(other, list) else NotImplemented
+
+    def __radd__(self, other: Any) -> Any:
+        return ConfigList(other + list(self)) if isinstance(other, list) else NotImplemented
+
+    def __mul__(self, other: Any) -> Any:
+        raise TypeError(f"unsupported operand type(s) for *: 'ListConfig' and '{type(other).__name__}'")
+
+    def __rmul__(self, other: Any) -> Any:
+        raise TypeError(f"unsupported operand type(s) for *: '{type(other).__name__}' and 'ListConfig'")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def as_config(value: Any) -> Any:
-    """``value`` as OmegaConf holds it: dicts (at any depth) are :class:`ConfigDict`, all copies."""
+    """``value`` as OmegaConf holds it: dicts (at any depth) are :class:`ConfigDict`, all copies.
+
+    A copy is made per reference (as OmegaConf copies), so the value's size (repeated
+    references counted) and nesting are bounded first, without recursion: ``a = L(X)(x=a)``
+    written a thousand times is refused, not a crash.
+    """
+    measure(value)
+    return _copied(value)
+
+
+def measure(value: Any) -> None:
+    """Refuse a value of more than MAX_VALUES values (references counted) or MAX_DEPTH levels."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, (dict, list, tuple)):
+            continue
+        count += len(item)
+        if depth > MAX_DEPTH:
+            raise LrplotError(f"a config value nested more than {MAX_DEPTH} levels deep; refusing it")
+        if count > MAX_VALUES:
+            raise LrplotError(
+                f"a config value of more than {MAX_VALUES:,} values (repeated references); refusing it"
+            )
+        stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+
+
+def _copied(value: Any) -> Any:
     if isinstance(value, dict):
-        return ConfigDict({key: as_config(item) for key, item in value.items()})
+        return ConfigDict({key: _copied(item) for key, item in value.items()})
     if isinstance(value, list):
-        return [as_config(item) for item in value]
+        return ConfigList(_copied(item) for item in value)
     if isinstance(value, tuple):
-        return tuple(as_config(item) for item in value)
+        return tuple(_copied(item) for item in value)
     return value
 
 
 def plain(value: Any) -> Any:
     """A :class:`ConfigDict` tree as plain dicts and lists (what the rest of lrplot takes)."""
+    measure(value)
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
     if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
+        return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [plain(item) for item in value]
+        return [_plain(item) for item in value]
     return value
 
 
@@ -96,6 +153,9 @@ def call_function(reader: Any, function: Function, node: ast.Call, depth: int) -
             bound[name] = function.defaults[index - first_default]
     defining = function.reader
     scope = type(defining)(defining.name, defining.path, defining.context, {**defining.names, **bound})
+    reader.context.total_calls += 1
+    if reader.context.total_calls > MAX_CALLS:
+        reader.refuse(node, f"more than {MAX_CALLS:,} calls of the config's own functions; refusing them")
     reader.context.calls += 1
     try:
         run_body(scope, definition.body, definition.name)
