@@ -1,6 +1,26 @@
-"""``python -m lrplot`` runs the command line."""
+"""``python -m lrplot`` and the ``lrplot`` console script run the command line.
 
-from lrplot.commands.app import main
+The entry point imports the command line itself, inside its own Ctrl-C guard: importing
+typer, click and the rest takes a noticeable share of a second, and a Ctrl-C in that window
+would otherwise end in a KeyboardInterrupt traceback printed by the console script (its
+import happens before any of lrplot's handlers exist).
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """Import the command line, then run it; Ctrl-C at any point ends with one line and 130."""
+    try:
+        from lrplot.commands.app import main as run
+    except KeyboardInterrupt:
+        sys.stderr.write("lrplot: interrupted\n")
+        sys.stderr.flush()
+        raise SystemExit(130) from None
+    run()
+
 
 if __name__ == "__main__":
     main()

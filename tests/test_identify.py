@@ -68,6 +68,7 @@ OWN: dict[str, list[Path]] = {
     "ultralytics": [
         FIXTURES / "ultralytics" / "default.yaml",
         *_files(FIXTURES / "ultralytics", "*/runs/**/*.yaml"),
+        *_files(FIXTURES / "ultralytics" / "lint", "*.yaml"),
     ],
 }
 CASES = [(name, path) for name, paths in OWN.items() for path in paths]
