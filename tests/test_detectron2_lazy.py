@@ -216,9 +216,8 @@ BAD = [
     (_config(MULTISTEP, "'${train.max_iterz}'"), "the config sets no train.max_iterz"),
     (_config(MULTISTEP, "0.01", extra="from detectron2 import model_zoo\n"
                                       "train = model_zoo.get_config('common/train.py').train\n"),
-     ":10: train.max_iter cannot be read: model_zoo.get_config('common/train.py') loads a config packaged "
-     "inside detectron2, which lrplot does not import: give that file (detectron2's configs/common/train.py) "
-     "with --file-for common/train.py=PATH"),
+     "config.py:10) loads a config packaged inside detectron2, which lrplot does not import: give that file "
+     "(detectron2's configs/common/train.py) with --file-for common/train.py=PATH"),
     (_config(MULTISTEP, "0.01", extra="del lr_multiplier\n"), "(has optimizer, train; lacks lr_multiplier)"),
     (_config(MULTISTEP, "0.01", extra="train.max_iter = 0\n"), ":9: train.max_iter should be a positive integer, got 0"),
     # bounded: nesting, calls of the file's own functions, comprehensions, repeated references

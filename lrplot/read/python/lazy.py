@@ -327,7 +327,8 @@ class LazyReader(ModuleReader):
         given = self.context.package_file(config_path)
         if given is None:
             raise Skip(
-                f"model_zoo.get_config({config_path!r}) loads a config packaged inside detectron2, which "
+                f"model_zoo.get_config({config_path!r}) ({self.where(node)}) loads a config packaged inside "
+                "detectron2, which "
                 f"lrplot does not import: give that file (detectron2's configs/{config_path}) with "
                 f"--file-for {config_path}=PATH"
             )
