@@ -63,8 +63,14 @@ def identify(path: Path | None, data: Any) -> Identification:
     seen = tuple(k for k in _DISTINCTIVE if k in data)
     missing = tuple(k for k in _DISTINCTIVE if k not in data)
     nested = any(isinstance(data[k], dict) for k in seen)
-    score = 0.0 if nested or "lr0" not in data else min(1.0, 0.3 + 0.15 * len(seen))
-    found = Identification(NAME, score if len(seen) >= 2 else 0.0, seen=seen, missing=missing)
+    if nested:
+        score = 0.0
+    elif "lr0" in data:
+        score = min(1.0, 0.3 + 0.15 * len(seen)) if len(seen) >= 2 else 0.0
+    else:  # BaseTrainer's names without lr0: no claim, but evidence in another format's file
+        own = tuple(k for k in seen if k != "warmup_epochs")  # timm's train.py has warmup_epochs too
+        seen, score = own, round(min(0.1 * len(own), 0.3), 6)
+    found = Identification(NAME, score, seen=seen, missing=missing)
     return capped(found, tuple(k for k in _CONFLICTS if k in data))
 
 
