@@ -41,7 +41,7 @@ from lrplot.errors import KeyPath
 
 Shape = Literal["warmup", "decay", "steps", "period", "cycle"]
 After = Literal["flat", "climbs", "repeats"]
-Unit = Literal["step", "epoch", "update", "iteration", "token", "sample"]
+Unit = Literal["step", "epoch", "update", "iteration", "token", "sample", "run"]  # run: a share of it
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,9 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
     "detectron2/steps_beyond_max_iter.yaml": ("detectron2", {}, {("LR016", "warning")}),
     "detectron2/warmup_iters_beyond_max_iter.yaml": ("detectron2", {}, {("LR003", "warning")}),
     "detectron2/multistep_ok.yaml": ("detectron2", {}, set()),
+    # detectron2 LazyConfig (warmup_length is a share of train.max_iter; one step per iteration)
+    "detectron2_lazy/warmup_beyond_max_iter.py": ("detectron2_lazy", {}, {("LR003", "warning")}),
+    "detectron2_lazy/cosine_ok.py": ("detectron2_lazy", {}, set()),
 }
 
 # Cases that are a real file of tests/fixtures/<format>/ with a few lines changed, written out by
@@ -380,6 +383,7 @@ FILE_KEYS = {
     "deepspeed/one_cycle_run_shorter_than_cycle.json": "scheduler.params.cycle_first_step_size=500",
     "fairseq/cosine_restarts_cut_in_a_period.yaml": "optimization.max_update=3400",
     "fairseq/plateau_min_on_accuracy.yaml": "checkpoint.maximize_best_checkpoint_metric=true",
+    "detectron2_lazy/warmup_beyond_max_iter.py": "lr_multiplier.warmup_length=1.0",
 }
 
 # what the warning says, in the file's own keys and units (issue 25's items for these formats)
