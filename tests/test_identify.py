@@ -305,6 +305,15 @@ CROSS = {
     "detectron2 LazyConfig as written": ((LAZY_FILE, read(LAZY_FILE)), "detectron2_lazy"),
     "Ultralytics args file as written": ((YOLO_FILE, read(YOLO_FILE)), "ultralytics"),
     "Composer YAML as written": ((OWN["composer"][0], read(OWN["composer"][0])), "composer"),
+    # LLaMA-Factory's Megatron bridge (USE_MCA=1 at launch, not in the file): Trainer keys, but
+    # Megatron-Core computes the schedule; refused, never drawn as a Trainer curve
+    "LLaMA-Factory Megatron bridge config as written": (
+        (
+            FIXTURES / "unread" / "llamafactory" / "qwen3_moe_full.yaml",
+            read(FIXTURES / "unread" / "llamafactory" / "qwen3_moe_full.yaml"),
+        ),
+        None,
+    ),
 }
 
 
