@@ -41,6 +41,7 @@ from lrplot.errors import KeyPath
 
 Shape = Literal["warmup", "decay", "steps", "period", "cycle"]
 After = Literal["flat", "climbs", "repeats"]
+FactorOf = Literal["initial", "previous"]  # LambdaLR's factor vs MultiplicativeLR's
 Unit = Literal["step", "epoch", "update", "iteration", "token", "sample", "run"]  # run: a share of it
 
 
@@ -73,6 +74,7 @@ class Length:
     multiplier: int = 1  # a period: each one this many times the one before (T_mult)
     clipped: bool = False  # the trainer cut it to the run (``written`` is longer than ``value``)
     spelled: str | None = None  # the value exactly as the file writes it (Composer's ``5000ba``)
+    on_purpose: str | None = None  # what to use when the lr past its end is wanted (restarts)
 
     @property
     def as_written(self) -> float:
@@ -97,6 +99,7 @@ class Milestones:
     per_unit: float = 1.0
     key: KeyPath | None = None
     offset: int = 0  # calls before the milestones start counting (mmengine's ``begin``)
+    hands_over: bool = False  # each milestone starts the next sub-schedule (SequentialLR), not a drop
 
     @property
     def path(self) -> KeyPath:
@@ -195,7 +198,10 @@ class ScheduleFacts:
     between two applications (StepLR's ``step_size``; 1: every call, ExponentialLR);
     ``plateau`` a metric-driven schedule's patience and floors (:class:`Plateau`); ``monitor`` and
     ``mode`` the metric a plateau schedule watches and its direction; ``warnings`` what the
-    trainer itself warns about. Every field is optional: declare what the format knows.
+    trainer itself warns about; ``factor_function`` the key of a factor function the user wrote
+    (LambdaLR's ``lr_lambda``: ``factor_function_of`` ``initial``, the lr is the initial lr x its
+    value; MultiplicativeLR's: ``previous``, each step's lr is the last one x its value). Every
+    field is optional: declare what the format knows.
     """
 
     peak: float | None = None
@@ -217,4 +223,6 @@ class ScheduleFacts:
     mode_key: KeyPath | None = None
     mode_values: tuple[object, object] = ("min", "max")  # what ``mode_key`` holds for min and for max
     warnings: tuple[TrainerWarning, ...] = field(default_factory=tuple)
+    factor_function: KeyPath | None = None  # a user-written function whose value multiplies the lr
+    factor_function_of: FactorOf = "initial"  # it multiplies the initial lr, or the previous step's
     name: str | None = None  # what messages call the schedule ("timm's cosine"); None: the class

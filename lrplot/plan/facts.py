@@ -69,7 +69,9 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
     factor_key = None
     milestones = keyword(plan, "milestones") if name in ("MultiStepLR", "SequentialLR") else None
     declared_milestones = (
-        Milestones("milestones", tuple(m for m in milestones if _integer(m)))
+        Milestones(
+            "milestones", tuple(m for m in milestones if _integer(m)), hands_over=name == "SequentialLR"
+        )
         if isinstance(milestones, list)
         else None
     )
@@ -79,7 +81,10 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
         floor_key = ("eta_min",)
         if name == "CosineAnnealingLR":
             add("T_max", "decay", floor=floor_value)
-            lengths[-1:] = [replace(length, after="climbs") for length in lengths[-1:]]
+            lengths[-1:] = [
+                replace(length, after="climbs", on_purpose="use CosineAnnealingWarmRestarts")
+                for length in lengths[-1:]
+            ]
         else:
             add("T_0", "decay", floor=floor_value)
             lengths[-1:] = [replace(length, after="repeats") for length in lengths[-1:]]
@@ -126,10 +131,12 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
             stepped_in=stepped, mode=mode if isinstance(mode, str) else "min", mode_key=("mode",),
             plateau=_plateau(plan),
         )  # fmt: skip
+    function = ("lr_lambda",) if name in ("LambdaLR", "MultiplicativeLR") else None
     return ScheduleFacts(
         floor=floor_value, floor_key=floor_key, lengths=tuple(lengths), stepped_in=stepped,
         unbounded_decay=unbounded, milestones=declared_milestones, factor=factor, factor_key=factor_key,
-        factor_every=factor_every, factor_every_key=factor_every_key,
+        factor_every=factor_every, factor_every_key=factor_every_key, factor_function=function,
+        factor_function_of="previous" if name == "MultiplicativeLR" else "initial",
     )  # fmt: skip
 
 

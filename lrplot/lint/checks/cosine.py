@@ -52,11 +52,7 @@ def _climbs(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findi
         rising = bottom + int(np.argmax(after > low))
         suggestion, fix = ctx.fix_length(window, length, window.end)
         resumed = f" (resumed at {window.start})" if window.start else ""
-        restarts = (
-            "; for restarts on purpose use CosineAnnealingWarmRestarts"
-            if window.name == "CosineAnnealingLR"
-            else ""
-        )
+        restarts = f"; for restarts on purpose {length.on_purpose}" if length.on_purpose else ""
         shown = written(length) if length.fix_value is None else f"{length.as_written:g}"
         yield ctx.finding(
             "LR001",

@@ -4,6 +4,12 @@ LambdaLR multiplies the optimizer's lr by ``lr_lambda(step)``; a lambda that alr
 contains the lr applies it twice (lhoyer/MIC#60 from SDAT: "it produces 0.0001 instead of
 0.01"; pytorch#78917). The Annotated Transformer's idiom, an optimizer lr of 1.0 with a
 lambda that returns the lr itself, is fine and left alone.
+
+Facts read: ``factor_function`` (the key of a user-written factor function) with
+``factor_function_of`` ``initial`` (LambdaLR's ``lr_lambda``); the values over the window. A
+factor of the previous step's lr (MultiplicativeLR) is left to LR006/LR015, which see where its
+product goes. No foreign format supplies a factor function of its own: Hugging Face's schedules
+are named, not written, and nanoGPT's ``get_lr`` returns the lr itself, drawn by its driver.
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ HIGH_FACTOR = 10.0
 @check("LR012", "an lr_lambda that never exceeds 0.01 (it returns the lr, not a factor) or exceeds 10")
 def lambda_scale(ctx: CurveContext) -> Iterator[Finding]:
     for window in ctx.all_windows():
-        if window.name != "LambdaLR" or not window.alone:
+        function = window.facts.factor_function
+        if function is None or window.facts.factor_function_of != "initial" or not window.alone:
             continue
         for group in ctx.groups:
             initial = ctx.initial_lr(group)
@@ -39,9 +46,9 @@ def lambda_scale(ctx: CurveContext) -> Iterator[Finding]:
                     "LR012",
                     step=at,
                     group=group,
-                    key_path=window.key_path("lr_lambda"),
+                    key_path=window.key_path(function),
                     message=(
-                        f"lr_lambda never returns more than {top:.3g} while the optimizer's lr is "
+                        f"{function[-1]} never returns more than {top:.3g} while the optimizer's lr is "
                         f"{lr(initial)}, "
                         f"so the lr stays at or below {lr(top * initial)}: the lambda looks like "
                         "it returns the lr, "
@@ -56,9 +63,9 @@ def lambda_scale(ctx: CurveContext) -> Iterator[Finding]:
                     "LR012",
                     step=at,
                     group=group,
-                    key_path=window.key_path("lr_lambda"),
+                    key_path=window.key_path(function),
                     message=(
-                        f"lr_lambda returns up to {top:.3g} (at step {steps(at)}), so the lr reaches "
+                        f"{function[-1]} returns up to {top:.3g} (at step {steps(at)}), so the lr reaches "
                         f"{lr(top * initial)}, {top:.3g} times the optimizer's lr"
                     ),
                     suggestion="cap the factor, e.g. min(1.0, step / warmup)",

@@ -281,7 +281,7 @@ def milestones_unreached(ctx: CurveContext) -> Iterator[Finding]:
             continue
         several = len(beyond) > 1
         effect = ""
-        if window.name == "SequentialLR":
+        if declared.hands_over and window.plan.children:
             idle = [
                 child.name.rsplit(".", 1)[-1]
                 for child in window.plan.children[milestones.index(beyond[0]) + 1 :]
@@ -300,13 +300,13 @@ def milestones_unreached(ctx: CurveContext) -> Iterator[Finding]:
         else:
             reached = [m for m in milestones if m not in beyond]
             suggestion = f"keep milestones within the run's {steps(window.end)} {unit}, or lengthen the run"
-            if window.name != "SequentialLR" and reached:
+            if not declared.hands_over and reached:
                 written = declared.written(reached)
                 fix = Fix(window.key_path(declared.path), written)
                 suggestion = (
                     f"drop them ({ctx.shown(fix)}) or move them within the run's {steps(window.end)} {unit}"
                 )
-            elif window.name != "SequentialLR":
+            elif not declared.hands_over:
                 scaled = _scaled_into(declared, window.end)
                 if scaled is not None:
                     fix = Fix(window.key_path(declared.path), scaled)

@@ -95,7 +95,7 @@ def zero_lr_steps(ctx: CurveContext) -> Iterator[Finding]:
                 severity="note",
                 key_path=ctx.windows[0].key_path(),
                 message="the first optimizer step uses lr 0 (a warmup from 0) and changes nothing",
-                suggestion=_first_step_fix(_first_leaf(ctx).name),
+                suggestion=_first_step_fix(_first_leaf(ctx)),
             )
 
 
@@ -149,18 +149,24 @@ def _zero_runs(ctx: CurveContext, group: int, runs: list, count: int) -> Finding
 
 
 def _first_leaf(ctx: CurveContext) -> Window:
-    """The scheduler that sets the lr of the first step (a SequentialLR's first child)."""
+    """The scheduler that sets the lr of the first step (a SequentialLR's first child).
+
+    A walk of torch's composite, not a fact: only a SequentialLR window has children that run
+    one after another (:mod:`lrplot.lint.windows`); a driver's phases are inside one window."""
     window = ctx.windows[0]
     while window.name == "SequentialLR" and window.children:
         window = window.children[0]
     return window
 
 
-def _first_step_fix(name: str) -> str:
-    if name.startswith("get_"):
+def _first_step_fix(window: Window) -> str:
+    """The way out of a first step at lr 0, in the words of the scheduler that sets it."""
+    facts = window.facts
+    if window.name.startswith("get_"):
         return "Hugging Face's warmups all start at 0; harmless, silence it with lint: {ignore: [LR005]}"
-    if name == "LambdaLR":
-        return "start the warmup above 0, e.g. lr_lambda: min(1.0, (step + 1) / (warmup + 1))"
+    if facts.factor_function is not None and facts.factor_function_of == "initial":
+        key = facts.factor_function[-1]
+        return f"start the warmup above 0, e.g. {key}: min(1.0, (step + 1) / (warmup + 1))"
     return "start the warmup above 0"
 
 
