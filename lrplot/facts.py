@@ -198,10 +198,13 @@ class ScheduleFacts:
     between two applications (StepLR's ``step_size``; 1: every call, ExponentialLR);
     ``plateau`` a metric-driven schedule's patience and floors (:class:`Plateau`); ``monitor`` and
     ``mode`` the metric a plateau schedule watches and its direction; ``warnings`` what the
-    trainer itself warns about; ``factor_function`` the key of a factor function the user wrote
-    (LambdaLR's ``lr_lambda``: ``factor_function_of`` ``initial``, the lr is the initial lr x its
-    value; MultiplicativeLR's: ``previous``, each step's lr is the last one x its value). Every
-    field is optional: declare what the format knows.
+    trainer itself warns about; ``jumps_by_design`` a schedule whose lr jumps on purpose
+    (ConstantLR, StepLR, MultiStepLR, a lambda, ReduceLROnPlateau), ``start_factor_key`` and
+    ``end_factor_key`` where it writes the share of the initial lr it starts and ends at
+    (LinearLR's ``start_factor``, ``end_factor``); ``factor_function`` the key of a factor
+    function the user wrote (LambdaLR's ``lr_lambda``: ``factor_function_of`` ``initial``, the
+    lr is the initial lr x its value; MultiplicativeLR's: ``previous``, each step's lr is the
+    last one x its value). Every field is optional: declare what the format knows.
     """
 
     peak: float | None = None
@@ -223,6 +226,9 @@ class ScheduleFacts:
     mode_key: KeyPath | None = None
     mode_values: tuple[object, object] = ("min", "max")  # what ``mode_key`` holds for min and for max
     warnings: tuple[TrainerWarning, ...] = field(default_factory=tuple)
+    jumps_by_design: bool = False  # its lr moves in jumps on purpose (a staircase, a lambda, a cut)
+    start_factor_key: KeyPath | None = None  # where the share of the initial lr it starts at is written
+    end_factor_key: KeyPath | None = None  # where the share of the initial lr it ends at is written
     factor_function: KeyPath | None = None  # a user-written function whose value multiplies the lr
     factor_function_of: FactorOf = "initial"  # it multiplies the initial lr, or the previous step's
     name: str | None = None  # what messages call the schedule ("timm's cosine"); None: the class

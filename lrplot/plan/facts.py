@@ -42,6 +42,10 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+# torch's schedules whose lr moves in jumps on purpose (a staircase, a lambda's own shape).
+_JUMPS = frozenset({"ConstantLR", "StepLR", "MultiStepLR", "LambdaLR", "MultiplicativeLR"})
+
+
 def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
     """What ``plan`` declares about its schedule; empty facts when nothing is known."""
     declared = getattr(plan.cls, "facts", None)
@@ -129,14 +133,17 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
         mode = keyword(plan, "mode")
         return ScheduleFacts(
             stepped_in=stepped, mode=mode if isinstance(mode, str) else "min", mode_key=("mode",),
-            plateau=_plateau(plan),
+            plateau=_plateau(plan), jumps_by_design=True,
         )  # fmt: skip
     function = ("lr_lambda",) if name in ("LambdaLR", "MultiplicativeLR") else None
+    linear = name == "LinearLR"
     return ScheduleFacts(
         floor=floor_value, floor_key=floor_key, lengths=tuple(lengths), stepped_in=stepped,
         unbounded_decay=unbounded, milestones=declared_milestones, factor=factor, factor_key=factor_key,
         factor_every=factor_every, factor_every_key=factor_every_key, factor_function=function,
         factor_function_of="previous" if name == "MultiplicativeLR" else "initial",
+        jumps_by_design=name in _JUMPS, start_factor_key=("start_factor",) if linear else None,
+        end_factor_key=("end_factor",) if linear else None,
     )  # fmt: skip
 
 
