@@ -151,10 +151,11 @@ def _zero_runs(ctx: CurveContext, group: int, runs: list, count: int) -> Finding
 def _first_leaf(ctx: CurveContext) -> Window:
     """The scheduler that sets the lr of the first step (a SequentialLR's first child).
 
-    A walk of torch's composite, not a fact: only a SequentialLR window has children that run
-    one after another (:mod:`lrplot.lint.windows`); a driver's phases are inside one window."""
+    The children are a walk of torch's composite (:mod:`lrplot.lint.windows`); the facts say
+    which composite runs them one after another (milestones that hand over), so the first child
+    sets the first step. A driver's phases are inside one window."""
     window = ctx.windows[0]
-    while window.name == "SequentialLR" and window.children:
+    while window.children and window.facts.milestones is not None and window.facts.milestones.hands_over:
         window = window.children[0]
     return window
 
