@@ -168,7 +168,9 @@ def main() -> None:
         f"{options.rounds} rounds (long runs {options.long_rounds}), medians, {when}"
     )
     header = ("torch", "case", "lrplot", "reference", "ratio", "target", "peak RSS", "met", "load")
-    rows = [line for python in pythons for line in run(python, options.rounds, options.long_rounds, options.quick)]
+    rows = []
+    for python in pythons:
+        rows += run(python, options.rounds, options.long_rounds, options.quick)
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for line in rows:
