@@ -282,8 +282,12 @@ def _modules_at_exit(tmp_path: Path, *args: str) -> dict:
     runs = [
         subprocess.run(
             [sys.executable, "-c", _MODULES_AT_EXIT, *[a.replace("CONFIG", str(config)) for a in args]],
-            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
+        )
         for _ in range(2)  # the first run fills the sources cache
     ]
     assert runs[-1].returncode == 0, runs[-1].stderr
