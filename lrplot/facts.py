@@ -131,11 +131,18 @@ class FileKey:
 @dataclass(frozen=True)
 class TrainerWarning:
     """A warning the trainer itself prints for this schedule (torchtitan's "Warmup steps exceed
-    total steps"), with the key it is about and, when it has one, the value that silences it."""
+    total steps"), with the key it is about and, when it has one, the value that silences it.
+
+    ``printed`` False: an adjustment the trainer makes without a word (Ultralytics capping its
+    warmup before the last epoch); ``message`` then says what it does. ``suggestion``: the
+    advice when no value of ``key`` alone silences it (Ultralytics' ``optimizer: auto``
+    ignoring ``lr0`` is silenced by another key, ``optimizer``, of the file)."""
 
     message: str
     key: KeyPath | None = None
     fix_value: object = None
+    printed: bool = True
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,24 @@ def interruptible_child() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+_ROOT_TOOLING = {".pytest_cache", ".hypothesis", ".ruff_cache", ".coverage", "__pycache__"}
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_in_the_checkout():
+    """A test writes into tmp_path only: an output left in the repository's root (a CLI run
+    with a relative ``-o`` and no ``chdir``) would be picked up by the next ``git add -A``."""
+    before = set(os.listdir(ROOT))
+    yield
+    added = sorted(set(os.listdir(ROOT)) - before - _ROOT_TOOLING)
+    if added:
+        for name in added:  # leave the next test a clean root, and say which test wrote what
+            path = ROOT / name
+            if path.is_file():
+                path.unlink()
+        pytest.fail(f"the test left {added} in the repository root", pytrace=False)
+
+
 @pytest.fixture(autouse=True)
 def _no_resolved_values_carried_over():
     """Values an earlier test resolved (``${oc.env:...}``) are named in its messages only: a

@@ -485,7 +485,10 @@ def test_ctrl_c_mid_run_leaves_previous_files_untouched(tmp_path: Path) -> None:
     time.sleep(4)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    # 130, or killed by SIGINT (which a shell also reports as 130): on a busy machine the
+    # signal can land while an extension module runs Python code through PyRun_String, and
+    # CPython then remembers an unhandled Ctrl-C even though lrplot caught it.
+    assert process.returncode in (130, -signal.SIGINT), stderr
     assert stderr.strip() == "lrplot: interrupted"
     assert figure.read_bytes() == b"previous figure" and data.read_text() == "previous data"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.csv", "long.png", "long.yaml"]

@@ -143,7 +143,7 @@ def test_random_labels_reach_the_terminal_escaped_from_every_command(data: st.Da
     )
     path = written(text, "c.yaml")
     command = data.draw(st.sampled_from([[], ["--term"], ["-o", str(path.with_suffix(".csv"))], ["--json"]]))
-    with bounded():
+    with bounded(), contextlib.chdir(path.parent):  # a plain `plot` writes c.png where it runs
         result = cli_runner().invoke(app, ["plot", str(path), *command])
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     for stream in (result.stdout, result.stderr):

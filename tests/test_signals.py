@@ -224,3 +224,26 @@ def test_ctrl_c_while_the_forkserver_imports_torch_prints_no_traceback(tmp_path:
     assert status == 130, stderr
     assert stderr.strip() == "lrplot: interrupted", stderr
     assert left == [] and sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
+
+
+def test_ctrl_c_while_the_command_line_is_imported_prints_no_traceback(tmp_path: Path) -> None:
+    """A Ctrl-C in the first fraction of a second, while the console script is still importing
+    typer and click (before any handler of lrplot's exists), printed a KeyboardInterrupt
+    traceback. The interrupt is raised by an import hook at typer's import, so it is exact."""
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'typer':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "sys.argv = ['lrplot', 'list']\n"
+        "from lrplot.__main__ import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert (done.returncode, done.stderr, done.stdout) == (130, "lrplot: interrupted\n", "")

@@ -50,7 +50,7 @@ def test_the_app_is_a_typer_app_with_every_command() -> None:
 def test_the_package_requires_typer_and_its_script_runs_the_typer_app() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert any(requirement.startswith("typer") for requirement in project["dependencies"])
-    assert project["scripts"]["lrplot"] == "lrplot.commands.app:main"
+    assert project["scripts"]["lrplot"] == "lrplot.__main__:main"
     installed = importlib.metadata.requires("lrplot") or []
     if not any(r.startswith("click") for r in installed):  # an install of this pyproject, not an older one
         assert any(r.startswith("typer") for r in installed)

@@ -60,7 +60,7 @@ def test_every_batch_matches_the_installed_trainer(name: str, tmp_path: Path) ->
     theirs = run({**DEFAULTS, **overrides}, images, world)
     config, curve = _ours(overrides, images, world, tmp_path)
     assert curve.steps_per_epoch == theirs["nb"]
-    assert config.curves[0].scheduler.keywords["nw"] == theirs["nw"]
+    assert config.derived["nw"] == theirs["nw"]
     ours = np.stack([group.lr for group in curve.groups], axis=1)
     assert ours.tolist() == theirs["lrs"]
     if config.curves[0].scheduler.keywords["momentum_warmup"]:

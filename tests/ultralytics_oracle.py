@@ -94,8 +94,10 @@ def run(args: dict[str, Any], images: int, world: int = 1, nc: int = 10) -> dict
     exec(_code(_ACCUMULATE), namespace)
     accumulate = self.accumulate
     iterations = math.ceil(images / max(self.batch_size, self.args.nbs)) * self.epochs
+    logged: list[str] = []
     opt = {"name": self.args.optimizer, "lr": self.args.lr0, "momentum": self.args.momentum, "self": self,
-           "iterations": iterations, "LOGGER": SimpleNamespace(info=lambda *a: None), "colorstr": lambda *a: ""}  # fmt: skip
+           "iterations": iterations, "LOGGER": SimpleNamespace(info=logged.append),
+           "colorstr": lambda *a: a[-1]}  # fmt: skip
     exec(_code([*_NAMES, _AUTO]), {"__builtins__": __builtins__}, opt)
     name, lr, momentum = opt["name"], opt["lr"], opt["momentum"]
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(3)]
@@ -134,4 +136,27 @@ def run(args: dict[str, Any], images: int, world: int = 1, nc: int = 10) -> dict
             momenta.append(
                 [g.get("momentum", g.get("betas", (None,))[0]) for g in self.optimizer.param_groups]
             )
-    return {"lrs": lrs, "momenta": momenta, "nb": nb, "nw": nw, "name": name, "accumulate": accumulate}
+    return {"lrs": lrs, "momenta": momenta, "nb": nb, "nw": nw, "name": name, "accumulate": accumulate,
+            "logged": logged, "lr0": self.args.lr0, "warmup_bias_lr": self.args.warmup_bias_lr}  # fmt: skip
+
+
+def warmup_iterations(warmup_epochs: float, epochs: int, nb: int) -> int:
+    """``BaseTrainer._get_warmup_iterations`` itself, on a stand-in ``self``."""
+    namespace = _functions(_WARMUP_ITERS, namespace={})
+    self = SimpleNamespace(args=SimpleNamespace(warmup_epochs=warmup_epochs), epochs=epochs)
+    return namespace["_get_warmup_iterations"](self, nb)
+
+
+_CFG = _tree("cfg/__init__.py")
+_CHECK_CFG = [
+    *(n for n in _CFG.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]).startswith("CFG_")),
+    _method(_CFG, None, "check_cfg"),
+]
+
+
+def check_cfg(cfg: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """``ultralytics.cfg.check_cfg`` itself (what ``get_cfg`` runs on the merged args): raises as it does."""
+    namespace = _functions(*_CHECK_CFG, namespace={"FLOAT_OR_INT": (int, float), "DEFAULT_CFG_DICT": defaults,
+                                                   "QUANTIZE_ALIASES": {}, "QUANTIZE_VALID_VALUES": (),
+                                                   "QUANTIZE_DOCS_URL": ""})  # fmt: skip
+    namespace["check_cfg"](dict(cfg))

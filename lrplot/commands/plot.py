@@ -58,14 +58,20 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
     --watch, where an error of any kind is one line and the loop goes on).
 
     Schedule warnings are printed under the summary (``--quiet`` leaves them out unless
-    ``--strict`` makes them the reason for exit status 1).
+    ``--strict`` makes them the reason for exit status 1). ``--quiet`` prints nothing on success:
+    the formats' own notes (a trainer's warnings relayed), the figure's and Python's warnings are
+    left out too. What would make a curve wrong is refused (exit 2), never only warned about, and
+    ``validate`` still lists the schedule checks' findings.
     """
     from lrplot.read.files import confining_reads, recording
 
     configs = {Path(os.path.realpath(config)) for config in request.configs}
     with recording() as registry, confining_reads(request.allow_read, request.read_files):
         try:
-            jobs, results, drawing_warnings, read, findings = run_plot(request)
+            with warnings.catch_warnings():
+                if request.quiet:  # Python's warnings (a library's, relayed as lines) too
+                    warnings.simplefilter("ignore")
+                jobs, results, drawing_warnings, read, findings = run_plot(request)
         except LrplotError as error:
             if exit_on_error:
                 fail(error)
@@ -77,10 +83,11 @@ def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool =
             say(unexpected(error), err=True)
             return [path for path in registry.paths() if path not in configs]
         read = list(dict.fromkeys([*read, *(path for path in registry.paths() if path not in configs)]))
-    notes = [note for result in results for note in result.warnings]
-    if not request.quiet:  # why the axis is logarithmic: information, not a problem
+    notes: list[str] = []
+    if not request.quiet:  # the formats' and engines' notes, why the axis is logarithmic, the figure's
+        notes += [note for result in results for note in result.warnings]
         notes += _scale_notes(jobs, results)
-    notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
+        notes += list(dict.fromkeys(f"figure: {w.message}" for w in drawing_warnings))
     for note in notes:
         say(f"lrplot: warning: {note}", err=True)
     to_stdout = any(path == STDOUT for _, paths in jobs for path in paths)

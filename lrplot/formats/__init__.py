@@ -23,6 +23,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.formats.base import PLATEAU_METRIC_NOTE, Converted, FormatOptions, Identification
+from lrplot.formats.conflicts import EVIDENCE, owners_of, short_name, unread_note, with_conflicts
 from lrplot.formats.file_sets import apply_file_sets
 
 __all__ = [
@@ -72,7 +73,7 @@ def _claim(module: ModuleType, path: Path | None, data: Any) -> Identification:
 def identify(path: Path | None, data: Any) -> list[tuple[ModuleType, Identification]]:
     """Every format's claim on ``data``, the strongest first (ties in registry order)."""
     claims = [(module, _claim(module, path, data)) for module in map(format_module, FORMATS)]
-    return sorted(claims, key=lambda claim: -claim[1].score)
+    return sorted(with_conflicts(claims), key=lambda claim: -claim[1].score)
 
 
 def convert(data: Any, options: FormatOptions | None = None) -> Converted:
@@ -101,7 +102,7 @@ def convert(data: Any, options: FormatOptions | None = None) -> Converted:
     if not isinstance(target, dict):
         raise LrplotError("the config must be a mapping with a 'curves' list", key_path=prefix or None)
     options.prefix, options.root = prefix, data
-    module = _chosen(target, options, prefix)
+    module, unread = _claimed(target, options, prefix)
     changes: list[str] = []
     if options.file_sets and not getattr(module, "APPLIES_SETS", False):
         data, changes = apply_file_sets(data, options.file_sets, str(module.NAME))
@@ -110,7 +111,7 @@ def convert(data: Any, options: FormatOptions | None = None) -> Converted:
             data = data[key]
         target = data
     converted = module.translate(target, options)
-    converted.notes[:0] = changes
+    converted.notes[:0] = [*unread, *changes]
     return _all_files_used(converted, options)
 
 
@@ -141,12 +142,20 @@ def _all_files_used(converted: Converted, options: FormatOptions) -> Converted:
 
 def _chosen(target: dict[str, Any], options: FormatOptions, prefix: KeyPath) -> ModuleType:
     """The one format that claims the file (or that ``--config-format`` names); else refused."""
+    return _claimed(target, options, prefix)[0]
+
+
+def _claimed(target: dict[str, Any], options: FormatOptions, prefix: KeyPath) -> tuple[ModuleType, list[str]]:
+    """The format that translates the file and the notes its choice needs (``--config-format``
+    over a file with another format's keys: which keys the chosen format does not read)."""
     claims = identify(options.path, target)
     if options.config_format is not None:
-        return _forced(options.config_format, claims, prefix)
+        module = _forced(options.config_format, claims, prefix)
+        found = next(found for other, found in claims if other is module)
+        return module, unread_note(module, found, claims)
     confident = [(module, found) for module, found in claims if found.confident]
     if len(confident) == 1:
-        return confident[0][0]
+        return confident[0][0], []
     if confident:
         named = "; ".join(f"{found.format} ({_keys(found.seen)})" for _, found in confident)
         choices = " or ".join(f"--config-format {_short(module)}" for module, _ in confident)
@@ -159,8 +168,21 @@ def _chosen(target: dict[str, Any], options: FormatOptions, prefix: KeyPath) -> 
         ((module, found) for module, found in claims if found.seen),
         key=lambda claim: (-claim[1].score, bool(claim[1].conflicting), -len(claim[1].seen)),
     )[:2]
+    if close and close[0][1].rivals:  # a mix: name both sides and the choice between them
+        mixed = [
+            close[0],
+            *(c for c in claims if c[1].format in close[0][1].rivals and c[1].score >= EVIDENCE),
+        ]
+        mixed = list(dict.fromkeys(mixed))[:3]
+        closest = "; ".join(f"{found.format} {_shortfall(found, claims)}" for _, found in mixed)
+        choices = " or ".join(short_name(module) for module, _ in mixed)
+        raise LrplotError(
+            f"{_looks(options.path, target)} with the keys of more than one format: {closest}; say which "
+            f"with --config-format NAME ({choices}): the others' keys are then named as not read",
+            key_path=prefix,
+        )
     if close:
-        closest = "; ".join(f"{found.format} {_shortfall(found)}" for _, found in close)
+        closest = "; ".join(f"{found.format} {_shortfall(found, claims)}" for _, found in close)
         told = f"no format lrplot reads claims it (closest: {closest})"
     else:
         told = "it has none of the keys of the formats lrplot reads"
@@ -197,11 +219,12 @@ def _keys(keys: tuple[str, ...], most: int = 4) -> str:
     return f"{shown}, ..." if len(keys) > most else shown
 
 
-def _shortfall(found: Identification) -> str:
-    """``(has a, b; lacks c)`` or ``(has a; conflicting: d)``: why the claim fell short."""
+def _shortfall(found: Identification, claims: list[tuple[ModuleType, Identification]]) -> str:
+    """``(has a, b; lacks c)`` or ``(has a; conflicting: d (axolotl's))``: why the claim fell short."""
     parts = [f"has {_keys(found.seen, 3)}"]
     if found.conflicting:
-        parts.append(f"conflicting: {_keys(found.conflicting, 2)}")
+        owners = owners_of(found.conflicting[:2], found, claims)
+        parts.append(f"conflicting: {_keys(found.conflicting, 2)}{f' ({owners})' if owners else ''}")
     elif found.missing:
         parts.append(f"lacks {_keys(found.missing, 3)}")
     return f"({'; '.join(parts)})"

@@ -31,6 +31,9 @@ DRIVER = "lrplot.plan.drivers.axolotl.AxolotlScheduler"
 _WEIGHTS = {"micro_batch_size": 0.5, "num_epochs": 0.5, "base_model": 0.5, "sequence_len": 0.5,
             "sample_packing": 0.3, "lr_scheduler": 0.3, "dataset_prepared_path": 0.3}  # fmt: skip
 _EXPECTED = ("base_model", "micro_batch_size", "num_epochs")
+# The Trainer's keys axolotl reads itself (lrplot.formats.conflicts): axolotl's config schema has
+# warmup_ratio and lr_scheduler_kwargs and hands them to TrainingArguments (translate() below).
+COMPATIBLE_WITH = {"huggingface": ("warmup_ratio", "lr_scheduler_kwargs")}
 # TrainingArguments' names that axolotl writes its own way (micro_batch_size, num_epochs, lr_scheduler).
 _CONFLICTS = (
     "lr_scheduler_type", "per_device_train_batch_size", "num_train_epochs", "train_micro_batch_size_per_gpu",

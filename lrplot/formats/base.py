@@ -43,6 +43,7 @@ class Identification:
     seen: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     conflicting: tuple[str, ...] = ()  # keys present that contradict this format
+    rivals: tuple[str, ...] = ()  # the formats whose distinctive keys are among ``conflicting``
 
     @property
     def confident(self) -> bool:
@@ -59,7 +60,9 @@ def capped(found: Identification, conflicting: tuple[str, ...]) -> Identificatio
     if not conflicting:
         return found
     score = min(found.score, CONFLICTED)
-    return Identification(found.format, score, found.seen, found.missing, (*found.conflicting, *conflicting))
+    return Identification(
+        found.format, score, found.seen, found.missing, (*found.conflicting, *conflicting), found.rivals
+    )
 
 
 def by_keys(

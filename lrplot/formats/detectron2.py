@@ -105,9 +105,9 @@ def identify(path: Path | None, data: Any) -> Identification:
         seen.append("_BASE_")
         score += 0.5
     top = sorted(_YACS_TOP & {str(k) for k in data})
-    if score and top:
+    if top:  # alone (no SOLVER, no _BASE_): no claim, but evidence of yacs in another's file
         seen += top
-        score += 0.1 * min(len(top), 3)
+        score += 0.1 * min(len(top), 3) if score else 0.1
     missing = tuple(k for k in ("SOLVER", "_BASE_") if k not in data)
     found = Identification(NAME, min(score, 1.0), seen=tuple(seen), missing=missing)
     return capped(found, tuple(k for k in _CONFLICTS if k in data))

@@ -83,8 +83,10 @@ def identify(path: Path | None, data: Any) -> Identification:
             ("model.optim.sched",) if isinstance(_at(data, ("model", "optim", "sched", "name")), str) else ()
         )
     )
-    if _find_targets(data, ()) is not None:
-        score, seen, missing = 1.0, expected, ()
+    targets = _find_targets(data, ())
+    if targets is not None:  # seen: where the nodes are (the mixed-file rule compares top-level keys)
+        seen = tuple(".".join(map(str, (*path, "_target_"))) for path, _ in targets)
+        score, missing = 1.0, ()
     elif hydra_defaults(data) is not None:
         score, seen, missing = 0.9, ("defaults",), ()
     elif _has_target(data, depth=3):

@@ -30,6 +30,9 @@ from lrplot.limits import in_range
 
 NAME = "litgpt"
 FORM = "litgpt"
+# litgpt's scripts parse their arguments with jsonargparse, as LightningCLI does: the optimizer
+# is a class_path node there too, and litgpt reads it (lrplot.formats.conflicts).
+COMPATIBLE_WITH = {"lightning": ("optimizer.class_path",)}
 # litgpt/config.py at 26857050: block_size of the models config_hub pretrains, for an empty
 # train.max_seq_length (the model's block size is then the sequence length).
 BLOCK_SIZES = {"pythia-14m": 512, "tiny-llama-1.1b": 2048, "micro-llama-300M": 2048}

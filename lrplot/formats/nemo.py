@@ -38,6 +38,10 @@ from lrplot.limits import in_range
 
 NAME = "NeMo"
 FORM = "NeMo"
+# NeMo's configs are Hydra configs (lrplot.formats.conflicts): NeMo instantiates the _target_
+# nodes of its model itself and composes its defaults list; a top-level optimizer/scheduler
+# _target_ node (Hydra's schedule) is not NeMo's and still conflicts.
+COMPATIBLE_WITH = {"hydra": ("_target_", "defaults")}
 DRIVER = "lrplot.plan.drivers.nemo.NemoScheduler"
 # nemo/core/optim/lr_scheduler.py AVAILABLE_SCHEDULERS (NeMo's own classes; torch's four below).
 SCHEDULERS = (

@@ -82,6 +82,9 @@ ITERABLE_DATASETS = ("tfds/", "wds/", "hfds/", "hfids/")
 _SCHEDULE_PREFIXES = ("lr", "sched", "warmup", "cooldown", "decay", "min_lr")
 _SIGNATURE = {"sched", "epochs", "warmup_epochs", "warmup_lr", "min_lr", "opt", "batch_size", "model"}
 _CONFLICTS = ("lr0", "lrf", "warmup_bias_lr", "nbs")  # Ultralytics' own names, never train.py's
+# train.py's own spellings (not epochs, model, batch_size, min_lr, which every trainer has);
+# Ultralytics also has warmup_epochs, which its own claim then shares (lrplot.formats.conflicts)
+_OWN_SPELLINGS = ("opt", "warmup_lr", "warmup_epochs")
 
 
 def identify(path: Path | None, data: Any) -> Identification:
@@ -94,6 +97,11 @@ def identify(path: Path | None, data: Any) -> Identification:
         return Identification(NAME, 0.0, missing=("sched",))
     seen = tuple(sorted(_SIGNATURE & set(data)))
     if not isinstance(data.get("sched"), str):
+        # train.py's own spellings without its sched: too little to claim, but evidence of timm's
+        # arguments in a file another format claims (lrplot.formats.conflicts)
+        own = tuple(k for k in _OWN_SPELLINGS if k in data and not isinstance(data[k], (dict, list)))
+        if own:
+            return Identification(NAME, round(min(0.1 * len(own), 0.3), 6), own, ("sched",))
         return Identification(NAME, 0.0, tuple(k for k in seen if k != "sched"), ("sched",))
     nested = tuple(
         k for k, v in data.items() if isinstance(v, dict) and k not in ("model_kwargs", "opt_kwargs")

@@ -63,9 +63,25 @@ def identify(path: Path | None, data: Any) -> Identification:
     seen = tuple(k for k in _DISTINCTIVE if k in data)
     missing = tuple(k for k in _DISTINCTIVE if k not in data)
     nested = any(isinstance(data[k], dict) for k in seen)
-    score = 0.0 if nested or "lr0" not in data else min(1.0, 0.3 + 0.15 * len(seen))
-    found = Identification(NAME, score if len(seen) >= 2 else 0.0, seen=seen, missing=missing)
+    if nested:
+        score = 0.0
+    elif "lr0" in data:
+        score = min(1.0, 0.3 + 0.15 * len(seen)) if len(seen) >= 2 else 0.0
+    else:  # BaseTrainer's names without lr0: no claim, but evidence in another format's file
+        own = tuple(k for k in seen if k != "warmup_epochs")  # timm's train.py has warmup_epochs too
+        seen, score = own, round(min(0.1 * len(own), 0.3), 6)
+    found = Identification(NAME, score, seen=seen, missing=missing)
     return capped(found, tuple(k for k in _CONFLICTS if k in data))
+
+
+def warmup_iterations(warmup_epochs: float, epochs: int, nb: int) -> int:
+    """``BaseTrainer._get_warmup_iterations``: the warmup batches, capped to leave the final epoch.
+
+    >>> warmup_iterations(3.0, 100, 50), warmup_iterations(5.0, 3, 100), warmup_iterations(3.0, 1, 100)
+    (150, 200, 0)
+    """
+    capped = min(warmup_epochs, max(epochs - 1, 0))
+    return round(capped * nb) if capped > 0 else 0
 
 
 def score(path: Path | None, data: Any) -> float:
@@ -123,13 +139,8 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
         raise LrplotError(
             f"warmup_epochs should be a number >= 0, got {warmup_epochs!r}", key_path=("warmup_epochs",)
         )
-    capped = min(warmup_epochs, max(epochs - 1, 0))
-    nw = round(capped * nb) if capped > 0 else 0
-    if warmup_epochs > capped:
-        notes.append(
-            f"warmup_epochs {warmup_epochs:g} >= epochs {epochs}: the trainer caps the warmup at "
-            f"{capped:g} epochs (the final epoch trains without it)"
-        )
+    nw = warmup_iterations(warmup_epochs, epochs, nb)
+    _check_fractions(args, data)
     name = _optimizer_name(args)
     lr0, momentum, warmup_bias_lr = (
         _number(args, "lr0"),
@@ -137,6 +148,7 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
         _number(args, "warmup_bias_lr"),
     )
     origins = converted.origins
+    auto: dict[str, Any] | None = None
     if name == "auto":
         if images is None:
             raise LrplotError(
@@ -151,6 +163,9 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
             nc, from_where = _classes(args, options)
             name, lr0, momentum = "AdamW", round(0.002 * 5 / (4 + nc), 6), 0.9
             notes.append(f"nc {nc} ({from_where}) sets AdamW's lr {lr0:g} = round(0.002 * 5 / (4 + nc), 6)")
+        # an lr the file writes, not the package default, is one the user meant and auto ignores
+        ignored = {k: data[k] for k in ("lr0", "warmup_bias_lr") if k in data and data[k] != defaults.get(k)}
+        auto = {"picked": name, "lr": lr0, "iterations": iterations, "lr0": args["lr0"], "ignored": ignored}
         warmup_bias_lr = 0.0
         notes.append(
             f"optimizer: auto: {iterations} iterations (ceil({images} / max(batch, nbs)) * {epochs}) "
@@ -174,7 +189,7 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
         "name": DRIVER,
         "epochs": epochs,
         "nb": nb,
-        "nw": nw,
+        "warmup_epochs": float(warmup_epochs),
         "lrf": _number(args, "lrf"),
         "cos_lr": bool(args.get("cos_lr")),
         "warmup_bias_lr": warmup_bias_lr,
@@ -183,6 +198,11 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
         "bias_groups": [i for i, g in enumerate(groups) if str(g["name"]).startswith("bias")],
         "momentum_warmup": name in _MOMENTUM,
     }
+    if auto is not None:
+        scheduler["auto"] = auto
+        written = ["optimizer"] if "optimizer" in data else list(auto["ignored"])
+        if written:  # the line of the optimizer: auto, else of the lr it ignores
+            origins[("curves", 0, "scheduler", "auto")] = (written[0],)
     if accumulate > 1:
         notes.append(
             f"nbs {nbs} / batch {batch}: the optimizer steps every {accumulate} batches "
@@ -196,13 +216,30 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     converted.data = {"title": title, "total_step": epochs * nb, "steps_per_epoch": nb, "curves": [curve]}
     origins[("total_step",)] = ("epochs",)
     origins[("curves", 0, "scheduler")] = ("lr0",) if "lr0" in data else ("epochs",)
-    for key in ("lrf", "cos_lr", "warmup_bias_lr", "warmup_momentum", "momentum", "epochs"):
+    for key in ("lrf", "cos_lr", "warmup_bias_lr", "warmup_momentum", "momentum", "epochs", "warmup_epochs"):
         if key in data:
             origins[("curves", 0, "scheduler", key)] = (key,)
     converted.derived.update(
         nb=nb, nw=nw, accumulate=accumulate, optimizer=name, images=images, version=version
     )
     return converted
+
+
+# cfg/__init__.py CFG_FRACTION_KEYS (ultralytics 8.4.190) that set an lr or momentum: check_cfg,
+# called by get_cfg when BaseTrainer starts, refuses a value outside [0, 1].
+_FRACTIONS = ("lr0", "lrf", "momentum", "warmup_momentum", "warmup_bias_lr")
+
+
+def _check_fractions(args: dict[str, Any], data: dict[str, Any]) -> None:
+    """``check_cfg``'s range check of the schedule's fraction keys, with its own message."""
+    for key in _FRACTIONS:
+        value = args.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not 0.0 <= value <= 1.0:
+            raise LrplotError(
+                f"'{key}={value}' is an invalid value. Valid '{key}' values are between 0.0 and 1.0. "
+                "(ultralytics' check_cfg refuses it before training)",
+                key_path=(key,) if key in data else None,
+            )
 
 
 def _groups(name: str, lr: float) -> list[dict[str, Any]]:

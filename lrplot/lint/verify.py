@@ -96,7 +96,9 @@ def _works(
         if other.id not in before and other.severity == "warning":
             return False  # it trades this finding for another
         same_group = finding.group is None or other.group in (None, finding.group)
-        if other.id == finding.id and other.severity == finding.severity and same_group:
+        # the same check at another key is another finding (two trainer warnings, one fixed)
+        same_key = finding.key_path is None or other.key_path in (None, finding.key_path)
+        if other.id == finding.id and other.severity == finding.severity and same_group and same_key:
             return False  # the finding is still there (a warning that became a note is gone)
     return True
 
