@@ -89,13 +89,14 @@ def _lrplot(python: str, *args: object) -> subprocess.CompletedProcess[str]:
             "PYTHONPATH": str(ROOT),
             "MPLBACKEND": "Agg",
             "PATH": "/usr/bin:/bin",
-            "HOME": str(ROOT),
+            "HOME": _HOME,  # matplotlib's font cache (~/.cache/matplotlib) not in the checkout
             "LRPLOT_CACHE_DIR": _CACHE,  # lrplot's cache (torch's parsed sources) not in the checkout
         },
     )
 
 
 _CACHE = tempfile.mkdtemp(prefix="lrplot-cache-")
+_HOME = tempfile.mkdtemp(prefix="lrplot-home-")
 
 
 _PYTHONS = [sys.executable, *(str(p) for p in sorted(Path("/work/torchvenvs").glob("2.15*/bin/python")))]
