@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import warnings
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -132,12 +131,13 @@ class TrainPy:
             start_epoch = int(getattr(namespace, "start_epoch", None) or 0)
             on_updates = bool(getattr(namespace, "sched_on_updates", False))
             if epochs is not None and epochs != num_epochs:
-                warnings.warn(
+                # lrplot's run length (lrplot.formats.timm.run_epochs) mirrors create_scheduler_v2's
+                # own: a difference is lrplot misreading timm, and the curve drawn would be a guess.
+                raise LrplotError(
                     f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {epochs}: "
-                    f"the curve keeps its total_step (--set total_step={num_epochs * updates_per_epoch} "
-                    "for timm's run, from epoch 0)",
-                    UserWarning,
-                    stacklevel=2,
+                    "a bug in lrplot (its run length disagrees with timm's own code); please report it "
+                    "with this file",
+                    key_path=("args", "epochs"),
                 )
         elif scheduler is not None:
             self.scheduler = scheduler(optimizer, **(keywords or {}))
