@@ -427,6 +427,20 @@ def test_the_disagreement_refusal_in_a_real_process(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_arguments_changed_after_translation_keep_the_files_length_with_a_warning() -> None:
+    """The one legitimate difference: ``--set scheduler.args.epochs`` changes timm's arguments
+    after the format read the file's length. timm and lrplot agree on the new arguments (no
+    refusal); the curve keeps the file's length and says so."""
+    import torch
+
+    from lrplot.plan.drivers.timm import TrainPy
+
+    args = vars(timm_format.parse_arguments(load_yaml_file(TIMM / "gcvit_gc_vit_xxtiny.yml").data))
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.005)
+    with pytest.warns(UserWarning, match="schedules 60 epochs for these arguments, the file's 320"):
+        TrainPy(optimizer, args={**args, "epochs": 50}, updates_per_epoch=3, epochs=320)
+
+
 def test_lamb_scales_the_base_lr_by_the_square_root() -> None:
     args = timm_format.parse_arguments({"opt": "lamb", "batch_size": 128, "grad_accum_steps": 2})
     lr, note = timm_format.learning_rate(args, world_size=4)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -99,6 +100,37 @@ def is_timm(obj: Any) -> bool:
     return str(getattr(obj, "__module__", "")).startswith(PREFIX)
 
 
+def _check_run_length(
+    args: SimpleNamespace, updates_per_epoch: int, num_epochs: int, epochs: int | None
+) -> None:
+    """Hold lrplot's run length (:func:`lrplot.formats.timm.run_epochs`) to timm's own answer.
+
+    The format mirrors ``create_scheduler_v2``'s returned ``num_epochs`` from the same arguments:
+    were they to differ, lrplot misreads timm and the curve drawn would be a guess (refused, a
+    bug to report). The one legitimate difference: ``--set scheduler.args.KEY=V`` on the
+    translated config changes the arguments after the format computed ``epochs`` from the file;
+    the curve then keeps the file's length, and a warning says so.
+    """
+    from lrplot.formats import timm as timm_format
+
+    ours = timm_format.run_epochs(args, updates_per_epoch)  # type: ignore[arg-type]  # the same attributes
+    if ours != num_epochs:
+        raise LrplotError(
+            f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {ours}: "
+            "a bug in lrplot (its run length disagrees with timm's own code); "
+            "please report it with this file",
+            key_path=("args", "epochs"),
+        )
+    if epochs is not None and epochs != num_epochs:
+        warnings.warn(
+            f"timm's create_scheduler_v2 schedules {num_epochs} epochs for these arguments, the file's "
+            f"{epochs}: the curve keeps its total_step (--set total_step={num_epochs * updates_per_epoch} "
+            "for timm's run, from epoch 0; or --set the file's own keys, not scheduler.args)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 class TrainPy:
     """A timm scheduler driven as timm's train.py drives it: ``step()`` is one optimizer update.
 
@@ -130,15 +162,7 @@ class TrainPy:
             self.scheduler, num_epochs = factory(namespace, optimizer, updates_per_epoch=updates_per_epoch)
             start_epoch = int(getattr(namespace, "start_epoch", None) or 0)
             on_updates = bool(getattr(namespace, "sched_on_updates", False))
-            if epochs is not None and epochs != num_epochs:
-                # lrplot's run length (lrplot.formats.timm.run_epochs) mirrors create_scheduler_v2's
-                # own: a difference is lrplot misreading timm, and the curve drawn would be a guess.
-                raise LrplotError(
-                    f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {epochs}: "
-                    "a bug in lrplot (its run length disagrees with timm's own code); please report it "
-                    "with this file",
-                    key_path=("args", "epochs"),
-                )
+            _check_run_length(namespace, updates_per_epoch, num_epochs, epochs)
         elif scheduler is not None:
             self.scheduler = scheduler(optimizer, **(keywords or {}))
         else:
