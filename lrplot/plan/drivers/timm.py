@@ -197,7 +197,9 @@ class TrainPy:
                        key=("keywords", key), written=value, **extra)
             ]  # fmt: skip
 
-        lengths = length("warmup_t", "warmup", target=1.0)
+        # warmup_lr_init (absolute) above the lr: a warmup that goes down (LR019; its fix, a hundredth
+        # of the peak, since 0 would hold a per-epoch warmup at lr 0 for an epoch)
+        lengths = length("warmup_t", "warmup", target=1.0, start_key=("warmup_lr_init",))
         floor = named.get("lr_min")
         if name in ("CosineLRScheduler", "PolyLRScheduler", "TanhLRScheduler"):
             lengths += length(
@@ -236,7 +238,7 @@ def _train_py_facts(args: dict[str, Any], per: int) -> ScheduleFacts:
     if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup > 0 and sched != "none":
         lengths.append(
             Length("warmup_epochs", warmup * per, "warmup", target=1.0, unit="epoch", per_unit=per,
-                   key=("args", "warmup_epochs"))
+                   key=("args", "warmup_epochs"), start_key=("args", "warmup_lr"))
         )  # fmt: skip
     milestones = None
     decay = args.get("decay_milestones")
