@@ -39,9 +39,9 @@ from typing import Literal
 
 from lrplot.errors import KeyPath
 
-Shape = Literal["warmup", "decay", "steps", "period"]
+Shape = Literal["warmup", "decay", "steps", "period", "cycle"]
 After = Literal["flat", "climbs", "repeats"]
-Unit = Literal["step", "epoch", "update", "iteration", "token", "sample"]
+Unit = Literal["step", "epoch", "update", "iteration", "token", "sample", "run"]  # run: a share of it
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,11 @@ class Length:
     ``shape``: ``warmup`` (rises to ``target`` x the peak), ``decay`` (falls to ``target`` x
     the peak, or to the absolute ``floor``), ``steps`` (a staircase: the last milestone),
     ``period`` (a restart or cycle period that repeats: ``T_0``, ``step_size_up``, a cycle
-    length). ``bounded`` False marks a decay with no declared end (ExponentialLR, an
-    unbounded lambda): the lr keeps falling for as long as the scheduler runs.
+    length; each period ``multiplier`` times the one before, ``T_mult``), ``cycle`` (one cycle
+    up to the peak and down again over the whole length, annealed at its end: OneCycleLR's
+    ``total_steps``). ``clipped`` marks a length the trainer cuts to the run when it is longer
+    (detectron2 clips ``WARMUP_ITERS`` to ``MAX_ITER``): ``value`` is what it runs, ``written``
+    what the file asks for, and a warmup clipped so has the run end at its peak, all warmup.
     """
 
     keyword: str
@@ -64,7 +67,7 @@ class Length:
     per_unit: float = 1.0  # step() calls that make one ``unit``
     key: KeyPath | None = None  # relative to the scheduler's node; None: ``(keyword,)``
     written: float | None = None  # the value as written, in ``unit``; None: value / per_unit
-    offset: int = 0  # calls before the written number starts counting (mmengine's ``begin``)
+    offset: int = 0  # calls the written number does not count (mmengine's ``begin``, a phase kept)
     after: After = "flat"  # past its end the lr stays (flat), climbs back (a cosine) or repeats
     fix_value: object = None  # the value that fixes this length when it is not one (num_cycles: 0.5)
     # a warmup's start, where a key sets it (Ultralytics' ``warmup_bias_lr``, timm's ``warmup_lr``):
@@ -72,6 +75,9 @@ class Length:
     # (None: the key is an absolute lr, and a hundredth of the peak is suggested)
     start_key: KeyPath | None = None
     start_fix: object = None
+    multiplier: int = 1  # a period: each one this many times the one before (T_mult)
+    clipped: bool = False  # the trainer cut it to the run (``written`` is longer than ``value``)
+    spelled: str | None = None  # the value exactly as the file writes it (Composer's ``5000ba``)
 
     @property
     def as_written(self) -> float:
@@ -107,6 +113,36 @@ class Milestones:
             (value - self.offset) / self.per_unit for value in (self.values if values is None else values)
         ]
         return [int(value) if float(value).is_integer() else value for value in shown]
+
+
+@dataclass(frozen=True)
+class Plateau:
+    """A schedule that cuts the lr when a metric stops improving (ReduceLROnPlateau).
+
+    ``patience``: the ``step()`` calls without improvement it waits before a cut (the first
+    call only sets the best value, so the first cut comes at call ``patience + 2``);
+    ``cooldown`` the calls it waits after a cut; ``cut`` the factor a cut multiplies the lr by;
+    ``eps`` the smallest change it applies (a smaller cut is skipped); ``min_lrs`` the floor of
+    each param group (one for all when a single number). Keys are relative to the scheduler's node.
+    """
+
+    patience: int | None = None
+    patience_key: KeyPath = ("patience",)
+    cooldown: int = 0
+    cut: float | None = None
+    eps: float | None = None
+    eps_key: KeyPath = ("eps",)
+    min_lrs: tuple[float, ...] = (0.0,)
+    min_lr_key: KeyPath = ("min_lr",)
+
+    def min_lr(self, group: int) -> float:
+        """The floor of param group ``group``."""
+        return self.min_lrs[group] if group < len(self.min_lrs) else self.min_lrs[0]
+
+    @property
+    def shared_min_lr(self) -> bool:
+        """Whether one number is every group's floor (a fix can then set it)."""
+        return len(self.min_lrs) == 1
 
 
 @dataclass(frozen=True)
@@ -160,7 +196,9 @@ class ScheduleFacts:
     ``stepped_in`` the unit one
     ``step()`` call advances (``step``: every optimizer step, ``epoch``: once per epoch);
     ``unbounded_decay`` a decay with no declared end (ExponentialLR), ``factor`` the factor it
-    multiplies the lr by per step() or stage (``gamma``); ``monitor`` and
+    multiplies the lr by per step() or stage (``gamma``), ``factor_every`` the ``step()`` calls
+    between two applications (StepLR's ``step_size``; 1: every call, ExponentialLR);
+    ``plateau`` a metric-driven schedule's patience and floors (:class:`Plateau`); ``monitor`` and
     ``mode`` the metric a plateau schedule watches and its direction; ``warnings`` what the
     trainer itself warns about. Every field is optional: declare what the format knows.
     """
@@ -176,8 +214,12 @@ class ScheduleFacts:
     unbounded_decay: bool = False
     factor: float | None = None  # the lr's factor per step() or per stage (gamma)
     factor_key: KeyPath | None = None
+    factor_every: int | None = None  # step() calls between two applications of ``factor`` (step_size)
+    factor_every_key: KeyPath | None = None  # where that number is written (None: every call, no key)
+    plateau: Plateau | None = None
     monitor: str | None = None
     mode: str | None = None
     mode_key: KeyPath | None = None
+    mode_values: tuple[object, object] = ("min", "max")  # what ``mode_key`` holds for min and for max
     warnings: tuple[TrainerWarning, ...] = field(default_factory=tuple)
     name: str | None = None  # what messages call the schedule ("timm's cosine"); None: the class

@@ -55,12 +55,30 @@ def number(pick: Pick, good: Sequence[str], hostile: Sequence[str]) -> str:
 GOOD_PY = ("1", "3", "20", "0.1", "0.5", "2 * 5", "max(1, 2)")
 
 
-def python_config(pick: Pick, kind: str = "mmengine") -> str:
-    """An OpenMMLab (``kind="mmengine"``) or nanoGPT-shaped Python config: a few statements on
-    earlier names, some of them the shapes that hung the reader, then the keys a format reads."""
-    names = (
-        ("a", "b", "d", "train_cfg", "cfg") if kind == "mmengine" else ("batch_size", "block_size", "dropout")
+def _lazy_statements(name: str, other: str, literal: str) -> tuple[str, ...]:
+    """Statements only LazyConfig files read: LazyCall nodes, attributes, functions, imports."""
+    return (
+        f"{name} = L(dict)(x={literal}, s={other})",
+        f"{name}.x = {other}",
+        f"{name}.s = {name}",
+        f"{name}.x *= {literal}",
+        f"{name} = [m for m in {other}]",
+        f"def {name}(n):\n    if n:\n        return {name}(n - 1)\n    return L(dict)(x=n)",
+        f"{name} = {other}({literal})",
+        f"from .{name} import {other}",
+        f"from detectron2 import model_zoo\n{name} = model_zoo.get_config('common/train.py').train",
+        f"{name} = '${{..{other}}}'",
     )
+
+
+def python_config(pick: Pick, kind: str = "mmengine") -> str:
+    """An OpenMMLab (``kind="mmengine"``), nanoGPT-shaped or detectron2 LazyConfig
+    (``kind="detectron2_lazy"``) Python config: a few statements on earlier names, some of them
+    the shapes that hung the reader, then the keys a format reads."""
+    names = {
+        "mmengine": ("a", "b", "d", "train_cfg", "cfg"),
+        "detectron2_lazy": ("a", "b", "train", "lr_multiplier", "f"),
+    }.get(kind, ("batch_size", "block_size", "dropout"))
     lines: list[str] = []
     for _ in range(pick.integer(0, 6)):
         name, other = one(pick, names), one(pick, names)
@@ -83,6 +101,7 @@ def python_config(pick: Pick, kind: str = "mmengine") -> str:
                     f"{name} = {pick.text(8)!r}" if pick.index(2) else f"{name} += {literal}",
                     f"del {name}",
                     f"{name} = {other}['k'] if {literal} else {literal}",
+                    *(_lazy_statements(name, other, literal) if kind == "detectron2_lazy" else ()),
                 ),
             )
         )
@@ -94,7 +113,38 @@ def python_config(pick: Pick, kind: str = "mmengine") -> str:
     def count() -> str:
         return number(pick, ("0", "1", "20", "2 * 50"), hostile)
 
-    if kind == "mmengine":
+    if kind == "detectron2_lazy":
+        scheduler = one(
+            pick,
+            (
+                "CosineParamScheduler)(start_value=1.0, end_value=0.0",
+                f"MultiStepParamScheduler)(values=[1.0, 0.1], milestones=[{value()}, {count()}]",
+            ),
+        )
+        lines.insert(
+            0,
+            "from detectron2.config import LazyCall as L\nfrom detectron2.solver import "
+            "WarmupParamScheduler as W\nfrom fvcore.common.param_scheduler import "
+            "CosineParamScheduler, MultiStepParamScheduler\nimport torch",
+        )
+        lines.append(
+            f"train = L(dict)(max_iter={count()})\noptimizer = L(torch.optim.SGD)(lr={value()})\n"
+            f"lr_multiplier = L(W)(scheduler=L({scheduler}), warmup_length={value()}, warmup_factor=0.001)"
+        )
+        if pick.index(2):
+            lines.append(
+                one(
+                    pick,
+                    (
+                        "train.max_iter *= 2",
+                        f"lr_multiplier.warmup_length = {value()}",
+                        "lr_multiplier.scheduler.milestones = [m * 2 for m in "
+                        "lr_multiplier.scheduler.milestones]",
+                        "lr_multiplier = f(3)",
+                    ),
+                )
+            )
+    elif kind == "mmengine":
         scheduler = one(pick, ("LinearLR", "CosineAnnealingLR", "MultiStepLR", "ConstantLR"))
         extra = f", milestones=[{value()}]" if scheduler == "MultiStepLR" else ""
         lines.append(

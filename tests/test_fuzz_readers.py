@@ -96,9 +96,9 @@ def written(text: str, name: str) -> Path:
 @FUZZ
 @given(st.data())
 def test_random_python_configs_read_as_data_cleanly_or_refuse(data: st.DataObject) -> None:
-    kind = data.draw(st.sampled_from(["mmengine", "nanogpt"]))
+    kind = data.draw(st.sampled_from(["mmengine", "nanogpt", "detectron2_lazy"]))
     path = written(
-        inputs.python_config(DrawPick(data), kind), "c.py" if kind == "mmengine" else "train_gpt.py"
+        inputs.python_config(DrawPick(data), kind), "train_gpt.py" if kind == "nanogpt" else "c.py"
     )
     with bounded():
         inputs.outcome(lambda: load_and_run(path, steps_per_epoch=3))

@@ -60,8 +60,12 @@ OWN: dict[str, list[Path]] = {
         *_files(HYDRA / "flash_attention" / "configs" / "experiment", "**/*.yaml"),
     ],
     "detectron2": _files(FIXTURES / "detectron2", "**/*.yaml"),
+    "detectron2_lazy": [  # the configs, not the common/ files they import (no schedule of their own)
+        path for path in _files(FIXTURES / "detectron2_lazy", "**/*.py") if "common" not in path.parts
+    ],
     "fairseq": _files(FIXTURES / "fairseq", "**/*.yaml"),
-    "nemo": _files(FIXTURES / "nemo", "*.yaml"),
+    "nemo": [*_files(FIXTURES / "nemo", "*.yaml"), FIXTURES / "nemo" / "hifigan" / "hifigan.yaml"],
+    "nemo_recipe": _files(FIXTURES / "nemo_recipe", "*.py"),
     "ultralytics": [
         FIXTURES / "ultralytics" / "default.yaml",
         *_files(FIXTURES / "ultralytics", "*/runs/**/*.yaml"),
@@ -150,6 +154,7 @@ TITAN_FILE = FIXTURES / "torchtitan" / "llama3_debug_model.toml"
 LIGHTNING_FILE = FIXTURES / "lightning" / "torch_uncertainty_cifar10_resnet18.yaml"
 HYDRA_FILE = HYDRA / "lightning_hydra_template" / "configs" / "model" / "mnist.yaml"
 DETECTRON2_FILE = FIXTURES / "detectron2" / "Base-RCNN-FPN.yaml"
+LAZY_FILE = FIXTURES / "detectron2_lazy" / "configs" / "new_baselines" / "mask_rcnn_R_50_FPN_100ep_LSJ.py"
 FAIRSEQ_FILE = FIXTURES / "fairseq" / "roberta" / "config" / "pretraining" / "base.yaml"
 YOLO_FILE = FIXTURES / "ultralytics" / "wheat_weed" / "runs" / "detect" / "train" / "args.yaml"
 
@@ -179,6 +184,7 @@ NEAR_MISSES = {
     ),
     "Hydra optimizer beside a LightningCLI node": _with(HYDRA_FILE, {"net": {"class_path": "x.Net"}}),
     "detectron2 config with an mmengine param_scheduler": _with(DETECTRON2_FILE, {"param_scheduler": []}),
+    "detectron2 LazyConfig with nanoGPT's learning_rate": _with(LAZY_FILE, {"learning_rate": 6e-4}),
     "Ultralytics args with a Trainer's lr_scheduler_type": _with(YOLO_FILE, {"lr_scheduler_type": "cosine"}),
     "Ultralytics args with timm's sched": _with(YOLO_FILE, {"sched": "cosine"}),
     "fairseq config with a Hydra optimizer": _with(FAIRSEQ_FILE, {"optimizer._target_": "torch.optim.AdamW"}),
@@ -296,8 +302,18 @@ CROSS = {
     "plain YAML with only lr": ((Path("lr.yaml"), {"lr": 0.1}), None),
     "fairseq Hydra YAML as written": ((FAIRSEQ_FILE, read(FAIRSEQ_FILE)), "fairseq"),
     "detectron2 yacs as written": ((DETECTRON2_FILE, read(DETECTRON2_FILE)), "detectron2"),
+    "detectron2 LazyConfig as written": ((LAZY_FILE, read(LAZY_FILE)), "detectron2_lazy"),
     "Ultralytics args file as written": ((YOLO_FILE, read(YOLO_FILE)), "ultralytics"),
     "Composer YAML as written": ((OWN["composer"][0], read(OWN["composer"][0])), "composer"),
+    # LLaMA-Factory's Megatron bridge (USE_MCA=1 at launch, not in the file): Trainer keys, but
+    # Megatron-Core computes the schedule; refused, never drawn as a Trainer curve
+    "LLaMA-Factory Megatron bridge config as written": (
+        (
+            FIXTURES / "unread" / "llamafactory" / "qwen3_moe_full.yaml",
+            read(FIXTURES / "unread" / "llamafactory" / "qwen3_moe_full.yaml"),
+        ),
+        None,
+    ),
 }
 
 

@@ -182,6 +182,31 @@ def test_a_cosine_well_short_of_its_run_climbs_from_the_step_after_t_max(run: in
     assert finding.step == t_max + 1 and finding.fix.value == run
 
 
+MULTISTEP = (
+    "total_step: {run}\ncurves:\n  - scheduler: {{name: MultiStepLR, milestones: {milestones}, gamma: 0.1}}\n"
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    run=st.integers(20, 2000),
+    first=st.floats(1.01, 4.0),
+    gaps=st.lists(st.floats(1.05, 2.0), max_size=3),
+)
+def test_milestones_all_beyond_the_run_are_scaled_into_it_in_order(
+    run: int, first: float, gaps: list
+) -> None:
+    milestones = [max(run + 1, round(run * first))]  # each beyond the run
+    for gap in gaps:
+        milestones.append(max(milestones[-1] + 1, round(milestones[-1] * gap)))
+    text = MULTISTEP.format(run=run, milestones=milestones)
+    (finding,) = [f for f in loads_findings(text) if f.id == "LR004"]
+    assert finding.fix is not None, finding.line()  # re-simulated: it removes LR004, adds nothing
+    scaled = finding.fix.value
+    assert scaled == sorted(set(scaled)) and scaled[0] >= 1 and scaled[-1] < run
+    assert abs(scaled[-1] - 0.9 * run) <= 1
+
+
 def test_param_groups_that_differ_get_a_finding_each() -> None:
     text = """
     total_step: 1000
@@ -221,3 +246,22 @@ def test_real_training_configs_of_other_tools_raise_no_false_warning(path: Path)
         "finetune_phi-2_full.yaml": {("LR005", "note"), ("LR004", "warning")},
     }.get(path.name, set())
     assert {(f.id, f.severity) for f in items} == expected
+
+
+def test_a_fix_that_moves_its_finding_to_another_key_is_not_shown() -> None:
+    """lint.verify: the same check reported at another key after the fix is a trade, not a
+    fix (shortening a Megatron warmup left the decay beyond the run, another LR003)."""
+    from lrplot.lint.finding import Fix
+    from lrplot.lint.verify import verified
+
+    config = lrplot.loads("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 150}\n")
+    plans = plan(config)
+    fix = Fix(("curves", 0, "scheduler", "T_max"), 100)
+    finding = Finding(
+        "LR003", "c", None, None, "m", "set T_max: 100", key_path=("curves", 0, "scheduler", "T_max"), fix=fix
+    )
+    moved = Finding("LR003", "c", None, None, "m", "s", key_path=("curves", 0, "scheduler", "eta_min"))
+    [traded] = verified(config, plans[0], [finding], lambda *_: [moved])
+    assert traded.fix is None
+    [kept] = verified(config, plans[0], [finding], lambda *_: [])
+    assert kept.fix == fix

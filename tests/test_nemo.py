@@ -56,6 +56,9 @@ def _model(sched: dict[str, Any], lr: float, samples: int, batch_size: int, drop
             return self.loader
 
         def training_step(self, batch: Any, index: int) -> Any:
+            if sched.get("name") == "ReduceLROnPlateau":  # the monitored metric: the lr the step uses
+                lr_now = self.trainer.optimizers[0].param_groups[0]["lr"]
+                self.log(sched.get("monitor", "loss"), lr_now, on_step=False, on_epoch=True)
             return self.layer(batch[0]).sum()
 
         def configure_optimizers(self) -> Any:
@@ -91,7 +94,7 @@ def lightning_lrs(path: Path, samples: int) -> list[float]:
     trainer = Trainer(
         **QUIET_TRAINER,
         max_epochs=train.get("max_epochs"),
-        max_steps=train.get("max_steps", -1),
+        max_steps=train.get("max_steps", -1) if train.get("max_steps") is not None else -1,
         accumulate_grad_batches=train.get("accumulate_grad_batches", 1),
         limit_val_batches=0,
         callbacks=[recorder],
@@ -204,7 +207,8 @@ BAD = [
     ("citrinet_512.yaml", [], "give --dataset-size N", "max_steps"),
     ("conformer_ctc_bpe.yaml", ["--dataset-size", "100"], "give --world-size N", "devices"),
     ("citrinet_512.yaml", ["--set", "model.optim.sched.name=CosineAnealing"], "not one of NeMo's schedulers", "name"),
-    ("citrinet_512.yaml", ["--set", "model.optim.sched.name=ReduceLROnPlateau"], "validation metric", "name"),
+    ("fast-conformer_aed.yaml", ["--set", "model.optim.sched.name=ExponentialLR", "--set",
+                                 "model.optim.sched.gamma=0.9"], "give --dataset-size N", "name"),
     ("citrinet_512.yaml", ["--set", "trainer.max_epochs=-1"], "never ends", "max_epochs"),
     ("citrinet_512.yaml", ["--dataset-size", "10", "--set", "model.train_ds.batch_size=64", "--set",
                            "model.train_ds.drop_last=true"], "0 optimizer steps", "batch_size"),
@@ -292,7 +296,7 @@ def test_a_megatron_config_with_a_defaults_list_is_nemos_alone_and_drawn(cli, tm
     ("entry", "shown"),
     [("  - model: gpt_small\n", "model: gpt_small"), ("  - base_config\n", "base_config"),
      ("  - optim@model.optim: adam\n", "optim: adam"), ("  - trainer: ddp\n", "trainer: ddp"),
-     ("  - override /hydra: x\n  - cfg@_global_: y\n", "cfg: y")],
+     ("  - cfg@_global_: y\n", "cfg: y")],
 )  # fmt: skip
 def test_a_defaults_entry_that_may_merge_into_the_schedule_is_refused_naming_it(
     cli, tmp_path: Path, entry: str, shown: str
@@ -303,5 +307,144 @@ def test_a_defaults_entry_that_may_merge_into_the_schedule_is_refused_naming_it(
     assert result.exit_code == 2, result.output
     assert len(result.stderr.strip().splitlines()) == 1
     assert f"the defaults entry {shown!r} may merge into the schedule" in result.stderr
+    assert f"is not in {tmp_path}" in result.stderr  # composed from the file's folder, where it is not
     assert "c.yaml:" in result.stderr
     assert not (tmp_path / "g.csv").exists()
+
+
+EPOCH_STEPPED = [
+    {"name": "ExponentialLR", "gamma": 0.7},
+    {"name": "ReduceLROnPlateau", "factor": 0.5, "patience": 1, "monitor": "val_loss", "reduce_on_plateau": True},
+    {"name": "ReduceLROnPlateau", "mode": "max", "factor": 0.3, "patience": 0, "cooldown": 1, "min_lr": 1e-4},
+    {"name": "CyclicLR", "base_lr": 1e-4, "max_lr": 0.01, "step_size_up": 7, "mode": "triangular2"},
+    {"name": "StepLR", "step_size": 9, "gamma": 0.5},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("sched", EPOCH_STEPPED, ids=lambda s: "-".join(map(str, s.values()))[:40])
+@pytest.mark.parametrize(
+    ("trainer", "samples"),
+    [({"max_epochs": 6, "accumulate_grad_batches": 2}, 130), ({"max_steps": 50, "max_epochs": None}, 64),
+     ({"max_steps": 500, "max_epochs": 4}, 99)],
+)  # fmt: skip
+def test_torchs_schedulers_are_stepped_as_nemo_returns_them(
+    tmp_path: Path, sched: dict[str, Any], trainer: dict[str, Any], samples: int
+) -> None:
+    """ExponentialLR and ReduceLROnPlateau come back from prepare_lr_scheduler with interval
+    'epoch' (the plateau with its monitor), CyclicLR and StepLR with 'step': a real Lightning run
+    steps them so, and lrplot's curve is the same, for epoch- and step-limited runs."""
+    data = yaml.safe_load((NEMO / "citrinet_512.yaml").read_text())
+    data["model"]["optim"]["sched"] = sched
+    data["model"]["train_ds"]["batch_size"] = 8
+    data["trainer"].update(trainer)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data))
+    real = lightning_lrs(path, samples)
+    assert lrplot_lrs(path, samples) == real
+    assert len(set(real)) >= 2  # the schedule moved in the run
+
+
+def test_nemos_epoch_schedulers_are_torchs_classes() -> None:
+    """What the format draws as torch's classes is what NeMo's registry holds."""
+    module = load_lr_scheduler()
+    assert set(module.EPOCH_SCHEDULERS) == set(nemo_format.EPOCH_SCHEDULERS)
+    for name, dotted in nemo_format.EPOCH_SCHEDULERS.items():
+        assert module.AVAILABLE_SCHEDULERS[name] is getattr(
+            torch.optim.lr_scheduler, dotted.rsplit(".", 1)[1]
+        )
+    assert set(module.AVAILABLE_SCHEDULERS) == set(nemo_format.SCHEDULERS)
+
+
+def test_a_plateau_takes_the_given_metric_and_names_its_monitor(cli, tmp_path: Path) -> None:
+    data = yaml.safe_load((NEMO / "citrinet_512.yaml").read_text())
+    data["model"]["optim"]["sched"] = {"name": "ReduceLROnPlateau", "patience": 0, "monitor": "val_wer"}
+    data["trainer"]["max_epochs"] = 4
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data))
+    out = tmp_path / "p.csv"
+    result = cli("plot", path, "--dataset-size", "320", "-o", out, "--set", "curves.0.metric=1 / (1 + step)")
+    assert result.exit_code == 0, result.output
+    assert "monitors 'val_wer'" in result.stderr
+    lrs = [float(row.rsplit(",", 1)[1]) for row in out.read_text().splitlines()[1:]]
+    assert len(lrs) == 4 * 10 and set(lrs) == {0.05}  # 320 / 32 steps an epoch; always improving
+    bare = cli("plot", path, "--dataset-size", "320", "-o", tmp_path / "q.csv")
+    assert bare.exit_code == 0 and "LR011" in bare.stderr
+
+
+HIFIGAN = NEMO / "hifigan" / "hifigan.yaml"  # defaults: model/generator, model/train_ds, model/validation_ds
+
+
+def _hydra_composed(path: Path, overrides: list[str]) -> dict[str, Any]:
+    """The config as NeMo's hydra_runner gets it: Hydra's compose API on the file's folder."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(path.parent.resolve()), version_base=None):
+        config = compose(config_name=path.stem, overrides=overrides)
+    return OmegaConf.to_container(config, resolve=True)
+
+
+def test_a_config_with_defaults_over_the_schedule_is_composed_and_matches_a_real_run(tmp_path: Path) -> None:
+    """hifigan.yaml's ``model/train_ds: train_ds`` merges into model.train_ds: composed by Hydra
+    (not refused), its CosineAnnealing over trainer.max_steps (``${model.max_steps}``) is NeMo's,
+    stepped by a real Lightning run of the composed config."""
+    claims = [
+        found.format for _, found in identify(HIFIGAN, yaml.safe_load(HIFIGAN.read_text())) if found.confident
+    ]
+    assert claims == ["NeMo"]
+    composed = _hydra_composed(HIFIGAN, ["model.max_steps=700", "train_dataset=t", "validation_datasets=v"])
+    assert composed["model"]["train_ds"]["dataloader_params"]["batch_size"] == 16  # from the group file
+    composed["model"]["train_ds"]["batch_size"] = 1  # the oracle's loader: one step a sample
+    flat = tmp_path / "composed.yaml"
+    flat.write_text(yaml.safe_dump(composed))
+    config = lrplot.load(HIFIGAN, sets=["model.max_steps=700"])
+    assert config.curves[0].total_step == 700
+    assert {"v1.yaml", "train_ds.yaml", "val_ds.yaml"} <= {path.name for path in config.reads}
+    assert lrplot.simulate(config).curves[0].groups[0].lr.tolist() == lightning_lrs(flat, 700)
+
+
+def test_a_composed_config_names_the_group_file_a_bad_value_came_from(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "hifigan"
+    import shutil
+
+    shutil.copytree(HIFIGAN.parent, folder)
+    group = folder / "model" / "train_ds" / "train_ds.yaml"
+    group.write_text(group.read_text() + "batch_size: many\n")
+    result = cli("plot", folder / "hifigan.yaml", "--set", "trainer.max_steps=-1", "--set", "+trainer.max_epochs=2",
+                 "--dataset-size", "100", "-o", tmp_path / "x.csv")  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith(f"lrplot: error: {group}:14: ")  # the group file's own line
+    assert "model.train_ds.batch_size should be an integer >= 1" in lines[0]
+
+
+@pytest.mark.parametrize("gone", ["model/train_ds/train_ds.yaml", "model/generator/v1.yaml"])
+def test_a_defaults_file_that_is_not_there_is_refused_only_when_it_may_reach_the_schedule(
+    cli, tmp_path: Path, gone: str
+) -> None:
+    import shutil
+
+    folder = tmp_path / "hifigan"
+    shutil.copytree(HIFIGAN.parent, folder)
+    (folder / gone).unlink()
+    result = cli("plot", folder / "hifigan.yaml", "--set", "model.max_steps=50", "-o", tmp_path / "x.csv")
+    if gone.startswith("model/train_ds"):
+        assert result.exit_code == 2, result.output
+        line = result.stderr.strip()
+        assert "\n" not in line and f"{folder / 'hifigan.yaml'}:30: " in line  # the defaults entry
+        assert f"its file model/train_ds/train_ds.yaml is not in {folder}" in line
+    else:  # model.generator merges beside the schedule: drawn, saying what was left out
+        assert result.exit_code == 0, result.output
+        assert "composed without the defaults group model/generator: v1" in result.stderr
+        assert len((tmp_path / "x.csv").read_text().splitlines()) == 1 + 50
+
+
+def test_a_real_subprocess_composes_a_nemo_config(tmp_path: Path) -> None:
+    out = tmp_path / "h.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "lrplot", "plot", str(HIFIGAN), "--set", "model.max_steps=300", "-o", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(out.read_text().splitlines()) == 1 + 300

@@ -142,7 +142,9 @@ FileFor = Annotated[
         "--file-for",
         metavar="KEY=PATH",
         help="Where a file the config names by KEY is, when it is not beside the config, above it up to "
-        "its repository's root, or in the working folder: deepspeed=ds_z3_config.json. Repeatable.",
+        "its repository's root, or in the working folder: deepspeed=ds_z3_config.json; for a detectron2 "
+        "LazyConfig's model_zoo.get_config(PATH), that config: common/train.py=configs/common/train.py. "
+        "Repeatable.",
         rich_help_panel=FORMS_PANEL,
     ),
 ]

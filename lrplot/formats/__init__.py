@@ -47,9 +47,11 @@ FORMATS = (
     "lrplot.formats.mmengine",
     "lrplot.formats.nanogpt",
     "lrplot.formats.detectron2",
+    "lrplot.formats.detectron2_lazy",
     "lrplot.formats.ultralytics",
     "lrplot.formats.fairseq",
     "lrplot.formats.nemo",
+    "lrplot.formats.nemo_recipe",
 )
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.facts import FileKey
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.formats.fairseq_schedules import DEFAULTS, FLOATS, INTEGERS, SCHEDULERS, Groups, build, stop_epoch
 from lrplot.formats.fairseq_values import integer, integers, interpolated, number, numbers
@@ -160,6 +161,10 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
             "one epoch assumed (the lr does not depend on epochs here); --steps-per-epoch N draws them"
         )
     scheduler = {"name": DRIVER, "scheduler": name, "cfg": cfg, "epochs": epochs}
+    checkpoint = data.get("checkpoint")
+    if name == "reduce_lr_on_plateau":  # what train.py's lr_step watches: the best-checkpoint metric
+        metric = checkpoint.get("best_checkpoint_metric", "loss") if isinstance(checkpoint, dict) else "loss"
+        scheduler["monitor"] = str(metric)
     label = f"{optimizer_name} + fairseq {name}"
     title = f"{options.path.name if options.path is not None else 'config'} (fairseq)"
     curve = {"label": label, "optimizer": optimizer, "scheduler": scheduler}
@@ -171,6 +176,8 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     origins[("total_step",)] = (
         ("optimization", "max_update") if max_update > 0 else ("optimization", "max_epoch")
     )
+    if max_update > 0:  # a run-length fix is the file's own max_update (the same number of updates)
+        converted.file_keys[("curves", 0, "total_step")] = FileKey(("optimization", "max_update"))
     origins[("curves", 0, "scheduler")] = ("lr_scheduler",) if "lr_scheduler" in data else ()
     origins[("curves", 0, "optimizer", "lr")] = (
         ("lr_scheduler", "lr") if isinstance(node, dict) and "lr" in node else ("optimization", "lr")
@@ -178,6 +185,9 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     for key in cfg:
         if isinstance(node, dict) and key in node:
             origins[("curves", 0, "scheduler", "cfg", key)] = ("lr_scheduler", key)
+    if "maximize_best_checkpoint_metric" in cfg:  # II("checkpoint.maximize_best_checkpoint_metric")
+        maximize = ("checkpoint", "maximize_best_checkpoint_metric")
+        origins[("curves", 0, "scheduler", "cfg", maximize[1])] = maximize
     converted.derived.update(updates=total, epochs=len(epochs), scheduler=name)
     return converted
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError, printable
+from lrplot.facts import FileKey
 from lrplot.formats.base import Converted, FormatOptions, Identification, by_keys, capped, referenced_file
 from lrplot.formats.megatron_args import (
     LAUNCH,
@@ -166,6 +167,8 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     origins = converted.origins
     origins[("curves", 0, "optimizer", "lr")] = args.where("lr")
     origins[("total_step",)] = args.where("train_iters" if train_iters else "train_samples")
+    if train_iters:  # a run-length fix is the script's own --train-iters (the same number)
+        converted.file_keys[("curves", 0, "total_step")] = FileKey(("train_iters",))
     for dest in schedule:
         if args.given(dest):
             origins[("curves", 0, "scheduler", "schedule", dest)] = args.where(dest)

@@ -24,15 +24,18 @@ step as Lightning steps a scheduler of interval ``step``.
 
 from __future__ import annotations
 
-import math
+import importlib.util
 from pathlib import Path
 from typing import Any
 
-from lrplot.errors import KeyPath, LrplotError
+from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.formats.composer import _Resolved
-from lrplot.formats.hydra_compose import hydra_defaults
-from lrplot.formats.hydra_missing import entry_of, overlaps, package_of
+from lrplot.formats.file_sets import apply_file_sets
+from lrplot.formats.hydra_compose import Composition, Primary, compose, find_primary, hydra_defaults
+from lrplot.formats.hydra_missing import entry_of, folder, groups, overlaps, package_of
+from lrplot.formats.instantiate import plateau_monitor_note
+from lrplot.formats.nemo_length import _length, compute_max_steps
 from lrplot.formats.trainer_args import check_options
 from lrplot.limits import in_range
 
@@ -43,19 +46,27 @@ FORM = "NeMo"
 # _target_ node (Hydra's schedule) is not NeMo's and still conflicts.
 COMPATIBLE_WITH = {"hydra": ("_target_", "defaults")}
 DRIVER = "lrplot.plan.drivers.nemo.NemoScheduler"
-# nemo/core/optim/lr_scheduler.py AVAILABLE_SCHEDULERS (NeMo's own classes; torch's four below).
+__all__ = ["NAME", "compute_max_steps", "identify", "translate"]  # compute_max_steps: nemo_length's
+APPLIES_SETS = True  # --set: on the file's keys, or Hydra overrides when its defaults are composed
+# nemo/core/optim/lr_scheduler.py EPOCH_SCHEDULERS: torch's classes, which prepare_lr_scheduler
+# returns with interval 'epoch' (Lightning steps them after each epoch, ReduceLROnPlateau with the
+# config's ``monitor``); StepLR and CyclicLR are stepped after every optimizer step like NeMo's own.
+EPOCH_SCHEDULERS = {
+    "ExponentialLR": "torch.optim.lr_scheduler.ExponentialLR",
+    "ReduceLROnPlateau": "torch.optim.lr_scheduler.ReduceLROnPlateau",
+}
+# nemo/core/optim/lr_scheduler.py AVAILABLE_SCHEDULERS: NeMo's own classes and torch's four.
 SCHEDULERS = (
     "WarmupPolicy", "WarmupHoldPolicy", "SquareAnnealing", "CosineAnnealing", "NoamAnnealing",
     "NoamHoldAnnealing", "WarmupHoldAnnealOneMinusSquareRoot", "WarmupHoldAnnealLinear",
     "WarmupAnnealing", "InverseSquareRootAnnealing", "T5InverseSquareRootAnnealing",
     "SquareRootAnnealing", "PolynomialDecayAnnealing", "PolynomialHoldDecayAnnealing", "StepLR",
+    "CyclicLR", *EPOCH_SCHEDULERS,
 )  # fmt: skip
-# Stepped once per epoch by NeMo (EPOCH_SCHEDULERS) or needing a metric / momentum: not drawn yet.
-_NOT_DRAWN = {
-    "ExponentialLR": "NeMo steps it once per epoch (EPOCH_SCHEDULERS)",
-    "ReduceLROnPlateau": "it follows a validation metric that a config cannot replay",
-    "CyclicLR": "it cycles momentum too, which NeMo's optimizers do not all have",
-}
+# The sched keys prepare_lr_scheduler does not pass to the class: popped before, or (max_steps)
+# injected and popped again because torch's epoch classes' signatures lack it.
+_NOT_ARGUMENTS = ("name", "t_max_epochs", "t_accumulate_grad_batches", "t_limit_train_batches",
+                  "t_num_workers", "monitor", "reduce_on_plateau", "max_steps")  # fmt: skip
 # torch optimizers for NeMo's optimizer names (nemo/core/optim/optimizers.py AVAILABLE_OPTIMIZERS)
 OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adadelta": "Adadelta", "adamax": "Adamax",
               "adagrad": "Adagrad", "rmsprop": "RMSprop", "rprop": "Rprop"}  # fmt: skip
@@ -72,7 +83,7 @@ def identify(path: Path | None, data: Any) -> Identification:
     sched = optim.get("sched") if isinstance(optim, dict) else None
     seen: list[str] = []
     score = 0.0
-    if isinstance(sched, dict) and (sched.get("name") in SCHEDULERS or sched.get("name") in _NOT_DRAWN):
+    if isinstance(sched, dict) and sched.get("name") in SCHEDULERS:
         seen.append("model.optim.sched")
         score += 0.5
     elif isinstance(optim, dict) and isinstance(optim.get("name"), str) and "lr" in optim:
@@ -100,11 +111,46 @@ def score(path: Path | None, data: Any) -> float:
 
 
 def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
-    """One curve: NeMo's scheduler over the optimizer steps Lightning runs."""
+    """One curve: NeMo's scheduler over the optimizer steps Lightning runs.
+
+    A ``defaults:`` entry that may merge into the schedule is composed by Hydra first (the
+    ``--set`` changes given to it as overrides); otherwise ``--set`` applies to the file's keys.
+    """
     check_options(options)
-    prefix = options.prefix
     root = options.root if options.root is not None else data
-    _refuse_defaults_over_the_schedule(data, prefix)
+    composition = _composed(data, options)
+    if composition is None:
+        root, changes = apply_file_sets(root, options.file_sets, NAME)
+        converted = _translated(root, options.prefix, options)
+        converted.notes[:0] = changes
+        return converted
+    from omegaconf import OmegaConf
+
+    where = _locator(composition)
+    try:
+        converted = _translated(OmegaConf.to_container(composition.config, resolve=False), (), options)
+    except LrplotError as error:
+        if error.where is None and error.key_path is not None:
+            error.where, error.key_path = where(error.key_path), None
+        raise
+    converted.origins = {
+        key: where(origin) if isinstance(origin, tuple) else origin
+        for key, origin in converted.origins.items()
+    }
+    converted.reads = list(composition.reads)
+    if composition.missing:
+        converted.notes.append(
+            f"composed without the defaults {groups(composition.missing)}: not found in "
+            f"{folder(composition.root)}; they merge beside the schedule, which they cannot change"
+        )
+    converted.notes[:0] = [
+        *composition.notes, *(f"{change.shown} given to Hydra as an override" for change in options.file_sets)
+    ]  # fmt: skip
+    return converted
+
+
+def _translated(root: dict[str, Any], prefix: KeyPath, options: FormatOptions) -> Converted:
+    """The curve from the (composed) config ``root``, the NeMo config at ``prefix`` in it."""
     values = _Resolved(root, prefix, options)
     converted = Converted(data={}, form=FORM)
     at_optim: KeyPath = (*prefix, "model", "optim")
@@ -116,10 +162,6 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     if not isinstance(sched, dict) or not isinstance(sched.get("name"), str):
         raise LrplotError("model.optim.sched should be a mapping with a scheduler name", key_path=at_sched)
     name = sched["name"]
-    if name in _NOT_DRAWN:
-        raise LrplotError(
-            f"model.optim.sched.name {name}: {_NOT_DRAWN[name]}; not drawn", key_path=(*at_sched, "name")
-        )
     if name not in SCHEDULERS:
         raise LrplotError(
             f"model.optim.sched.name {name!r} is not one of NeMo's schedulers ({', '.join(SCHEDULERS)})",
@@ -137,57 +179,131 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     trainer = values.get(("trainer",), {}) or {}
     if not isinstance(trainer, dict):
         raise LrplotError("trainer should be a mapping", key_path=(*prefix, "trainer"))
-    length = _length(trainer, values, options, converted, arguments)
-    optimizer_name = OPTIMIZERS.get(str(optim.get("name", "adam")).lower())
+    epoch_class = EPOCH_SCHEDULERS.get(name)
+    length = _length(trainer, values, options, converted, arguments, name if epoch_class else None)
+    target = optim.get("_target_")  # NeMo instantiates a _target_ optimizer node (hifigan: torch.optim.AdamW)
+    if isinstance(target, str) and target.startswith("torch.optim.") and "name" not in optim:
+        optimizer_name = OPTIMIZERS.get(target.rsplit(".", 1)[1].lower())
+    else:
+        optimizer_name = OPTIMIZERS.get(str(optim.get("name", "adam")).lower())
     if optimizer_name is None:
         converted.notes.append(
             f"optimizer {optim.get('name')} drawn as AdamW: NeMo's scheduler sets only its lr"
         )
         optimizer_name = "AdamW"
-    keywords: dict[str, Any] = {"name": DRIVER, "sched": arguments, **length["driver"]}
     title = f"{options.path.stem if options.path is not None else 'config'} (NeMo)"
-    converted.data = {
-        "title": title,
-        "total_step": length["total"],
-        "curves": [
-            {"label": f"NeMo {name}", "optimizer": {"name": optimizer_name, "lr": lr}, "scheduler": keywords}
-        ],
-    }
+    curve: dict[str, Any] = {"label": f"NeMo {name}", "optimizer": {"name": optimizer_name, "lr": lr}}
+    converted.data = {"title": title, "total_step": length["total"], "curves": [curve]}
     origins = converted.origins
     origins[("curves", 0, "optimizer", "lr")] = (*at_optim, "lr")
     origins[("curves", 0, "scheduler")] = at_sched
-    for key in arguments:
-        origins[("curves", 0, "scheduler", "sched", key)] = (*at_sched, key)
+    if epoch_class is None:
+        curve["scheduler"] = {"name": DRIVER, "sched": arguments, **length["driver"]}
+        for key in arguments:
+            origins[("curves", 0, "scheduler", "sched", key)] = (*at_sched, key)
+    else:
+        _epoch_curve(curve, epoch_class, arguments, length["per_epoch"], converted, at_sched)
     origins[("total_step",)] = length["origin"]
     converted.derived.update(scheduler=name, optimizer_steps=length["total"])
     return converted
+
+
+def _epoch_curve(
+    curve: dict[str, Any], cls: str, sched: dict[str, Any], per_epoch: int, converted: Converted,
+    at_sched: KeyPath,
+) -> None:  # fmt: skip
+    """torch's class with the keys ``prepare_lr_scheduler`` passes it, stepped once per epoch.
+
+    NeMo returns ``{'interval': 'epoch', 'monitor': sched.monitor or 'loss', 'reduce_on_plateau':
+    True}`` for ReduceLROnPlateau: Lightning steps it with that logged metric after each epoch,
+    which a config does not hold, so the curve takes lrplot's ``metric: lr`` (as for Lightning's
+    and Hydra's plateau) unless ``--set curves.0.metric=...`` gives one.
+    """
+    arguments = {key: value for key, value in sched.items() if key not in _NOT_ARGUMENTS}
+    curve["scheduler"] = {"name": cls, **arguments}
+    curve["interval"], curve["steps_per_epoch"] = "epoch", per_epoch
+    for key in arguments:
+        converted.origins[("curves", 0, "scheduler", key)] = (*at_sched, key)
+    if cls.endswith("ReduceLROnPlateau"):
+        curve["metric"] = "lr"
+        converted.assumed_metric = True  # the note is added if no --set gives a metric
+        monitor = sched.get("monitor", "loss")
+        plateau_monitor_note(converted, monitor)
+        if isinstance(monitor, str):  # a fact for the linter: mode against the name
+            curve["lint"] = {"monitor": monitor}
+            converted.origins[("curves", 0, "lint", "monitor")] = (*at_sched, "monitor")
+    converted.derived.update(interval="epoch", steps_per_epoch=per_epoch)
 
 
 # What NeMo's schedule is read from: a defaults group merged at one of these (or above) could change it.
 _SCHEDULE_NODES: tuple[KeyPath, ...] = (("model", "optim"), ("trainer",), ("model", "train_ds"))
 
 
-def _refuse_defaults_over_the_schedule(data: dict[str, Any], prefix: KeyPath) -> None:
-    """NeMo's Megatron configs carry a Hydra ``defaults:`` list that lrplot does not compose here.
+def _over_the_schedule(data: dict[str, Any]) -> list[tuple[int, str]]:
+    """The file's ``defaults:`` entries that may merge into the schedule, with their index.
 
-    An entry merged elsewhere (``optional tp_overlap@model.ub_tp_comm_overlap_cfg``) cannot
-    change the schedule and is left out; one whose package overlaps ``model.optim``,
-    ``trainer`` or ``model.train_ds`` (``model: gpt``, a bare config name, ``_global_``) could,
-    so the file is refused naming the entry rather than drawn without it.
+    An entry merged elsewhere (``optional tp_overlap@model.ub_tp_comm_overlap_cfg``,
+    ``.@model.encoder: megatron_model_base_config``) cannot change the schedule; one whose
+    package overlaps ``model.optim``, ``trainer`` or ``model.train_ds`` (``model/train_ds:
+    train_ds``, ``model: gpt``, a bare config name, ``_global_``) could.
     """
+    found = []
     for index, entry in enumerate(hydra_defaults(data) or []):
-        found = entry_of(entry)
-        if found is None:
-            continue
-        if any(overlaps(package_of(entry), node) for node in _SCHEDULE_NODES):
-            group, option = found
-            shown = f"{group}: {option}" if group is not None else str(option)
-            raise LrplotError(
-                f"NeMo config: the defaults entry {shown[:60]!r} may merge into the schedule "
-                "(model.optim, trainer or model.train_ds), and lrplot does not compose NeMo's defaults: "
-                "write those nodes in the file, or compose it with Hydra and plot the result",
-                key_path=(*prefix, "defaults", index),
+        parsed = entry_of(entry)
+        if parsed is not None and any(overlaps(package_of(entry), node) for node in _SCHEDULE_NODES):
+            group, option = parsed
+            found.append((index, f"{group}: {option}" if group is not None else str(option)))
+    return found
+
+
+def _composed(data: dict[str, Any], options: FormatOptions) -> Composition | None:
+    """Hydra's composition of the file when a defaults entry may merge into the schedule.
+
+    Composed from the file's folder with Hydra's own compose API (as NeMo's ``hydra_runner``
+    composes it), the ``--set`` changes as overrides. A group file that is not there is refused
+    naming it when its package may reach the schedule (the curve could differ without it).
+    """
+    entries = _over_the_schedule(data)
+    if not entries:
+        return None
+    index, shown = entries[0]
+    at: KeyPath = (*options.prefix, "defaults", index)
+    head = (
+        f"NeMo config: the defaults entry {shown[:60]!r} may merge into the schedule "
+        "(model.optim, trainer or model.train_ds)"
+    )
+    if options.path is None or options.prefix:
+        raise LrplotError(f"{head}: lrplot composes it from the config's own file only", key_path=at)
+    if importlib.util.find_spec("hydra") is None:
+        raise LrplotError(f"{head}: composing it needs hydra-core: pip install 'lrplot[hydra]'", key_path=at)
+    primary = find_primary(options.path, data) or Primary(options.path.resolve().parent, options.path.stem)
+    composition = compose(primary, [change.hydra for change in options.file_sets])
+    for missing in composition.missing:
+        if missing.package is None or any(overlaps(missing.package, node) for node in _SCHEDULE_NODES):
+            file = f"{missing.group}/{missing.option}.yaml" if missing.group else f"{missing.option}.yaml"
+            own = [i for i, text in entries if text == missing.shown]
+            message = (
+                f"NeMo config: the defaults entry {missing.shown[:60]!r} may merge into the schedule "
+                f"(model.optim, trainer or model.train_ds) and its file {printable(file, 80)} is not in "
+                f"{folder(composition.root)}: put it there, or write those nodes in the file"
             )
+            if own:
+                raise LrplotError(message, key_path=(*options.prefix, "defaults", own[0]))
+            raise LrplotError(message, where=composition.primary_file)
+    return composition
+
+
+def _locator(composition: Composition) -> Any:
+    """A key path of the composed config → the ``file:line`` of the file that set it last."""
+
+    def where(key_path: KeyPath) -> str:
+        for end in range(len(key_path), 0, -1):
+            location = composition.locations.get(tuple(key_path[:end]))
+            if location is not None:
+                return location
+        return composition.primary_file
+
+    return where
 
 
 def _number(value: Any) -> Any:
@@ -198,112 +314,3 @@ def _number(value: Any) -> Any:
         except ValueError:
             return value
     return value
-
-
-def _int(trainer: dict[str, Any], key: str, default: int | None, at: KeyPath) -> int | None:
-    value = trainer.get(key, default)
-    if value is None:
-        return None
-    in_range(value, f"trainer.{key}", key_path=at)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise LrplotError(f"trainer.{key} should be an integer, got {value!r}"[:120], key_path=at)
-    return value
-
-
-def _length(
-    trainer: dict[str, Any],
-    values: _Resolved,
-    options: FormatOptions,
-    converted: Converted,
-    sched: dict[str, Any],
-) -> dict[str, Any]:
-    """The optimizer steps of the run and what the driver needs to compute NeMo's max_steps."""
-    prefix = options.prefix
-    at: KeyPath = (*prefix, "trainer")
-    max_steps = _int(trainer, "max_steps", -1, (*at, "max_steps"))
-    assert max_steps is not None
-    accumulate = _int(trainer, "accumulate_grad_batches", 1, (*at, "accumulate_grad_batches")) or 1
-    if accumulate < 1:
-        raise LrplotError(f"trainer.accumulate_grad_batches should be >= 1, got {accumulate}", key_path=at)
-    if max_steps >= 0:
-        if max_steps == 0:
-            raise LrplotError("trainer.max_steps is 0: the run trains nothing", key_path=(*at, "max_steps"))
-        converted.derived.update(rule="trainer.max_steps")
-        return {"total": max_steps, "origin": (*at, "max_steps"), "driver": {"max_steps": max_steps}}
-    if sched.get("max_steps") is not None:
-        raise LrplotError(
-            "model.optim.sched.max_steps is set but trainer.max_steps is not: set trainer.max_steps "
-            "(the run's length; NeMo gives it to the scheduler)",
-            key_path=(*prefix, "model", "optim", "sched", "max_steps"),
-        )
-    max_epochs = _int(trainer, "max_epochs", None, (*at, "max_epochs"))
-    if max_epochs is None:
-        max_epochs = 1000  # Lightning's _parse_loop_limits: neither max_steps nor max_epochs
-        converted.notes.append("neither trainer.max_steps nor max_epochs: Lightning's 1000 epochs")
-    if max_epochs < 1:
-        raise LrplotError(
-            f"trainer.max_epochs {max_epochs} and max_steps -1: the run never ends; set trainer.max_steps",
-            key_path=(*at, "max_epochs"),
-        )
-    at_ds: KeyPath = (*prefix, "model", "train_ds")
-    batch = values.get(("model", "train_ds", "batch_size"))
-    if options.dataset_size is None:
-        raise LrplotError(
-            f"NeMo config: trainer.max_steps is -1, so NeMo computes the steps from trainer.max_epochs "
-            f"{max_epochs} and the dataset: give --dataset-size N (training samples; also --world-size "
-            "for more than one GPU), or --set trainer.max_steps=N",
-            key_path=(*at, "max_steps") if "max_steps" in trainer else at,
-        )
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise LrplotError(
-            f"model.train_ds.batch_size should be an integer >= 1 for the steps per epoch, got {batch!r}"[
-                :160
-            ],
-            key_path=(*at_ds, "batch_size"),
-        )
-    drop_last = bool(values.get(("model", "train_ds", "drop_last"), False))
-    limit = trainer.get("limit_train_batches", 1.0)
-    limit = 1.0 if limit is None else limit
-    in_range(limit, "trainer.limit_train_batches", key_path=(*at, "limit_train_batches"), count=False)
-    workers = options.world_size
-    if workers is None:
-        devices = trainer.get("devices", 1)
-        nodes = _int(trainer, "num_nodes", 1, (*at, "num_nodes")) or 1
-        if not isinstance(devices, int) or isinstance(devices, bool) or devices < 1:
-            raise LrplotError(
-                f"trainer.devices {devices!r} is known only on the machine: give --world-size N "
-                "(devices x nodes; NeMo's t_num_workers)"[:200],
-                key_path=(*at, "devices"),
-            )
-        workers = devices * nodes
-    total = compute_max_steps(max_epochs, accumulate, limit, workers, options.dataset_size, batch, drop_last)
-    if total < 1:
-        raise LrplotError(
-            f"--dataset-size {options.dataset_size} gives 0 optimizer steps with batch_size {batch} "
-            f"on {workers} GPU(s)",
-            key_path=(*at_ds, "batch_size"),
-        )
-    converted.derived.update(
-        rule="NeMo compute_max_steps", samples=options.dataset_size, batch_size=batch, world_size=workers
-    )
-    driver = {
-        "max_steps": -1, "max_epochs": max_epochs, "accumulate_grad_batches": accumulate,
-        "limit_train_batches": limit, "num_workers": workers, "dataset_size": options.dataset_size,
-        "batch_size": batch, "drop_last": drop_last,
-    }  # fmt: skip
-    return {"total": total, "origin": (*at, "max_epochs"), "driver": driver}
-
-
-def compute_max_steps(
-    max_epochs: int, accumulate_grad_batches: int, limit_train_batches: float | int, num_workers: int,
-    num_samples: int, batch_size: int, drop_last: bool,
-) -> int:  # fmt: skip
-    """NeMo's ``compute_max_steps`` (lr_scheduler.py at 8cfedd7), the same arithmetic."""
-    rounding = math.floor if drop_last else math.ceil
-    sampler_num_samples = math.ceil(num_samples / max(1, num_workers))
-    steps_per_epoch = rounding(sampler_num_samples / batch_size)
-    if isinstance(limit_train_batches, int) or limit_train_batches == 0.0:
-        steps_per_epoch = min(steps_per_epoch, int(limit_train_batches))
-    elif steps_per_epoch != float("inf"):
-        steps_per_epoch = int(steps_per_epoch * limit_train_batches)
-    return math.ceil(steps_per_epoch / accumulate_grad_batches) * max_epochs

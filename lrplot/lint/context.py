@@ -94,11 +94,15 @@ class CurveContext:
         """``fix`` with the file's own key and number; None when no key of the file can hold it.
 
         A curve's run keys (``interval``, ``total_step``) are lrplot's: ``--set interval=epoch``
-        applies to a training config as to lrplot's own (unprefixed while the file has no such key).
+        applies to a training config as to lrplot's own (unprefixed while the file has no such key),
+        unless the format declared the file's key for one (Megatron's ``train_iters``).
         """
         if fix is None or not self.foreign or fix.file_key is not None:
             return fix
         curve = ("curves", self.plan.curve.index)
+        declared = self.config.file_keys.get(tuple(fix.key_path))
+        if isinstance(declared, FileKey):
+            return Fix(fix.key_path, fix.value, declared.path, declared.value_for(fix.value))
         if len(fix.key_path) == 3 and tuple(fix.key_path[:2]) == curve:
             if len(self.config.curves) != 1:
                 return None

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from lrplot.errors import KeyPath
 
 Severity = Literal["warning", "note"]
+
+
+_BARE = re.compile(r"[0-9]+(\.[0-9]+)?[a-z]+")  # a number and its unit: 319ba, 0.1dur, 2ep
+
+
+def _bare(text: str) -> bool:
+    """Whether ``text`` is a number with a unit suffix (YAML reads it as a string, unquoted)."""
+    return bool(_BARE.fullmatch(text)) and not re.fullmatch(r"[0-9.]+e[0-9]*", text)
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,18 @@ class Fix:
         return f"{'.'.join(str(part) for part in path)}={self.value_text()}"
 
     def value_text(self) -> str:
-        """The value as ``--set`` and the suggestion both write it (``1.0``, ``epoch``, ``[8, 11]``)."""
+        """The value as ``--set`` and the suggestion both write it (``1.0``, ``epoch``, ``[8, 11]``).
+
+        A string is written bare when YAML (the grammar of ``--set``) reads it back as that
+        string: Composer's ``319ba``, as its files write a time.
+
+        >>> Fix(("t_warmup",), "319ba").value_text(), Fix(("x",), "1e3").value_text()
+        ('319ba', '"1e3"')
+        """
         value = self.written
-        return value if isinstance(value, str) and value.isidentifier() else json.dumps(value)
+        if isinstance(value, str) and (value.isidentifier() or _bare(value)):
+            return value
+        return json.dumps(value)
 
     def key_text(self) -> str:
         """The key as a reader finds it in the file: ``param_scheduler[1].T_max``, or the keyword."""

@@ -38,7 +38,7 @@ def verified(
     """``found`` with each fix replaced by the first candidate that works, or dropped."""
     if curve_plan.source is not None or curve_plan.curve.members is not None:
         return found
-    before = {finding.id for finding in found}
+    before = {(finding.id, finding.key_path) for finding in found}
     checked: dict[str, bool] = {}
     out = []
     for finding in found:
@@ -70,7 +70,7 @@ def _works(
     curve_plan: CurvePlan,
     fix: Fix,
     finding: Finding,
-    before: set[str],
+    before: set[tuple[str, KeyPath | None]],
     relint: Relint,
     allow_imports: Sequence[str],
 ) -> bool:
@@ -93,8 +93,10 @@ def _works(
     except Exception:
         return False
     for other in after:
-        if other.id not in before and other.severity == "warning":
-            return False  # it trades this finding for another
+        if (other.id, other.key_path) not in before and other.severity == "warning":
+            # it trades this finding for another: another check, or this check at another key
+            # (shortening a Megatron warmup that leaves the decay beyond the run)
+            return False
         same_group = finding.group is None or other.group in (None, finding.group)
         # the same check at another key is another finding (two trainer warnings, one fixed)
         same_key = finding.key_path is None or other.key_path in (None, finding.key_path)

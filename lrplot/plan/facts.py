@@ -12,7 +12,7 @@ import inspect
 from dataclasses import replace
 from typing import Any
 
-from lrplot.facts import Length, Milestones, ScheduleFacts, Unit
+from lrplot.facts import Length, Milestones, Plateau, ScheduleFacts, Unit
 from lrplot.plan.keywords import KeywordSpec
 from lrplot.plan.plans import SchedulerPlan
 
@@ -84,8 +84,8 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
             add("T_0", "decay", floor=floor_value)
             lengths[-1:] = [replace(length, after="repeats") for length in lengths[-1:]]
             t_mult = keyword(plan, "T_mult")
-            if lengths and t_mult == 1:
-                lengths.append(replace(lengths[-1], shape="period"))
+            if lengths and _whole(t_mult):
+                lengths.append(replace(lengths[-1], shape="period", multiplier=t_mult))
     elif name == "LinearLR":
         start, end = keyword(plan, "start_factor"), keyword(plan, "end_factor")
         if _number(start) and _number(end) and start != end:
@@ -111,17 +111,54 @@ def facts_of(plan: SchedulerPlan, interval: str = "step") -> ScheduleFacts:
         unbounded = name == "MultiplicativeLR" or (_number(gamma) and 0 < gamma < 1)
         if _number(gamma):
             factor, factor_key = float(gamma), ("gamma",)
+    elif name == "OneCycleLR":
+        return _one_cycle(plan, stepped)
+    factor_every, factor_every_key = None, None
+    if name == "ExponentialLR":
+        factor_every = 1
+    elif name == "StepLR" and _whole(keyword(plan, "step_size")):
+        factor_every, factor_every_key = keyword(plan, "step_size"), ("step_size",)
     if name == "MultiStepLR" and _number(keyword(plan, "gamma")):
         factor, factor_key = float(keyword(plan, "gamma")), ("gamma",)
     elif name == "ReduceLROnPlateau":
         mode = keyword(plan, "mode")
         return ScheduleFacts(
-            stepped_in=stepped, mode=mode if isinstance(mode, str) else "min", mode_key=("mode",)
-        )
+            stepped_in=stepped, mode=mode if isinstance(mode, str) else "min", mode_key=("mode",),
+            plateau=_plateau(plan),
+        )  # fmt: skip
     return ScheduleFacts(
         floor=floor_value, floor_key=floor_key, lengths=tuple(lengths), stepped_in=stepped,
         unbounded_decay=unbounded, milestones=declared_milestones, factor=factor, factor_key=factor_key,
+        factor_every=factor_every, factor_every_key=factor_every_key,
     )  # fmt: skip
+
+
+def _one_cycle(plan: SchedulerPlan, stepped: Unit) -> ScheduleFacts:
+    """OneCycleLR: one cycle over ``total_steps`` (else ``epochs`` x ``steps_per_epoch``), peak ``max_lr``."""
+    max_lr = keyword(plan, "max_lr")
+    first = max_lr[0] if isinstance(max_lr, list) and max_lr else max_lr
+    peak = float(first) if _number(first) else None
+    total, epochs, per_epoch = (keyword(plan, key) for key in ("total_steps", "epochs", "steps_per_epoch"))
+    lengths: tuple[Length, ...] = ()
+    if _whole(total):
+        lengths = (Length("total_steps", total, "cycle"),)
+    elif _whole(epochs) and _whole(per_epoch):
+        lengths = (Length("epochs", epochs * per_epoch, "cycle", unit="epoch", per_unit=per_epoch),)
+    return ScheduleFacts(peak=peak, peak_key=("max_lr",), lengths=lengths, stepped_in=stepped)
+
+
+def _plateau(plan: SchedulerPlan) -> Plateau:
+    """ReduceLROnPlateau's patience, cooldown, factor, eps and min_lr (torch's defaults filled in)."""
+    patience, cooldown = keyword(plan, "patience"), keyword(plan, "cooldown")
+    cut, eps, min_lr = keyword(plan, "factor"), keyword(plan, "eps"), keyword(plan, "min_lr")
+    floors = min_lr if isinstance(min_lr, list) else [min_lr]
+    return Plateau(
+        patience=patience if _integer(patience) else None,
+        cooldown=cooldown if _integer(cooldown) else 0,
+        cut=float(cut) if _number(cut) else None,
+        eps=float(eps) if _number(eps) else None,
+        min_lrs=tuple(float(floor) if _number(floor) else 0.0 for floor in floors) or (0.0,),
+    )
 
 
 # Hugging Face's schedules by their get_scheduler name (or function): what follows the warmup.

@@ -1,14 +1,19 @@
 """LR008-LR009: cyclic schedules that do not match the run.
 
-LR008: OneCycleLR's ``total_steps`` (or ``epochs`` x ``steps_per_epoch``) longer than the
-run, which then ends before the final annealing: OneCycleLR stepped once per epoch
-(pytorch#65417, Lightning's default interval), or ``total_steps`` counted in batches before
-gradient accumulation (hearai#70). One step too few is torch's own error (a training loop
-raises at its last ``scheduler.step()``), which lrplot reports before drawing.
+LR008: a one-cycle schedule (OneCycleLR's ``total_steps``, or ``epochs`` x
+``steps_per_epoch``) longer than the run, which then ends before the final annealing:
+OneCycleLR stepped once per epoch (pytorch#65417, Lightning's default interval), or
+``total_steps`` counted in batches before gradient accumulation (hearai#70). One step too few
+is torch's own error (a training loop raises at its last ``scheduler.step()``), which lrplot
+reports before drawing.
 
-LR009: CyclicLR or CosineAnnealingWarmRestarts cut off in the upper half of a cycle. Smith
-(arXiv:1506.01186, 3.3) stops training at the end of a cycle, and SGDR
-(arXiv:1608.03983) ends its runs where a period ends, where the lr is lowest.
+LR009: a cyclic schedule (CyclicLR, CosineAnnealingWarmRestarts, a driver's cycles) cut off in
+the upper half of a cycle. Smith (arXiv:1506.01186, 3.3) stops training at the end of a cycle,
+and SGDR (arXiv:1608.03983) ends its runs where a period ends, where the lr is lowest.
+
+Facts read: LR008 ``lengths`` of shape ``cycle`` (with ``unit``/``per_unit``/``key``) and
+``peak``; LR009 ``lengths`` of shape ``period`` (the first, with its ``multiplier``); both the
+curve's ``interval`` and ``steps_per_epoch``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from lrplot.facts import Length
+from lrplot.lint.checks.length import against_run, written
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
@@ -29,42 +36,40 @@ ONE_CYCLE_SLACK = 0.01
 CUT_SHARE = 0.5
 
 
-@check("LR008", "OneCycleLR whose total_steps is longer than the run: it ends before the final annealing")
+@check("LR008", "a one-cycle schedule longer than the run: it ends before the final annealing")
 def one_cycle_length(ctx: CurveContext) -> Iterator[Finding]:
     for window in ctx.windows:
-        if window.name != "OneCycleLR":
+        cycle = next((length for length in window.facts.lengths if length.shape == "cycle"), None)
+        if cycle is None:
             continue
-        total, keyword = window.keyword("total_steps"), "total_steps"
-        epochs, per_epoch = window.keyword("epochs"), window.keyword("steps_per_epoch")
-        if total is None and isinstance(epochs, int) and isinstance(per_epoch, int):
-            total, keyword = epochs * per_epoch, "epochs"
-        if not isinstance(total, int) or total - window.end <= max(1, ONE_CYCLE_SLACK * total):
+        total = cycle.value
+        if total - window.end <= max(1, ONE_CYCLE_SLACK * total):
             continue
-        max_lr = window.keyword("max_lr")
-        peak = float(max_lr[0] if isinstance(max_lr, list) else max_lr)
+        peak = window.facts.peak
         final = float(ctx.lr(0)[window.stop_step - 1])
-        every_batch = ctx.interval == "epoch" and abs(total - window.end * (ctx.steps_per_epoch or 1)) <= (
-            ctx.steps_per_epoch or 1
-        )
+        per_epoch = ctx.steps_per_epoch or 1
+        every_batch = ctx.interval == "epoch" and abs(total - window.end * per_epoch) <= per_epoch
         if every_batch:
             suggestion, fix = (
-                "OneCycleLR is stepped every batch: set interval: step",
+                f"{ctx.name_of(window)} is stepped every batch: set interval: step",
                 Fix(ctx.curve_key("interval"), "step"),
             )
-        elif keyword == "total_steps":
-            suggestion, fix = ctx.length_fix(window, "total_steps", window.end)
         else:
-            suggestion, fix = f"set epochs x steps_per_epoch to {steps(window.end)}", None
-        written = "total_steps" if keyword == "total_steps" else "epochs x steps_per_epoch"
+            suggestion, fix = ctx.fix_length(window, cycle, window.end)
+        key = window.key_path(cycle.path)
+        peak_key = window.facts.peak_key
+        of_peak = (
+            f" ({share(final, peak)} of {ctx.key_name(window.key_path(peak_key))})"
+            if peak and peak_key
+            else ""
+        )
         yield ctx.finding(
             "LR008",
             step=window.stop_step - 1,
-            key_path=window.key_path(keyword),
+            key_path=key,
             message=(
-                f"OneCycleLR's {written} is {steps(total)} but the run steps it "
-                f"{steps(window.end)} times: the run "
-                f"ends {share(window.end, total)} into the cycle, at lr {lr(final)} "
-                f"({share(final, peak)} of max_lr), "
+                f"{against_run(ctx, window, key, _as_written(cycle))}: the run ends "
+                f"{share(window.end, total)} into the cycle, at lr {lr(final)}{of_peak}, "
                 "before the final annealing"
             ),
             suggestion=suggestion,
@@ -72,31 +77,33 @@ def one_cycle_length(ctx: CurveContext) -> Iterator[Finding]:
         )
 
 
+def _as_written(cycle: Length) -> str:
+    """The cycle's number as written, with the cycle's length when the number is only part of it."""
+    if cycle.unit != "step":
+        return written(cycle)
+    shown = round(cycle.as_written)
+    return steps(shown) + ("" if shown == cycle.value else f" (a cycle of {steps(cycle.value)} steps)")
+
+
 def cycle_starts(window: Window) -> list[int] | None:
-    """Counts at which the cycles of a CyclicLR or CosineAnnealingWarmRestarts begin, one past the run."""
-    if window.name == "CyclicLR":
-        up, down = window.keyword("step_size_up"), window.keyword("step_size_down")
-        down = up if down is None else down
-        if not (isinstance(up, int) and isinstance(down, int)) or up + down <= 0:
-            return None
-        return list(range(0, window.end + up + down + 1, up + down))
-    if window.name == "CosineAnnealingWarmRestarts":
-        period, multiplier = window.keyword("T_0"), window.keyword("T_mult")
-        if not (isinstance(period, int) and isinstance(multiplier, int)) or period <= 0:
-            return None
-        starts, at = [0], period
-        while len(starts) < 100_000:
-            starts.append(at)
-            if at > window.end:
-                break
-            period *= multiplier
-            at += period
-        return starts
-    return None
+    """Counts at which a cyclic schedule's cycles begin, one past the run (its first declared period)."""
+    period = next((length for length in window.facts.lengths if length.shape == "period"), None)
+    if period is None or period.value <= period.offset:
+        return None
+    size, multiplier = period.value - period.offset, period.multiplier
+    starts, at = [period.offset], period.offset + size
+    while len(starts) < 100_000:
+        starts.append(at)
+        if at > window.end:
+            break
+        size *= multiplier
+        at += size
+    return starts
 
 
 @check(
-    "LR009", "CyclicLR or CosineAnnealingWarmRestarts cut off in the upper half of a cycle when the run ends"
+    "LR009",
+    "a cyclic schedule (CyclicLR, warm restarts) cut off in the upper half of a cycle when the run ends",
 )
 def cycle_cut(ctx: CurveContext) -> Iterator[Finding]:
     if ctx.interval == "fractional_epoch":
@@ -105,8 +112,8 @@ def cycle_cut(ctx: CurveContext) -> Iterator[Finding]:
         starts = cycle_starts(window) if window.reaches_curve_end and window.start == 0 else None
         if not starts:
             continue
-        begun = max(s for s in starts if s <= window.last)
-        if begun == 0:
+        begun = max((s for s in starts if s <= window.last), default=starts[0])
+        if begun == starts[0]:
             continue  # the run is shorter than one cycle: LR003's business if anything
         previous = max(s for s in starts if s < begun)
         for group in ctx.groups:
@@ -121,7 +128,9 @@ def cycle_cut(ctx: CurveContext) -> Iterator[Finding]:
             longer = min((s for s in ends if s > window.end), default=None)
             nearest = min((s for s in (shorter, longer) if s is not None), key=lambda s: abs(s - window.end))
             options = " or ".join(
-                f"total_step: {window.steps_for(s)}" for s in (shorter, longer) if s is not None
+                ctx.shown(Fix(ctx.curve_key("total_step"), window.steps_for(s)))
+                for s in (shorter, longer)
+                if s is not None
             )
             yield ctx.finding(
                 "LR009",
@@ -129,7 +138,7 @@ def cycle_cut(ctx: CurveContext) -> Iterator[Finding]:
                 group=group,
                 key_path=window.key_path(),
                 message=(
-                    f"the run ends inside a {window.name} cycle that began at step "
+                    f"the run ends inside a cycle of {ctx.name_of(window)} that began at step "
                     f"{steps(window.step_at(begun))}: "
                     f"the final lr {lr(final)} is still {share(final - low, high - low)} of the "
                     "way from the cycle's "

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from lrplot.facts import Length
+from lrplot.errors import KeyPath
+from lrplot.facts import Length, Milestones
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
@@ -27,6 +28,8 @@ EARLY_SHARE = 0.5
 # its peak when the run ends.
 LATE_DECAY_DONE = 0.5
 LATE_WARMUP_REACHED = 0.9
+# LR004: milestones all beyond the run are scaled so the last falls at this share of it.
+MILESTONE_SCALE_AT = 0.9
 
 
 def lengths(window: Window) -> list[Length]:
@@ -115,7 +118,9 @@ def _singular(word: str, several: bool) -> str:
 
 
 def written(length: Length) -> str:
-    """A length as written: ``5 epochs (2,500 steps)`` or ``2,500``."""
+    """A length as written: ``5 epochs (2,500 steps)``, ``5000ba (5,000 steps)`` or ``2,500``."""
+    if length.spelled is not None:
+        return f"{length.spelled} ({steps(length.value - length.offset)} steps)"
     if length.per_unit == 1:
         return steps(round(length.as_written))
     return f"{length.as_written:g} {length.unit}s ({steps(length.value - length.offset)} steps)"
@@ -129,17 +134,69 @@ def ends_late(ctx: CurveContext) -> Iterator[Finding]:
         if not window.alone or not window.reaches_curve_end:
             continue  # a SequentialLR child cut by its milestone is LR007's
         found = lengths(window)
-        warmups = [length for length in found if length.shape == "warmup" and length.value > window.end]
+        warmups = [
+            length
+            for length in found
+            if length.shape == "warmup" and (length.value > window.end or _clipped_beyond(length, window))
+        ]
         decays = [
             length
             for length in found
             if length.shape == "decay" and length.value > window.end and length.fix_value is None
         ]
         for length in warmups[:1] or decays[:1]:
-            yield from _late(ctx, window, length)
+            yield from _late(ctx, window, length, decays[-1:])
 
 
-def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding]:
+def against_run(ctx: CurveContext, window: Window, key: KeyPath, shown: str) -> str:
+    """``NAME's KEY is SHOWN but the run steps it N times``: a declared length against the run."""
+    runs = f"the run steps it {steps(window.end)} times"
+    return f"{ctx.name_of(window)}'s {ctx.key_name(key)} is {shown} but {runs}"
+
+
+def _clipped_beyond(length: Length, window: Window) -> bool:
+    """A length the trainer cut to the run that the file writes longer than the run."""
+    return length.clipped and length.offset + length.as_written * length.per_unit > window.end
+
+
+def _all_warmup(ctx: CurveContext, window: Window, length: Length) -> Finding:
+    """A warmup the trainer fitted to a shorter run (detectron2): the lr rises to the last step."""
+    key = window.key_path(length.path)
+    fix = Fix(key, length.written_for(length.offset + max(1, window.end // 10)))
+    fitted = "the warmup is fitted to the run, so the whole run is warmup (the lr rises until the last step)"
+    message = f"{against_run(ctx, window, key, written(length))}: {fitted}"
+    suggestion = f"set {ctx.shown(fix)}, a tenth of the run"
+    return ctx.finding(
+        "LR003", step=window.stop_step - 1, key_path=key, message=message, suggestion=suggestion, fix=fix
+    )
+
+
+def _run_length_fix(ctx: CurveContext, window: Window, decays: list[Length]) -> tuple[tuple[str, Fix], ...]:
+    """Lengthening the run to the schedule's own decay end, the one key that fixes a warmup and a
+    decay both beyond the run (Megatron asserts warmup < decay: shortening one leaves the other)."""
+    if not decays or not window.reaches_curve_end or ctx.plan.curve.segments:
+        return ()
+    decay = decays[0]
+    fix = Fix(ctx.curve_key("total_step"), window.steps_for(decay.value))
+    decay_key = ctx.key_name(window.key_path(decay.path))
+    text = f"{decay_key} is beyond the run too: run the schedule's whole length, set {ctx.shown(fix)}"
+    return ((text, fix),)
+
+
+def _rises_to_the_end(ctx: CurveContext, window: Window) -> bool:
+    """Whether some group's lr climbs from its start to its highest value at the window's last step."""
+    for group in ctx.groups:
+        values = ctx.lr(group)[window.first_step : window.stop_step]
+        if values.size > 1 and values[0] < values[-1] and values[-1] >= np.max(values):
+            return True
+    return False
+
+
+def _late(ctx: CurveContext, window: Window, length: Length, decays: list[Length]) -> Iterator[Finding]:
+    if length.shape == "warmup" and _clipped_beyond(length, window):
+        if _rises_to_the_end(ctx, window):  # a warmup from the peak itself (factor 1) changes nothing
+            yield _all_warmup(ctx, window, length)
+        return
     fix_key = window.key_path(length.path)
     for group in ctx.groups:
         values = ctx.lr(group)[window.first_step : window.stop_step]
@@ -184,19 +241,32 @@ def _late(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding
             )
         else:
             suggestion, fix = ctx.fix_length(window, length, window.end)
+            run_fix = _run_length_fix(ctx, window, decays) if length.shape == "warmup" else ()
+            if run_fix:  # shortening the warmup alone leaves the decay beyond the run: the run first
+                alternatives = ((suggestion, fix),)
+                (suggestion, fix), *_ = run_fix
         yield ctx.finding(
             "LR003",
             step=window.stop_step - 1,
             group=group,
             key_path=window.key_path(length.path),
-            message=(
-                f"{ctx.name_of(window)}'s {ctx.key_name(fix_key)} is {written(length)} but the run steps it "
-                f"{steps(window.end)} times: {reached}"
-            ),
+            message=f"{against_run(ctx, window, fix_key, written(length))}: {reached}",
             suggestion=suggestion,
             fix=fix,
             alternatives=alternatives,
         )
+
+
+def _scaled_into(declared: Milestones, end: int) -> list[int] | None:
+    """Milestones all beyond the run, scaled (in their unit) so the last falls at MILESTONE_SCALE_AT
+    of it: mmdetection's 2x milestones [16, 22] in a 12-epoch run become its 1x [8, 11]."""
+    written = [float(value) for value in declared.written()]
+    run = (end - declared.offset) / declared.per_unit
+    if not written or max(written) <= 0 or run < 2:
+        return None
+    factor = MILESTONE_SCALE_AT * run / max(written)
+    scaled = sorted({max(1, round(value * factor)) for value in written})
+    return scaled if scaled[-1] < run else None
 
 
 @check("LR004", "milestones the run never reaches (often steps written where epochs are stepped)")
@@ -236,6 +306,14 @@ def milestones_unreached(ctx: CurveContext) -> Iterator[Finding]:
                 suggestion = (
                     f"drop them ({ctx.shown(fix)}) or move them within the run's {steps(window.end)} {unit}"
                 )
+            elif window.name != "SequentialLR":
+                scaled = _scaled_into(declared, window.end)
+                if scaled is not None:
+                    fix = Fix(window.key_path(declared.path), scaled)
+                    suggestion = (
+                        f"they were written for a longer run: scale them to this one, {ctx.shown(fix)} "
+                        f"(the same shape, the last at {share(MILESTONE_SCALE_AT, 1)} of the run)"
+                    )
         shown = ", ".join(
             steps(m) if declared.per_unit == 1 else f"{w:g} ({steps(m)} steps)"
             for m, w in zip(beyond, declared.written(beyond), strict=True)

@@ -5,10 +5,10 @@ restarts every few batches: thousands of restarts instead of a handful (the rest
 form of hazdzz/stgcn#18's "epoch schedule stepped in the batch loop"; lrplot issue 25). The
 curve itself is exact, so nothing else looks wrong: the lr just saws up and down.
 
-Facts read: ``lengths`` of shape ``period`` (a period that repeats: CosineAnnealingWarmRestarts'
-``T_0`` with ``T_mult`` 1, CyclicLR's cycle, a driver's cycle length) with their ``unit`` and
-``per_unit`` (only periods counted in the scheduler's own ``step()`` calls, ``per_unit`` 1), and
-the curve's ``interval`` and ``steps_per_epoch``.
+Facts read: ``lengths`` of shape ``period`` with ``multiplier`` 1 (a period that repeats:
+CosineAnnealingWarmRestarts' ``T_0`` with ``T_mult`` 1, CyclicLR's cycle, a driver's cycle
+length) with their ``unit`` and ``per_unit`` (only periods counted in the scheduler's own
+``step()`` calls, ``per_unit`` 1), and the curve's ``interval`` and ``steps_per_epoch``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ def period_too_short(ctx: CurveContext) -> Iterator[Finding]:
         periods = [
             length
             for length in window.facts.lengths
-            if length.shape == "period" and length.per_unit == 1 and length.unit == "step"
+            if length.shape == "period"
+            and length.per_unit == 1
+            and length.unit == "step"
+            and length.multiplier == 1
         ]
         for length in periods[:1]:
             yield from _short(ctx, window, length, per_epoch)

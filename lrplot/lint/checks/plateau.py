@@ -1,4 +1,4 @@
-"""LR010-LR011: a ReduceLROnPlateau that can never act, or acts on the wrong signal.
+"""LR010-LR011: a plateau schedule (ReduceLROnPlateau) that can never act, or acts on the wrong signal.
 
 LR010: ``min_lr`` at or above the lr (nitrain#110, GenNet#114), a cut no larger than ``eps``
 (torch skips it), or a ``patience`` the run never exhausts (the first cut comes at the
@@ -10,8 +10,9 @@ accuracy (ViS4mer#4), judged by the log column's name, the monitor the training 
 names (LightningCLI's ``monitor``, ``lint: {monitor: ...}``), or by the metric's trend. A
 metric lrplot cannot replay is a *note*; a monitor named against the mode is a warning.
 
-Facts read: ``mode`` (ReduceLROnPlateau's keywords) and the curve's monitor; the metric
-log or expression and the simulated values.
+Facts read: ``plateau`` (:class:`lrplot.facts.Plateau`: patience, cooldown, cut, eps and
+min_lr, with their keys) for LR010; ``plateau``, ``mode``/``mode_key`` and the curve's monitor
+for LR011; the metric log or expression and the simulated values.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from lrplot.facts import Plateau
 from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
@@ -38,86 +40,81 @@ TREND_SHARE = 0.1
 TREND_MIN_CALLS = 8
 
 
-def _plateaus(ctx: CurveContext) -> Iterator[tuple[int, Window]]:
+def _plateaus(ctx: CurveContext) -> Iterator[tuple[int, Window, Plateau]]:
+    """The curve's top-level windows whose scheduler declares a plateau (:class:`Plateau`)."""
     for index, window in enumerate(ctx.windows):
-        if window.name == "ReduceLROnPlateau":
-            yield index, window
+        if window.facts.plateau is not None:
+            yield index, window, window.facts.plateau
 
 
-@check("LR010", "a ReduceLROnPlateau that can never lower the lr (min_lr, eps or patience)")
+@check("LR010", "a plateau schedule that can never lower the lr (min_lr, eps or patience)")
 def plateau_cannot_act(ctx: CurveContext) -> Iterator[Finding]:
-    for _, window in _plateaus(ctx):
+    for _, window, plateau in _plateaus(ctx):
         traces = [ctx.lr(group)[window.first_step : window.stop_step] for group in ctx.groups]
         acted = any(np.any(trace != trace[0]) for trace in traces)
-        patience, cooldown = window.keyword("patience"), window.keyword("cooldown") or 0
-        if not acted and isinstance(patience, int) and patience + 2 > window.last:
+        patience, cooldown = plateau.patience, plateau.cooldown
+        if not acted and patience is not None and patience + 2 > window.last:
             then = f" (and cooldown {cooldown} after each cut)" if cooldown else ""
             counts = "epochs" if ctx.interval == "epoch" else "scheduler steps"
+            key = window.key_path(plateau.patience_key)
+            fix = Fix(key, max(0, window.last - 2))
             yield ctx.finding(
                 "LR010",
                 step=None,
-                key_path=window.key_path("patience"),
+                key_path=key,
                 message=(
-                    f"ReduceLROnPlateau's patience {patience}{then} allows its first cut only at the "
-                    f"{steps(patience + 2)}th step() call, but the run shows {steps(window.last)}: "
-                    "it never acts"
+                    f"{ctx.name_of(window)}'s {ctx.key_name(key)} {patience}{then} allows its first cut "
+                    f"only at the {steps(patience + 2)}th step() call, but the run shows "
+                    f"{steps(window.last)}: it never acts"
                 ),
-                suggestion=(
-                    f"set {ctx.shown(Fix(window.key_path('patience'), max(0, window.last - 2)))} or less "
-                    f"(it counts {counts})"
-                ),
-                fix=Fix(window.key_path("patience"), max(0, window.last - 2)),
+                suggestion=f"set {ctx.shown(fix)} or less (it counts {counts})",
+                fix=fix,
             )
             continue
-        yield from _no_room(ctx, window, traces)
+        yield from _no_room(ctx, window, plateau, traces)
 
 
-def _per_group(value: Any, group: int) -> Any:
-    return value[group] if isinstance(value, list) and group < len(value) else value
-
-
-def _no_room(ctx: CurveContext, window: Window, traces: list[np.ndarray]) -> Iterator[Finding]:
-    """min_lr at or above the lr, or a cut so small torch skips it."""
-    min_lr, factor, eps = window.keyword("min_lr") or 0.0, window.keyword("factor"), window.keyword("eps")
+def _no_room(
+    ctx: CurveContext, window: Window, plateau: Plateau, traces: list[np.ndarray]
+) -> Iterator[Finding]:
+    """min_lr at or above the lr, or a cut so small the scheduler skips it."""
+    factor, eps = plateau.cut, plateau.eps
     for group, trace in enumerate(traces):
         if np.any(trace != trace[0]):
             continue  # this group's lr was cut
         current = float(trace[0])
-        floor = float(_per_group(min_lr, group) or 0.0)
+        floor = plateau.min_lr(group)
         if floor >= current > 0:
-            suggestion_lr = current / 100
+            key = window.key_path(plateau.min_lr_key)
+            fix = Fix(key, float(lr(current / 100)))
             yield ctx.finding(
                 "LR010",
                 step=None,
                 group=group,
-                key_path=window.key_path("min_lr"),
+                key_path=key,
                 message=(
-                    f"ReduceLROnPlateau's min_lr {lr(floor)} is not below the lr "
+                    f"{ctx.name_of(window)}'s {ctx.key_name(key)} {lr(floor)} is not below the lr "
                     f"{lr(current)}: it can never cut it"
                 ),
-                suggestion=(
-                    "set min_lr below the lr, e.g. "
-                    f"{ctx.shown(Fix(window.key_path('min_lr'), float(lr(suggestion_lr))))}"
-                ),
-                fix=None
-                if isinstance(min_lr, list)
-                else Fix(window.key_path("min_lr"), float(lr(suggestion_lr))),
+                suggestion=f"set {ctx.key_name(key)} below the lr, e.g. {ctx.shown(fix)}",
+                fix=fix if plateau.shared_min_lr else None,
             )
-        elif isinstance(factor, (int, float)) and isinstance(eps, (int, float)) and current > floor:
+        elif factor is not None and eps is not None and current > floor:
             cut = current - max(current * factor, floor)
             if cut <= eps:
+                key = window.key_path(plateau.eps_key)
+                fix = Fix(key, float(lr(cut / 10)))
                 yield ctx.finding(
                     "LR010",
                     step=None,
                     group=group,
-                    key_path=window.key_path("eps"),
+                    key_path=key,
                     message=(
-                        f"a cut from lr {lr(current)} changes it by {lr(cut)}, not more than eps {lr(eps)}, "
-                        "so torch skips every cut"
+                        f"a cut from lr {lr(current)} changes it by {lr(cut)}, not more than "
+                        f"{ctx.key_name(key)} {lr(eps)}, so {ctx.name_of(window)} skips every cut"
                     ),
-                    suggestion="set eps below the cut, e.g. "
-                    + ctx.shown(Fix(window.key_path("eps"), float(lr(cut / 10)))),
-                    fix=Fix(window.key_path("eps"), float(lr(cut / 10))),
+                    suggestion=f"set {ctx.key_name(key)} below the cut, e.g. {ctx.shown(fix)}",
+                    fix=fix,
                 )
 
 
@@ -130,26 +127,28 @@ def _words(name: str) -> set[str]:
     return {word for word in re.split(r"[^a-z0-9]+", name.lower()) if word}
 
 
-@check("LR011", "ReduceLROnPlateau driven by the lr itself (no metric given), or mode against the metric")
+@check("LR011", "a plateau schedule driven by the lr itself (no metric given), or mode against the metric")
 def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
-    for index, window in _plateaus(ctx):
+    for index, window, plateau in _plateaus(ctx):
         segment = ctx.plan.segments[index]
-        mode = window.keyword("mode") or "min"
+        facts = window.facts
+        mode = facts.mode or "min"
         other = "min" if mode == "max" else "max"
-        mode_fix = Fix(window.key_path("mode"), other)
-        monitor = ctx.plan.curve.lint_monitor
+        mode_key = window.key_path(facts.mode_key or ("mode",))
+        mode_fix = Fix(mode_key, facts.mode_values[0 if other == "min" else 1])
+        monitor = facts.monitor or ctx.plan.curve.lint_monitor
         if monitor and _against(mode, monitor):
             yield _mode_against(ctx, window, mode, other, monitor, mode_fix)
             continue
         if ctx.plan.curve.metric_assumed:
-            patience = window.keyword("patience") or 0
+            patience = plateau.patience or 0
             yield ctx.finding(
                 "LR011",
                 step=None,
                 key_path=window.key_path(),
                 severity="note",  # what lrplot cannot replay is not a mistake of the file
                 message=(
-                    "ReduceLROnPlateau gets the current lr as its metric (the config names none "
+                    f"{ctx.name_of(window)} gets the current lr as its metric (the config names none "
                     "lrplot can replay): "
                     f"the lr never improves, so it is cut every {steps(patience + 1)} steps like a clock"
                 ),
@@ -174,15 +173,25 @@ def plateau_metric(ctx: CurveContext) -> Iterator[Finding]:
             yield ctx.finding(
                 "LR011",
                 step=None,
-                key_path=window.key_path("mode"),
+                key_path=mode_key,
                 message=(
-                    f"ReduceLROnPlateau's mode is {mode!r} but its metric "
+                    f"{ctx.name_of(window)}'s {_mode_text(ctx, window, mode)} but its metric "
                     f"{'falls' if falls else 'rises'} over the "
                     f"run ({first:.3g} -> {last:.3g}): every improvement counts as a plateau"
                 ),
                 suggestion=f"set {ctx.shown(mode_fix)}",
                 fix=mode_fix,
             )
+
+
+def _mode_text(ctx: CurveContext, window: Window, mode: str) -> str:
+    """``mode is 'max'``, or the key that sets the mode and its value (``... is true (mode 'max')``)."""
+    facts = window.facts
+    key = window.key_path(facts.mode_key or ("mode",))
+    value = facts.mode_values[0 if mode == "min" else 1]
+    if value == mode:
+        return f"{ctx.key_name(key)} is {mode!r}"
+    return f"{ctx.key_name(key)} is {Fix(key, value).value_text()} (mode {mode!r})"
 
 
 def _against(mode: str, name: str) -> bool:
@@ -196,9 +205,10 @@ def _mode_against(ctx: CurveContext, window: Window, mode: str, other: str, name
     return ctx.finding(
         "LR011",
         step=None,
-        key_path=window.key_path("mode"),
+        key_path=fix.key_path,
         message=(
-            f"ReduceLROnPlateau's mode is {mode!r} but its metric {name!r} looks like {kind}: "
+            f"{ctx.name_of(window)}'s {_mode_text(ctx, window, mode)} but its metric {name!r} "
+            f"looks like {kind}: "
             "every improvement counts as a plateau"
         ),
         suggestion=f"set {ctx.shown(fix)}",

@@ -11,6 +11,9 @@ checked on a group frozen for the whole run.
 
 LR006: the lr below 1e-12 of its peak, where float32 weights no longer change: a StepLR or
 ExponentialLR written for epochs but stepped every batch (SRGAN-PyTorch#1, hazdzz/stgcn#18).
+Its advice reads the facts ``factor``/``factor_key`` (``gamma``), ``factor_every``/
+``factor_every_key`` (``step_size``), ``milestones`` and ``unbounded_decay``, with the curve's
+``interval`` and ``steps_per_epoch``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from lrplot.errors import KeyPath
 from lrplot.lint.checks.bounds import grows
 from lrplot.lint.checks.length import ends_early_at, lengths
 from lrplot.lint.context import CurveContext
@@ -180,7 +184,7 @@ def underflow(ctx: CurveContext) -> Iterator[Finding]:
             "LR006",
             step=first,
             group=group,
-            key_path=ctx.windows[0].key_path(keyword),
+            key_path=ctx.windows[0].key_path(keyword),  # None: the scheduler's node
             message=(
                 f"the lr falls below 1e-12 of its peak {lr(peak)} at step {steps(first)} "
                 f"({lr(float(values[first]))}) "
@@ -192,35 +196,38 @@ def underflow(ctx: CurveContext) -> Iterator[Finding]:
         )
 
 
-def _decay_fix(ctx: CurveContext) -> tuple[str | None, str, Fix | None]:
-    """How to stop a staircase or exponential decay from underflowing."""
+def _decay_fix(ctx: CurveContext) -> tuple[KeyPath | None, str, Fix | None]:
+    """How to stop a staircase or exponential decay from underflowing, from its facts.
+
+    A factor applied every ``factor_every`` calls (StepLR's ``step_size``), every call
+    (ExponentialLR's ``gamma``), or at milestones or an undeclared pace (MultiStepLR,
+    MultiplicativeLR): stepped every batch, each reads as written per epoch.
+    """
     window = ctx.windows[0]
+    facts = window.facts
+    name = ctx.name_of(window)
     per_epoch = ctx.steps_per_epoch or 1
     by_batch = ctx.interval == "step" and per_epoch > 1
     epoch_fix = Fix(ctx.curve_key("interval"), "epoch")
-    if window.name == "StepLR":
-        size = window.keyword("step_size")
-        if by_batch and isinstance(size, int):
-            return (
-                "step_size",
-                (f"step_size {size} reads as epochs: set interval: epoch, or step_size: {size * per_epoch}"),
-                epoch_fix,
-            )
-        return "step_size", "raise step_size (it counts scheduler steps) or gamma", None
-    if window.name == "ExponentialLR":
-        gamma = window.keyword("gamma")
-        if by_batch and isinstance(gamma, (int, float)):
-            return (
-                "gamma",
-                (
-                    f"gamma {gamma} reads as per epoch: set interval: epoch, or gamma: "
-                    f"{gamma ** (1 / per_epoch):.6g}"
-                ),
-                epoch_fix,
-            )
-        return "gamma", "raise gamma closer to 1", None
-    if window.name in ("MultiStepLR", "MultiplicativeLR") and by_batch:
-        return None, f"{window.name} reads as per epoch: set interval: epoch", epoch_fix
+    every, factor = facts.factor_every, facts.factor
+    if facts.factor_every_key is not None and every is not None:
+        key = facts.factor_every_key
+        shown = ctx.key_name(window.key_path(key))
+        if by_batch:
+            scaled = ctx.shown(Fix(window.key_path(key), every * per_epoch))
+            return key, f"{shown} {every} reads as epochs: set interval: epoch, or {scaled}", epoch_fix
+        factor_name = ctx.key_name(window.key_path(facts.factor_key)) if facts.factor_key else "the factor"
+        return key, f"raise {shown} (it counts scheduler steps) or {factor_name}", None
+    if every == 1 and factor is not None and facts.factor_key is not None:
+        key = facts.factor_key
+        shown = ctx.key_name(window.key_path(key))
+        if by_batch and factor > 0:
+            scaled = ctx.shown(Fix(window.key_path(key), float(f"{factor ** (1 / per_epoch):.6g}")))
+            return key, f"{shown} {factor:g} reads as per epoch: set interval: epoch, or {scaled}", epoch_fix
+        return key, f"raise {shown} closer to 1", None
+    staircase = facts.milestones is not None and factor is not None  # not SequentialLR's hand-overs
+    if by_batch and (staircase or facts.unbounded_decay):
+        return None, f"{name} reads as per epoch: set interval: epoch", epoch_fix
     return None, "decay less steeply, or set a floor (eta_min, a min in lr_lambda)", None
 
 

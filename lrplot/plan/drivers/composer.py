@@ -196,7 +196,7 @@ class ComposerTrainer:
             fix = f"{max(1, run // 10)}ba"
         length = Length(
             "t_warmup", calls, "warmup", target=1.0, key=("arguments", "t_warmup"), written=t_warmup.value,
-            fix_value=fix,
+            fix_value=fix, spelled=warmup.strip(),
         )  # fmt: skip
         return ScheduleFacts(name=facts_name, lengths=(length,))
 

@@ -55,6 +55,8 @@ class DeepSpeedScheduler:
         import inspect
 
         kind = keywords.get("type")
+        if kind == "OneCycle":
+            return _one_cycle_facts(keywords.get("arguments") or {})
         if kind not in ("WarmupLR", "WarmupDecayLR", "WarmupCosineLR"):
             return ScheduleFacts(name=f"DeepSpeed's {kind}")
         parameters = inspect.signature(getattr(_lr_schedules(), kind)).parameters
@@ -129,3 +131,32 @@ def _lr_schedules() -> Any:
         raise LrplotError(
             "DeepSpeed schedules are computed by DeepSpeed's own classes: pip install 'lrplot[deepspeed]'"
         ) from None
+
+
+def _one_cycle_facts(given: dict[str, Any]) -> ScheduleFacts:
+    """OneCycle's cycle: ``cycle_first_step_size`` up, ``cycle_second_step_size`` (default: the
+    first) down, then its decay phase (deepspeed/runtime/lr_schedules.py, ``OneCycle._get_cycle_lr``
+    while ``last_batch_iteration < total_size``); peak ``cycle_max_lr``. The cycle's fix is the
+    first step size, the second kept (written as the file writes it)."""
+    first, second = given.get("cycle_first_step_size", 2000), given.get("cycle_second_step_size")
+
+    def whole(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+    peak = given.get("cycle_max_lr")
+    name = "DeepSpeed's OneCycle"
+    if not whole(first) or not (second is None or whole(second)):
+        return ScheduleFacts(name=name)
+    key = ("arguments", "cycle_first_step_size")
+    if second is None:  # both halves follow the first step size
+        length = Length("cycle_first_step_size", 2 * first, "cycle", per_unit=2.0, key=key, written=first)
+    else:  # the second half stays: the written number counts the calls before it
+        length = Length(
+            "cycle_first_step_size", first + second, "cycle", key=key, written=first, offset=second
+        )
+    return ScheduleFacts(
+        name=name,
+        peak=float(peak) if isinstance(peak, (int, float)) and not isinstance(peak, bool) else None,
+        peak_key=("arguments", "cycle_max_lr"),
+        lengths=(length,),
+    )

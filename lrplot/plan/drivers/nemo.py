@@ -164,3 +164,37 @@ class NemoScheduler:
 
     def get_last_lr(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
+
+
+class NemoRecipeScheduler:
+    """A NeMo 2.0 recipe's scheduler: the ``nemo.lightning.pytorch.optim`` wrapper's call, stepped per step.
+
+    ``XScheduler.scheduler(model, optimizer)`` (nemo/lightning/pytorch/optim/lr_scheduler.py at
+    8cfedd7) builds ``nemo.core.optim.lr_scheduler.X(optimizer, max_steps=..., **keys)`` and
+    returns it with interval ``step``, frequency 1: Lightning calls ``step()`` after every
+    optimizer step. ``max_steps`` is the trainer's (MegatronStrategy.setup copies it).
+    """
+
+    lrplot_driver = True
+    library = "NeMo"
+
+    def __init__(self, optimizer: Any, scheduler: str, arguments: dict[str, Any], max_steps: int) -> None:
+        self.optimizer = optimizer
+        try:
+            module = load_lr_scheduler()
+        except ModuleNotFoundError as missing:
+            raise LrplotError(
+                f"drawing a NeMo schedule needs nemo_toolkit ({missing}): {INSTALL_HINT}"
+            ) from None
+        cls = module.AVAILABLE_SCHEDULERS.get(scheduler)
+        if cls is None:
+            raise LrplotError(f"NeMo has no scheduler {scheduler!r}")
+        self.scheduler = cls(optimizer, max_steps=max_steps, **arguments)
+        self.max_steps = max_steps
+
+    def step(self) -> None:
+        """Lightning's ``lr_scheduler.step()`` after each optimizer step (interval ``step``)."""
+        self.scheduler.step()
+
+    def get_last_lr(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
