@@ -39,19 +39,19 @@ def warmup_falls(ctx: CurveContext) -> Iterator[Finding]:
             for group in ctx.groups:
                 values = ctx.lr(group)
                 start, reached = float(values[window.first_step]), float(values[end])
-                # the peak it warms up to: target x the group's lr (Ultralytics' target moves with its
-                # per-epoch decay, so the lr reached at the warmup's end is not the peak)
-                peak = ctx.initial_lr(group) * (length.target if length.target is not None else 1.0)
+                # the peak it warms up to: target x the declared peak, else the group's lr (Ultralytics'
+                # target moves with its per-epoch decay: the lr at the warmup's end is not the peak)
+                top = window.facts.peak if window.facts.peak is not None else ctx.initial_lr(group)
+                peak = top * (length.target if length.target is not None else 1.0)
                 if not (peak > 0 and start > START_RATIO * peak and reached < start):
                     continue
                 # the declared value, else an absolute start a hundredth of the peak
                 value = length.start_fix if length.start_fix is not None else float(f"{peak / 100:.3g}")
                 fix = Fix(window.key_path(length.start_key), value) if length.start_key else None
-                where = ctx.key_name(fix.key_path) if fix else "the warmup's start"
                 suggestion = (
                     f"set {ctx.shown(fix)}, so that the warmup rises to its peak {lr(peak)}"
                     if fix
-                    else f"start the warmup ({where}) at or below its peak {lr(peak)}"
+                    else f"start the warmup at or below its peak {lr(peak)}"
                 )
                 yield ctx.finding(
                     "LR019",
