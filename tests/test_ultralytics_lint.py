@@ -282,3 +282,21 @@ def test_the_docs_examples_are_real_output(name: str) -> None:
             f for f in lint(config, simulate(config, plans=plans), plans=plans) if f.severity == "warning"
         ]
     assert warning.line() in examples
+
+
+@pytest.mark.parametrize(
+    ("sets", "fires"),
+    [
+        (["optimizer=SGD"], False),  # 0.1 to lr0 0.01: 10x, YOLOv5's design (yolov5#4279, #12664)
+        (["optimizer=SGD", "lr0=0.0032", "warmup_bias_lr=0.05"], False),  # YOLOv5 hyp.finetune: 15.6x
+        (["optimizer=SGD", "lr0=0.0055"], False),  # 18x
+        (["optimizer=SGD", "lr0=0.0045"], True),  # 22x
+        (["optimizer=AdamW", "lr0=0.001"], True),  # 100x (ultralytics#7782)
+        (["optimizer=AdamW", "lr0=0.001", "warmup_epochs=0"], False),  # no warmup, nothing falls
+        (["optimizer=auto", "lr0=0.001"], False),  # auto sets warmup_bias_lr 0 for AdamW
+    ],
+)
+def test_the_bias_warmup_that_goes_down_is_reported_above_20x_its_peak(sets: list[str], fires: bool) -> None:
+    found = [f for f in findings(LINT / "sgd_100_epochs_ok.yaml", sets) if f.id == "LR019"]
+    assert bool(found) is fires, [f.line() for f in found]
+    assert all(f.group == "bias" and f.step == 0 for f in found)
