@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # children cache bytecode as an installed package does
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         lrplot = [args.python, "-m", "lrplot"]

@@ -3,7 +3,8 @@
 The entry point imports the command line itself, inside its own Ctrl-C guard: importing
 typer, click and the rest takes a noticeable share of a second, and a Ctrl-C in that window
 would otherwise end in a KeyboardInterrupt traceback printed by the console script (its
-import happens before any of lrplot's handlers exist).
+import happens before any of lrplot's handlers exist). The garbage collector is quieted
+before those imports (most of start-up's new objects; lrplot.commands.collector says why).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import sys
 def main() -> None:
     """Import the command line, then run it; Ctrl-C at any point ends with one line and 130."""
     try:
+        from lrplot.commands.collector import quiet_collector
+
+        quiet_collector()
         from lrplot.commands.app import main as run
     except KeyboardInterrupt:
         sys.stderr.write("lrplot: interrupted\n")

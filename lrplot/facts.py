@@ -71,6 +71,11 @@ class Length:
     offset: int = 0  # calls the written number does not count (mmengine's ``begin``, a phase kept)
     after: After = "flat"  # past its end the lr stays (flat), climbs back (a cosine) or repeats
     fix_value: object = None  # the value that fixes this length when it is not one (num_cycles: 0.5)
+    # a warmup's start, where a key sets it (Ultralytics' ``warmup_bias_lr``, timm's ``warmup_lr``):
+    # the key (relative to the scheduler's node) and a value that starts the warmup below its peak
+    # (None: the key is an absolute lr, and a hundredth of the peak is suggested)
+    start_key: KeyPath | None = None
+    start_fix: object = None
     multiplier: int = 1  # a period: each one this many times the one before (T_mult)
     clipped: bool = False  # the trainer cut it to the run (``written`` is longer than ``value``)
     spelled: str | None = None  # the value exactly as the file writes it (Composer's ``5000ba``)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -84,8 +85,18 @@ def _lrplot(python: str, *args: object) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=ROOT,
         timeout=300,
-        env={"PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        env={
+            "PYTHONPATH": str(ROOT),
+            "MPLBACKEND": "Agg",
+            "PATH": "/usr/bin:/bin",
+            "HOME": _HOME,  # matplotlib's font cache (~/.cache/matplotlib) not in the checkout
+            "LRPLOT_CACHE_DIR": _CACHE,  # lrplot's cache (torch's parsed sources) not in the checkout
+        },
     )
+
+
+_CACHE = tempfile.mkdtemp(prefix="lrplot-cache-")
+_HOME = tempfile.mkdtemp(prefix="lrplot-home-")
 
 
 _PYTHONS = [sys.executable, *(str(p) for p in sorted(Path("/work/torchvenvs").glob("2.15*/bin/python")))]

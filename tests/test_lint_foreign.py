@@ -52,9 +52,11 @@ CASES: dict[str, tuple[str, dict, set[tuple[str, str]]]] = {
     "timm_warmup_longer_than_finetune.yaml": ("timm", {"steps_per_epoch": 500}, {("LR003", "warning")}),
     "timm_milestones_beyond_epochs.yaml": ("timm", {"steps_per_epoch": 500}, {("LR004", "warning")}),
     "timm_min_lr_above_lr.yaml": ("timm", {"steps_per_epoch": 500}, {("LR013", "warning")}),
+    "timm_warmup_lr_above_lr.yaml": ("timm", {"steps_per_epoch": 500}, {("LR019", "warning")}),
     "timm_ok.yaml": ("timm", {"steps_per_epoch": 500}, set()),
     # DeepSpeed
     "deepspeed/warmup_decay_warmup_beyond_total.json": ("deepspeed", {}, {("LR016", "warning")}),
+    "deepspeed/warmup_min_lr_above_max.json": ("deepspeed", {}, {("LR019", "warning")}),
     "deepspeed/warmup_decay_ok.json": ("deepspeed", {}, set()),
     # nanoGPT
     "nanogpt_lr_decay_iters_beyond_max_iters.py": ("nanogpt", {}, {("LR003", "warning")}),

@@ -258,3 +258,56 @@ def test_a_log_axis_needs_no_mathtext_and_labels_as_matplotlib_would(
     }
     assert expected <= labels, labels
     assert not any("$" in label for label in labels)
+
+
+_MODULES_AT_EXIT = (
+    "import atexit, gc, json, runpy, sys\n"
+    "from lrplot.plan import releases\n"
+    "def report():\n"
+    "    watched = ('matplotlib.pyplot', 'matplotlib', 'torch', 'rich', 'typer._adapters')\n"
+    "    print(json.dumps({'modules': [m for m in watched if m in sys.modules],\n"
+    "                      'parsed': releases._parsed.cache_info().currsize,\n"
+    "                      'threshold': gc.get_threshold()[0]}), file=sys.stderr)\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['lrplot', *sys.argv[1:]]; runpy.run_module('lrplot', run_name='__main__')\n"
+)
+
+
+def _modules_at_exit(tmp_path: Path, *args: str) -> dict:
+    """The watched modules in sys.modules at exit of a second ``lrplot ARGS`` (CONFIG: a literal config)."""
+    config = tmp_path / "c.yaml"
+    config.write_text("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LRPLOT_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("MPLBACKEND", None)  # no backend chosen: pyplot would pick one; lrplot needs none
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _MODULES_AT_EXIT, *[a.replace("CONFIG", str(config)) for a in args]],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
+        )
+        for _ in range(2)  # the first run fills the sources cache
+    ]
+    assert runs[-1].returncode == 0, runs[-1].stderr
+    return json.loads(runs[-1].stderr.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
+def test_plot_draws_without_pyplot_or_torch(tmp_path: Path, suffix: str) -> None:
+    seen = _modules_at_exit(tmp_path, "plot", "CONFIG", "-o", f"a.{suffix}", "-q")
+    assert "matplotlib" in seen["modules"]  # it did draw
+    assert not {"matplotlib.pyplot", "torch", "rich"} & set(seen["modules"])
+    assert (tmp_path / f"a.{suffix}").stat().st_size > 1000
+
+
+def test_validate_imports_no_matplotlib_and_reads_torchs_sources_from_the_cache(tmp_path: Path) -> None:
+    """validate: no matplotlib, torch, rich or Typer's pydantic adapters; torch's scheduler
+    sources parsed on the first run only; the collector's threshold raised for the command."""
+    from lrplot.commands.collector import COLLECTOR_THRESHOLDS
+
+    seen = _modules_at_exit(tmp_path, "validate", "CONFIG", "-q")
+    assert seen["modules"] == []
+    assert seen["parsed"] == 0
+    assert seen["threshold"] == COLLECTOR_THRESHOLDS[0]

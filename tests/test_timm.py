@@ -395,15 +395,50 @@ def test_notes_say_what_was_assumed() -> None:
     assert not any("world-size" in n for n in config.notes)
 
 
-def test_the_driver_says_so_if_lrplot_and_timm_ever_disagree_on_the_length() -> None:
+def test_a_length_lrplot_and_timm_disagree_on_is_refused_as_a_bug_in_lrplot(
+    cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_epochs mirrors create_scheduler_v2's returned num_epochs for every sched (see its
+    docstring); were they ever to differ, the curve would be a guess: exit 2, naming both."""
+    path = TIMM / "gcvit_gc_vit_xxtiny.yml"
+    real = timm_format.run_epochs
+    monkeypatch.setattr(timm_format, "run_epochs", lambda args, updates: real(args, updates) + 679)
+    result = cli("plot", str(path), "--dataset-size", "768", "-o", "-")
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert f"{path.name}:" in line
+    assert "timm's create_scheduler_v2 schedules 320 epochs, lrplot computed 999" in line
+    assert "a bug in lrplot" in line and "report" in line
+
+
+def test_the_disagreement_refusal_in_a_real_process(tmp_path: Path) -> None:
+    script = (
+        "import sys; from lrplot.formats import timm as t; real = t.run_epochs; "
+        "t.run_epochs = lambda a, u: real(a, u) + 679; "
+        "from lrplot.__main__ import main; sys.argv = ['lrplot', *sys.argv[1:]]; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "validate", str(TIMM / "gcvit_gc_vit_xxtiny.yml"), "--dataset-size", "768"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "schedules 320 epochs, lrplot computed 999: a bug in lrplot" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_arguments_changed_after_translation_keep_the_files_length_with_a_warning() -> None:
+    """The one legitimate difference: ``--set scheduler.args.epochs`` changes timm's arguments
+    after the format read the file's length. timm and lrplot agree on the new arguments (no
+    refusal); the curve keeps the file's length and says so."""
     import torch
 
     from lrplot.plan.drivers.timm import TrainPy
 
     args = vars(timm_format.parse_arguments(load_yaml_file(TIMM / "gcvit_gc_vit_xxtiny.yml").data))
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.005)
-    with pytest.warns(UserWarning, match="schedules 320 epochs, lrplot computed 999"):
-        TrainPy(optimizer, args=args, updates_per_epoch=3, epochs=999)
+    with pytest.warns(UserWarning, match="schedules 60 epochs for these arguments, the file's 320"):
+        TrainPy(optimizer, args={**args, "epochs": 50}, updates_per_epoch=3, epochs=320)
 
 
 def test_lamb_scales_the_base_lr_by_the_square_root() -> None:

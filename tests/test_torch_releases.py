@@ -244,3 +244,34 @@ def test_every_release_verified_by_the_cli_is_recorded_and_identical() -> None:
     table = (ROOT / "docs" / "releases.md").read_text(encoding="utf-8")
     for result in results.values():
         assert f"`{result['fingerprint']}`" in table
+
+
+def test_the_sources_are_parsed_once_then_read_back_from_the_cache(monkeypatch, tmp_path) -> None:
+    """Parsing torch's scheduler sources is a quarter of a validate: a later run reads the answers."""
+    from lrplot.plan import source_keywords
+
+    monkeypatch.setenv("LRPLOT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(releases, "_MEMO", {})
+    folder = releases.torch_folder()
+    assert folder is not None
+    first = releases.fingerprint(folder), source_keywords.parameters("CyclicLR")
+    assert sorted(p.name.split("-")[1] for p in tmp_path.glob("sources-*.json")) == [
+        "fingerprint",
+        "signatures",
+    ]
+    monkeypatch.setattr(releases, "_MEMO", {})
+    monkeypatch.setattr(releases, "source_trees", lambda folder: pytest.fail("parsed again"))
+    assert (releases.fingerprint(folder), source_keywords.parameters("CyclicLR")) == first
+
+
+def test_a_damaged_sources_cache_is_recomputed(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("LRPLOT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(releases, "_MEMO", {})
+    folder = releases.torch_folder()
+    assert folder is not None
+    expected = releases.fingerprint(folder)
+    (cached,) = tmp_path.glob("sources-fingerprint-*.json")
+    for damage in ("{", '{"key": "other", "value": "0000"}', "[1, 2]"):
+        cached.write_text(damage)
+        monkeypatch.setattr(releases, "_MEMO", {})
+        assert releases.fingerprint(folder) == expected

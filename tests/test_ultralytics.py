@@ -181,3 +181,68 @@ def test_the_figure_counts_epochs_on_its_top_axis_at_the_trainers_epoch_boundari
     ticks, steps = tick_steps(*axes[0])
     assert ticks.tolist() == list(range(8)) and len(curve.groups[0].lr) == 7 * theirs["nb"]
     assert steps == pytest.approx([e * theirs["nb"] for e in range(8)], abs=1e-6 * theirs["nb"])
+
+
+_DEFAULT_TEXT = (UL / "default.yaml").read_text(encoding="utf-8")
+_RESUME_LINE = next(n for n, line in enumerate(_DEFAULT_TEXT.splitlines(), 1) if line.startswith("resume:"))
+
+
+def _resumed(value: str) -> str:
+    """default.yaml with its ``resume:`` line set to ``value`` (YAML)."""
+    return "\n".join(
+        f"resume: {value}" if line.startswith("resume:") else line for line in _DEFAULT_TEXT.splitlines()
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("true", "resume: true"),
+        ("runs/detect/train/weights/last.pt", "resume: 'runs/detect/train/weights/last.pt'"),
+    ],
+)
+def test_resume_is_refused_naming_file_line_key_and_value(run, value: str, shown: str) -> None:
+    """check_resume replaces the args by the checkpoint's and resume_training starts at its
+    epoch + 1: the file's schedule is not what runs."""
+    result = run({"args.yaml": _resumed(value)}, "plot", "args.yaml", "--dataset-size", "5000", "-o", "c.png")
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "\n" not in line and "Traceback" not in line
+    assert line.startswith(
+        f"lrplot: error: args.yaml:{_RESUME_LINE}: {shown}: the trainer takes its args and"
+    )
+    assert "--set resume=false" in line and "beside the weights" in line
+
+
+def test_resume_false_or_empty_draws_and_set_resume_false_lifts_the_refusal(run) -> None:
+    for value in ("false", "null", "''"):
+        assert run({"a.yaml": _resumed(value)}, "validate", "a.yaml", "--dataset-size", "5000").exit_code == 0
+    result = run(
+        {"b.yaml": _resumed("true")}, "validate", "b.yaml", "--dataset-size", "5000", "--set", "resume=false"
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_hostile_resume_path_is_shown_escaped_and_cut(run) -> None:
+    result = run(
+        {"h.yaml": _resumed('"w/\\e]0;pwned\\a' + "x" * 300 + '.pt"')},
+        "validate",
+        "h.yaml",
+        "--dataset-size",
+        "5",
+    )
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b]0;pwned\\x07" in result.stderr and "x" * 100 not in result.stderr
+
+
+def test_resume_refusal_in_a_real_process(tmp_path: Path) -> None:
+    path = tmp_path / "args.yaml"
+    path.write_text(_resumed("true"), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "lrplot", "validate", str(path), "--dataset-size", "5000"],
+        capture_output=True, text=True, cwd=ROOT, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert f"args.yaml:{_RESUME_LINE}: resume: true: the trainer takes its args" in done.stderr
+    assert "Traceback" not in done.stderr

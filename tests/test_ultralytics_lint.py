@@ -57,6 +57,11 @@ CASES: dict[Path, tuple[set[tuple[str, str]], str | None]] = {
         "determining best 'optimizer' and 'lr0' automatically... AdamW(lr=0.000714, momentum=0.9) for 160 "
         "iterations (at most 10000), the bias warmup from 0: the file's lr0: 0.0001 never reaches the optimizer",
     ),
+    LINT / "adamw_warmup_bias_lr_falls.yaml": (
+        {("LR019", "warning"), ("LR005", "note")},
+        "the lr falls during its declared warmup (Ultralytics' trainer's warmup_epochs, to step 125): "
+        "starts at 0.1, 100x its peak 0.001",
+    ),
     LINT / "sgd_100_epochs_ok.yaml": ({("LR005", "note")}, None),
     LINT / "adamw_cosine_finetune_ok.yaml": ({("LR005", "note")}, None),
     UL / "default.yaml": ({("LR005", "note")}, None),  # auto with the package's own lr0: nothing ignored
@@ -67,6 +72,7 @@ FIXES = {
     "sgd_finetune_3_epochs_warmup_capped.yaml": "warmup_epochs=0.3",
     "sgd_one_epoch_warmup_dropped.yaml": "warmup_epochs=0",
     "auto_ignores_lr0_finetune.yaml": None,
+    "adamw_warmup_bias_lr_falls.yaml": "warmup_bias_lr=0.0",
 }
 
 
@@ -101,7 +107,7 @@ def test_each_file_gives_exactly_its_findings(path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(FIXES))
 def test_each_warning_points_at_the_line_of_its_key(name: str) -> None:
     (warning,) = [f for f in findings(LINT / name) if f.severity == "warning"]
-    key = "optimizer" if FIXES[name] is None else "warmup_epochs"
+    key = "optimizer" if FIXES[name] is None else str(FIXES[name]).split("=", 1)[0]
     lines = (LINT / name).read_text(encoding="utf-8").splitlines()
     line = int(str(warning.where).rsplit(":", 1)[1])
     assert lines[line - 1].startswith(f"{key}:"), warning.line()
@@ -121,7 +127,11 @@ def test_auto_ignoring_lr0_is_fixed_by_naming_an_optimizer_which_then_uses_lr0()
     (warning,) = [f for f in findings(path) if f.severity == "warning"]
     assert warning.fix is None  # only another key (optimizer) silences it
     assert warning.suggestion == "set optimizer: SGD (or the optimizer you mean) so that lr0: 0.0001 is used"
-    assert not [f for f in findings(path, ["optimizer=SGD"]) if f.severity == "warning"]
+    # SGD then uses lr0 1e-4, and the default bias warmup from 0.1 starts 1000x above it (LR019)
+    after = [f for f in findings(path, ["optimizer=SGD"]) if f.severity == "warning"]
+    assert [(f.id, f.group) for f in after] == [("LR019", "bias")], [f.line() for f in after]
+    assert "starts at 0.1, 1e+03x its peak 0.0001" in after[0].message
+    assert not [f for f in findings(path, ["optimizer=SGD", "warmup_bias_lr=0.0"]) if f.severity == "warning"]
     assert _load(path, ["optimizer=SGD"]).curves[0].optimizer.keywords["lr"] == 0.0001
 
 
@@ -272,3 +282,21 @@ def test_the_docs_examples_are_real_output(name: str) -> None:
             f for f in lint(config, simulate(config, plans=plans), plans=plans) if f.severity == "warning"
         ]
     assert warning.line() in examples
+
+
+@pytest.mark.parametrize(
+    ("sets", "fires"),
+    [
+        (["optimizer=SGD"], False),  # 0.1 to lr0 0.01: 10x, YOLOv5's design (yolov5#4279, #12664)
+        (["optimizer=SGD", "lr0=0.0032", "warmup_bias_lr=0.05"], False),  # YOLOv5 hyp.finetune: 15.6x
+        (["optimizer=SGD", "lr0=0.0055"], False),  # 18x
+        (["optimizer=SGD", "lr0=0.0045"], True),  # 22x
+        (["optimizer=AdamW", "lr0=0.001"], True),  # 100x (ultralytics#7782)
+        (["optimizer=AdamW", "lr0=0.001", "warmup_epochs=0"], False),  # no warmup, nothing falls
+        (["optimizer=auto", "lr0=0.001"], False),  # auto sets warmup_bias_lr 0 for AdamW
+    ],
+)
+def test_the_bias_warmup_that_goes_down_is_reported_above_20x_its_peak(sets: list[str], fires: bool) -> None:
+    found = [f for f in findings(LINT / "sgd_100_epochs_ok.yaml", sets) if f.id == "LR019"]
+    assert bool(found) is fires, [f.line() for f in found]
+    assert all(f.group == "bias" and f.step == 0 for f in found)

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lrplot.commands.collector import quiet_collector
 from lrplot.commands.errors import EXIT_OK, fail, interruptible
 from lrplot.commands.options import (
     CATALOG_ECOSYSTEMS,
@@ -327,7 +328,11 @@ def main() -> None:
     otherwise run full garbage collections over matplotlib's and numpy's objects, ~0.1 s
     (a fifth of a typical plot) spent on a process that is ending anyway. Output is
     flushed and exit handlers run as usual.
+
+    Before the command runs, the garbage collector's first threshold is raised
+    (:func:`lrplot.commands.collector.quiet_collector`).
     """
+    quiet_collector()
     try:
         command().main(prog_name="lrplot")
     except KeyboardInterrupt:

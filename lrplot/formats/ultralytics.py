@@ -24,6 +24,7 @@ from typing import Any
 from lrplot.errors import LrplotError
 from lrplot.formats.base import Converted, FormatOptions, Identification, capped
 from lrplot.limits import in_range
+from lrplot.safe_text import shown
 
 NAME = "Ultralytics YOLO"
 FORM = "Ultralytics"
@@ -108,6 +109,29 @@ def _version(root: Path) -> str:
     return found.group(1) if found else "unknown"
 
 
+def _refuse_resume(resume: Any, written: bool) -> None:
+    """``resume`` set: the run is not the file's, so drawing the file would be a guess.
+
+    ``BaseTrainer.check_resume`` (ultralytics 8.4.190, ``ultralytics/engine/trainer.py``) replaces
+    every argument by the checkpoint's (``self.args = get_cfg(ckpt_args)``; only memory and device
+    keys such as ``batch`` and ``imgsz`` may change, "Resume ignores [...], using checkpoint
+    values" for the others) and ``resume_training`` starts at the checkpoint's ``epoch + 1``,
+    neither of which the file says. A run's own ``args.yaml`` written after a resume carries
+    the checkpoint's path here too (``check_resume`` sets ``args.resume = str(last)`` before the
+    trainer saves them): its schedule is the run's, its start epoch still the checkpoint's.
+    """
+    if not resume:  # check_resume: `if resume:` (False, None, "")
+        return
+    value = "true" if resume is True else f"'{shown(str(resume), 80)}'"
+    raise LrplotError(
+        f"resume: {value}: the trainer takes its args and start epoch from the checkpoint "
+        "(check_resume, resume_training), not from this file; --set resume=false draws this file's "
+        "plan from epoch 0 (for the run being resumed, its args.yaml beside the weights, with "
+        "--set resume=false too)",
+        key_path=("resume",) if written else None,
+    )
+
+
 def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
     """BaseTrainer's lr per batch for these args, as one curve of epochs x batches."""
     defaults, version = default_args()
@@ -123,6 +147,7 @@ def translate(data: dict[str, Any], options: FormatOptions) -> Converted:
             "time: the trainer re-estimates epochs from measured epoch times; remove it or --set time=null",
             key_path=("time",) if "time" in data else None,
         )
+    _refuse_resume(args.get("resume"), "resume" in data)
     batch = args.get("batch")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise LrplotError(

@@ -24,6 +24,7 @@ MODULES = (
     "trainer",
     "reference",
     "period",
+    "warmup",
 )
 
 

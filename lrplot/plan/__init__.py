@@ -18,9 +18,17 @@ from lrplot.plan.construct import construct as construct_first
 from lrplot.plan.construct import with_curve
 from lrplot.plan.free import plan_free
 from lrplot.plan.limits import check_memory
-from lrplot.plan.plans import CurvePlan, plan_curve
+from lrplot.plan.plans import FREE_ENGINE, TORCH_ENGINE, CurvePlan, plan_curve
 
-__all__ = ["CurvePlan", "plan"]
+__all__ = ["FREE_ENGINE", "TORCH_ENGINE", "CurvePlan", "Plans", "plan"]
+
+
+class Plans(list[CurvePlan]):
+    """A config's plans, and the ``--engine`` they were planned for (:func:`plan`)."""
+
+    def __init__(self, plans: Sequence[CurvePlan], engine: str) -> None:
+        super().__init__(plans)
+        self.engine = engine
 
 
 def plan(
@@ -29,9 +37,9 @@ def plan(
     allow_imports: Sequence[str] = (),
     force: bool = False,
     construct: bool = False,
-    torch_free: bool = True,
+    engine: str = "auto",
     skip_dynamo: bool = False,
-) -> list[CurvePlan]:
+) -> Plans:
     """Check every curve (names, keywords, expressions, metric logs, size) before any runs.
 
     ``force`` lifts the limits on length and memory. ``construct`` also builds each curve's
@@ -39,21 +47,26 @@ def plan(
     Inside :func:`lrplot.errors.collecting`, every problem is recorded instead of raised,
     so ``validate`` and ``plot`` go through the very same checks.
 
-    ``torch_free``: when every curve is covered by :mod:`lrplot.plan.free` with certainly
-    valid arguments, plan (and construct) without importing torch; anything else goes
-    through torch, whose own checks and messages then apply. ``skip_dynamo`` (the command
-    line only): constructing on that path does not import torch._dynamo
+    This is the one place the engine is decided, once per config, and each plan carries the
+    decision (``CurvePlan.engine``; the engines, ``plot`` and ``check`` read it, never
+    re-derive it). ``engine="auto"``: when every curve is covered by :mod:`lrplot.plan.free`
+    with certainly valid arguments under the installed torch's release semantics, plan (and
+    construct) without importing torch (``FREE_ENGINE``); anything else, and ``engine``
+    ``fast`` or ``torch``, goes through torch, whose own checks and messages then apply
+    (``TORCH_ENGINE``: the run then steps torch or continues its objects with the fast
+    engine, :mod:`lrplot.engines.choice`). ``skip_dynamo`` (the command line only): on the
+    torch path, torch objects are built without importing torch._dynamo
     (:func:`lrplot.plan.classes.skip_dynamo_import`).
     """
     with lifting(force):
-        if torch_free:
+        if engine == "auto":
             free_plans = plan_free(config)
             if free_plans is not None:
                 attempt(check_memory, free_plans)
-                return free_plans
-        if construct and skip_dynamo:
+                return Plans(free_plans, engine)
+        if skip_dynamo:
             skip_dynamo_import()
-        return _plan(config, allowed_imports(allow_imports), construct)
+        return Plans(_plan(config, allowed_imports(allow_imports), construct), engine)
 
 
 def _plan(config: Config, allowed: tuple[str, ...], construct: bool) -> list[CurvePlan]:

@@ -37,7 +37,6 @@ from lrplot.plan.composite import (
 from lrplot.plan.cycles import CYCLE_SCHEDULERS, construct_cycle
 from lrplot.plan.domains import (
     REQUIRED,
-    FreeClass,
     FreeScheduler,
     at_least,
     betas_pair,
@@ -50,10 +49,8 @@ from lrplot.plan.domains import (
     stand_in,
 )
 from lrplot.plan.first_steps import first_step
-from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
+from lrplot.plan.plans import FREE_ENGINE, CurvePlan, SchedulerPlan, SegmentPlan
 from lrplot.plan.run_numbers import RunNumbers, follow_parameters
-
-FREE_ENGINE = "no-torch"
 
 
 def installed_torch() -> str | None:
@@ -312,6 +309,7 @@ def _plan_curve(curve: Curve, earlier: dict[str, CurvePlan]) -> CurvePlan | None
         group_names=names,
         segments=segments,
         source=source,
+        engine=FREE_ENGINE,
     )
     # Construct each segment on the groups as the previous ones leave their keys: a resumed
     # scheduler without initial_lr, or a per-group list of the wrong length, is torch's to report.
@@ -332,9 +330,8 @@ class _Declined(Exception):
 
 
 def is_free(curve_plan: CurvePlan) -> bool:
-    """Whether this plan was made without torch (and must be run without it)."""
-    cls = curve_plan.segments[0].scheduler.cls
-    return isinstance(cls, type) and issubclass(cls, FreeClass)
+    """Whether the planner made this plan without torch (and it must be run without it)."""
+    return curve_plan.engine == FREE_ENGINE
 
 
 def build_groups(curve_plan: CurvePlan) -> list[dict[str, Any]]:

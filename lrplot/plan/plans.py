@@ -22,6 +22,9 @@ from lrplot.plan.metrics import MetricSource, is_plateau, plan_metric
 from lrplot.plan.reference import read_reference
 from lrplot.plan.run_numbers import RunNumbers, follow_run
 
+FREE_ENGINE = "no-torch"
+TORCH_ENGINE = "torch"
+
 
 @dataclass
 class SchedulerPlan:
@@ -90,6 +93,9 @@ class CurvePlan:
     segments: list[SegmentPlan]
     reference: Any = None
     source: CurvePlan | None = None
+    # The planner's decision, taken once (lrplot.plan.plan): FREE_ENGINE runs without torch,
+    # TORCH_ENGINE on torch's constructed objects (continued by the fast engine where it applies).
+    engine: str = "torch"
 
     @property
     def scheduler(self) -> SchedulerPlan:

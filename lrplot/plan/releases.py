@@ -24,10 +24,11 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SOURCES = ("optim/lr_scheduler.py", "optim/swa_utils.py")
 
@@ -117,14 +118,85 @@ def _parsed(folder: Path, stamps: tuple[tuple[int, int], ...]) -> tuple[ast.Modu
 
 def fingerprint(folder: Path) -> str | None:
     """sha256 (16 hex digits) of the scheduler sources' code as ``ast.unparse`` writes it:
-    comments, docstrings and formatting do not count. None when a file is missing or unreadable."""
-    trees = source_trees(folder)
-    if trees is None:
-        return None
+    comments, docstrings and formatting do not count. None when a file is missing or unreadable.
+
+    Parsing and unparsing the two files costs ~40-80 ms, a quarter of a ``validate``: the
+    result is kept in the user's cache folder under the sources' exact bytes (see
+    :func:`from_sources`), so a run after the first only reads and hashes them (~1 ms).
+    """
+    found = from_sources(folder, "fingerprint", _fingerprint_of, __file__)
+    return found if isinstance(found, str) else None
+
+
+def _fingerprint_of(trees: tuple[ast.Module, ...]) -> str:
     digest = hashlib.sha256()
     for tree in trees:
         digest.update(ast.unparse(tree).encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+# What the sources cache holds: what json.loads gives (None, bool, int, float, str, list, dict).
+Json = Any
+
+
+def from_sources(
+    folder: Path, name: str, compute: Callable[[tuple[ast.Module, ...]], Json], module_file: str
+) -> Json:
+    """``compute`` of the parsed scheduler sources, cached in memory and in the user's cache folder.
+
+    The key is a sha256 of the sources' bytes and of ``module_file`` (the computing module's
+    own source, so a changed lrplot never reads an old answer); reading and hashing the files
+    is all a cached run pays. None when a source is missing or unreadable. The cache holds
+    JSON only, checked on reading (a damaged file is recomputed); one that cannot be written
+    costs the parse again next time.
+    """
+    key = _sources_key(folder, module_file)
+    if key is None:
+        return None
+    memo = _MEMO.get((name, key), _MISSING)
+    if memo is not _MISSING:
+        return memo  # type: ignore[return-value]
+    path = cache_path() / f"sources-{name}-{key}.json"
+    value: Json = None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("key") == key and "value" in data:
+            value = data["value"]
+    except (OSError, ValueError, RecursionError):
+        pass
+    if value is None:
+        trees = source_trees(folder)
+        if trees is None:
+            return None
+        value = compute(trees)
+        _write_json(path, {"key": key, "value": value})
+    _MEMO[(name, key)] = value
+    return value
+
+
+_MISSING = object()
+_MEMO: dict[tuple[str, str], Json] = {}
+
+
+def _sources_key(folder: Path, module_file: str) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        for file in (*(folder / n for n in SOURCES), Path(module_file)):
+            data = file.read_bytes()
+            digest.update(len(data).to_bytes(8, "little") + data)
+    except OSError:
+        return None
+    return digest.hexdigest()[:32]
+
+
+def _write_json(path: Path, data: object) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data), encoding="utf-8")
+        temporary.replace(path)
+    except (OSError, ValueError):
+        pass
 
 
 def torch_version(folder: Path) -> str | None:
@@ -272,12 +344,5 @@ def read_cache(version: str, print_: str) -> tuple[str | None, str] | None:
 
 def write_cache(version: str, print_: str, semantics: str | None, reason: str) -> None:
     """Remember a self-check's verdict; a cache that cannot be written only costs a re-check."""
-    path = _cache_file(version, print_)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"semantics": semantics, "reason": reason}), encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        pass
+    _write_json(_cache_file(version, print_), {"semantics": semantics, "reason": reason})
     decide.cache_clear()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import json
+import math
 import operator
 from typing import Any
 
@@ -24,14 +26,76 @@ Parameters = dict[str, inspect.Parameter]
 
 def parameters(kind: str) -> Parameters | None:
     """``kind``'s ``__init__`` keywords as the installed torch's source declares them (the
-    annotation as its text, a literal default as its value), or None when not readable."""
+    annotation as its text, a literal default as its value), or None when not readable.
+
+    The sources are parsed once per torch (lrplot.plan.releases.from_sources keeps the
+    signatures, as JSON, in the user's cache folder); later runs only read them back.
+    """
     folder = releases.torch_folder()
     if folder is None:
         return None
-    trees = releases.source_trees(folder)
-    if trees is None:
+    found = releases.from_sources(folder, "signatures", _signatures_json, __file__)
+    if not isinstance(found, dict):
         return None
-    return _classes(trees).get(kind)
+    return _decoded(kind, json.dumps(found.get(kind)))
+
+
+@functools.cache
+def _decoded(kind: str, text: str) -> Parameters | None:
+    """The Parameters of one class's JSON signature (None when the sources have no such class)."""
+    listed = json.loads(text)
+    if not isinstance(listed, list):
+        return None
+    result: Parameters = {}
+    for entry in listed:
+        name, annotation, default = entry
+        result[name] = inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=_from_json(default),
+            annotation=_NO_DEFAULT if annotation is None else annotation,
+        )
+    return result
+
+
+def _signatures_json(trees: tuple[ast.Module, ...]) -> dict[str, Any]:
+    """Every class's ``__init__`` keywords as JSON: [name, annotation text or None, default]."""
+    return {
+        kind: [[name, _annotation_json(p.annotation), _to_json(p.default)] for name, p in signature.items()]
+        for kind, signature in _classes(trees).items()
+    }
+
+
+def _annotation_json(annotation: Any) -> str | None:
+    return None if annotation is _NO_DEFAULT else str(annotation)
+
+
+def _to_json(value: Any) -> Any:
+    """A default as JSON that :func:`_from_json` reads back as the same value (type included)."""
+    if value is _NO_DEFAULT:
+        return {"empty": True}
+    if value is None or isinstance(value, (bool, str)):
+        return {"value": value}
+    if isinstance(value, (int, float)):
+        return {"value": value} if isinstance(value, int) or math.isfinite(value) else {"float": repr(value)}
+    if isinstance(value, (tuple, list)):
+        return {"tuple" if isinstance(value, tuple) else "list": [_to_json(v) for v in value]}
+    return {"unreadable": True}
+
+
+def _from_json(data: Any) -> Any:
+    if not isinstance(data, dict):
+        return _Unreadable()
+    if "empty" in data:
+        return _NO_DEFAULT
+    if "value" in data:
+        return data["value"]
+    if "float" in data:
+        return float(data["float"])
+    for kind, build in (("tuple", tuple), ("list", list)):
+        if isinstance(data.get(kind), list):
+            return build(_from_json(v) for v in data[kind])
+    return _Unreadable()
 
 
 @functools.cache

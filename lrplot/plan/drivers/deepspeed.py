@@ -79,7 +79,17 @@ class DeepSpeedScheduler:
         lengths = []
         if isinstance(warmup, int) and warmup > 0:
             lengths.append(
-                Length("warmup_num_steps", warmup, "warmup", target=1.0, key=key("warmup_num_steps"))
+                Length(
+                    "warmup_num_steps",
+                    warmup,
+                    "warmup",
+                    target=1.0,
+                    key=key("warmup_num_steps"),
+                    # from warmup_min_lr (a ratio for WarmupCosineLR), DeepSpeed's default 0; above the
+                    # peak: a warmup that goes down (LR019)
+                    start_key=key("warmup_min_ratio" if kind == "WarmupCosineLR" else "warmup_min_lr"),
+                    start_fix=0.0,
+                )
             )
         said = []
         if isinstance(total, int) and total > 0:

@@ -100,6 +100,37 @@ def is_timm(obj: Any) -> bool:
     return str(getattr(obj, "__module__", "")).startswith(PREFIX)
 
 
+def _check_run_length(
+    args: SimpleNamespace, updates_per_epoch: int, num_epochs: int, epochs: int | None
+) -> None:
+    """Hold lrplot's run length (:func:`lrplot.formats.timm.run_epochs`) to timm's own answer.
+
+    The format mirrors ``create_scheduler_v2``'s returned ``num_epochs`` from the same arguments:
+    were they to differ, lrplot misreads timm and the curve drawn would be a guess (refused, a
+    bug to report). The one legitimate difference: ``--set scheduler.args.KEY=V`` on the
+    translated config changes the arguments after the format computed ``epochs`` from the file;
+    the curve then keeps the file's length, and a warning says so.
+    """
+    from lrplot.formats import timm as timm_format
+
+    ours = timm_format.run_epochs(args, updates_per_epoch)  # type: ignore[arg-type]  # the same attributes
+    if ours != num_epochs:
+        raise LrplotError(
+            f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {ours}: "
+            "a bug in lrplot (its run length disagrees with timm's own code); "
+            "please report it with this file",
+            key_path=("args", "epochs"),
+        )
+    if epochs is not None and epochs != num_epochs:
+        warnings.warn(
+            f"timm's create_scheduler_v2 schedules {num_epochs} epochs for these arguments, the file's "
+            f"{epochs}: the curve keeps its total_step (--set total_step={num_epochs * updates_per_epoch} "
+            "for timm's run, from epoch 0; or --set the file's own keys, not scheduler.args)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 class TrainPy:
     """A timm scheduler driven as timm's train.py drives it: ``step()`` is one optimizer update.
 
@@ -131,14 +162,7 @@ class TrainPy:
             self.scheduler, num_epochs = factory(namespace, optimizer, updates_per_epoch=updates_per_epoch)
             start_epoch = int(getattr(namespace, "start_epoch", None) or 0)
             on_updates = bool(getattr(namespace, "sched_on_updates", False))
-            if epochs is not None and epochs != num_epochs:
-                warnings.warn(
-                    f"timm's create_scheduler_v2 schedules {num_epochs} epochs, lrplot computed {epochs}: "
-                    f"the curve keeps its total_step (--set total_step={num_epochs * updates_per_epoch} "
-                    "for timm's run, from epoch 0)",
-                    UserWarning,
-                    stacklevel=2,
-                )
+            _check_run_length(namespace, updates_per_epoch, num_epochs, epochs)
         elif scheduler is not None:
             self.scheduler = scheduler(optimizer, **(keywords or {}))
         else:
@@ -173,7 +197,9 @@ class TrainPy:
                        key=("keywords", key), written=value, **extra)
             ]  # fmt: skip
 
-        lengths = length("warmup_t", "warmup", target=1.0)
+        # warmup_lr_init (absolute) above the lr: a warmup that goes down (LR019; its fix, a hundredth
+        # of the peak, since 0 would hold a per-epoch warmup at lr 0 for an epoch)
+        lengths = length("warmup_t", "warmup", target=1.0, start_key=("warmup_lr_init",))
         floor = named.get("lr_min")
         if name in ("CosineLRScheduler", "PolyLRScheduler", "TanhLRScheduler"):
             lengths += length(
@@ -212,7 +238,7 @@ def _train_py_facts(args: dict[str, Any], per: int) -> ScheduleFacts:
     if isinstance(warmup, int) and not isinstance(warmup, bool) and warmup > 0 and sched != "none":
         lengths.append(
             Length("warmup_epochs", warmup * per, "warmup", target=1.0, unit="epoch", per_unit=per,
-                   key=("args", "warmup_epochs"))
+                   key=("args", "warmup_epochs"), start_key=("args", "warmup_lr"))
         )  # fmt: skip
     milestones = None
     decay = args.get("decay_milestones")

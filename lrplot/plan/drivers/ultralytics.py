@@ -102,7 +102,10 @@ class Trainer:
             Length("epochs", epochs * nb, "decay", target=float(lrf), unit="epoch", per_unit=nb)
         ] if isinstance(lrf, (int, float)) else []  # fmt: skip
         if nw:
-            lengths.insert(0, Length("warmup_epochs", nw, "warmup", target=1.0, unit="epoch", per_unit=nb))
+            # the bias group starts at warmup_bias_lr (LR019 when far above its lr); 0.0 is what
+            # build_optimizer's optimizer: auto sets for AdamW
+            lengths.insert(0, Length("warmup_epochs", nw, "warmup", target=1.0, unit="epoch", per_unit=nb,
+                                     start_key=("warmup_bias_lr",), start_fix=0.0))  # fmt: skip
         said: list[TrainerWarning] = []
         cap = max(epochs - 1, 0)
         if written > 0 and nw != round(written * nb):  # the cap changed the warmup
