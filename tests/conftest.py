@@ -28,7 +28,7 @@ FUZZ = settings(
     derandomize=os.environ.get("LRPLOT_FUZZ_EXAMPLES") is None,  # the default run is repeatable
 )
 # Python training configs are test data, read by lrplot as data: never import them.
-collect_ignore_glob = ["fixtures/mmengine/*", "fixtures/nanogpt/*"]
+collect_ignore_glob = ["fixtures/*"]  # real configs and test data, never collected or imported
 ROOT = Path(__file__).parent.parent
 
 
