@@ -79,6 +79,14 @@ def load_lr_scheduler() -> ModuleType:
     return module
 
 
+def _scheduler_module() -> ModuleType:
+    """:func:`load_lr_scheduler`, a missing nemo_toolkit as one line with the install hint."""
+    try:
+        return load_lr_scheduler()
+    except ModuleNotFoundError as missing:
+        raise LrplotError(f"drawing a NeMo schedule needs nemo_toolkit ({missing}): {INSTALL_HINT}") from None
+
+
 def scheduler_config(
     sched: dict[str, Any],
     *,
@@ -127,12 +135,7 @@ class NemoScheduler:
         drop_last: bool = False,
     ) -> None:
         self.optimizer = optimizer
-        try:
-            module = load_lr_scheduler()
-        except ModuleNotFoundError as missing:
-            raise LrplotError(
-                f"drawing a NeMo schedule needs nemo_toolkit ({missing}): {INSTALL_HINT}"
-            ) from None
+        module = _scheduler_module()
         config = scheduler_config(
             sched,
             max_steps=max_steps,
@@ -180,12 +183,7 @@ class NemoRecipeScheduler:
 
     def __init__(self, optimizer: Any, scheduler: str, arguments: dict[str, Any], max_steps: int) -> None:
         self.optimizer = optimizer
-        try:
-            module = load_lr_scheduler()
-        except ModuleNotFoundError as missing:
-            raise LrplotError(
-                f"drawing a NeMo schedule needs nemo_toolkit ({missing}): {INSTALL_HINT}"
-            ) from None
+        module = _scheduler_module()
         cls = module.AVAILABLE_SCHEDULERS.get(scheduler)
         if cls is None:
             raise LrplotError(f"NeMo has no scheduler {scheduler!r}")
