@@ -120,6 +120,12 @@ def parse_python(
         name, initial, string_hook=string_hook, attribute_roots=attribute_roots, ignore=ignore
     )
     reader.run(module)
+    values, origins = bound_values(reader, name)
+    return PythonSource(data=values, name=name, origins=origins)
+
+
+def bound_values(reader: ModuleReader, name: str) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
+    """The names a file binds itself (not ``__dunder__`` ones), with where each key was set."""
     values: dict[str, Any] = {}
     origins: dict[KeyPath, Origin] = {}
     for key, line in reader.bound_here.items():
@@ -129,7 +135,7 @@ def parse_python(
         values[key] = value
         origins[(key,)] = (name, line)
         origins.update({(key, *path): origin for path, origin in lines.items()})
-    return PythonSource(data=values, name=name, origins=origins)
+    return values, origins
 
 
 def _parse(text: str, name: str) -> ast.Module:

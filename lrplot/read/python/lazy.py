@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lrplot.errors import KeyPath, LrplotError
+from lrplot.errors import LrplotError
 from lrplot.read.files import read_text
-from lrplot.read.python import PythonSource, _parse
+from lrplot.read.python import PythonSource, _parse, bound_values
 from lrplot.read.python.lazy_values import (
     ConfigDict,
     Function,
@@ -52,7 +52,6 @@ from lrplot.read.python.values import (
     MAX_SEQUENCE,
     ImportedName,
     Lines,
-    Origin,
     Skip,
     Unreadable,
     below,
@@ -91,15 +90,7 @@ def read_lazy_config(
     """
     context = _Context(package_file)
     reader = _read_file(path, Path(os.path.abspath(path)), context, confined=False)
-    values: dict[str, Any] = {}
-    origins: dict[KeyPath, Origin] = {}
-    for key, line in reader.bound_here.items():
-        if key.startswith("__") or key not in reader.names:
-            continue
-        value, lines = reader.names[key]
-        values[key] = value
-        origins[(key,)] = (reader.name, line)
-        origins.update({(key, *p): origin for p, origin in lines.items()})
+    values, origins = bound_values(reader, reader.name)
     return PythonSource(data=values, name=str(path), origins=origins, path=path), context.files
 
 
