@@ -7,7 +7,7 @@ point at the original file's lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,18 @@ def capped(found: Identification, conflicting: tuple[str, ...]) -> Identificatio
     score = min(found.score, CONFLICTED)
     return Identification(
         found.format, score, found.seen, found.missing, (*found.conflicting, *conflicting), found.rivals
+    )
+
+
+def marked_nodes(data: dict[str, Any], keys: Iterable[str], markers: Sequence[str]) -> tuple[str, ...]:
+    """``key.marker`` for each of ``keys`` whose node carries one of ``markers`` (Hydra's
+    ``_target_``, LightningCLI's ``class_path``, torchtune's ``_component_``): another
+    ecosystem's instantiation node, a conflict for a format that does not read it."""
+    return tuple(
+        f"{key}.{marker}"
+        for key in keys
+        for marker in markers
+        if isinstance(data.get(key), dict) and marker in data[key]
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.facts import FileKey
-from lrplot.formats.base import Converted, FormatOptions, Identification, capped
+from lrplot.formats.base import Converted, FormatOptions, Identification, capped, marked_nodes
 from lrplot.formats.fairseq_schedules import DEFAULTS, FLOATS, INTEGERS, SCHEDULERS, Groups, build, stop_epoch
 from lrplot.formats.fairseq_values import integer, integers, interpolated, number, numbers
 
@@ -90,11 +90,8 @@ def identify(path: Path | None, data: Any) -> Identification:
     groups = [k for k in _GROUPS if isinstance(data.get(k), dict) and k not in named]
     if score and groups:
         score += 0.05 * min(len(groups), 2)
-    conflicting = tuple(
-        f"{key}.{marker}"
-        for key in ("optimizer", "lr_scheduler", "optimization", "model")
-        for marker in _CONFLICTS
-        if isinstance(data.get(key), dict) and marker in data[key]
+    conflicting = marked_nodes(
+        data, ("optimizer", "lr_scheduler", "optimization", "model"), _CONFLICTS
     ) + tuple(k for k in _TOP_CONFLICTS if k in data)
     missing = tuple(k for k in expected if k not in seen)
     score = round(min(score, 1.0), 6)

@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError
-from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, curve_label
+from lrplot.formats.base import (
+    CONFLICTED,
+    Converted,
+    FormatOptions,
+    Identification,
+    curve_label,
+    marked_nodes,
+)
 from lrplot.formats.file_sets import apply_file_sets
 from lrplot.formats.hydra_compose import Composition, Primary, compose, find_primary, hydra_defaults
 from lrplot.formats.hydra_missing import (
@@ -68,12 +75,7 @@ def identify(path: Path | None, data: Any) -> Identification:
     if not isinstance(data, dict) or "curves" in data or (path is not None and path.suffix.lower() == ".py"):
         return Identification(NAME, 0.0, missing=expected)
     conflicting = (
-        tuple(
-            f"{key}.{marker}"
-            for key, value in data.items()
-            for marker in ("class_path", "_component_")
-            if isinstance(value, dict) and marker in value
-        )
+        marked_nodes(data, data, ("class_path", "_component_"))
         + tuple(  # fairseq's registry names its optimizer and scheduler by _name, not _target_
             f"{key}._name"
             for key in ("optimizer", "lr_scheduler")

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import KeyPath, LrplotError, printable
-from lrplot.formats.base import Converted, FormatOptions, Identification, capped
+from lrplot.formats.base import Converted, FormatOptions, Identification, capped, marked_nodes
 from lrplot.formats.composer import _Resolved
 from lrplot.formats.file_sets import apply_file_sets
 from lrplot.formats.hydra_compose import Composition, Primary, compose, find_primary, hydra_defaults
@@ -95,12 +95,7 @@ def identify(path: Path | None, data: Any) -> Identification:
     if isinstance(data.get("exp_manager"), dict):
         seen.append("exp_manager")
         score += 0.4
-    conflicting = tuple(
-        f"{key}.{marker}"
-        for key in ("optimizer", "lr_scheduler")
-        for marker in ("class_path", "_target_", "_component_")
-        if isinstance(data.get(key), dict) and marker in data[key]
-    )
+    conflicting = marked_nodes(data, ("optimizer", "lr_scheduler"), ("class_path", "_target_", "_component_"))
     missing = tuple(key for key in expected if key not in seen)
     score = round(min(score, 1.0), 6)
     return capped(Identification(NAME, score, tuple(seen), missing), conflicting)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lrplot.errors import LrplotError
-from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification
+from lrplot.formats.base import CONFLICTED, Converted, FormatOptions, Identification, marked_nodes
 from lrplot.limits import in_range
 
 NAME = "torchtitan"
@@ -43,12 +43,7 @@ def identify(path: Path | None, data: Any) -> Identification:
         return Identification(NAME, 0.0, missing=expected)
     seen = tuple(sorted(k for k in _SECTIONS if isinstance(data.get(k), dict)))
     missing = tuple(k for k in expected if k not in seen)
-    conflicting = tuple(
-        f"{section}.{marker}"
-        for section in ("optimizer", "lr_scheduler")
-        for marker in ("_target_", "class_path", "_component_")
-        if isinstance(data.get(section), dict) and marker in data[section]
-    )
+    conflicting = marked_nodes(data, ("optimizer", "lr_scheduler"), ("_target_", "class_path", "_component_"))
     if "training" not in seen or not {"lr_scheduler", "optimizer"} & set(seen):
         return Identification(NAME, 0.0, seen, missing, conflicting)
     toml = path is not None and path.suffix.lower() == ".toml"
