@@ -7,13 +7,58 @@ any of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from lrplot.config import PlotOptions
+
+# Passes over a whole trace (the linter's checks, the figure's scale and drawing) read it this
+# many values at a time: a mask or filtered copy of a 10,000,000-step run would otherwise be as
+# large as the run itself (docs/performance.md). A module constant, so tests can make it tiny.
+BLOCK = 1 << 20
+
+
+def blocks(size: int) -> Iterator[slice]:
+    """Consecutive slices of ``BLOCK`` indices covering ``range(size)``.
+
+    >>> [(s.start, s.stop) for s in blocks(5)] if BLOCK >= 5 else None
+    [(0, 5)]
+    """
+    for start in range(0, size, BLOCK):
+        yield slice(start, min(start + BLOCK, size))
+
+
+def first_where(values: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> int | None:
+    """The first index where ``test`` (an elementwise predicate) holds, else None; a block at a time.
+
+    >>> first_where(np.array([3.0, -1.0, -2.0]), lambda block: block < 0)
+    1
+    """
+    for part in blocks(values.size):
+        hits = test(values[part])
+        if hits.any():
+            return part.start + int(np.argmax(hits))
+    return None
+
+
+def count_where(values: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> int:
+    """How many values ``test`` holds for, a block at a time."""
+    return sum(int(np.count_nonzero(test(values[part]))) for part in blocks(values.size))
+
+
+def max_where(values: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> float | None:
+    """The largest value ``test`` holds for (``np.max`` of ``values[test(values)]``), else None."""
+    best = None
+    for part in blocks(values.size):
+        block = values[part]
+        chosen = block[test(block)]
+        if chosen.size:
+            top = chosen.max()
+            best = top if best is None else max(best, top)
+    return None if best is None else float(best)
 
 
 @dataclass

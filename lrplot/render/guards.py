@@ -13,6 +13,7 @@ import numpy as np
 
 from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.limits import MAX_GRID_PANELS, MAX_LINES, check
+from lrplot.result import first_where
 
 # matplotlib's axis arithmetic (tick ranges, transforms) overflows near the top of the
 # float range; values beyond this are left out of the drawing like inf and NaN.
@@ -51,8 +52,9 @@ def check_mathtext(texts: list[tuple[str, str, KeyPath | None]]) -> None:
 
 
 def all_drawable(values: np.ndarray) -> bool:
+    """Whether every value is finite and within ``DRAWABLE`` (a block at a time: no copy of a long run)."""
     with np.errstate(invalid="ignore"):
-        return bool((np.abs(values) <= DRAWABLE).all())
+        return first_where(values, lambda block: ~((block >= -DRAWABLE) & (block <= DRAWABLE))) is None
 
 
 def drawable(values: np.ndarray) -> np.ndarray:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from lrplot import result as traces
 from lrplot.render.guards import DRAWABLE
-from lrplot.result import Result
+from lrplot.result import Result, blocks, first_where
 
 # Log scale when the curves' values span more than this many decades for most of the run.
 LOG_DECADES = 2.0
@@ -27,13 +29,92 @@ LINESTYLES = ("-", "--", ":", "-.")
 def _drawn(values: np.ndarray) -> np.ndarray:
     """The values a figure draws: finite and within ``DRAWABLE`` (see :mod:`lrplot.render.guards`)."""
     with np.errstate(invalid="ignore"):
-        return values[np.abs(values) <= DRAWABLE]
+        return values[(values >= -DRAWABLE) & (values <= DRAWABLE)]  # NaN fails both tests
 
 
 def _positive(values: np.ndarray) -> np.ndarray:
     """The drawn values above 0 (what a log axis can show), in one pass: NaN fails both tests."""
     with np.errstate(invalid="ignore"):
         return values[(values > 0) & (values <= DRAWABLE)]
+
+
+def _extremes(values: np.ndarray, select: Callable[[np.ndarray], np.ndarray]) -> tuple[int, float, float]:
+    """How many values ``select`` keeps (a filter such as :func:`_positive`), their min and max;
+    a block at a time, so a long run needs no filtered copy of itself."""
+    count, low, high = 0, math.inf, -math.inf
+    for part in blocks(values.size):
+        chosen = select(values[part])
+        if chosen.size:
+            count += chosen.size
+            low, high = min(low, float(chosen.min())), max(high, float(chosen.max()))
+    return count, low, high
+
+
+# The radix selection's digit: 16 bits of a double's bit pattern per pass.
+_DIGIT = 16
+
+
+def positive_order_statistic(values: np.ndarray, rank: int) -> float:
+    """The ``rank``-th smallest (from 0) of the drawn positive values, ``np.partition(_positive(values),
+    rank)[rank]`` without the filtered copy or a sort of the whole run.
+
+    A positive double's bit pattern, read as an unsigned integer, orders as the double does, so
+    the value is found 16 bits at a time from the top (a radix selection): each pass counts, a
+    block at a time, the values that share the bits found so far by their next 16 bits, and
+    keeps the bin holding the rank. Once a bin holds at most ``BLOCK`` values it is gathered and
+    partitioned. Exact: it returns one of the values themselves.
+
+    >>> positive_order_statistic(np.array([3.0, -1.0, 0.5, np.nan, 2.0]), 1)
+    2.0
+    """
+    known, prefix = 0, 0
+    while True:
+        counts = np.zeros(1 << _DIGIT, dtype=np.int64)
+        for part in blocks(values.size):
+            keys = _keys(values[part], known, prefix)
+            digits = (keys >> np.uint64(64 - known - _DIGIT)) & np.uint64((1 << _DIGIT) - 1)
+            counts += np.bincount(digits.astype(np.intp), minlength=1 << _DIGIT)
+        below = np.cumsum(counts)
+        digit = int(np.searchsorted(below, rank, side="right"))
+        rank -= int(below[digit - 1]) if digit else 0
+        known, prefix = known + _DIGIT, (prefix << _DIGIT) | digit
+        if known == 64:
+            return float(np.array([prefix], dtype=np.uint64).view(np.float64)[0])
+        if counts[digit] <= traces.BLOCK:
+            gathered = np.concatenate([_keys(values[part], known, prefix) for part in blocks(values.size)])
+            return float(np.partition(gathered, rank)[rank : rank + 1].view(np.float64)[0])
+
+
+def _keys(block: np.ndarray, known: int, prefix: int) -> np.ndarray:
+    """The bit patterns of a block's drawn positive values whose top ``known`` bits are ``prefix``."""
+    keys = np.ascontiguousarray(_positive(block), dtype=np.float64).view(np.uint64)
+    if known:
+        keys = keys[(keys >> np.uint64(64 - known)) == np.uint64(prefix)]
+    return keys
+
+
+def positive_quantile(values: np.ndarray, share: float, count: int | None = None) -> float:
+    """``np.quantile(_positive(values), share)`` (numpy's default, linear method), exactly, from
+    the one or two order statistics it interpolates (:func:`positive_order_statistic`).
+
+    ``count``: how many values are drawn and positive, when the caller counted them already.
+    """
+    if count is None:
+        count = _extremes(values, _positive)[0]
+    if count == 0:
+        raise ValueError("no positive drawn value")
+    # numpy's _compute_virtual_index for alpha = beta = 1, then _get_indexes and _lerp.
+    virtual = count * share + (1 + share * (1 - 1 - 1)) - 1
+    if virtual >= count - 1:
+        return positive_order_statistic(values, count - 1)
+    previous = math.floor(virtual)
+    gamma = virtual - previous
+    low = positive_order_statistic(values, previous)
+    high = positive_order_statistic(values, previous + 1) if gamma else low
+    difference = high - low
+    if gamma >= 0.5:
+        return high - difference * (1 - gamma)
+    return low + difference * gamma
 
 
 def choose_yscale(result: Result) -> tuple[str, str | None]:
@@ -50,16 +131,21 @@ def choose_yscale(result: Result) -> tuple[str, str | None]:
     if result.plot.yscale is not None:
         return result.plot.yscale, None
     peaks: list[tuple[float, str]] = []
-    lows: list[tuple[float, str]] = []
+    counted: list[tuple[int, float, np.ndarray, str]] = []
     for curve in result.curves:
         for group in curve.groups:
-            values = _positive(group.lr)
-            if values.size:
-                peaks.append((float(values.max()), curve.label))
-                lows.append((float(np.quantile(values, LOG_LOW_SHARE)), curve.label))
+            count, low, high = _extremes(group.lr, _positive)
+            if count:
+                peaks.append((high, curve.label))
+                counted.append((count, low, group.lr, curve.label))
     if not peaks:
         return "linear", None
     highest, _ = max(peaks)
+    # Every quantile is at least its curve's lowest value: when even the lowest value is well
+    # within two decades of the highest peak, the axis is linear whatever the quantiles are.
+    if highest / min(low for _, low, _, _ in counted) <= 10**LOG_DECADES * 0.9999:
+        return "linear", None
+    lows = [(positive_quantile(lr, LOG_LOW_SHARE, count), label) for count, _, lr, label in counted]
     lowest, label = min(lows)
     decades = math.log10(highest / lowest)
     if decades <= LOG_DECADES:
@@ -79,10 +165,10 @@ def log_limits(result: Result) -> tuple[float, float] | None:
             values = group.lr
             if values.size > 1 and 0 < values[0] < values[1] / 10:
                 values = values[1:]  # the first step of a warmup from ~0: drawn, not stretching
-            positive = _positive(values)
-            if positive.size:
-                lows.append(float(positive.min()))
-                highs.append(float(positive.max()))
+            count, low, high = _extremes(values, _positive)
+            if count:
+                lows.append(low)
+                highs.append(high)
     if not lows:
         return None
     return min(lows) / 1.5, max(highs) * 1.5
@@ -98,12 +184,11 @@ def warmup_zoom(result: Result) -> tuple[float, float] | None:
     for curve in result.curves:
         for group in curve.groups:
             values = group.lr
-            finite = _drawn(values)
-            if finite.size < 20:
+            count, _, peak = _extremes(values, _drawn)
+            if count < 20:
                 continue
-            peak = float(finite.max())
-            top = np.flatnonzero(values >= peak - abs(peak) * 1e-12)
-            end = int(top[0]) if top.size else 0
+            near = peak - abs(peak) * 1e-12
+            end = first_where(values, lambda block, near=near: block >= near) or 0
             if 0 < end < ZOOM_WARMUP_SHARE * values.size and values[0] < 0.5 * peak:
                 ends.append(end)
     if not ends:

@@ -21,6 +21,7 @@ from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, steps
+from lrplot.result import blocks, count_where, first_where, max_where
 
 # LR013: the curve must rise this much above the peak the floor should sit under.
 FLOOR_RISE = 1.01
@@ -36,14 +37,34 @@ def grows(values: np.ndarray, initial: float) -> int | None:
     """
     if not initial > 0 or values.size < 3:
         return None
-    big = ~(values <= GROWTH * initial)  # inf and nan count as grown
-    if not big[-1]:
+    limit = GROWTH * initial
+    if values[-1] <= limit:
         return None
-    finite = values[np.isfinite(values)]
-    tail = finite[-max(2, finite.size // 4) :]
-    if tail.size >= 2 and tail[-1] < tail[0]:
+    finite = count_where(values, np.isfinite)
+    tail = _finite_at(values, [finite - max(2, finite // 4), finite - 1]) if finite >= 2 else []
+    if len(tail) == 2 and tail[1] < tail[0]:
         return None  # a schedule that peaks high on purpose and comes back down
-    return int(np.argmax(big))
+    return first_where(values, lambda block: ~(block <= limit))  # inf and nan count as grown
+
+
+def _finite_at(values: np.ndarray, ranks: list[int]) -> list[float]:
+    """The finite values at these ranks among the finite ones (ascending ranks, each >= 0):
+    ``values[np.isfinite(values)][ranks]`` without the filtered copy.
+
+    >>> _finite_at(np.array([1.0, np.inf, 2.0, np.nan, 3.0]), [0, 2])
+    [1.0, 3.0]
+    """
+    found: list[float] = []
+    seen = 0
+    wanted = iter(ranks)
+    rank = next(wanted, None)
+    for part in blocks(values.size):
+        finite = values[part][np.isfinite(values[part])]
+        while rank is not None and rank < seen + finite.size:
+            found.append(float(finite[rank - seen]))
+            rank = next(wanted, None)
+        seen += finite.size
+    return found
 
 
 @check("LR013", "a floor above the peak: the decay rises (eta_min, min_lr, min_lr_rate above the lr)")
@@ -60,10 +81,12 @@ def floor_above_peak(ctx: CurveContext) -> Iterator[Finding]:
             if not (peak > 0 and floor > peak):
                 continue
             values = ctx.lr(group)[window.first_step : window.stop_step]
-            top = float(np.max(values[np.isfinite(values)])) if np.isfinite(values).any() else float("inf")
+            highest = max_where(values, np.isfinite)
+            top = float("inf") if highest is None else highest
             if top < FLOOR_RISE * peak:
                 continue  # torch-side clamping, or the schedule never got there
-            first = window.first_step + int(np.argmax(values > FLOOR_RISE * peak))
+            rise = FLOOR_RISE * peak
+            first = window.first_step + (first_where(values, lambda block, rise=rise: block > rise) or 0)
             if facts.floor_factor is not None and facts.floor is None:
                 meant = 1 / float(facts.floor_factor)
                 written = f"{facts.floor_factor:g} (a share of the peak)"
@@ -89,10 +112,9 @@ def floor_above_peak(ctx: CurveContext) -> Iterator[Finding]:
 def negative_lr(ctx: CurveContext) -> Iterator[Finding]:
     for group in ctx.groups:
         values = ctx.lr(group)
-        negative = values < 0
-        if not negative.any():
+        first = first_where(values, lambda block: block < 0)
+        if first is None:
             continue
-        first = int(np.argmax(negative))
         window = ctx.windows[0]
         fix = None
         suggestion = "keep every factor of the schedule positive"
@@ -111,7 +133,8 @@ def negative_lr(ctx: CurveContext) -> Iterator[Finding]:
             key_path=fix.key_path if fix else window.key_path(),
             message=(
                 f"the lr is negative at step {steps(first)} ({lr(float(values[first]))}) and at "
-                f"{steps(int(negative.sum()))} steps in all: the optimizer then steps uphill"
+                f"{steps(count_where(values, lambda block: block < 0))} steps in all: the optimizer "
+                "then steps uphill"
             ),
             suggestion=suggestion,
             fix=fix,

@@ -19,6 +19,7 @@ from lrplot.lint.finding import Finding
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, share, steps
 from lrplot.lint.windows import Window
+from lrplot.result import first_where
 
 # The climb must undo at least this share of the fall: T_max one or two steps short of the
 # run rises by ~1e-5 of the range in its last step, which is harmless.
@@ -49,7 +50,7 @@ def _climbs(ctx: CurveContext, window: Window, length: Length) -> Iterator[Findi
         climb = float(np.max(after)) - low
         if drop <= 0 or climb < RISE_SHARE * drop:
             continue
-        rising = bottom + int(np.argmax(after > low))
+        rising = bottom + (first_where(after, lambda block, low=low: block > low) or 0)
         suggestion, fix = ctx.fix_length(window, length, window.end)
         resumed = f" (resumed at {window.start})" if window.start else ""
         restarts = f"; for restarts on purpose {length.on_purpose}" if length.on_purpose else ""

@@ -22,9 +22,28 @@ from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, steps
+from lrplot.result import blocks
 
 LOW_FACTOR = 0.01
 HIGH_FACTOR = 10.0
+
+
+def _top_factor(values: np.ndarray, initial: float) -> tuple[float, int]:
+    """``np.max`` and ``np.argmax`` of ``values / initial`` (NaN first, as numpy's), a block at a time.
+
+    >>> _top_factor(np.array([0.5, 2.0, 2.0, 1.0]), 2.0)
+    (1.0, 1)
+    """
+    top, at = float("-inf"), 0
+    for part in blocks(values.size):
+        factors = values[part] / initial
+        index = int(np.argmax(factors))
+        value = float(factors[index])
+        if value != value:  # NaN: numpy's max and argmax stop at the first one
+            return value, part.start + index
+        if value > top or part.start == 0:
+            top, at = value, part.start + index
+    return top, at
 
 
 @check("LR012", "an lr_lambda that never exceeds 0.01 (it returns the lr, not a factor) or exceeds 10")
@@ -37,9 +56,8 @@ def lambda_scale(ctx: CurveContext) -> Iterator[Finding]:
             initial = ctx.initial_lr(group)
             if not initial > 0:
                 continue
-            factors = ctx.lr(group)[window.first_step : window.stop_step] / initial
-            top = float(np.max(factors))
-            at = window.first_step + int(np.argmax(factors))
+            top, at = _top_factor(ctx.lr(group)[window.first_step : window.stop_step], initial)
+            at += window.first_step
             if initial != 1.0 and 0 < top <= LOW_FACTOR:
                 optimizer_lr = ("optimizer", "lr") if not ctx.plan.curve.optimizer.param_groups else None
                 yield ctx.finding(

@@ -21,6 +21,7 @@ from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, share, steps
 from lrplot.lint.windows import Window
+from lrplot.result import first_where
 
 # LR002: a decay over by this share of its part of the run, the lr flat after it.
 EARLY_SHARE = 0.5
@@ -72,12 +73,18 @@ def ends_early(ctx: CurveContext) -> Iterator[Finding]:
                 yield from _early(ctx, window, length)
 
 
+def _constant(values: np.ndarray) -> bool:
+    """Whether every value equals the first (``np.all(values == values[0])``; NaN equals nothing)."""
+    first = values[0]
+    return first_where(values, lambda block: ~(block == first)) is None
+
+
 def _early(ctx: CurveContext, window: Window, length: Length) -> Iterator[Finding]:
     tail_start = window.step_at(length.value)
     for group in ctx.groups:
         values = ctx.lr(group)[window.first_step : window.stop_step]
         tail = ctx.lr(group)[tail_start : window.stop_step]
-        if tail.size < 2 or not np.all(tail == tail[0]) or tail[0] >= np.max(values):
+        if tail.size < 2 or not _constant(tail) or tail[0] >= np.max(values):
             continue
         what = "last milestone" if length.keyword == "milestones" else length.keyword
         fix = None

@@ -29,6 +29,7 @@ from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, steps
 from lrplot.lint.windows import Window
+from lrplot.result import first_where
 
 LOSS_WORDS = {"loss", "err", "error", "perplexity", "ppl", "mse", "mae", "rmse", "nll", "cer", "wer", "bpd"}
 SCORE_WORDS = {
@@ -47,11 +48,17 @@ def _plateaus(ctx: CurveContext) -> Iterator[tuple[int, Window, Plateau]]:
             yield index, window, window.facts.plateau
 
 
+def _changes(trace: np.ndarray) -> bool:
+    """Whether the lr ever differs from its first value (``np.any(trace != trace[0])``)."""
+    first = trace[0]
+    return first_where(trace, lambda block: block != first) is not None
+
+
 @check("LR010", "a plateau schedule that can never lower the lr (min_lr, eps or patience)")
 def plateau_cannot_act(ctx: CurveContext) -> Iterator[Finding]:
     for _, window, plateau in _plateaus(ctx):
         traces = [ctx.lr(group)[window.first_step : window.stop_step] for group in ctx.groups]
-        acted = any(np.any(trace != trace[0]) for trace in traces)
+        acted = any(_changes(trace) for trace in traces)
         patience, cooldown = plateau.patience, plateau.cooldown
         if not acted and patience is not None and patience + 2 > window.last:
             then = f" (and cooldown {cooldown} after each cut)" if cooldown else ""
@@ -80,7 +87,7 @@ def _no_room(
     """min_lr at or above the lr, or a cut so small the scheduler skips it."""
     factor, eps = plateau.cut, plateau.eps
     for group, trace in enumerate(traces):
-        if np.any(trace != trace[0]):
+        if _changes(trace):
             continue  # this group's lr was cut
         current = float(trace[0])
         floor = plateau.min_lr(group)

@@ -18,6 +18,22 @@ from lrplot.lint.context import CurveContext
 from lrplot.lint.finding import Finding
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, share, steps
+from lrplot.result import blocks
+
+
+def _largest_finite(values: np.ndarray) -> float:
+    """The largest finite ``|lr|`` (0.0 when none is finite), a block at a time.
+
+    >>> _largest_finite(np.array([0.5, -2.0, np.inf])), _largest_finite(np.array([np.nan]))
+    (2.0, 0.0)
+    """
+    peak = 0.0
+    for part in blocks(values.size):
+        block = values[part]
+        finite = np.abs(block[np.isfinite(block)])
+        if finite.size:
+            peak = max(peak, float(finite.max()))
+    return peak
 
 
 @check("LR017", "the simulated lr differs from the logged reference beyond its tolerance")
@@ -30,8 +46,7 @@ def reference_divergence(ctx: CurveContext) -> Iterator[Finding]:
     largest, first = reference.compare(values)
     if first is None or largest is None:
         return
-    finite = values[np.isfinite(values)]
-    peak = float(np.max(np.abs(finite))) if finite.size else 0.0
+    peak = _largest_finite(values)
     logged = reference.lr[np.searchsorted(reference.steps, first)]
     rtol = getattr(reference, "rtol", None)
     tolerance = f" (rtol {rtol:g})" if isinstance(rtol, float) else ""

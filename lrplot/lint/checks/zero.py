@@ -30,6 +30,7 @@ from lrplot.lint.finding import Finding, Fix
 from lrplot.lint.registry import check
 from lrplot.lint.text import lr, plural, share, steps
 from lrplot.lint.windows import Window
+from lrplot.result import blocks, count_where, first_where, max_where
 
 # LR005 warns from this share of the run (and 2 steps) at lr 0, beyond lone zeros.
 ZERO_SHARE = 0.01
@@ -47,6 +48,26 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     padded = np.concatenate(([False], mask, [False]))
     edges = np.flatnonzero(padded[1:] != padded[:-1])
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _all_zero(values: np.ndarray) -> bool:
+    return first_where(values, lambda block: block != 0.0) is None
+
+
+def _zero_runs_of(values: np.ndarray) -> list[tuple[int, int]]:
+    """:func:`_runs` of ``values == 0``, a block at a time (a run may cross blocks).
+
+    >>> _zero_runs_of(np.array([0.0, 1.0, 0.0, 0.0]))
+    [(0, 1), (2, 4)]
+    """
+    runs: list[tuple[int, int]] = []
+    for part in blocks(values.size):
+        for first, stop in _runs(values[part] == 0.0):
+            first, stop = first + part.start, stop + part.start
+            if runs and runs[-1][1] == first:
+                first = runs.pop()[0]  # the run goes on from the previous block
+            runs.append((first, stop))
+    return runs
 
 
 def _ended_at(ctx: CurveContext, step: int) -> tuple[object, object] | None:
@@ -68,11 +89,11 @@ def zero_lr_steps(ctx: CurveContext) -> Iterator[Finding]:
         values = ctx.lr(group)
         peak = _finite_peak(values)
         if not peak > 0:
-            if np.all(values == 0.0) and _others_train(ctx, group, 0, total):
+            if _all_zero(values) and _others_train(ctx, group, 0, total):
                 yield _frozen(ctx, group, 0, total)
             continue  # a group held at 0 on purpose (frozen), or no finite value
         runs = []
-        for first, stop in _runs(values == 0.0):
+        for first, stop in _zero_runs_of(values):
             if first == 0 and stop > 1 and _others_train(ctx, group, first, stop):
                 yield _frozen(ctx, group, first, stop)
                 continue
@@ -102,7 +123,9 @@ def zero_lr_steps(ctx: CurveContext) -> Iterator[Finding]:
 def _others_train(ctx: CurveContext, group: int, first: int, stop: int) -> bool:
     """Whether every other param group has an lr above 0 at steps ``first .. stop - 1``."""
     others = [other for other in ctx.groups if other != group]
-    return bool(others) and all(np.all(ctx.lr(other)[first:stop] > 0) for other in others)
+    return bool(others) and all(
+        first_where(ctx.lr(other)[first:stop], lambda block: ~(block > 0)) is None for other in others
+    )
 
 
 def _frozen(ctx: CurveContext, group: int, first: int, stop: int) -> Finding:
@@ -181,11 +204,13 @@ def underflow(ctx: CurveContext) -> Iterator[Finding]:
             continue
         if grows(values, ctx.initial_lr(group)) is not None:
             continue  # an lr growing without bound is LR015's, not an underflow
-        tiny = values < UNDERFLOW_SHARE * peak
-        count = int(tiny.sum())
-        if not (tiny & (values > 0)).any() or count < max(2, UNDERFLOW_RUN_SHARE * total):
+        floor = UNDERFLOW_SHARE * peak
+        count = count_where(values, lambda block, floor=floor: block < floor)
+        if count < max(2, UNDERFLOW_RUN_SHARE * total):
             continue
-        first = int(np.argmax(tiny))
+        if first_where(values, lambda block, floor=floor: (block < floor) & (block > 0)) is None:
+            continue
+        first = first_where(values, lambda block, floor=floor: block < floor) or 0
         keyword, suggestion, fix = _decay_fix(ctx)
         yield ctx.finding(
             "LR006",
@@ -240,5 +265,5 @@ def _decay_fix(ctx: CurveContext) -> tuple[KeyPath | None, str, Fix | None]:
 
 def _finite_peak(values: np.ndarray) -> float:
     """The highest finite lr (an inf from an overflowing schedule is reported elsewhere, not a peak)."""
-    finite = values[np.isfinite(values)]
-    return float(finite.max()) if finite.size else 0.0
+    top = max_where(values, np.isfinite)
+    return 0.0 if top is None else top
