@@ -18,7 +18,7 @@ from lrplot.config import PlotOptions
 # Passes over a whole trace (the linter's checks, the figure's scale and drawing) read it this
 # many values at a time: a mask or filtered copy of a 10,000,000-step run would otherwise be as
 # large as the run itself (docs/performance.md). A module constant, so tests can make it tiny.
-BLOCK = 1 << 20
+BLOCK = 1 << 18
 
 
 def blocks(size: int) -> Iterator[slice]:

@@ -179,10 +179,8 @@ def run_plot(
         for config in loaded
     ]
     refuse_inputs(outputs)  # every file the run reads is known now: refuse before any work
-    if any(FORMATS.get(path.suffix.lower()) not in (None, "csv") for path in outputs):
-        from lrplot.render.startup import import_matplotlib_quickly
-
-        import_matplotlib_quickly()  # the command line shows no matplotlib docs: skip building them
+    figures = any(FORMATS.get(path.suffix.lower()) not in (None, "csv") for path in outputs)
+    if figures:
         with lifting(options.force):
             for config, config_plans in zip(loaded, plans, strict=True):
                 _check_figure(config, config_plans)
@@ -204,6 +202,10 @@ def run_plot(
         lint(config, result, plans=config_plans, ignore=request.ignore)
         for config, result, config_plans in zip(loaded, results, plans, strict=True)
     ]
+    if figures:
+        # Imported once the linter is done: verifying a fix simulates the run a second time, and
+        # matplotlib's ~30 MiB would add to that peak (docs/performance.md).
+        _import_matplotlib()
     with warnings.catch_warnings(record=True) as drawing_warnings, lifting(options.force):
         warnings.simplefilter("always")
         if combined(request):
@@ -228,9 +230,16 @@ def combined_result(configs: list[Path], results: list[Result]) -> Result:
     return combine(results, [names[config] for config in configs])
 
 
+def _import_matplotlib() -> None:
+    from lrplot.render.startup import import_matplotlib_quickly
+
+    import_matplotlib_quickly()  # the command line shows no matplotlib docs: skip building them
+
+
 def _check_figure(config: Any, plans: list[Any]) -> None:
     """Before any stepping: the figure's size in panels and lines, and every text it will draw
-    as mathtext, each error pointing at its key."""
+    as mathtext, each error pointing at its key (matplotlib is imported only when a text may be
+    mathtext, one with a ``$``)."""
     from lrplot.render.figure import check_drawable, check_mathtext
 
     texts: list[tuple[str, str, Any]] = [("title", config.title or "", ("title",))]
@@ -241,6 +250,8 @@ def _check_figure(config: Any, plans: list[Any]) -> None:
         texts += [
             ("param group name", name, (*groups, i, "name")) for i, name in enumerate(curve_plan.group_names)
         ]
+    if any("$" in text for _, text, _ in texts):
+        _import_matplotlib()
     try:
         check_drawable(config.plot.layout, len(plans), sum(len(p.groups) for p in plans))
         check_mathtext(texts)

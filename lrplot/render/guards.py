@@ -30,7 +30,12 @@ def check_drawable(layout: str, curves: int, lines: int) -> None:
 
 
 def check_mathtext(texts: list[tuple[str, str, KeyPath | None]]) -> None:
-    """Parse every text (``what``, text, key path) that matplotlib will read as mathtext."""
+    """Parse every text (``what``, text, key path) that matplotlib will read as mathtext.
+
+    A text without a ``$`` is never mathtext: then matplotlib is not imported at all.
+    """
+    if not any("$" in text for _, text, _ in texts):
+        return
     from matplotlib.cbook import is_math_text
     from matplotlib.mathtext import MathTextParser
 

@@ -103,8 +103,8 @@ def positive_quantile(values: np.ndarray, share: float, count: int | None = None
         count = _extremes(values, _positive)[0]
     if count == 0:
         raise ValueError("no positive drawn value")
-    # numpy's _compute_virtual_index for alpha = beta = 1, then _get_indexes and _lerp.
-    virtual = count * share + (1 + share * (1 - 1 - 1)) - 1
+    # numpy's "linear" method: the virtual index (n - 1) * q, then _get_indexes and _lerp.
+    virtual = (count - 1) * share
     if virtual >= count - 1:
         return positive_order_statistic(values, count - 1)
     previous = math.floor(virtual)
