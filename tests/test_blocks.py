@@ -8,6 +8,7 @@ random arrays (NaN, inf, zeros, negatives, values near 1e300), lengths around th
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 from pathlib import Path
@@ -24,7 +25,7 @@ from lrplot.engines import simulate
 from lrplot.lint import lint
 from lrplot.lint.checks import bounds, lambdas, reference, zero
 from lrplot.plan import plan
-from lrplot.render import guards, layout
+from lrplot.render import data, guards, layout, table
 from lrplot.result import CurveResult, GroupTrace, Result, count_where, first_where, max_where
 from tests.conftest import FIXTURES
 
@@ -289,3 +290,52 @@ def test_the_linters_fixtures_give_the_same_findings_with_tiny_blocks(path: Path
     whole = _findings(path)
     traces.BLOCK = 3
     assert _findings(path) == whole
+
+
+# --- the summary table and the CSV ---------------------------------------------------------
+
+
+def old_summary(lr: np.ndarray) -> tuple:
+    """table._summary's numbers as they were computed on the whole array."""
+    finite = np.isfinite(lr)
+    values = lr if finite.all() else np.where(finite, lr, np.nan)
+    if not finite.any():
+        return None
+    peak = float(np.nanmax(values))
+    peak_step = int(np.argmax(values >= peak - abs(peak) * table.PEAK_RTOL))
+    after_peak = values[peak_step:]
+    below = np.flatnonzero(after_peak < 0.1 * peak) + peak_step if peak > 0 else np.array([], dtype=np.int64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(np.nanmean(values))
+    return peak, peak_step, float(np.nanmin(values)), mean, int(below[0]) if below.size else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TRACE.filter(lambda values: values.size > 0), POSITIVE_TRACE), BLOCKS)
+def test_the_summary_numbers_are_the_whole_array_ones(values, block) -> None:
+    traces.BLOCK = block
+    row = table._summary("c", "0", values)
+    old = old_summary(values)
+    if old is None:
+        assert math.isnan(row.peak) and row.below_10pct_step is None
+        return
+    ours = (row.peak, row.peak_step, row.min, row.mean, row.below_10pct_step)
+    assert all(same(a, b, zero_sign=False) for a, b in zip(ours, old, strict=True)), (ours, old)
+
+
+@pytest.mark.parametrize("steps", [6, 7, 8, 15])
+@pytest.mark.parametrize("momentum", [False, True])
+def test_the_csv_is_the_same_bytes_with_blocks_of_seven(steps: int, momentum: bool) -> None:
+    rng = np.random.default_rng(steps)
+    groups = [
+        GroupTrace("a", rng.uniform(0, 1, steps), rng.uniform(0.8, 0.95, steps) if momentum else None),
+        GroupTrace("b", rng.uniform(0, 1, steps)),
+    ]
+    result = Result([CurveResult("c", steps, "X", "SGD", groups)])
+    whole = io.StringIO()
+    data.write_csv(result, whole)
+    traces.BLOCK = 7
+    blocked = io.StringIO()
+    data.write_csv(result, blocked)
+    assert blocked.getvalue() == whole.getvalue()
+    assert whole.getvalue().count("\n") == 1 + 2 * steps

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from lrplot.result import Result
+from lrplot.result import Result, blocks
 from lrplot.safe_text import shown
 
 HEADER = ("curve", "group", "step", "lr")
@@ -44,12 +44,14 @@ def write_csv(result: Result, stream: TextIO, *, terminal: bool = False) -> None
         for group in curve.groups:
             label, name = (shown(curve.label), shown(group.name)) if terminal else (curve.label, group.name)
             prefix = f"{_quote(label)},{_quote(name)},"
-            lrs = group.lr.tolist()
-            if with_momentum:
-                momenta = group.momentum.tolist() if group.momentum is not None else [None] * len(lrs)
-                stream.writelines(
-                    f"{prefix}{step},{lr!r},{'' if m is None else repr(m)}\n"
-                    for step, (lr, m) in enumerate(zip(lrs, momenta, strict=True))
-                )
-            else:
-                stream.writelines(f"{prefix}{step},{lr!r}\n" for step, lr in enumerate(lrs))
+            for part in blocks(len(group.lr)):  # a block of Python floats at a time, not the whole run
+                lrs = group.lr[part].tolist()
+                if with_momentum:
+                    momentum = group.momentum
+                    momenta = momentum[part].tolist() if momentum is not None else [None] * len(lrs)
+                    stream.writelines(
+                        f"{prefix}{step},{lr!r},{'' if m is None else repr(m)}\n"
+                        for step, (lr, m) in enumerate(zip(lrs, momenta, strict=True), part.start)
+                    )
+                else:
+                    stream.writelines(f"{prefix}{step},{lr!r}\n" for step, lr in enumerate(lrs, part.start))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from lrplot.result import Result, epoch_of
+from lrplot.result import Result, epoch_of, first_where
 from lrplot.safe_text import shown
 
 
@@ -71,19 +71,21 @@ PEAK_RTOL = 1e-12
 
 
 def _summary(label: str, group: str, lr: np.ndarray) -> Summary:
-    finite = np.isfinite(lr)
-    values = lr if finite.all() else np.where(finite, lr, np.nan)
-    if not finite.any():
+    """A group's numbers; a long run's passes go a block at a time (no mask or copy of it
+    unless a value is inf or NaN)."""
+    all_finite = first_where(lr, lambda block: ~np.isfinite(block)) is None
+    if not all_finite and first_where(lr, np.isfinite) is None:
         nan = float("nan")
         return Summary(label, group, len(lr), float(lr[0]), nan, 0, nan, float(lr[-1]), nan, None)
+    values = lr if all_finite else np.where(np.isfinite(lr), lr, np.nan)
     peak = float(np.nanmax(values))
     # The first step at the peak, within rounding: a cosine that starts at its peak and
     # comes back to 1.0000000000000289 still peaks at step 0.
-    near_peak = values >= peak - abs(peak) * PEAK_RTOL
-    peak_step = int(np.argmax(near_peak))
+    near = peak - abs(peak) * PEAK_RTOL
+    peak_step = first_where(values, lambda block: block >= near) or 0
     # "Drops below": the first step after the peak, so a warmup from 0 does not count.
-    after_peak = values[peak_step:]
-    below = np.flatnonzero(after_peak < 0.1 * peak) + peak_step if peak > 0 else np.array([], dtype=np.int64)
+    tenth = 0.1 * peak
+    below = first_where(values[peak_step:], lambda block: block < tenth) if peak > 0 else None
     return Summary(
         curve=label,
         group=group,
@@ -93,15 +95,19 @@ def _summary(label: str, group: str, lr: np.ndarray) -> Summary:
         peak_step=peak_step,
         min=float(np.nanmin(values)),
         final=float(lr[-1]),
-        mean=_mean(values),
-        below_10pct_step=int(below[0]) if below.size else None,
+        mean=_mean(values, all_finite),
+        below_10pct_step=None if below is None else below + peak_step,
     )
 
 
-def _mean(values: np.ndarray) -> float:
-    """The mean, inf when the sum overflows (values near 1e308): a number, not a numpy warning."""
+def _mean(values: np.ndarray, all_finite: bool = False) -> float:
+    """The mean, inf when the sum overflows (values near 1e308): a number, not a numpy warning.
+
+    Without NaN, ``np.mean`` is ``np.nanmean``'s very sum and division, without the copy
+    ``np.nanmean`` makes of the run to zero its NaNs.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.nanmean(values))
+        return float(np.mean(values) if all_finite else np.nanmean(values))
 
 
 def records(result: Result) -> list[dict[str, Any]]:
