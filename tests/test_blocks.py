@@ -9,7 +9,11 @@ random arrays (NaN, inf, zeros, negatives, values near 1e300), lengths around th
 from __future__ import annotations
 
 import io
+import json
 import math
+import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -27,7 +31,7 @@ from lrplot.lint.checks import bounds, lambdas, reference, zero
 from lrplot.plan import plan
 from lrplot.render import data, guards, layout, table
 from lrplot.result import CurveResult, GroupTrace, Result, count_where, first_where, max_where
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 DRAWABLE = guards.DRAWABLE
 
@@ -197,6 +201,7 @@ def test_an_order_statistic_in_a_bin_larger_than_a_block_takes_more_digits() -> 
 # --- the figure's decisions ----------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # a random trace times 1000
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(TRACE, POSITIVE_TRACE), min_size=1, max_size=3), BLOCKS, st.floats(1e-9, 1e3))
 def test_the_y_scale_and_its_note_are_the_whole_array_decision(arrays, block, scale) -> None:
@@ -261,6 +266,7 @@ def test_the_peak_zero_runs_and_largest_value_are_the_whole_array_ones(values, b
     assert reference._largest_finite(values) == (float(np.max(np.abs(finite))) if finite.size else 0.0)
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # 1e308 / 0.1, as the check itself warns
 @settings(max_examples=300, deadline=None)
 @given(TRACE.filter(lambda values: values.size > 0), BLOCKS, st.sampled_from([1.0, 0.1, 3.0]))
 def test_the_lambdas_top_factor_is_numpys_max_and_argmax(values, block, initial) -> None:
@@ -288,7 +294,7 @@ def _findings(path: Path) -> list[str]:
 @pytest.mark.parametrize("path", LINTED, ids=lambda path: path.stem)
 def test_the_linters_fixtures_give_the_same_findings_with_tiny_blocks(path: Path) -> None:
     whole = _findings(path)
-    traces.BLOCK = 3
+    traces.BLOCK = 7
     assert _findings(path) == whole
 
 
@@ -339,3 +345,50 @@ def test_the_csv_is_the_same_bytes_with_blocks_of_seven(steps: int, momentum: bo
     data.write_csv(result, blocked)
     assert blocked.getvalue() == whole.getvalue()
     assert whole.getvalue().count("\n") == 1 + 2 * steps
+
+
+# --- what is held while a fix is verified ---------------------------------------------------
+
+_MATPLOTLIB_WHILE_LINTING = """
+import json, sys
+import lrplot.lint
+seen = []
+real = lrplot.lint.lint
+def lint(*args, **kwargs):
+    seen.append(any(name.split(".")[0] == "matplotlib" for name in sys.modules))
+    return real(*args, **kwargs)
+lrplot.lint.lint = lint
+from lrplot.commands.app import main
+sys.argv = ["lrplot", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as end:
+    assert not end.code, end.code
+print(json.dumps({"seen": seen, "after": "matplotlib.figure" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize(("title", "while_linting"), [("cosine", False), ("cosine $x^2$", True)])
+def test_plot_imports_matplotlib_after_the_linter_unless_a_text_is_mathtext(
+    tmp_path: Path, title: str, while_linting: bool
+) -> None:
+    """Verifying LR001's fix simulates the run again: two traces of a long run are held then, and
+    matplotlib's ~30 MiB is imported after, not under them. A ``$`` in a text (mathtext, parsed
+    before any stepping) still imports it first."""
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"title: '{title}'\ntotal_step: 1000\n"
+        "curves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n"  # LR001, with a fix to verify
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _MATPLOTLIB_WHILE_LINTING, "plot", str(config), "-o", "a.png", "-q"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"seen": [while_linting], "after": True}
+    assert (tmp_path / "a.png").stat().st_size > 1000
