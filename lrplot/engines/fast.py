@@ -8,10 +8,10 @@ own), reads the constructed state, then continues with each scheduler's *chainab
 ``get_lr`` recurrence (lrplot.plan.recurrences, lrplot.plan.scalar_recurrences; the
 plateau's in lrplot.engines.plateau) in a plain Python loop.
 
-The recurrences change between torch releases, so the engine is used only for versions
-whose scheduler sources lrplot knows or has self-checked (:mod:`lrplot.plan.releases`);
-anything else, any scheduler not listed here, and any torch object lacking an attribute a
-recurrence reads (an older release) runs on real torch objects.
+The recurrences change between torch releases, so the planner chooses this engine only for
+versions whose scheduler sources lrplot knows or has self-checked (:mod:`lrplot.plan.releases`)
+and the schedulers it covers (:mod:`lrplot.plan.choice`, which also steps torch where an older
+release's objects lack an attribute a recurrence reads); anything else runs on real torch objects.
 """
 
 from __future__ import annotations
@@ -23,98 +23,10 @@ from typing import Any
 
 from lrplot.engines.plateau import plateau
 from lrplot.errors import StepFailed
-from lrplot.plan import releases
-from lrplot.plan.recurrences import SEQUENTIAL_CHILDREN, kind_of, recurrence, recurrences
+from lrplot.plan.recurrences import kind_of, recurrence, recurrences
 from lrplot.plan.scalar_recurrences import scalar_recurrences
 
-__all__ = ["covered_names", "covers", "kind_of", "missing_attribute", "recurrence", "run", "torch_verified"]
-
-
-def torch_verified() -> bool:
-    """Whether the installed torch's recurrences are ones this engine has (lrplot.plan.releases)."""
-    return releases.current() is not None
-
-
-def _is_plateau(cls: Any) -> bool:
-    return kind_of(cls) == "ReduceLROnPlateau"
-
-
-def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
-    """Whether the fast engine has this exact scheduler class (not a subclass).
-
-    A ChainedScheduler is covered when every child is (its children are plans with
-    ``cls`` and ``children``).
-    """
-    if _is_plateau(cls):
-        return not children
-    kind = kind_of(cls) if isinstance(cls, type) else None
-    if kind in _CYCLES:
-        return not children
-    if kind not in recurrences():
-        return False
-    if kind == "ChainedScheduler":
-        return bool(children) and all(
-            covers(child.cls, child.children) and not child.children and not _is_plateau(child.cls)
-            for child in children
-        )
-    if kind == "SequentialLR":
-        return bool(children) and all(
-            kind_of(child.cls) in SEQUENTIAL_CHILDREN and covers(child.cls, child.children)
-            for child in children
-        )
-    return not children
-
-
-_CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")  # lrplot.plan.cycle_steps, run by lrplot.engines.free
-
-
-# The attributes of torch's own objects the engines read, by class: older releases lack some
-# (SWALR's _anneal_strategy before 2.10, OneCycleLR's _anneal_func_type and CyclicLR's
-# use_beta1 on 2.2); then the curve steps torch instead.
-_READS: dict[str, tuple[str, ...]] = {
-    "StepLR": ("step_size", "gamma"),
-    "MultiStepLR": ("milestones", "gamma"),
-    "ConstantLR": ("factor", "total_iters"),
-    "LinearLR": ("start_factor", "end_factor", "total_iters"),
-    "ExponentialLR": ("gamma",),
-    "PolynomialLR": ("total_iters", "power"),
-    "CosineAnnealingLR": ("T_max", "eta_min", "base_lrs"),
-    "LambdaLR": ("lr_lambdas", "base_lrs"),
-    "MultiplicativeLR": ("lr_lambdas",),
-    "CosineAnnealingWarmRestarts": ("T_cur", "T_i", "T_mult", "eta_min", "base_lrs", "T_0"),
-    "ChainedScheduler": ("_schedulers",),
-    "SequentialLR": ("_schedulers", "_milestones"),
-    "ReduceLROnPlateau": ("best", "num_bad_epochs", "cooldown_counter", "mode", "threshold",
-                          "threshold_mode", "factor", "patience", "cooldown", "eps", "min_lrs"),
-    "OneCycleLR": ("_schedule_phases", "_anneal_func_type", "cycle_momentum", "total_steps"),
-    "CyclicLR": ("total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum",
-                 "base_lrs", "max_lrs"),
-    "SWALR": ("_anneal_strategy", "anneal_epochs", "_step_count"),
-}  # fmt: skip
-
-
-def missing_attribute(scheduler: Any) -> str | None:
-    """The first attribute this engine would read that ``scheduler`` (or a child) lacks, or None."""
-    kind = kind_of(scheduler)
-    if kind is None:
-        return None
-    needed = list(_READS.get(kind, ()))
-    if kind == "CyclicLR" and getattr(scheduler, "cycle_momentum", False):
-        needed += ["use_beta1", "base_momentums", "max_momentums"]
-    if kind == "OneCycleLR" and getattr(scheduler, "cycle_momentum", False):
-        needed.append("use_beta1")
-    for name in needed:
-        if not hasattr(scheduler, name):
-            return f"{type(scheduler).__name__}.{name}"
-    for child in getattr(scheduler, "_schedulers", None) or []:
-        found = missing_attribute(child)
-        if found is not None:
-            return found
-    return None
-
-
-def covered_names() -> list[str]:
-    return sorted([*recurrences(), "ReduceLROnPlateau", *_CYCLES])
+__all__ = ["kind_of", "recurrence", "run"]
 
 
 def run(
