@@ -61,7 +61,7 @@ def simulate(
     if count > 1 and len(plans) > 1 and not chained and not any(free):  # a worker would import torch
         from lrplot.engines.parallel import run_parallel
 
-        outcomes = run_parallel(config, allow_imports, count, progress, engine, plans)
+        outcomes = run_parallel(config, allow_imports, count, progress, plans)
     else:
         outcomes = []
         done = 0
