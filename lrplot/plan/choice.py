@@ -119,19 +119,20 @@ def unread_attribute(plan: SchedulerPlan) -> str | None:
     return None
 
 
-@functools.cache
 def set_attributes(cls: type) -> frozenset[str]:
     """Every attribute an instance of ``cls`` can have: the class's (and its bases') own
     names and every ``self.name = ...`` their methods store. tests/test_engine_choice.py
     checks it against constructed objects of the installed torch."""
-    names: set[str] = set()
-    for klass in cls.__mro__:
-        if klass is object:
-            continue
-        names.update(vars(klass))
-        for value in vars(klass).values():
-            for code in _codes(value):
-                names.update(_stores(code))
+    return frozenset().union(*(_own_attributes(klass) for klass in cls.__mro__ if klass is not object))
+
+
+@functools.cache
+def _own_attributes(klass: type) -> frozenset[str]:
+    """One class's names and the attributes its own methods store (a base is read once)."""
+    names = set(vars(klass))
+    for value in vars(klass).values():
+        for code in _codes(value):
+            names.update(_stores(code))
     return frozenset(names)
 
 
