@@ -33,34 +33,56 @@ PROPERTY = settings(
 )
 
 
-def torch_by_hand(lr: float, t_max: int, eta_min: float, steps: int, last_epoch: int = -1) -> np.ndarray:
-    """torch's CosineAnnealingLR on SGD, each step's lr recorded before ``scheduler.step()``."""
+def torch_by_hand(
+    lr: float | list[float], t_max: int, eta_min: float, steps: int, last_epoch: int = -1
+) -> list[np.ndarray]:
+    """torch's CosineAnnealingLR on SGD (one param group per lr), each group's lr recorded before
+    every ``scheduler.step()``."""
     import torch
 
-    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    lrs = lr if isinstance(lr, list) else [lr]
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": value} for value in lrs]
+    optimizer = torch.optim.SGD(groups, lr=lrs[0])
     if last_epoch != -1:
-        optimizer.param_groups[0]["initial_lr"] = lr
+        for group in optimizer.param_groups:
+            group["initial_lr"] = group["lr"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
             optimizer, T_max=t_max, eta_min=eta_min, last_epoch=last_epoch
         )
-        values = []
+        values: list[list[float]] = [[] for _ in lrs]
         for _ in range(steps):
-            values.append(optimizer.param_groups[0]["lr"])
+            for trace, group in zip(values, optimizer.param_groups, strict=True):
+                trace.append(group["lr"])
             scheduler.step()
-    return np.array(values, dtype=np.float64)
+    return [np.array(trace, dtype=np.float64) for trace in values]
 
 
-def lrplot_values(lr: float, t_max: int, eta_min: float, steps: int, last_epoch: int = -1) -> np.ndarray:
-    optimizer: dict = {"name": "SGD", "lr": lr}
-    if last_epoch != -1:
-        optimizer["initial_lr"] = lr
+def lrplot_values(
+    lr: float | list[float], t_max: int, eta_min: float, steps: int, last_epoch: int = -1
+) -> list[np.ndarray]:
+    lrs = lr if isinstance(lr, list) else [lr]
+    resumed = last_epoch != -1
+    optimizer: dict = {"name": "SGD", "lr": lrs[0]}
+    if len(lrs) > 1:
+        groups = [{"name": f"g{i}", "lr": value} for i, value in enumerate(lrs)]
+        optimizer["param_groups"] = [
+            {**group, "initial_lr": group["lr"]} if resumed else group for group in groups
+        ]
+    elif resumed:
+        optimizer["initial_lr"] = lrs[0]
     scheduler = {"name": "CosineAnnealingLR", "T_max": t_max, "eta_min": eta_min, "last_epoch": last_epoch}
     text = json.dumps({"total_step": steps, "curves": [{"optimizer": optimizer, "scheduler": scheduler}]})
     result = lrplot.simulate(lrplot.loads(text, name="c.json"))
     assert result.curves[0].engine == "no-torch"
-    return result.curves[0].groups[0].lr
+    return [group.lr for group in result.curves[0].groups]
+
+
+def same_doubles(mine: list[np.ndarray], theirs: list[np.ndarray]) -> bool:
+    return len(mine) == len(theirs) and all(
+        a.tobytes() == b.tobytes() for a, b in zip(mine, theirs, strict=True)
+    )
 
 
 @pytest.fixture
@@ -76,21 +98,23 @@ def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     eta_min=st.sampled_from([0, 0.0, 0.003, 1e-6, 0.05, -0.0]),
     lr=st.sampled_from([0.1, 1, 3e-4, 0.0, 0.05]),
     last_epoch=st.sampled_from([-1, 0, 1, 5, 37]),
+    more=st.lists(st.sampled_from([0.03, 2, 1e-5, 0.0]), max_size=2),  # more param groups
 )
-def test_blocks_are_torchs_doubles(small_blocks, t_max, steps, eta_min, lr, last_epoch) -> None:
-    mine = lrplot_values(lr, t_max, eta_min, steps, last_epoch)
-    theirs = torch_by_hand(lr, t_max, eta_min, steps, last_epoch)
-    assert mine.tobytes() == theirs.tobytes()
+def test_blocks_are_torchs_doubles(small_blocks, t_max, steps, eta_min, lr, last_epoch, more) -> None:
+    lrs = [lr, *more] if more else lr
+    mine = lrplot_values(lrs, t_max, eta_min, steps, last_epoch)
+    theirs = torch_by_hand(lrs, t_max, eta_min, steps, last_epoch)
+    assert same_doubles(mine, theirs)
 
 
 @pytest.mark.parametrize("eta_min", [0.0, 0.01])
 def test_a_million_steps_are_torchs_doubles(eta_min) -> None:
-    """10^6 steps in the real block size, 500 restarts: the running product (eta_min 0) and the
-    generator accumulate no difference from torch over a long run."""
+    """10^6 steps in the real block size, 500 restarts, two param groups: the running product
+    (eta_min 0) and the generator accumulate no difference from torch over a long run."""
     steps, t_max = 1_000_000, 1000
-    mine = lrplot_values(0.1, t_max, eta_min, steps)
-    theirs = torch_by_hand(0.1, t_max, eta_min, steps)
-    assert mine.tobytes() == theirs.tobytes()
+    mine = lrplot_values([0.1, 0.02], t_max, eta_min, steps)
+    theirs = torch_by_hand([0.1, 0.02], t_max, eta_min, steps)
+    assert same_doubles(mine, theirs)
 
 
 def test_running_product_is_sequential() -> None:
@@ -110,8 +134,8 @@ def test_running_product_is_sequential() -> None:
 def test_zero_eta_min_keeps_torchs_signed_zeros() -> None:
     """torch's ``+ eta_min`` turns a -0.0 product into +0.0: an lr of -0.0 is recorded as -0.0 at
     step 0 only, then +0.0 (the product alone would keep -0.0)."""
-    mine = lrplot_values(-0.0, 10, 0.0, 30)
-    theirs = torch_by_hand(-0.0, 10, 0.0, 30)
+    (mine,) = lrplot_values(-0.0, 10, 0.0, 30)
+    (theirs,) = torch_by_hand(-0.0, 10, 0.0, 30)
     assert mine.tobytes() == theirs.tobytes()
     assert math.copysign(1, mine[0]) < 0 and all(math.copysign(1, value) > 0 for value in mine[1:])
 
@@ -141,3 +165,24 @@ def test_lint_findings_equal_torchs(t_max, eta_min, steps) -> None:
     assert found[0] == found[1]
     if t_max < steps - 1:
         assert [finding.id for finding in found[0]] == ["LR001"]
+
+
+def test_several_groups_fail_where_torch_divides_by_zero() -> None:
+    """A block where 1 + cos(pi * (e - 1) / T_max) is 0.0 away from a restart runs step by step
+    for every group and fails at the step torch does (ZeroDivisionError in its first group)."""
+    from array import array
+
+    from lrplot.errors import StepFailed
+
+    class State:
+        T_max, eta_min, base_lrs = 10**9, 0.0, [0.1, 0.02]
+
+    steps = 20
+    epoch = 10**9 - 5
+    with pytest.raises(StepFailed) as failed:
+        cosine_blocks.run_cosine_groups(
+            State(), [0.05, 0.01], epoch, [array("d", [0.0]) * steps] * 2, steps, None, 7
+        )
+    with pytest.raises(StepFailed) as alone:
+        cosine_blocks.run_cosine_steps(State(), 0.05, epoch, array("d", [0.0]) * steps, 0, steps, None, 7)
+    assert failed.value.step == alone.value.step and isinstance(failed.value.cause, ZeroDivisionError)

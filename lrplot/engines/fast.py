@@ -24,6 +24,7 @@ from lrplot.engines.plateau import plateau
 from lrplot.errors import StepFailed
 from lrplot.plan import releases
 from lrplot.plan.cosine_blocks import run_cosine as _run_cosine
+from lrplot.plan.cosine_blocks import run_cosine_groups
 from lrplot.plan.recurrences import SEQUENTIAL_CHILDREN, kind_of, recurrence, recurrences
 from lrplot.plan.scalar_recurrences import scalar_recurrences
 
@@ -141,6 +142,12 @@ def run(
         groups[0]["lr"] = lr
         if hasattr(scheduler, "last_epoch"):
             scheduler.last_epoch = epoch
+        return
+    if kind == "CosineAnnealingLR" and isinstance(epoch, int):  # several groups: a block at a time
+        lrs, epoch = run_cosine_groups(scheduler, lrs, epoch, traces, steps, tick, chunk)
+        for group, lr in zip(groups, lrs, strict=True):
+            group["lr"] = lr
+        scheduler.last_epoch = epoch
         return
     if kind == "ReduceLROnPlateau":
         assert metric_at is not None

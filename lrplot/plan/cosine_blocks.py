@@ -47,61 +47,83 @@ def run_cosine(
 ) -> tuple[float, int]:
     """Fill ``trace[0:steps]`` with a one-group CosineAnnealingLR continued from ``lr`` at
     ``epoch`` (its ``last_epoch``); returns the lr and epoch after the last recorded step."""
-    t_max, eta_min, base_lr = s.T_max, s.eta_min, s.base_lrs[0]
+    lrs, epoch = run_cosine_groups(s, [lr], epoch, [trace], steps, tick, chunk)
+    return lrs[0], epoch
+
+
+def run_cosine_groups(
+    s: Any, lrs: list[float], epoch: int, traces: list[array], steps: int, tick: Tick, chunk: int
+) -> tuple[list[float], int]:
+    """:func:`run_cosine` for every param group: the factors depend on the epoch only, so each
+    block's are computed once and applied to each group's lr (torch computes the same
+    expression for each group); a restart adds each group's own ``base_lr`` term."""
+    t_max, eta_min = s.T_max, s.eta_min
+    lrs = list(lrs)
     if not isinstance(t_max, int) or isinstance(t_max, bool) or t_max <= 0:
-        return run_cosine_steps(s, lr, epoch, trace, 0, steps, tick, chunk)
-    restart = (base_lr - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+        after = epoch
+        for group, trace in enumerate(traces):  # the progress ticks with the last group
+            ticking = tick if group == len(traces) - 1 else None
+            lrs[group], after = run_cosine_steps(s, lrs[group], epoch, trace, 0, steps, ticking, chunk, group)
+        return lrs, after
+    cosine = math.cos(math.pi / t_max)
+    restarts = [(base_lr - eta_min) * (1 - cosine) / 2 for base_lr in s.base_lrs]
     product = _is_positive_zero(eta_min)
-    values = np.frombuffer(trace, dtype=np.float64)  # a view: written in place
+    values = [np.frombuffer(trace, dtype=np.float64) for trace in traces]  # views: written in place
     last = steps - 1
     for start in range(0, steps, chunk):
         stop = min(start + chunk, last)
-        lr, epoch = _block(s, lr, epoch, trace, values, start, stop, restart, product, chunk)
+        epoch = _block(s, lrs, epoch, traces, values, start, stop, restarts, product, chunk)
         if stop == last:
-            trace[last] = lr
+            for trace, lr in zip(traces, lrs, strict=True):
+                trace[last] = lr
         if tick is not None:
             tick(min(start + chunk, steps) - start)
-    return lr, epoch
+    return lrs, epoch
 
 
 def _block(
     s: Any,
-    lr: float,
+    lrs: list[float],
     epoch: int,
-    trace: array,
-    values: np.ndarray,
+    traces: list[array],
+    values: list[np.ndarray],
     start: int,
     stop: int,
-    restart: float,
+    restarts: list[float],
     product: bool,
     chunk: int,
-) -> tuple[float, int]:
-    """Steps ``start`` to ``stop`` (exclusive) of :func:`run_cosine`, from ``lr`` at ``epoch``."""
+) -> int:
+    """Steps ``start`` to ``stop`` (exclusive) of :func:`run_cosine_groups`, from ``lrs`` (updated
+    in place) at ``epoch``; returns the epoch after them."""
     t_max, eta_min = s.T_max, s.eta_min
     period = 2 * t_max
     count = stop - start
     if count <= 0:
-        return lr, epoch
+        return epoch
     ones = cosines_of(epoch, count, t_max) + 1  # 1 + cos(pi * e / T_max) for e = epoch .. epoch + count
     first_restart = epoch + 1 + (1 + t_max - (epoch + 1)) % period  # the first e >= epoch + 1
-    restarts = list(range(first_restart - epoch - 1, count, period))  # their block positions
+    positions = list(range(first_restart - epoch - 1, count, period))  # the restarts' block positions
     below = ones[:-1] == 0
-    below[restarts] = False
-    if below.any():
-        return run_cosine_steps(s, lr, epoch, trace, start, stop, None, chunk)
+    below[positions] = False
+    if below.any():  # torch divides by zero in this block: step by step, failing where it does
+        for group, trace in enumerate(traces):
+            lrs[group], after = run_cosine_steps(s, lrs[group], epoch, trace, start, stop, None, chunk, group)
+        return after
     with np.errstate(divide="ignore", invalid="ignore"):
         factors = ones[1:] / ones[:-1]
-    block = values[start:stop]
-    done = 0
-    for position in [*restarts, count]:
-        if position > done:
-            stretch, out = factors[done:position], block[done:position]
-            lr = _product(lr, stretch, out) if product else _affine(lr, stretch, eta_min, out)
-        if position < count:
-            block[position] = lr
-            lr = lr + restart
-        done = position + 1
-    return lr, epoch + count
+    for group, (lr, restart) in enumerate(zip(lrs, restarts, strict=True)):
+        block = values[group][start:stop]
+        done = 0
+        for position in [*positions, count]:
+            if position > done:
+                stretch, out = factors[done:position], block[done:position]
+                lr = _product(lr, stretch, out) if product else _affine(lr, stretch, eta_min, out)
+            if position < count:
+                block[position] = lr
+                lr = lr + restart
+            done = position + 1
+        lrs[group] = lr
+    return epoch + count
 
 
 def _is_positive_zero(value: Any) -> bool:
@@ -155,15 +177,16 @@ def run_cosine_steps(
     end: int,
     tick: Tick,
     chunk: int,
+    group: int = 0,
 ) -> tuple[float, int]:
-    """CosineAnnealingLR step by step, indices ``first`` to ``end`` (the whole run's last index
-    recorded too when ``end`` is ``len(trace)``).
+    """CosineAnnealingLR step by step for param group ``group``, indices ``first`` to ``end``
+    (the whole run's last index recorded too when ``end`` is ``len(trace)``).
 
     Same operations as ``_scalar_cosine_annealing_lr``; ``cos(pi * (epoch - 1) / t_max)`` is
     the previous step's ``cos(pi * epoch / t_max)`` (same integer, same double argument),
     so it is reused instead of computed twice.
     """
-    t_max, eta_min, base_lr = s.T_max, s.eta_min, s.base_lrs[0]
+    t_max, eta_min, base_lr = s.T_max, s.eta_min, s.base_lrs[group]
     cos, pi = math.cos, math.pi
     period = 2 * t_max
     restart = (base_lr - eta_min) * (1 - cos(pi / t_max)) / 2
