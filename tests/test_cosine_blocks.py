@@ -186,3 +186,23 @@ def test_several_groups_fail_where_torch_divides_by_zero() -> None:
     with pytest.raises(StepFailed) as alone:
         cosine_blocks.run_cosine_steps(State(), 0.05, epoch, array("d", [0.0]) * steps, 0, steps, None, 7)
     assert failed.value.step == alone.value.step and isinstance(failed.value.cause, ZeroDivisionError)
+
+
+@pytest.mark.parametrize("eta_min", [0.0, 0.003])
+def test_on_torchs_constructed_scheduler(small_blocks, eta_min) -> None:
+    """The fast engine (torch builds the optimizer and scheduler, lrplot continues them) takes
+    the same blocks for two groups, resumed."""
+    optimizer = {
+        "name": "SGD",
+        "lr": 0.1,
+        "param_groups": [
+            {"name": "a", "lr": 0.1, "initial_lr": 0.1},
+            {"name": "b", "lr": 0.02, "initial_lr": 0.02},
+        ],
+    }
+    scheduler = {"name": "CosineAnnealingLR", "T_max": 13, "eta_min": eta_min, "last_epoch": 41}
+    text = json.dumps({"total_step": 300, "curves": [{"optimizer": optimizer, "scheduler": scheduler}]})
+    result = lrplot.simulate(lrplot.loads(text, name="c.json"), engine="fast")
+    assert result.curves[0].engine == "fast"
+    mine = [group.lr for group in result.curves[0].groups]
+    assert same_doubles(mine, torch_by_hand([0.1, 0.02], 13, eta_min, 300, 41))
