@@ -381,7 +381,7 @@ def test_plot_imports_matplotlib_after_the_linter_unless_a_text_is_mathtext(
         "curves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n"  # LR001, with a fix to verify
     )
     done = subprocess.run(
-        [sys.executable, "-c", _MATPLOTLIB_WHILE_LINTING, "plot", str(config), "-o", "a.png", "-q"],
+        [sys.executable, "-c", _MATPLOTLIB_WHILE_LINTING, "plot", str(config), "-o", "a.png"],  # fixes verified
         capture_output=True,
         text=True,
         cwd=tmp_path,
