@@ -380,8 +380,9 @@ def test_plot_imports_matplotlib_after_the_linter_unless_a_text_is_mathtext(
         f"title: '{title}'\ntotal_step: 1000\n"
         "curves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n"  # LR001, with a fix to verify
     )
+    arguments = ["plot", str(config), "-o", "a.png"]  # not -q: the fix is verified
     done = subprocess.run(
-        [sys.executable, "-c", _MATPLOTLIB_WHILE_LINTING, "plot", str(config), "-o", "a.png"],  # fixes verified
+        [sys.executable, "-c", _MATPLOTLIB_WHILE_LINTING, *arguments],
         capture_output=True,
         text=True,
         cwd=tmp_path,
