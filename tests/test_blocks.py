@@ -238,10 +238,12 @@ def test_log_limits_and_the_warmup_zoom_are_the_whole_array_ones(arrays, block) 
 
 @settings(max_examples=300, deadline=None)
 @given(TRACE, BLOCKS)
-def test_all_drawable_is_the_whole_array_test(values, block) -> None:
+def test_all_drawable_and_drawable_are_the_whole_array_ones(values, block) -> None:
     traces.BLOCK = block
     with np.errstate(invalid="ignore"):
         assert guards.all_drawable(values) == bool((np.abs(values) <= DRAWABLE).all())
+        whole = np.where(np.abs(values) <= DRAWABLE, values, np.nan)
+    assert guards.drawable(values).tobytes() == whole.tobytes()
 
 
 # --- the linter's passes -------------------------------------------------------------------

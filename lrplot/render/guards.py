@@ -13,7 +13,7 @@ import numpy as np
 
 from lrplot.errors import KeyPath, LrplotError, printable
 from lrplot.limits import MAX_GRID_PANELS, MAX_LINES, check
-from lrplot.result import first_where
+from lrplot.result import blocks, first_where
 
 # matplotlib's axis arithmetic (tick ranges, transforms) overflows near the top of the
 # float range; values beyond this are left out of the drawing like inf and NaN.
@@ -66,5 +66,9 @@ def drawable(values: np.ndarray) -> np.ndarray:
     """The values with inf, NaN and anything beyond ``DRAWABLE`` replaced by NaN (not drawn)."""
     if all_drawable(values):
         return values
+    drawn = np.empty_like(values)
     with np.errstate(invalid="ignore"):
-        return np.where(np.abs(values) <= DRAWABLE, values, np.nan)
+        for part in blocks(values.size):  # a copy of the run, but no temporaries as large as it
+            block = values[part]
+            drawn[part] = np.where((block >= -DRAWABLE) & (block <= DRAWABLE), block, np.nan)
+    return drawn
