@@ -46,11 +46,14 @@ POSITIVE_TRACE = hnp.arrays(
 BLOCKS = st.sampled_from([1, 2, 3, 7, 1 << 20])
 
 
+SAMPLES = st.sampled_from([1, 2, 3, 5, 1 << 16])  # tiny: the sample's bracket misses, the radix finds
+
+
 @pytest.fixture(autouse=True)
 def _block_restored():
-    saved = traces.BLOCK
+    saved = traces.BLOCK, layout.SAMPLE
     yield
-    traces.BLOCK = saved
+    traces.BLOCK, layout.SAMPLE = saved
 
 
 def same(ours: object, theirs: object, *, zero_sign: bool = True) -> bool:
@@ -179,13 +182,39 @@ def test_an_order_statistic_is_numpys_partition_of_the_positive_values(values, b
     assert same(layout.positive_order_statistic(values, rank), float(np.partition(positive, rank)[rank]))
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.one_of(TRACE, POSITIVE_TRACE), BLOCKS, st.sampled_from([0.25, 0.0, 0.5, 0.75, 1.0, 0.1, 1 / 3]))
-def test_the_positive_quantile_is_numpys_quantile_bit_for_bit(values, block, share) -> None:
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(TRACE, POSITIVE_TRACE), BLOCKS, SAMPLES, st.data())
+def test_bracketed_order_statistics_are_numpys_partition(values, block, sample, data) -> None:
     positive = old_positive(values)
     if not positive.size:
         return
-    traces.BLOCK = block
+    traces.BLOCK, layout.SAMPLE = block, sample
+    ranks = sorted(data.draw(st.lists(st.integers(0, positive.size - 1), min_size=1, max_size=2)))
+    expected = [float(np.partition(positive, rank)[rank]) for rank in ranks]
+    assert layout.positive_order_statistics(values, ranks, positive.size) == expected
+
+
+def test_a_bracket_holding_a_run_of_equal_values_needs_no_gathering() -> None:
+    """A staircase: a quarter of the run at each of four values; the bracket's ends are values
+    of the run and the rank falls among the copies of one of them."""
+    traces.BLOCK = 8
+    values = np.repeat([0.1, 0.01, 0.001, 0.0001], 250)
+    for rank in (0, 249, 250, 499, 500, 999):
+        assert layout.positive_order_statistics(values, [rank], 1000) == [float(np.sort(values)[rank])]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(TRACE, POSITIVE_TRACE),
+    BLOCKS,
+    SAMPLES,
+    st.sampled_from([0.25, 0.0, 0.5, 0.75, 1.0, 0.1, 1 / 3]),
+)
+def test_the_positive_quantile_is_numpys_quantile_bit_for_bit(values, block, sample, share) -> None:
+    positive = old_positive(values)
+    if not positive.size:
+        return
+    traces.BLOCK, layout.SAMPLE = block, sample
     assert same(layout.positive_quantile(values, share), float(np.quantile(positive, share)))
 
 
@@ -203,10 +232,12 @@ def test_an_order_statistic_in_a_bin_larger_than_a_block_takes_more_digits() -> 
 
 @pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # a random trace times 1000
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(TRACE, POSITIVE_TRACE), min_size=1, max_size=3), BLOCKS, st.floats(1e-9, 1e3))
-def test_the_y_scale_and_its_note_are_the_whole_array_decision(arrays, block, scale) -> None:
+@given(
+    st.lists(st.one_of(TRACE, POSITIVE_TRACE), min_size=1, max_size=3), BLOCKS, SAMPLES, st.floats(1e-9, 1e3)
+)
+def test_the_y_scale_and_its_note_are_the_whole_array_decision(arrays, block, sample, scale) -> None:
     arrays = [values * scale if index else values for index, values in enumerate(arrays)]
-    traces.BLOCK = block
+    traces.BLOCK, layout.SAMPLE = block, sample
     result = result_of(*arrays)
     assert layout.choose_yscale(result) == old_choose_yscale(result)
 
