@@ -2,8 +2,9 @@
 
     PYTHONPATH=. nice python benchmarks/bench_memory.py CONFIG.yaml [lrplot plot options ...]
 
-Runs ``lrplot plot CONFIG -o OUT.png -q`` in this process with tracemalloc on (numpy reports its
-arrays to it) and wraps the phases of a plot (simulate, lint's checks, each fix's verification,
+Runs ``lrplot plot CONFIG -o OUT.png [OPTIONS]`` in this process (add ``-q`` for the bar's
+command; without it LR001's suggested fix is verified, a second simulation) with tracemalloc
+on (numpy reports its arrays to it) and wraps the phases of a plot (simulate, lint's checks, each fix's verification,
 the y-scale choice, drawing, writing): each prints its own peak above the memory held when it
 began, nested phases indented, then the run's overall peak. ``ru_maxrss`` of the whole process
 (lrplot's imports included) is what benchmarks/run_issue31.py measures; this says which phase
@@ -86,7 +87,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         tracemalloc.start()
         try:
-            command().main(["plot", config, "-o", str(Path(folder) / "out.png"), "-q", *options], "lrplot")
+            command().main(["plot", config, "-o", str(Path(folder) / "out.png"), *options], "lrplot")
         except SystemExit as done:
             if done.code:
                 raise
