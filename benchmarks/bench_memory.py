@@ -5,10 +5,10 @@
 Runs ``lrplot plot CONFIG -o OUT.png [OPTIONS]`` in this process (add ``-q`` for the bar's
 command; without it LR001's suggested fix is verified, a second simulation) with tracemalloc
 on (numpy reports its arrays to it) and wraps the phases of a plot (simulate, lint's checks,
-each fix's verification, the y-scale choice, drawing, writing): each prints its own peak above the memory held when it
-began, nested phases indented, then the run's overall peak. ``ru_maxrss`` of the whole process
-(lrplot's imports included) is what benchmarks/run_issue31.py measures; this says which phase
-sets it. Never run by the tests.
+each fix's verification, the y-scale choice, drawing, writing): each prints its own peak
+above the memory held when it began, nested phases indented, then the run's overall peak.
+``ru_maxrss`` of the whole process (lrplot's imports included) is what
+benchmarks/run_issue31.py measures; this says which phase sets it. Never run by the tests.
 """
 
 from __future__ import annotations
