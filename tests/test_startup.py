@@ -311,3 +311,79 @@ def test_validate_imports_no_matplotlib_and_reads_torchs_sources_from_the_cache(
     assert seen["modules"] == []
     assert seen["parsed"] == 0
     assert seen["threshold"] == COLLECTOR_THRESHOLDS[0]
+
+
+# lrplot's own pydantic models are built without third-party validation plugins (lrplot.own_models).
+
+_PROBE = """
+import json, os, runpy, sys
+command = sys.argv[1:]
+if command:  # the command line, then the report at exit
+    import atexit
+    def report():
+        print(json.dumps({"loaded": "probe_plugin" in sys.modules,
+                          "variable": os.environ.get("PYDANTIC_DISABLE_PLUGINS")}), file=sys.stderr)
+    atexit.register(report)
+    sys.argv = ["lrplot", *command]
+    runpy.run_module("lrplot", run_name="__main__")
+import lrplot
+config = lrplot.load(os.environ["PROBE_CONFIG"])
+lrplot.simulate(config)
+problems = lrplot.validate(os.environ["PROBE_CONFIG"])
+loaded = "probe_plugin" in sys.modules
+variable = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+from pydantic import BaseModel
+class UserModel(BaseModel):
+    x: int
+UserModel(x=1)
+import probe_plugin
+print(json.dumps({"problems": len(problems), "loaded": loaded, "variable": variable, "seen": probe_plugin.seen}))
+"""
+
+
+def _probe(tmp_path: Path, *command: str, variable: str | None = None) -> dict:
+    """Run lrplot (the API, or ``command``) beside a fake pydantic plugin that records each model it sees."""
+    site = tmp_path / "site"
+    info = site / "probe_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\nprobe = probe_plugin:plugin\n")
+    (site / "probe_plugin.py").write_text(
+        "seen = []\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):\n"
+        "        seen.append(path.name)\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n"
+    )
+    config = tmp_path / "c.yaml"
+    config.write_text("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)]), "PROBE_CONFIG": str(config)}
+    env["LRPLOT_CACHE_DIR"] = str(tmp_path / "cache")
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    if variable is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = variable
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads((done.stdout if not command else done.stderr).strip().splitlines()[-1])
+
+
+def test_lrplots_models_skip_pydantic_plugins_and_a_users_model_still_gets_them(tmp_path: Path) -> None:
+    seen = _probe(tmp_path)
+    assert seen["problems"] == 0
+    assert seen["loaded"] is False  # load, simulate, validate: the plugin was never even imported
+    assert seen["variable"] is None  # the environment is as it was
+    assert seen["seen"] == ["UserModel"]  # the user's model, built afterwards, gets the plugin
+
+
+def test_a_users_own_plugin_setting_is_put_back(tmp_path: Path) -> None:
+    seen = _probe(tmp_path, variable="some_other_plugin")
+    assert seen["variable"] == "some_other_plugin"
+    assert seen["seen"] == ["UserModel"]  # only the named plugin is disabled, as pydantic reads it
+
+
+def test_the_validate_command_loads_no_pydantic_plugin(tmp_path: Path) -> None:
+    seen = _probe(tmp_path, "validate", str(tmp_path / "c.yaml"), "-q")
+    assert seen == {"loaded": False, "variable": None}
