@@ -264,20 +264,44 @@ _MODULES_AT_EXIT = (
     "import atexit, gc, json, runpy, sys\n"
     "from lrplot.plan import releases\n"
     "def report():\n"
-    "    watched = ('matplotlib.pyplot', 'matplotlib', 'torch', 'rich', 'typer._adapters')\n"
+    "    watched = ('matplotlib.pyplot', 'matplotlib', 'torch', 'rich', 'typer._adapters', *CUT)\n"
     "    print(json.dumps({'modules': [m for m in watched if m in sys.modules],\n"
     "                      'parsed': releases._parsed.cache_info().currsize,\n"
     "                      'threshold': gc.get_threshold()[0]}), file=sys.stderr)\n"
     "atexit.register(report)\n"
     "sys.argv = ['lrplot', *sys.argv[1:]]; runpy.run_module('lrplot', run_name='__main__')\n"
 )
+# What an lrplot-format config never needs (issue 31): Hydra's composition helpers, and the
+# pydantic plugin a third-party package registers (_plugin_site installs one).
+_CUT = ("lrplot.formats.hydra_compose", "lrplot.formats.hydra_missing", "probe_plugin")
+_MODULES_AT_EXIT = _MODULES_AT_EXIT.replace("*CUT", ", ".join(map(repr, _CUT)))
+
+
+def _plugin_site(tmp_path: Path) -> Path:
+    """A folder holding a fake distribution that registers a pydantic plugin recording each model."""
+    site = tmp_path / "site"
+    info = site / "probe_plugin-1.0.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\nprobe = probe_plugin:plugin\n")
+    (site / "probe_plugin.py").write_text(
+        "seen = []\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):\n"
+        "        seen.append(path.name)\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n"
+    )
+    return site
 
 
 def _modules_at_exit(tmp_path: Path, *args: str) -> dict:
     """The watched modules in sys.modules at exit of a second ``lrplot ARGS`` (CONFIG: a literal config)."""
     config = tmp_path / "c.yaml"
     config.write_text("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LRPLOT_CACHE_DIR": str(tmp_path / "cache")}
+    site = _plugin_site(tmp_path)  # a third-party pydantic plugin installed beside lrplot
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)])}
+    env["LRPLOT_CACHE_DIR"] = str(tmp_path / "cache")
     env.pop("MPLBACKEND", None)  # no backend chosen: pyplot would pick one; lrplot needs none
     runs = [
         subprocess.run(
@@ -298,7 +322,7 @@ def _modules_at_exit(tmp_path: Path, *args: str) -> dict:
 def test_plot_draws_without_pyplot_or_torch(tmp_path: Path, suffix: str) -> None:
     seen = _modules_at_exit(tmp_path, "plot", "CONFIG", "-o", f"a.{suffix}", "-q")
     assert "matplotlib" in seen["modules"]  # it did draw
-    assert not {"matplotlib.pyplot", "torch", "rich"} & set(seen["modules"])
+    assert not {"matplotlib.pyplot", "torch", "rich", *_CUT} & set(seen["modules"])
     assert (tmp_path / f"a.{suffix}").stat().st_size > 1000
 
 
@@ -343,19 +367,7 @@ print(json.dumps({"problems": len(problems), "loaded": loaded, "variable": varia
 
 def _probe(tmp_path: Path, *command: str, variable: str | None = None) -> dict:
     """Run lrplot (the API, or ``command``) beside a fake pydantic plugin that records each model it sees."""
-    site = tmp_path / "site"
-    info = site / "probe_plugin-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-plugin\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[pydantic]\nprobe = probe_plugin:plugin\n")
-    (site / "probe_plugin.py").write_text(
-        "seen = []\n"
-        "class Plugin:\n"
-        "    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):\n"
-        "        seen.append(path.name)\n"
-        "        return None, None, None\n"
-        "plugin = Plugin()\n"
-    )
+    site = _plugin_site(tmp_path)
     config = tmp_path / "c.yaml"
     config.write_text("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)]), "PROBE_CONFIG": str(config)}
