@@ -261,13 +261,16 @@ def test_a_log_axis_needs_no_mathtext_and_labels_as_matplotlib_would(
 
 
 _MODULES_AT_EXIT = (
-    "import atexit, gc, json, runpy, sys\n"
-    "from lrplot.plan import releases\n"
+    "import atexit, gc, json, os, runpy, sys\n"
     "def report():\n"
+    "    from lrplot.plan import releases  # imported by the command (here: none of it before it)\n"
     "    watched = ('matplotlib.pyplot', 'matplotlib', 'torch', 'rich', 'typer._adapters', *CUT)\n"
     "    print(json.dumps({'modules': [m for m in watched if m in sys.modules],\n"
     "                      'parsed': releases._parsed.cache_info().currsize,\n"
-    "                      'threshold': gc.get_threshold()[0]}), file=sys.stderr)\n"
+    "                      'threshold': gc.get_threshold()[0],\n"
+    "                      'blas': os.environ.get('OPENBLAS_NUM_THREADS'),\n"
+    "                      'threads': len(os.listdir('/proc/self/task')) if os.path.isdir('/proc/self/task') else None,\n"
+    "                      }), file=sys.stderr)\n"
     "atexit.register(report)\n"
     "sys.argv = ['lrplot', *sys.argv[1:]]; runpy.run_module('lrplot', run_name='__main__')\n"
 )
@@ -295,14 +298,17 @@ def _plugin_site(tmp_path: Path) -> Path:
     return site
 
 
-def _modules_at_exit(tmp_path: Path, *args: str) -> dict:
+def _modules_at_exit(tmp_path: Path, *args: str, blas: str | None = None) -> dict:
     """The watched modules in sys.modules at exit of a second ``lrplot ARGS`` (CONFIG: a literal config)."""
     config = tmp_path / "c.yaml"
     config.write_text("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n")
     site = _plugin_site(tmp_path)  # a third-party pydantic plugin installed beside lrplot
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)])}
     env["LRPLOT_CACHE_DIR"] = str(tmp_path / "cache")
-    env.pop("MPLBACKEND", None)  # no backend chosen: pyplot would pick one; lrplot needs none
+    env.pop("MPLBACKEND", None)
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    if blas is not None:
+        env["OPENBLAS_NUM_THREADS"] = blas  # no backend chosen: pyplot would pick one; lrplot needs none
     runs = [
         subprocess.run(
             [sys.executable, "-c", _MODULES_AT_EXIT, *[a.replace("CONFIG", str(config)) for a in args]],
@@ -399,3 +405,38 @@ def test_a_users_own_plugin_setting_is_put_back(tmp_path: Path) -> None:
 def test_the_validate_command_loads_no_pydantic_plugin(tmp_path: Path) -> None:
     seen = _probe(tmp_path, "validate", str(tmp_path / "c.yaml"), "-q")
     assert seen == {"loaded": False, "variable": None}
+
+
+def test_the_command_starts_no_blas_threads_and_keeps_a_users_choice(tmp_path: Path) -> None:
+    seen = _modules_at_exit(tmp_path, "validate", "CONFIG", "-q")
+    assert seen["blas"] == "1"
+    if seen["threads"] is not None:
+        assert seen["threads"] == 1  # numpy imported, and no OpenBLAS worker thread started
+    assert _modules_at_exit(tmp_path, "validate", "CONFIG", "-q", blas="2")["blas"] == "2"
+
+
+def test_the_entry_point_draws_the_same_bytes_as_the_api(tmp_path: Path) -> None:
+    """``python -m lrplot`` (one BLAS thread, quiet collector, matplotlib's shortcut) against
+    this process (numpy as the test runner imported it)."""
+    for config in ("configs/schedulers/one_cycle_lr.yaml", "configs/llm_warmup_cosine.yaml"):
+        lrplot.write(lrplot.simulate(lrplot.load(ROOT / config)), tmp_path / "api.png")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "LRPLOT_CACHE_DIR": str(tmp_path / "cache")}
+        env.pop("OPENBLAS_NUM_THREADS", None)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lrplot",
+                "plot",
+                str(ROOT / config),
+                "-o",
+                str(tmp_path / "cli.png"),
+                "-q",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert (tmp_path / "cli.png").read_bytes() == (tmp_path / "api.png").read_bytes(), config
