@@ -31,7 +31,7 @@ def one_blas_thread() -> None:
     OpenBLAS (numpy's wheels) starts one worker thread per core when numpy is imported, each
     with its own buffer; lrplot's numpy work is elementwise (no matrix products), so they never
     run, yet starting them costs ~20 ms of CPU and more wall time on a busy machine (measured
-    paired in fresh processes; ``benchmarks/run_issue31.py``). OpenBLAS reads the variable
+    paired in fresh processes; ``benchmarks/bench_paired_trees.py``). OpenBLAS reads the variable
     once, when numpy loads it, so this must run before numpy is imported: the entry point
     calls it first. A value the user set is kept. Values are unchanged: BLAS threads never
     touch elementwise arithmetic (the figures are the same bytes, ``tests/test_startup.py``).
