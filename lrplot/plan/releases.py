@@ -56,6 +56,7 @@ def older(semantics: str | None, release: str) -> bool:
 KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
     "8a6c4684ef5b6c2a": (("2.2.2",), "2.2"),
     "c52b93aa7a0fb56a": (("2.4.1",), "2.4"),
+    "e250574459530d0a": (("2.7.1",), "2.4"),
     "ddc655d4ec116e1a": (("2.8.0",), "2.8"),
     "e6de43f2b60d3519": (("2.9.1",), "2.8"),
     "115a5af731c6e955": (("2.10.0", "2.11.0"), "2.8"),
