@@ -181,7 +181,7 @@ def test_a_betas_annotation_of_torch_2_8_accepts_a_list() -> None:
     # Adam's and AdamW's ``betas`` as inspect.formatannotation writes them on each release
     # (read with lrplot.plan.keywords.annotation_text in the release venvs of tools/verify_release.py).
     for release, annotation in (
-        ("2.2.2, 2.4.1", "Tuple[float, float]"),
+        ("2.2.2, 2.4.1, 2.5.1", "Tuple[float, float]"),
         ("2.6.0", "Tuple[Union[float, torch.Tensor], Union[float, torch.Tensor]]"),
         ("2.7.1 to 2.9.1", "tuple[typing.Union[float, torch.Tensor], typing.Union[float, torch.Tensor]]"),
         ("2.10.0 to 2.15.0", "tuple[float | torch.Tensor, float | torch.Tensor]"),
