@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import lrplot
-from lrplot.engines import fast
+from lrplot.plan import choice
 from tests.conftest import ROOT
 
 UNCOVERED = """\
@@ -37,7 +37,7 @@ curves:
 
 
 def test_a_missing_attribute_makes_auto_step_torch_and_say_which(monkeypatch) -> None:
-    monkeypatch.setitem(fast._READS, "CosineAnnealingLR", ("T_max", "_not_in_this_torch"))
+    monkeypatch.setitem(choice.READS, "CosineAnnealingLR", ("T_max", "_not_in_this_torch"))
     config = lrplot.loads(TORCH_PLANNED)
     result = lrplot.simulate(config)
     assert result.curves[0].engine == "torch"

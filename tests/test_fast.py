@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lrplot
-from lrplot.engines.fast import covered_names, torch_verified
 from lrplot.errors import LrplotError
+from lrplot.plan.choice import covered_names, torch_verified
 
 EXAMPLES = int(os.environ.get("LRPLOT_FUZZ_EXAMPLES", "60"))
 PROPERTY = settings(

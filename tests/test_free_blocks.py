@@ -73,8 +73,8 @@ def test_cosine_annealing_in_blocks_fails_where_torch_divides_by_zero() -> None:
     falls back to the step-by-step loop, which fails at the very step torch does."""
     from array import array
 
-    from lrplot.engines import fast
     from lrplot.errors import StepFailed
+    from lrplot.plan import cosine_blocks
 
     class State:
         T_max, eta_min, base_lrs = 10**9, 0.0, [0.1]
@@ -83,10 +83,10 @@ def test_cosine_annealing_in_blocks_fails_where_torch_divides_by_zero() -> None:
     trace = array("d", [0.0]) * steps
     epoch = 10**9 - 5  # 1 + cos(pi * (T_max - 1) / T_max) == 0.0: a few steps on, inside the first block
     with pytest.raises(StepFailed) as failed:
-        fast._run_cosine(State(), 0.05, epoch, trace, steps, None, 7)
+        cosine_blocks.run_cosine(State(), 0.05, epoch, trace, steps, None, 7)
     expected = None
     try:
-        fast._run_cosine_steps(State(), 0.05, epoch, array("d", [0.0]) * steps, 0, steps, None, 7)
+        cosine_blocks.run_cosine_steps(State(), 0.05, epoch, array("d", [0.0]) * steps, 0, steps, None, 7)
     except StepFailed as error:
         expected = error
     assert expected is not None and failed.value.step == expected.step

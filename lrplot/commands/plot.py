@@ -52,6 +52,12 @@ class PlotRequest:
     strict: bool = False  # schedule warnings exit 1
     ignore: list[str] = field(default_factory=list)  # schedule checks to silence
 
+    @property
+    def shows_fixes(self) -> bool:
+        """Whether a finding's suggested fix reaches the user (its line, or ``--json``): only then
+        is it worth verifying, which simulates the fixed curve again (lrplot.lint.verify)."""
+        return not self.quiet or self.strict or self.json_output
+
 
 def plot_once(request: PlotRequest, *, exit_on_error: bool, clear_screen: bool = False) -> list[Path]:
     """One plot run with its printing; returns the files it read besides the configs (for
@@ -201,7 +207,7 @@ def run_plot(
             for config, config_plans in zip(loaded, plans, strict=True)
         ]
     findings = [
-        lint(config, result, plans=config_plans, ignore=request.ignore)
+        lint(config, result, plans=config_plans, ignore=request.ignore, verify=request.shows_fixes)
         for config, result, config_plans in zip(loaded, results, plans, strict=True)
     ]
     with warnings.catch_warnings(record=True) as drawing_warnings, lifting(options.force):

@@ -13,13 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lrplot.config import Config
-from lrplot.engines.choice import uses_fast
 from lrplot.engines.free import run_free_curve
 from lrplot.engines.selfcheck import ensure
 from lrplot.engines.stepping import ENGINES, run_curve
 from lrplot.errors import LrplotError
-from lrplot.plan import CurvePlan, plan, releases
-from lrplot.plan.free import is_free
+from lrplot.plan import FAST_ENGINE, FREE_ENGINE, CurvePlan, plan
 from lrplot.result import Result
 
 __all__ = ["ENGINES", "simulate"]
@@ -46,24 +44,24 @@ def simulate(
     ``fast`` the exact fast engine (refused where it does not apply), ``auto`` the torch-free
     path where a config is covered, else the fast engine wherever the tests verified it.
     ``plans`` are this config's plans from :func:`plan`, when the caller checked several
-    configs before running any.
+    configs before running any. Each plan says which engine draws it (the planner decided:
+    ``CurvePlan.engine``); this only runs them.
     """
     if engine not in ENGINES:
         raise LrplotError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    if engine == "auto" and not releases.is_forced() and not releases.decide().checked:
-        ensure(simulate)  # a torch new to lrplot: checked once, then planned under its verdict
-        plans = None
     if plans is None or getattr(plans, "engine", engine) != engine:
+        plans = plan(config, allow_imports=allow_imports, force=force, engine=engine)
+    if engine == "auto" and not getattr(plans, "checked", True):
+        ensure(simulate)  # a torch new to lrplot: checked once, then planned under its verdict
         plans = plan(config, allow_imports=allow_imports, force=force, engine=engine)
     total = sum(p.curve.total_step for p in plans)
     chained = any(p.source is not None for p in plans)  # later curves need earlier optimizers
-    free = [is_free(p) for p in plans]  # the planner's decision (CurvePlan.engine), read
-    work = [0.0 if torch_free else _work(p, engine) for p, torch_free in zip(plans, free, strict=True)]
-    count = workers if workers is not None else auto_workers(work)
+    free = [p.engine == FREE_ENGINE for p in plans]
+    count = workers if workers is not None else auto_workers([_work(p) for p in plans])
     if count > 1 and len(plans) > 1 and not chained and not any(free):  # a worker would import torch
         from lrplot.engines.parallel import run_parallel
 
-        outcomes = run_parallel(config, allow_imports, count, progress, engine)
+        outcomes = run_parallel(config, allow_imports, count, progress, plans)
     else:
         outcomes = []
         done = 0
@@ -74,7 +72,6 @@ def simulate(
             if progress is not None:
                 progress(done, total)
 
-        sources = {id(p.source) for p in plans if p.source is not None}
         optimizers: dict[int, Any] = {}
         for curve_plan, torch_free in zip(plans, free, strict=True):
             try:
@@ -83,15 +80,11 @@ def simulate(
                         curve_plan,
                         tick,
                         groups=optimizers.get(id(curve_plan.source)),
-                        keep_stepping=id(curve_plan) in sources,
+                        keep_stepping=curve_plan.keep_stepping,
                     )
                 else:
                     result, curve_notes, optimizer = run_curve(
-                        curve_plan,
-                        tick=tick,
-                        optimizer=optimizers.get(id(curve_plan.source)),
-                        keep_stepping=id(curve_plan) in sources,
-                        engine=engine,
+                        curve_plan, tick=tick, optimizer=optimizers.get(id(curve_plan.source))
                     )
             except LrplotError as error:
                 raise config.locate(error) from None
@@ -108,14 +101,12 @@ PARALLEL_MIN_STEPS = 400_000
 _FAST_STEP_COST = 0.1
 
 
-def _work(curve_plan: CurvePlan, engine: str) -> float:
-    """A torch-planned curve's work in torch-engine steps, for deciding whether to run curves
-    in parallel."""
-    try:
-        fast = uses_fast(curve_plan, engine, [], keep_stepping=False)
-    except LrplotError:
-        fast = False
-    return curve_plan.curve.total_step * (_FAST_STEP_COST if fast else 1.0)
+def _work(curve_plan: CurvePlan) -> float:
+    """A curve's work in torch-engine steps, by the engine the planner chose for it, for
+    deciding whether to run curves in parallel (torch-free curves never are)."""
+    if curve_plan.engine == FREE_ENGINE:
+        return 0.0
+    return curve_plan.curve.total_step * (_FAST_STEP_COST if curve_plan.engine == FAST_ENGINE else 1.0)
 
 
 def auto_workers(work: list[float]) -> int:

@@ -8,113 +8,26 @@ own), reads the constructed state, then continues with each scheduler's *chainab
 ``get_lr`` recurrence (lrplot.plan.recurrences, lrplot.plan.scalar_recurrences; the
 plateau's in lrplot.engines.plateau) in a plain Python loop.
 
-The recurrences change between torch releases, so the engine is used only for versions
-whose scheduler sources lrplot knows or has self-checked (:mod:`lrplot.plan.releases`);
-anything else, any scheduler not listed here, and any torch object lacking an attribute a
-recurrence reads (an older release) runs on real torch objects.
+The recurrences change between torch releases, so the planner chooses this engine only for
+versions whose scheduler sources lrplot knows or has self-checked (:mod:`lrplot.plan.releases`)
+and the schedulers it covers (:mod:`lrplot.plan.choice`, which also steps torch where an older
+release's objects lack an attribute a recurrence reads); anything else runs on real torch objects.
 """
 
 from __future__ import annotations
 
-import math
 from array import array
 from collections.abc import Callable
 from typing import Any
 
 from lrplot.engines.plateau import plateau
 from lrplot.errors import StepFailed
-from lrplot.plan import releases
-from lrplot.plan.recurrences import SEQUENTIAL_CHILDREN, kind_of, recurrence, recurrences
+from lrplot.plan.cosine_blocks import run_cosine as _run_cosine
+from lrplot.plan.cosine_blocks import run_cosine_groups
+from lrplot.plan.recurrences import kind_of, recurrence, recurrences
 from lrplot.plan.scalar_recurrences import scalar_recurrences
 
-__all__ = ["covered_names", "covers", "kind_of", "missing_attribute", "recurrence", "run", "torch_verified"]
-
-
-def torch_verified() -> bool:
-    """Whether the installed torch's recurrences are ones this engine has (lrplot.plan.releases)."""
-    return releases.current() is not None
-
-
-def _is_plateau(cls: Any) -> bool:
-    return kind_of(cls) == "ReduceLROnPlateau"
-
-
-def covers(cls: Any, children: list[Any] | tuple[Any, ...] = ()) -> bool:
-    """Whether the fast engine has this exact scheduler class (not a subclass).
-
-    A ChainedScheduler is covered when every child is (its children are plans with
-    ``cls`` and ``children``).
-    """
-    if _is_plateau(cls):
-        return not children
-    kind = kind_of(cls) if isinstance(cls, type) else None
-    if kind in _CYCLES:
-        return not children
-    if kind not in recurrences():
-        return False
-    if kind == "ChainedScheduler":
-        return bool(children) and all(
-            covers(child.cls, child.children) and not child.children and not _is_plateau(child.cls)
-            for child in children
-        )
-    if kind == "SequentialLR":
-        return bool(children) and all(
-            kind_of(child.cls) in SEQUENTIAL_CHILDREN and covers(child.cls, child.children)
-            for child in children
-        )
-    return not children
-
-
-_CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")  # lrplot.plan.cycle_steps, run by lrplot.engines.free
-
-
-# The attributes of torch's own objects the engines read, by class: older releases lack some
-# (SWALR's _anneal_strategy before 2.10, OneCycleLR's _anneal_func_type and CyclicLR's
-# use_beta1 on 2.2); then the curve steps torch instead.
-_READS: dict[str, tuple[str, ...]] = {
-    "StepLR": ("step_size", "gamma"),
-    "MultiStepLR": ("milestones", "gamma"),
-    "ConstantLR": ("factor", "total_iters"),
-    "LinearLR": ("start_factor", "end_factor", "total_iters"),
-    "ExponentialLR": ("gamma",),
-    "PolynomialLR": ("total_iters", "power"),
-    "CosineAnnealingLR": ("T_max", "eta_min", "base_lrs"),
-    "LambdaLR": ("lr_lambdas", "base_lrs"),
-    "MultiplicativeLR": ("lr_lambdas",),
-    "CosineAnnealingWarmRestarts": ("T_cur", "T_i", "T_mult", "eta_min", "base_lrs", "T_0"),
-    "ChainedScheduler": ("_schedulers",),
-    "SequentialLR": ("_schedulers", "_milestones"),
-    "ReduceLROnPlateau": ("best", "num_bad_epochs", "cooldown_counter", "mode", "threshold",
-                          "threshold_mode", "factor", "patience", "cooldown", "eps", "min_lrs"),
-    "OneCycleLR": ("_schedule_phases", "_anneal_func_type", "cycle_momentum", "total_steps"),
-    "CyclicLR": ("total_size", "step_ratio", "mode", "gamma", "scale_mode", "cycle_momentum",
-                 "base_lrs", "max_lrs"),
-    "SWALR": ("_anneal_strategy", "anneal_epochs", "_step_count"),
-}  # fmt: skip
-
-
-def missing_attribute(scheduler: Any) -> str | None:
-    """The first attribute this engine would read that ``scheduler`` (or a child) lacks, or None."""
-    kind = kind_of(scheduler)
-    if kind is None:
-        return None
-    needed = list(_READS.get(kind, ()))
-    if kind == "CyclicLR" and getattr(scheduler, "cycle_momentum", False):
-        needed += ["use_beta1", "base_momentums", "max_momentums"]
-    if kind == "OneCycleLR" and getattr(scheduler, "cycle_momentum", False):
-        needed.append("use_beta1")
-    for name in needed:
-        if not hasattr(scheduler, name):
-            return f"{type(scheduler).__name__}.{name}"
-    for child in getattr(scheduler, "_schedulers", None) or []:
-        found = missing_attribute(child)
-        if found is not None:
-            return found
-    return None
-
-
-def covered_names() -> list[str]:
-    return sorted([*recurrences(), "ReduceLROnPlateau", *_CYCLES])
+__all__ = ["kind_of", "recurrence", "run"]
 
 
 def run(
@@ -141,6 +54,12 @@ def run(
         groups[0]["lr"] = lr
         if hasattr(scheduler, "last_epoch"):
             scheduler.last_epoch = epoch
+        return
+    if kind == "CosineAnnealingLR" and isinstance(epoch, int):  # several groups: a block at a time
+        lrs, epoch = run_cosine_groups(scheduler, lrs, epoch, traces, steps, tick, chunk)
+        for group, lr in zip(groups, lrs, strict=True):
+            group["lr"] = lr
+        scheduler.last_epoch = epoch
         return
     if kind == "ReduceLROnPlateau":
         assert metric_at is not None
@@ -192,114 +111,6 @@ def _run_scalar(
                 trace[last] = lr
             if tick is not None:
                 tick(min(start + chunk, steps) - start)
-    except Exception as exc:
-        raise StepFailed(index, exc) from exc
-    return lr, epoch
-
-
-def _run_cosine(
-    s: Any, lr: float, epoch: int, trace: array, steps: int, tick: Callable[[int], None] | None, chunk: int
-) -> tuple[float, int]:
-    """CosineAnnealingLR's recurrence, a block of steps at a time (the most common long schedule).
-
-    Each step is ``(1 + cos(pi * e / T_max)) / (1 + cos(pi * (e - 1) / T_max)) * (lr - eta_min)
-    + eta_min`` (``_scalar_cosine_annealing_lr``), or ``lr + restart`` where ``(e - 1 - T_max) %
-    (2 * T_max) == 0``. The factor depends on the epoch only: for a block of steps it is
-    computed on float64 arrays with torch's operations in torch's order (``math.cos`` itself
-    mapped over the block, each cosine once: the previous step's is this one's), so only the
-    update ``f * (lr - eta_min) + eta_min``, which needs the previous lr, runs step by step in
-    Python: the very doubles at ~2/3 of the time. A block where a factor's denominator is 0
-    away from a restart (torch raises ZeroDivisionError there), or a T_max that is no int,
-    runs :func:`_run_cosine_steps`, which fails at that step as torch does.
-    """
-    import numpy as np
-
-    t_max, eta_min, base_lr = s.T_max, s.eta_min, s.base_lrs[0]
-    if not isinstance(t_max, int) or isinstance(t_max, bool) or t_max <= 0:
-        return _run_cosine_steps(s, lr, epoch, trace, 0, steps, tick, chunk)
-    cos, pi = math.cos, math.pi
-    period = 2 * t_max
-    restart = (base_lr - eta_min) * (1 - cos(pi / t_max)) / 2
-    view = memoryview(trace)
-    last = steps - 1
-    for start in range(0, steps, chunk):
-        stop = min(start + chunk, last)
-        count = stop - start
-        if count > 0:
-            epochs = np.arange(epoch, epoch + count + 1, dtype=np.float64)  # e - 1 for the first, .. e
-            arguments = (pi * epochs / t_max).tolist()
-            ones = np.fromiter(map(cos, arguments), dtype=np.float64, count=count + 1) + 1
-            first_restart = epoch + 1 + (1 + t_max - (epoch + 1)) % period  # the first e >= epoch + 1
-            restarts = list(range(first_restart - epoch - 1, count, period))  # their block positions
-            below = ones[:-1] == 0
-            below[restarts] = False
-            if below.any():
-                lr, epoch = _run_cosine_steps(s, lr, epoch, trace, start, stop, None, chunk)
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    factors = (ones[1:] / ones[:-1]).tolist()
-                values: list[float] = []
-                append = values.append
-                done = 0
-                for position in [*restarts, count]:
-                    for factor in factors[done:position]:
-                        append(lr)
-                        lr = factor * (lr - eta_min) + eta_min
-                    if position < count:
-                        append(lr)
-                        lr = lr + restart
-                    done = position + 1
-                view[start:stop] = array("d", values)
-                epoch += count
-        if stop == last:
-            trace[last] = lr
-        if tick is not None:
-            tick(min(start + chunk, steps) - start)
-    return lr, epoch
-
-
-def _run_cosine_steps(
-    s: Any,
-    lr: float,
-    epoch: int,
-    trace: array,
-    first: int,
-    end: int,
-    tick: Callable[[int], None] | None,
-    chunk: int,
-) -> tuple[float, int]:
-    """CosineAnnealingLR step by step, indices ``first`` to ``end`` (the whole run's last index
-    recorded too when ``end`` is ``len(trace)``).
-
-    Same operations as ``_scalar_cosine_annealing_lr``; ``cos(pi * (epoch - 1) / t_max)`` is
-    the previous step's ``cos(pi * epoch / t_max)`` (same integer, same double argument),
-    so it is reused instead of computed twice.
-    """
-    t_max, eta_min, base_lr = s.T_max, s.eta_min, s.base_lrs[0]
-    cos, pi = math.cos, math.pi
-    period = 2 * t_max
-    restart = (base_lr - eta_min) * (1 - cos(pi / t_max)) / 2
-    cached_epoch, cached_cos = None, 0.0
-    last = len(trace) - 1
-    index = first
-    try:
-        for start in range(first, end, chunk):
-            stop = min(start + chunk, last, end)
-            for index in range(start, stop):
-                trace[index] = lr
-                epoch += 1
-                if (epoch - 1 - t_max) % period == 0:
-                    lr = lr + restart
-                    continue
-                current = cos(pi * epoch / t_max)
-                previous = cached_cos if cached_epoch == epoch - 1 else cos(pi * (epoch - 1) / t_max)
-                lr = (1 + current) / (1 + previous) * (lr - eta_min) + eta_min
-                cached_epoch, cached_cos = epoch, current
-            if stop == last:
-                index = last
-                trace[last] = lr
-            if tick is not None:
-                tick(min(start + chunk, end) - start)
     except Exception as exc:
         raise StepFailed(index, exc) from exc
     return lr, epoch

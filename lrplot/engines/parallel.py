@@ -23,18 +23,21 @@ from lrplot.errors import LrplotError
 
 if TYPE_CHECKING:
     from lrplot.config import Config, Curve
+    from lrplot.plan.plans import CurvePlan
     from lrplot.result import CurveResult
 
 
 def _run_one(
     curve: Curve,
+    decision: tuple[str, str | None, tuple[str, ...]],
     base_dir: Path,
     allowed: Sequence[str],
     skip_dynamo: bool,
-    engine: str,
     scope: Any = None,
     force: bool = False,
 ) -> tuple[Any, list[str]]:
+    """One curve in a worker: planned again from its config data, run by the engine the
+    parent's planner chose (``decision``: the engine, the line said about it, the records)."""
     from lrplot.engines.stepping import run_curve
     from lrplot.limits import lifting
     from lrplot.plan.classes import skip_dynamo_import
@@ -44,7 +47,9 @@ def _run_one(
     if skip_dynamo:
         skip_dynamo_import()
     with in_scope(scope or ReadScope()), lifting(force):  # as the parent process reads
-        result, notes, _ = run_curve(plan_curve(curve, base_dir=base_dir, allowed=allowed), engine=engine)
+        curve_plan = plan_curve(curve, base_dir=base_dir, allowed=allowed)
+        curve_plan.engine, curve_plan.slow_reason, curve_plan.records = decision  # type: ignore[assignment]
+        result, notes, _ = run_curve(curve_plan)
     return result, notes
 
 
@@ -53,9 +58,10 @@ def run_parallel(
     allow_imports: Sequence[str],
     workers: int,
     progress: Callable[[int, int], None] | None,
-    engine: str = "auto",
+    plans: Sequence[CurvePlan],
 ) -> list[tuple[CurveResult, list[str]]]:
-    """Run every curve of ``config`` in up to ``workers`` processes, results in config order."""
+    """Run every curve of ``config`` in up to ``workers`` processes, results in config order,
+    each by the engine its plan (``plans``, one per curve) says."""
     from lrplot.limits import lifted
     from lrplot.plan.classes import allowed_imports, dynamo_import_skipped
     from lrplot.read.files import read_scope
@@ -70,14 +76,15 @@ def run_parallel(
     done = 0
     # Longest first, so the last curve to finish is a short one.
     order = sorted(range(len(config.curves)), key=lambda i: -config.curves[i].total_step)
-    arguments = (allowed, dynamo_import_skipped(), engine, scope, force)
+    arguments = (config.base_dir, allowed, dynamo_import_skipped(), scope, force)
+    decisions = [(p.engine, p.slow_reason, p.records) for p in plans]
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
     futures: dict[Any, int] = {}
     try:  # submitting starts the workers, so an interruption there is cleaned up too
         with _signals_deferred():  # submitting starts the workers: never interrupted half-way
             _start_forkserver()
             for i in order:
-                futures[pool.submit(_run_one, config.curves[i], config.base_dir, *arguments)] = i
+                futures[pool.submit(_run_one, config.curves[i], decisions[i], *arguments)] = i
         for future in as_completed(futures):
             index = futures[future]
             try:

@@ -24,13 +24,12 @@ from typing import Any
 import numpy as np
 
 from lrplot.config import scheduler_calls
-from lrplot.engines.choice import simple, slow_reasons
 from lrplot.engines.traces import non_finite_notes, zeros
 from lrplot.errors import LrplotError, StepFailed
+from lrplot.plan.choice import simple
 from lrplot.plan.classes import walk
 from lrplot.plan.construct import build_optimizer, construct_segment, failed_step, torch_error
-from lrplot.plan.drivers import driver_changes, is_driver
-from lrplot.plan.plans import CurvePlan, SchedulerPlan, SegmentPlan
+from lrplot.plan.plans import FAST_ENGINE, TORCH_ENGINE, CurvePlan, SegmentPlan
 from lrplot.result import CurveResult, GroupTrace
 
 # torch warns when scheduler.step() runs before optimizer.step(); a simulation never
@@ -46,15 +45,16 @@ def run_curve(
     *,
     tick: Callable[[int], None] | None = None,
     optimizer: Any = None,
-    keep_stepping: bool = False,
-    engine: str = "auto",
 ) -> tuple[CurveResult, list[str], Any]:
     """Build the torch objects for one curve and step them, recording every group's values.
 
+    The planner chose how (``curve_plan.engine``, :mod:`lrplot.plan.choice`): ``fast``
+    continues the constructed objects with torch's recurrences, ``torch`` steps them.
     ``optimizer`` continues an earlier curve's optimizer (``optimizer: {from: ...}``).
-    ``keep_stepping`` takes the last ``scheduler.step()`` too, as the training loop does, so a
-    later curve continues from exactly where this one's run left the optimizer. Segments
-    run one after another on the same optimizer, each scheduler built at its boundary.
+    A curve a later one continues (``curve_plan.keep_stepping``) takes the last
+    ``scheduler.step()`` too, as the training loop does, so the later curve starts from
+    exactly where this one's run left the optimizer. Segments run one after another on the
+    same optimizer, each scheduler built at its boundary.
     Returns the result, notes for the user, and the optimizer as the run left it.
     """
     curve = curve_plan.curve
@@ -69,20 +69,14 @@ def run_curve(
         lr_traces = [zeros(steps) for _ in groups]
         recorders = _recorders(curve_plan, groups, steps)
         offset = 0
-        reasons = slow_reasons(curve_plan, engine, recorders, keep_stepping)
-        use_fast = not reasons
+        use_fast = curve_plan.engine == FAST_ENGINE
         for index, segment in enumerate(curve_plan.segments):
             scheduler = construct_segment(curve_plan, segment, optimizer)
             start_epoch = getattr(scheduler, "last_epoch", 0)
             step_fn = _step_function(scheduler, curve_plan, segment, groups)
-            step_after_last = index < len(curve_plan.segments) - 1 or keep_stepping
-            if use_fast:
-                missing = _unreadable(scheduler, curve_plan, engine)
-                if missing is not None:
-                    use_fast = False
-                    reasons.append(f"it reads {missing}, which this torch lacks")
+            step_after_last = index < len(curve_plan.segments) - 1 or curve_plan.keep_stepping
             try:
-                if use_fast and simple(curve_plan, keep_stepping, recorders):
+                if use_fast and simple(curve_plan):
                     from lrplot.engines import fast
 
                     fast.run(scheduler, groups, lr_traces, segment.steps, tick, _CHUNK, _metric_at(segment))
@@ -146,10 +140,8 @@ def run_curve(
         reference=curve_plan.reference,
         reference_group=reference_groups[0],
         reference_groups=reference_groups,
-        engine="fast" if use_fast else "torch",
-        fallback=reasons[0]
-        if engine == "auto" and reasons and not use_fast and not _library_code(curve_plan)
-        else None,
+        engine=FAST_ENGINE if use_fast else TORCH_ENGINE,
+        fallback=curve_plan.slow_reason,
     )
     return result, notes, optimizer
 
@@ -164,11 +156,6 @@ def _metric_at(segment: SegmentPlan) -> Callable[[int, float], Any] | None:
         return None
     value = metric.value
     return lambda i, lr: value(i, i, lr)
-
-
-def _library_code(curve_plan: CurvePlan) -> bool:
-    """A curve an ecosystem's own schedule code draws (a driver): stepping it is the design, no fallback."""
-    return any(is_driver(segment.scheduler.cls) for segment in curve_plan.segments)
 
 
 def _reference_groups(curve_plan: CurvePlan) -> list[int]:
@@ -203,27 +190,16 @@ class _Recorder:
 
 
 def _recorders(curve_plan: CurvePlan, groups: list[dict[str, Any]], steps: int) -> list[_Recorder]:
+    """The planner's records (``curve_plan.records``) for the optimizer's groups: beta1 where
+    they have betas, else momentum; weight decay where every group has it."""
     recorders = []
-    plans = [segment.scheduler for segment in curve_plan.segments]
-    if any(_cycles_momentum(p) for p in plans):
+    if "momentum" in curve_plan.records:
         key = "betas" if "betas" in groups[0] else ("momentum" if "momentum" in groups[0] else None)
         if key:
             recorders += [_Recorder(key, i, zeros(steps)) for i in range(len(groups))]
-    if any(_may_change_weight_decay(p) for p in plans) and all("weight_decay" in g for g in groups):
+    if "weight_decay" in curve_plan.records and all("weight_decay" in g for g in groups):
         recorders += [_Recorder("weight_decay", i, zeros(steps)) for i in range(len(groups))]
     return recorders
-
-
-def _cycles_momentum(plan: SchedulerPlan) -> bool:
-    """CyclicLR and OneCycleLR cycle momentum unless cycle_momentum: false."""
-    from torch.optim.lr_scheduler import CyclicLR, OneCycleLR
-
-    own = (
-        isinstance(plan.cls, type)
-        and issubclass(plan.cls, (CyclicLR, OneCycleLR))
-        and plan.keywords.get("cycle_momentum", True)
-    ) or "momentum" in driver_changes(plan.cls, plan.keywords)
-    return bool(own) or any(_cycles_momentum(child) for child in plan.children)
 
 
 def _grouped(recorders: list[_Recorder]) -> dict[str, list[array]]:
@@ -231,14 +207,6 @@ def _grouped(recorders: list[_Recorder]) -> dict[str, list[array]]:
     for recorder in recorders:
         grouped.setdefault(recorder.key, []).append(recorder.trace)
     return grouped
-
-
-def _may_change_weight_decay(plan: SchedulerPlan) -> bool:
-    """Built-in torch (timm, lrplot) schedulers never touch weight decay; a user's own class might."""
-    known = ("torch.optim", "transformers", "lrplot.plan.drivers.")
-    own = not getattr(plan.cls, "__module__", "").startswith(known)
-    own = own or "weight_decay" in driver_changes(plan.cls, plan.keywords)
-    return own or any(_may_change_weight_decay(child) for child in plan.children)
 
 
 _CHUNK = 1 << 16
@@ -294,23 +262,6 @@ def _loop(
                 tick(stop - start)
     except Exception as exc:
         raise StepFailed(step, exc) from exc
-
-
-def _unreadable(scheduler: Any, curve_plan: CurvePlan, engine: str) -> str | None:
-    """The attribute of this torch object the fast engine would read and this torch release
-    lacks (``auto`` then steps torch and says so, ``fast`` refuses), or None."""
-    from lrplot.engines import fast
-
-    missing = fast.missing_attribute(scheduler)
-    if missing is None:
-        return None
-    if engine == "fast":
-        raise LrplotError(
-            f"curve {curve_plan.curve.label!r}: --engine fast cannot draw this curve: this torch's "
-            f"{missing} is missing; use --engine auto",
-            key_path=("curves", curve_plan.curve.index, "scheduler"),
-        )
-    return missing
 
 
 def _step_function(

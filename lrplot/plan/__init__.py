@@ -13,22 +13,26 @@ from collections.abc import Sequence
 from lrplot.config import Config
 from lrplot.errors import LrplotError, attempt, collected
 from lrplot.limits import lifting
+from lrplot.plan import releases
 from lrplot.plan.classes import allowed_imports, skip_dynamo_import
 from lrplot.plan.construct import construct as construct_first
 from lrplot.plan.construct import with_curve
 from lrplot.plan.free import plan_free
 from lrplot.plan.limits import check_memory
-from lrplot.plan.plans import FREE_ENGINE, TORCH_ENGINE, CurvePlan, plan_curve
+from lrplot.plan.plans import FAST_ENGINE, FREE_ENGINE, TORCH_ENGINE, CurvePlan, plan_curve
 
-__all__ = ["FREE_ENGINE", "TORCH_ENGINE", "CurvePlan", "Plans", "plan"]
+__all__ = ["FAST_ENGINE", "FREE_ENGINE", "TORCH_ENGINE", "CurvePlan", "Plans", "plan"]
 
 
 class Plans(list[CurvePlan]):
-    """A config's plans, and the ``--engine`` they were planned for (:func:`plan`)."""
+    """A config's plans, the ``--engine`` they were planned for (:func:`plan`), and whether
+    the installed torch's release semantics were settled then (False while a torch new to
+    lrplot awaits its self-check: the run checks it, then plans again)."""
 
-    def __init__(self, plans: Sequence[CurvePlan], engine: str) -> None:
+    def __init__(self, plans: Sequence[CurvePlan], engine: str, *, checked: bool = True) -> None:
         super().__init__(plans)
         self.engine = engine
+        self.checked = checked
 
 
 def plan(
@@ -47,26 +51,35 @@ def plan(
     Inside :func:`lrplot.errors.collecting`, every problem is recorded instead of raised,
     so ``validate`` and ``plot`` go through the very same checks.
 
-    This is the one place the engine is decided, once per config, and each plan carries the
-    decision (``CurvePlan.engine``; the engines, ``plot`` and ``check`` read it, never
-    re-derive it). ``engine="auto"``: when every curve is covered by :mod:`lrplot.plan.free`
-    with certainly valid arguments under the installed torch's release semantics, plan (and
-    construct) without importing torch (``FREE_ENGINE``); anything else, and ``engine``
-    ``fast`` or ``torch``, goes through torch, whose own checks and messages then apply
-    (``TORCH_ENGINE``: the run then steps torch or continues its objects with the fast
-    engine, :mod:`lrplot.engines.choice`). ``skip_dynamo`` (the command line only): on the
-    torch path, torch objects are built without importing torch._dynamo
-    (:func:`lrplot.plan.classes.skip_dynamo_import`).
+    This is the one place the engine is decided, once per curve, and each plan carries the
+    decision (``CurvePlan.engine``, with ``CurvePlan.slow_reason``; the engines, ``plot``
+    and ``check`` read it, never re-derive it). ``engine="auto"``: when every curve is
+    covered by :mod:`lrplot.plan.free` with certainly valid arguments under the installed
+    torch's release semantics, plan (and construct) without importing torch
+    (``FREE_ENGINE``); anything else, and ``engine`` ``fast`` or ``torch``, goes through
+    torch, whose own checks and messages then apply, and :mod:`lrplot.plan.choice` decides
+    per curve whether the exact fast engine continues torch's objects (``FAST_ENGINE``) or
+    torch steps them (``TORCH_ENGINE``); ``--engine fast`` is refused here where it does not
+    apply. ``skip_dynamo`` (the command line only): on the torch path, torch objects are
+    built without importing torch._dynamo (:func:`lrplot.plan.classes.skip_dynamo_import`).
     """
+    checked = releases.is_forced() or releases.decide().checked
     with lifting(force):
         if engine == "auto":
             free_plans = plan_free(config)
             if free_plans is not None:
                 attempt(check_memory, free_plans)
-                return Plans(free_plans, engine)
+                return Plans(free_plans, engine, checked=checked)
         if skip_dynamo:
             skip_dynamo_import()
-        return Plans(_plan(config, allowed_imports(allow_imports), construct), engine)
+        plans = _plan(config, allowed_imports(allow_imports), construct)
+        from lrplot.plan.choice import decide_all  # the torch path only: torch is imported here
+
+        try:
+            decide_all(plans, engine)
+        except LrplotError as error:  # --engine fast where it does not apply
+            raise config.locate(error) from None
+        return Plans(plans, engine, checked=checked)
 
 
 def _plan(config: Config, allowed: tuple[str, ...], construct: bool) -> list[CurvePlan]:

@@ -274,6 +274,7 @@ def _plan_curve(curve: Curve, earlier: dict[str, CurvePlan]) -> CurvePlan | None
         source = earlier.get(curve.optimizer.from_)
         if source is None or curve.optimizer.from_ == curve.label:
             return None  # torch's path says what is wrong with it
+        source.keep_stepping = True  # its run leaves the groups where this one starts
         optimizer: tuple[Any, dict[str, Any], list[dict[str, Any]], list[str]] | None = (
             None, {}, source.groups, source.group_names,
         )  # fmt: skip
@@ -327,11 +328,6 @@ def _plan_curve(curve: Curve, earlier: dict[str, CurvePlan]) -> CurvePlan | None
 
 class _Declined(Exception):
     """This plan is not certainly valid after all: torch decides."""
-
-
-def is_free(curve_plan: CurvePlan) -> bool:
-    """Whether the planner made this plan without torch (and it must be run without it)."""
-    return curve_plan.engine == FREE_ENGINE
 
 
 def build_groups(curve_plan: CurvePlan) -> list[dict[str, Any]]:

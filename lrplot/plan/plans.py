@@ -11,7 +11,7 @@ import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from lrplot.config import Curve, OptimizerSpec, SchedulerSpec, scheduler_calls
 from lrplot.errors import Abandoned, ExpressionError, KeyPath, LrplotError, attempt
@@ -22,8 +22,10 @@ from lrplot.plan.metrics import MetricSource, is_plateau, plan_metric
 from lrplot.plan.reference import read_reference
 from lrplot.plan.run_numbers import RunNumbers, follow_run
 
-FREE_ENGINE = "no-torch"
-TORCH_ENGINE = "torch"
+Engine = Literal["no-torch", "fast", "torch"]
+FREE_ENGINE: Engine = "no-torch"  # planned, constructed and run without importing torch
+FAST_ENGINE: Engine = "fast"  # torch's constructed objects, continued with the same recurrences
+TORCH_ENGINE: Engine = "torch"  # torch's objects, stepped
 
 
 @dataclass
@@ -93,9 +95,14 @@ class CurvePlan:
     segments: list[SegmentPlan]
     reference: Any = None
     source: CurvePlan | None = None
-    # The planner's decision, taken once (lrplot.plan.plan): FREE_ENGINE runs without torch,
-    # TORCH_ENGINE on torch's constructed objects (continued by the fast engine where it applies).
-    engine: str = "torch"
+    # The planner's decision, taken once (lrplot.plan.plan, lrplot.plan.choice): which engine
+    # draws the curve, and the line said when ``--engine auto`` steps torch (None: nothing to say).
+    engine: Engine = TORCH_ENGINE
+    slow_reason: str | None = None
+    # A later curve continues this one's optimizer: its run takes the step after the last record.
+    keep_stepping: bool = False
+    # What a torch-planned run records besides the lr ("momentum", "weight_decay").
+    records: tuple[str, ...] = ()
 
     @property
     def scheduler(self) -> SchedulerPlan:
@@ -129,6 +136,8 @@ def plan_curve(
     if curve.optimizer.from_ is not None:
         source = attempt(_source_plan, curve, earlier or {}, (*key_path, "optimizer", "from"))
         optimizer = (None, {}, source.groups, source.group_names) if source else None
+        if source is not None:
+            source.keep_stepping = True  # its run leaves the optimizer where this one starts
     else:
         optimizer = attempt(_plan_optimizer, curve.optimizer, (*key_path, "optimizer"), allowed)
     group_count = len(optimizer[2]) if optimizer else len(curve.optimizer.param_groups or [{}])

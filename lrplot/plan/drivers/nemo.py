@@ -153,7 +153,12 @@ class NemoScheduler:
         if prepared is None:
             raise LrplotError("NeMo's prepare_lr_scheduler built no scheduler for model.optim.sched")
         if prepared["interval"] != "step":
-            raise LrplotError(f"NeMo steps {config.get('name')} once per epoch; not drawn yet")
+            # Per-epoch schedulers are translated to torch's classes before this driver; one that
+            # reaches it would be stepped per step here, a wrong curve.
+            raise LrplotError(
+                f"NeMo steps {config.get('name')} once per epoch, and it reached lrplot's per-step NeMo "
+                "driver: a bug in lrplot; please report it"
+            )
         self.scheduler = prepared["scheduler"]
 
     @property
