@@ -4,7 +4,8 @@ The entry point imports the command line itself, inside its own Ctrl-C guard: im
 typer, click and the rest takes a noticeable share of a second, and a Ctrl-C in that window
 would otherwise end in a KeyboardInterrupt traceback printed by the console script (its
 import happens before any of lrplot's handlers exist). The garbage collector is quieted
-before those imports (most of start-up's new objects; lrplot.commands.collector says why).
+before those imports (most of start-up's new objects) and numpy's OpenBLAS is asked for no
+worker threads (lrplot.commands.collector says why for both).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import sys
 def main() -> None:
     """Import the command line, then run it; Ctrl-C at any point ends with one line and 130."""
     try:
-        from lrplot.commands.collector import quiet_collector
+        from lrplot.commands.collector import one_blas_thread, quiet_collector
 
         quiet_collector()
+        one_blas_thread()
         from lrplot.commands.app import main as run
     except KeyboardInterrupt:
         sys.stderr.write("lrplot: interrupted\n")

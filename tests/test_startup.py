@@ -261,24 +261,54 @@ def test_a_log_axis_needs_no_mathtext_and_labels_as_matplotlib_would(
 
 
 _MODULES_AT_EXIT = (
-    "import atexit, gc, json, runpy, sys\n"
-    "from lrplot.plan import releases\n"
+    "import atexit, gc, json, os, runpy, sys\n"
     "def report():\n"
-    "    watched = ('matplotlib.pyplot', 'matplotlib', 'torch', 'rich', 'typer._adapters')\n"
+    "    from lrplot.plan import releases  # imported by the command (here: none of it before it)\n"
+    "    watched = ('matplotlib.pyplot', 'matplotlib', 'torch', 'rich', 'typer._adapters', *CUT)\n"
     "    print(json.dumps({'modules': [m for m in watched if m in sys.modules],\n"
     "                      'parsed': releases._parsed.cache_info().currsize,\n"
-    "                      'threshold': gc.get_threshold()[0]}), file=sys.stderr)\n"
+    "                      'threshold': gc.get_threshold()[0],\n"
+    "                      'blas': os.environ.get('OPENBLAS_NUM_THREADS'),\n"
+    "                      'threads': len(os.listdir('/proc/self/task')) if os.path.isdir('/proc/self/task') else None,\n"
+    "                      }), file=sys.stderr)\n"
     "atexit.register(report)\n"
     "sys.argv = ['lrplot', *sys.argv[1:]]; runpy.run_module('lrplot', run_name='__main__')\n"
 )
+# What an lrplot-format config never needs (issue 31): Hydra's composition helpers, and the
+# pydantic plugin a third-party package registers (_plugin_site installs one).
+_CUT = ("lrplot.formats.hydra_compose", "lrplot.formats.hydra_missing", "probe_plugin")
+_MODULES_AT_EXIT = _MODULES_AT_EXIT.replace("*CUT", ", ".join(map(repr, _CUT)))
 
 
-def _modules_at_exit(tmp_path: Path, *args: str) -> dict:
+def _plugin_site(tmp_path: Path) -> Path:
+    """A folder holding a fake distribution that registers a pydantic plugin recording each model."""
+    site = tmp_path / "site"
+    info = site / "probe_plugin-1.0.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: probe-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\nprobe = probe_plugin:plugin\n")
+    (site / "probe_plugin.py").write_text(
+        "seen = []\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):\n"
+        "        seen.append(path.name)\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n"
+    )
+    return site
+
+
+def _modules_at_exit(tmp_path: Path, *args: str, blas: str | None = None) -> dict:
     """The watched modules in sys.modules at exit of a second ``lrplot ARGS`` (CONFIG: a literal config)."""
     config = tmp_path / "c.yaml"
     config.write_text("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LRPLOT_CACHE_DIR": str(tmp_path / "cache")}
-    env.pop("MPLBACKEND", None)  # no backend chosen: pyplot would pick one; lrplot needs none
+    site = _plugin_site(tmp_path)  # a third-party pydantic plugin installed beside lrplot
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)])}
+    env["LRPLOT_CACHE_DIR"] = str(tmp_path / "cache")
+    env.pop("MPLBACKEND", None)
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    if blas is not None:
+        env["OPENBLAS_NUM_THREADS"] = blas  # no backend chosen: pyplot would pick one; lrplot needs none
     runs = [
         subprocess.run(
             [sys.executable, "-c", _MODULES_AT_EXIT, *[a.replace("CONFIG", str(config)) for a in args]],
@@ -298,7 +328,7 @@ def _modules_at_exit(tmp_path: Path, *args: str) -> dict:
 def test_plot_draws_without_pyplot_or_torch(tmp_path: Path, suffix: str) -> None:
     seen = _modules_at_exit(tmp_path, "plot", "CONFIG", "-o", f"a.{suffix}", "-q")
     assert "matplotlib" in seen["modules"]  # it did draw
-    assert not {"matplotlib.pyplot", "torch", "rich"} & set(seen["modules"])
+    assert not {"matplotlib.pyplot", "torch", "rich", *_CUT} & set(seen["modules"])
     assert (tmp_path / f"a.{suffix}").stat().st_size > 1000
 
 
@@ -311,3 +341,102 @@ def test_validate_imports_no_matplotlib_and_reads_torchs_sources_from_the_cache(
     assert seen["modules"] == []
     assert seen["parsed"] == 0
     assert seen["threshold"] == COLLECTOR_THRESHOLDS[0]
+
+
+# lrplot's own pydantic models are built without third-party validation plugins (lrplot.own_models).
+
+_PROBE = """
+import json, os, runpy, sys
+command = sys.argv[1:]
+if command:  # the command line, then the report at exit
+    import atexit
+    def report():
+        print(json.dumps({"loaded": "probe_plugin" in sys.modules,
+                          "variable": os.environ.get("PYDANTIC_DISABLE_PLUGINS")}), file=sys.stderr)
+    atexit.register(report)
+    sys.argv = ["lrplot", *command]
+    runpy.run_module("lrplot", run_name="__main__")
+import lrplot
+config = lrplot.load(os.environ["PROBE_CONFIG"])
+lrplot.simulate(config)
+problems = lrplot.validate(os.environ["PROBE_CONFIG"])
+loaded = "probe_plugin" in sys.modules
+variable = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+from pydantic import BaseModel
+class UserModel(BaseModel):
+    x: int
+UserModel(x=1)
+import probe_plugin
+print(json.dumps({"problems": len(problems), "loaded": loaded, "variable": variable, "seen": probe_plugin.seen}))
+"""
+
+
+def _probe(tmp_path: Path, *command: str, variable: str | None = None) -> dict:
+    """Run lrplot (the API, or ``command``) beside a fake pydantic plugin that records each model it sees."""
+    site = _plugin_site(tmp_path)
+    config = tmp_path / "c.yaml"
+    config.write_text("total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)]), "PROBE_CONFIG": str(config)}
+    env["LRPLOT_CACHE_DIR"] = str(tmp_path / "cache")
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    if variable is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = variable
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads((done.stdout if not command else done.stderr).strip().splitlines()[-1])
+
+
+def test_lrplots_models_skip_pydantic_plugins_and_a_users_model_still_gets_them(tmp_path: Path) -> None:
+    seen = _probe(tmp_path)
+    assert seen["problems"] == 0
+    assert seen["loaded"] is False  # load, simulate, validate: the plugin was never even imported
+    assert seen["variable"] is None  # the environment is as it was
+    assert seen["seen"] == ["UserModel"]  # the user's model, built afterwards, gets the plugin
+
+
+def test_a_users_own_plugin_setting_is_put_back(tmp_path: Path) -> None:
+    seen = _probe(tmp_path, variable="some_other_plugin")
+    assert seen["variable"] == "some_other_plugin"
+    assert seen["seen"] == ["UserModel"]  # only the named plugin is disabled, as pydantic reads it
+
+
+def test_the_validate_command_loads_no_pydantic_plugin(tmp_path: Path) -> None:
+    seen = _probe(tmp_path, "validate", str(tmp_path / "c.yaml"), "-q")
+    assert seen == {"loaded": False, "variable": None}
+
+
+def test_the_command_starts_no_blas_threads_and_keeps_a_users_choice(tmp_path: Path) -> None:
+    seen = _modules_at_exit(tmp_path, "validate", "CONFIG", "-q")
+    assert seen["blas"] == "1"
+    if seen["threads"] is not None:
+        assert seen["threads"] == 1  # numpy imported, and no OpenBLAS worker thread started
+    assert _modules_at_exit(tmp_path, "validate", "CONFIG", "-q", blas="2")["blas"] == "2"
+
+
+def test_the_entry_point_draws_the_same_bytes_as_the_api(tmp_path: Path) -> None:
+    """``python -m lrplot`` (one BLAS thread, quiet collector, matplotlib's shortcut) against
+    this process (numpy as the test runner imported it)."""
+    for config in ("configs/schedulers/one_cycle_lr.yaml", "configs/llm_warmup_cosine.yaml"):
+        lrplot.write(lrplot.simulate(lrplot.load(ROOT / config)), tmp_path / "api.png")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "LRPLOT_CACHE_DIR": str(tmp_path / "cache")}
+        env.pop("OPENBLAS_NUM_THREADS", None)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lrplot",
+                "plot",
+                str(ROOT / config),
+                "-o",
+                str(tmp_path / "cli.png"),
+                "-q",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert (tmp_path / "cli.png").read_bytes() == (tmp_path / "api.png").read_bytes(), config

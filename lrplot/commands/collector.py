@@ -1,8 +1,10 @@
-"""The garbage collector's pace for a command line run (standard library only: imported first)."""
+"""A command line run's process settings: the garbage collector's pace and numpy's BLAS
+threads (standard library only: imported first)."""
 
 from __future__ import annotations
 
 import gc
+import os
 
 # mypy's main() raises the first threshold the same way, for the same reason.
 COLLECTOR_THRESHOLDS = (200_000, 30, 30)
@@ -21,3 +23,18 @@ def quiet_collector() -> None:
     user's process has it.
     """
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
+
+
+def one_blas_thread() -> None:
+    """numpy's OpenBLAS starts no worker threads in the command's process, unless the user chose.
+
+    OpenBLAS (numpy's wheels) starts one worker thread per core when numpy is imported, each
+    with its own buffer; lrplot's numpy work is elementwise (no matrix products), so they never
+    run, yet starting them costs ~20 ms of CPU and more wall time on a busy machine (measured
+    paired in fresh processes; ``benchmarks/bench_paired_trees.py``). OpenBLAS reads the variable
+    once, when numpy loads it, so this must run before numpy is imported: the entry point
+    calls it first. A value the user set is kept. Values are unchanged: BLAS threads never
+    touch elementwise arithmetic (the figures are the same bytes, ``tests/test_startup.py``).
+    The command line only; the Python API leaves the process as the user has it.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -23,7 +23,6 @@ from lrplot.config.models import CurveSpec
 from lrplot.errors import printable
 from lrplot.formats import Converted, FormatOptions, chosen_format, convert
 from lrplot.formats.file_sets import HYDRA_PREFIXES, OWN_PREFIX, FileSet
-from lrplot.formats.hydra_compose import find_primary, hydra_defaults
 from lrplot.limits import MAX_CURVES, check
 from lrplot.overrides import SHARED_KEYS, TOP_LEVEL_KEYS, parse_assignment, parse_value
 
@@ -178,17 +177,20 @@ def _unprefixed(text: str) -> str:
 def _file_names(data: Any, hydra: bool, path: Path | None) -> set[str]:
     """The first parts of the file's own key paths (and, on Hydra, its config groups)."""
     names = {str(key) for key in data} if isinstance(data, dict) else set()
-    if hydra and path is not None:  # the config folder's groups: scheduler=cosine picks a file there
+    if not hydra:
+        return names
+    from lrplot.formats.hydra_compose import find_primary, hydra_defaults  # Hydra's files only
+
+    if path is not None:  # the config folder's groups: scheduler=cosine picks a file there
         primary = find_primary(path, data)
         folder = primary.root if primary is not None else path.parent
         with contextlib.suppress(OSError):
             names.update(entry.name for entry in itertools.islice(folder.iterdir(), 1000) if entry.is_dir())
-    if hydra:
-        for entry in hydra_defaults(data) or []:
-            if isinstance(entry, dict):
-                for group in entry:
-                    name = str(group).removeprefix("override ").strip().lstrip("/")
-                    names.add(name.split("/")[0].split("@")[0])
+    for entry in hydra_defaults(data) or []:
+        if isinstance(entry, dict):
+            for group in entry:
+                name = str(group).removeprefix("override ").strip().lstrip("/")
+                names.add(name.split("/")[0].split("@")[0])
     return names
 
 

@@ -17,17 +17,18 @@ from lrplot.config.locate import locate
 from lrplot.errors import KeyPath, LrplotError
 from lrplot.limits import MAX_FIGURE_PIXELS, MAX_FIGURE_SIDE, MIN_FIGURE_INCHES, check
 from lrplot.overrides import Origins
+from lrplot.own_models import OwnModelMetaclass, plugins_disabled
 from lrplot.read.yaml_source import YamlSource
 
 DEFAULT_OPTIMIZER = "SGD"
 DEFAULT_LR = 1.0
 
 
-class _Strict(BaseModel):
+class _Strict(BaseModel, metaclass=OwnModelMetaclass):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=False)
 
 
-class _Open(BaseModel):
+class _Open(BaseModel, metaclass=OwnModelMetaclass):
     """A mapping whose unknown keys are keywords for a torch class."""
 
     model_config = ConfigDict(strict=True, extra="allow")
@@ -259,7 +260,7 @@ class ConfigFile(_Strict):
     lint: LintOptions | None = Field(default=None, description="Schedule checks to silence for every curve.")
 
 
-class Segment(BaseModel):
+class Segment(BaseModel, metaclass=OwnModelMetaclass):
     """One scheduler of a segmented curve, with its length and (plateau) metric."""
 
     steps: int
@@ -267,7 +268,7 @@ class Segment(BaseModel):
     metric: str | int | float | MetricLog | None = None
 
 
-class Member(BaseModel):
+class Member(BaseModel, metaclass=OwnModelMetaclass):
     """A validated side-by-side member: its interval and (plateau) metric; its scheduler is
     the curve scheduler's nested one at the same index."""
 
@@ -275,7 +276,7 @@ class Member(BaseModel):
     metric: str | int | float | MetricLog | None = None
 
 
-class Curve(BaseModel):
+class Curve(BaseModel, metaclass=OwnModelMetaclass):
     """A curve ready to simulate: defaults merged, label and length settled.
 
     ``scheduler`` (and ``metric``) are the first segment's when ``segments`` is set.
@@ -306,7 +307,7 @@ class Curve(BaseModel):
     label_templated: bool = False
 
 
-class Config(BaseModel):
+class Config(BaseModel, metaclass=OwnModelMetaclass):
     """A validated config: what :func:`lrplot.simulate` takes."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -360,5 +361,6 @@ class Config(BaseModel):
         return error
 
 
-SchedulerSpec.model_rebuild()
-Curve.model_rebuild()
+with plugins_disabled():  # lrplot's own models: no third-party validation plugin (lrplot.own_models)
+    SchedulerSpec.model_rebuild()
+    Curve.model_rebuild()

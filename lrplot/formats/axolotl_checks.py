@@ -29,12 +29,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from lrplot.errors import KeyPath, LrplotError
+from lrplot.own_models import OwnModelMetaclass
 
 SOURCE = "axolotl 0.19.0's config validation"
 _BATCH_FIELDS = "micro_batch_size, gradient_accumulation_steps, batch_size"
 
 
-class ScheduleFields(BaseModel):
+class ScheduleFields(BaseModel, metaclass=OwnModelMetaclass):
     """The fields of axolotl's config that decide the schedule, typed as axolotl types them."""
 
     model_config = ConfigDict(extra="ignore")
