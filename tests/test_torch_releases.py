@@ -133,7 +133,7 @@ def test_an_unknown_torch_is_checked_once_then_runs_without_torch(monkeypatch, t
 
 
 def test_a_torch_that_disagrees_is_stepped_and_the_run_says_why_in_one_line(monkeypatch, tmp_path) -> None:
-    _unknown(monkeypatch, tmp_path, semantics="2.4")  # torch 2.13 checked against 2.4's formulas
+    _unknown(monkeypatch, tmp_path, semantics="2.3")  # torch 2.13 checked against 2.3's formulas
     config = lrplot.loads(json.dumps(config_of([c for c in CASES if c["id"] == "exponential-resumed-5"])))
     result = lrplot.simulate(config)
     assert result.curves[0].engine == "torch"
@@ -181,8 +181,9 @@ def test_a_betas_annotation_of_torch_2_8_accepts_a_list() -> None:
     # Adam's and AdamW's ``betas`` as inspect.formatannotation writes them on each release
     # (read with lrplot.plan.keywords.annotation_text in the release venvs of tools/verify_release.py).
     for release, annotation in (
-        ("2.2.2, 2.4.1", "Tuple[float, float]"),
-        ("2.8.0", "tuple[typing.Union[float, torch.Tensor], typing.Union[float, torch.Tensor]]"),
+        ("2.2.2 to 2.5.1", "Tuple[float, float]"),
+        ("2.6.0", "Tuple[Union[float, torch.Tensor], Union[float, torch.Tensor]]"),
+        ("2.7.1 to 2.9.1", "tuple[typing.Union[float, torch.Tensor], typing.Union[float, torch.Tensor]]"),
         ("2.10.0 to 2.15.0", "tuple[float | torch.Tensor, float | torch.Tensor]"),
     ):
         assert matches_annotation([0.9, 0.95], annotation), release
@@ -206,10 +207,11 @@ def test_registry_builds_local_version_suffixes_are_read(tmp_path) -> None:
     """A CUDA build says ``2.15.0`` in its metadata and ``2.15.0+cu132`` in ``torch.__version__``;
     a CPU build's metadata carries ``+cpu``: each is the release it names."""
     assert releases.semantics_for_version("2.15.0+cu132") == "2.8"
-    assert releases.semantics_for_version("2.4.1+cu121") == "2.4"
+    assert releases.semantics_for_version("2.4.1+cu121") == "2.3"
+    assert releases.semantics_for_version("2.3.0") == "2.3"  # CyclicLR takes Adam from 2.3 on
     assert releases.semantics_for_version("2.2.2+cpu") == "2.2"
     assert releases.semantics_for_version("2.10.0a0+git1234") == "2.8"
-    assert not releases.older("2.8", "2.8") and releases.older("2.4", "2.8")
+    assert not releases.older("2.8", "2.8") and releases.older("2.3", "2.8")
     for name, expected in (
         ("torch-2.13.0+cpu.dist-info", "2.13.0+cpu"),
         ("torch-2.15.0.dist-info", "2.15.0"),
@@ -275,3 +277,13 @@ def test_a_damaged_sources_cache_is_recomputed(monkeypatch, tmp_path) -> None:
         cached.write_text(damage)
         monkeypatch.setattr(releases, "_MEMO", {})
         assert releases.fingerprint(folder) == expected
+
+
+def test_a_verdict_cached_under_an_old_semantics_name_is_checked_again(monkeypatch, tmp_path) -> None:
+    """The 2.3 semantics were named 2.4 until torch 2.3.1 was recorded: a verdict cached under
+    the old name must not be read back as a semantics the engine cannot follow."""
+    monkeypatch.setenv("LRPLOT_CACHE_DIR", str(tmp_path))
+    releases.write_cache("2.4.0", "0123456789abcdef", "2.3", "checked")
+    assert releases.read_cache("2.4.0", "0123456789abcdef") == ("2.3", "checked")
+    releases.write_cache("2.4.0", "0123456789abcdef", "2.4", "checked by an older lrplot")
+    assert releases.read_cache("2.4.0", "0123456789abcdef") is None

@@ -12,7 +12,8 @@ write its figure. Usage::
 
 Each venv needs torch and lrplot's dependencies (not lrplot itself: this checkout is put on
 PYTHONPATH). Results go to docs/releases.json (one entry per torch release, replaced on a
-re-run) and the table between the markers in docs/releases.md. Exit 1 if any input differs.
+re-run) and the table between the markers in docs/releases.md. Exit 1 if any input differs,
+if auto imports torch on another input than on 2.13, or if the engine decision imports torch.
 Standard library only; runs the venvs one after another, each command nice'd.
 """
 
@@ -204,10 +205,29 @@ def _key(version: str) -> tuple[int, ...]:
     return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in version.split("+")[0].split("."))
 
 
+def _baseline_imports(results: dict[str, dict[str, Any]]) -> dict[str, bool]:
+    """Per input, whether ``--engine auto`` imported torch on the baseline release (2.13)."""
+    baseline = next((r for v, r in results.items() if v.startswith(BASELINE)), None)
+    return {row["input"]: bool(row.get("auto_imports_torch")) for row in (baseline or {}).get("rows", [])}
+
+
+def import_deviations(rows: list[dict[str, Any]], base_imports: dict[str, bool]) -> list[str]:
+    """The inputs where auto imports torch and did not on 2.13, or the other way round.
+
+    A case that release's torch refuses is stepped by torch to give torch's own message, so
+    its import is expected; an input the baseline did not run counts as torch-free there.
+    """
+    return [
+        row["input"]
+        for row in rows
+        if "refused" not in row["input"]
+        and bool(row.get("auto_imports_torch")) != base_imports.get(row["input"], False)
+    ]
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     """The compact table for docs/releases.md, newest release first."""
-    baseline = next((r for v, r in results.items() if v.startswith(BASELINE)), None)
-    base_imports = {row["input"]: row.get("auto_imports_torch") for row in (baseline or {}).get("rows", [])}
+    base_imports = _baseline_imports(results)
     lines = [
         "| torch (metadata) | `torch.__version__` | fingerprint | semantics | auto = torch, bytes | "
         "auto imports torch (same inputs as on 2.13) | README example |",
@@ -219,12 +239,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         compared = [row for row in rows if "torch_exit" in row]
         same = sum(row["identical"] for row in compared)
         imports = [row["input"] for row in rows if row.get("auto_imports_torch")]
-        # A case that release's torch refuses is stepped by torch to give torch's own message.
-        deviating = [i for i in imports if not base_imports.get(i) and "refused" not in i] + [
-            row["input"]
-            for row in rows
-            if base_imports.get(row["input"]) and not row.get("auto_imports_torch")
-        ]
+        deviating = import_deviations(rows, base_imports)
         readme = all(row["identical"] for row in rows if row["input"].startswith("README"))
         refused = [row["input"] for row in compared if row.get("torch_exit")]
         note = f"{same}/{len(compared)}" + (f" ({len(refused)} refused by both)" if refused else "")
@@ -250,11 +265,18 @@ def main() -> int:
         result = verify(folder)
         results[result["torch"]] = result
         bad = [row for row in result["rows"] if not row["identical"]]
-        failed |= bool(bad)
+        deviating = import_deviations(result["rows"], _baseline_imports(results))
+        failed |= bool(bad) or bool(deviating) or bool(result.get("decision_imported_torch"))
         print(f"torch {result['torch_version']} ({result['semantics'] or 'steps torch'}): "
-              f"{len(result['rows']) - len(bad)}/{len(result['rows'])} identical")  # fmt: skip
+              f"{len(result['rows']) - len(bad)}/{len(result['rows'])} identical, "
+              f"auto imports torch on {sum(bool(r.get('auto_imports_torch')) for r in result['rows'])} "
+              f"inputs ({'as on ' + BASELINE if not deviating else 'not as on ' + BASELINE})")  # fmt: skip
         for row in bad:
             print(f"  DIFFERS {row['input']}: {json.dumps({k: v for k, v in row.items() if k != 'input'})}")
+        for name in deviating:
+            print(f"  TORCH IMPORT DIFFERS from {BASELINE}: {name}")
+        if result.get("decision_imported_torch"):
+            print("  the engine decision imported torch")
         args.results.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     if args.table.exists():
         text = args.table.read_text(encoding="utf-8")

@@ -7,7 +7,7 @@ both :mod:`lrplot.plan.free` and :mod:`lrplot.plan.composite` use this table.
 
 Before torch 2.8 there was no initial mode: ``get_lr`` tested ``last_epoch == 0``, so a
 resumed scheduler (``last_epoch`` > 0 at its first step) already steps there
-(:data:`FIRST_STEPS_BEFORE_2_8`; torch 2.4.1's lr_scheduler.py).
+(:data:`FIRST_STEPS_BEFORE_2_8`; torch 2.3.1 to 2.7.1's lr_scheduler.py).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _lambda_first(state: Any, lrs: list[float], epoch: int) -> None:
         lrs[i] = base_lr * function(epoch)
 
 
-_BEFORE_2_8 = ("2.2", "2.4")
+_BEFORE_2_8 = ("2.2", "2.3")
 
 
 def _before(kind: str) -> Callable[[Any, list[float], int], None]:

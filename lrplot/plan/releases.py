@@ -34,15 +34,15 @@ SOURCES = ("optim/lr_scheduler.py", "optim/swa_utils.py")
 
 # The semantics lrplot implements, oldest first, each named by the first release recorded
 # with it (a release between two takes the older one: it is self-checked anyway).
-#   2.2: as 2.4, but CyclicLR refuses an optimizer without ``momentum`` (Adam) when it cycles it.
-#   2.4: ``get_lr`` tests ``last_epoch == 0`` (no ``_is_initial``): a resumed ExponentialLR,
+#   2.2: as 2.3, but CyclicLR refuses an optimizer without ``momentum`` (Adam) when it cycles it.
+#   2.3: ``get_lr`` tests ``last_epoch == 0`` (no ``_is_initial``): a resumed ExponentialLR,
 #        MultiplicativeLR, LinearLR, PolynomialLR steps at construction and CosineAnnealingLR
 #        takes its closed form there; CosineAnnealingWarmRestarts restarts by ``T_cur - T_i``;
 #        a MultiplicativeLR restarted at a SequentialLR milestone keeps its lr.
 #   2.8: ``_is_initial`` keeps the lrs at construction; warm restarts ``T_cur % T_i``. (2.13
 #        changed SequentialLR's first step to ``bisect_right(milestones, 0)``: the same child
 #        for the milestones >= 1 the torch-free engine takes, so 2.13 keeps these semantics.)
-SEMANTICS = ("2.2", "2.4", "2.8")
+SEMANTICS = ("2.2", "2.3", "2.8")
 LATEST = SEMANTICS[-1]
 
 
@@ -55,9 +55,14 @@ def older(semantics: str | None, release: str) -> bool:
 # tests/test_torch_releases.py keeps this table and the fixtures in step.
 KNOWN: dict[str, tuple[tuple[str, ...], str]] = {
     "8a6c4684ef5b6c2a": (("2.2.2",), "2.2"),
-    "c52b93aa7a0fb56a": (("2.4.1",), "2.4"),
+    "501574f82bf0f750": (("2.3.1",), "2.3"),
+    "c52b93aa7a0fb56a": (("2.4.1",), "2.3"),
+    "71cf886d30342a74": (("2.5.1",), "2.3"),
+    "98f50b5255690636": (("2.6.0",), "2.3"),
+    "e250574459530d0a": (("2.7.1",), "2.3"),
     "ddc655d4ec116e1a": (("2.8.0",), "2.8"),
-    "115a5af731c6e955": (("2.10.0",), "2.8"),
+    "e6de43f2b60d3519": (("2.9.1",), "2.8"),
+    "115a5af731c6e955": (("2.10.0", "2.11.0"), "2.8"),
     "dd8fafab215ef529": (("2.12.1",), "2.8"),
     "88a1d77d6f80d2fb": (("2.13.0", "2.15.0"), "2.8"),  # 2.14.1 has the same sources too
 }
