@@ -21,12 +21,11 @@ from lrplot.engines import fast
 from lrplot.engines.traces import non_finite_notes, zeros
 from lrplot.errors import StepFailed
 from lrplot.plan.construct import failed_step, torch_error
-from lrplot.plan.cycle_steps import cyclic_step, one_cycle_step, swalr_step
+from lrplot.plan.cycle_steps import CYCLES, cyclic_step, one_cycle_step, swalr_step
 from lrplot.plan.free import FREE_ENGINE, build_groups, construct_scheduler
 from lrplot.plan.plans import CurvePlan
 from lrplot.result import CurveResult, GroupTrace
 
-CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")
 _CHUNK = 1 << 16
 
 

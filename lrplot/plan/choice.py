@@ -22,15 +22,13 @@ from typing import Any
 
 from lrplot.errors import LrplotError
 from lrplot.plan import releases
+from lrplot.plan.cycle_steps import CYCLES
 from lrplot.plan.drivers import driver_changes, is_driver
 from lrplot.plan.free import torch_free_verified
 from lrplot.plan.plans import FAST_ENGINE, TORCH_ENGINE, CurvePlan, SchedulerPlan
 from lrplot.plan.recurrences import SEQUENTIAL_CHILDREN, kind_of, recurrences
 
 __all__ = ["READS", "covered_names", "covers", "decide", "decide_all", "simple", "torch_verified"]
-
-CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")  # lrplot.plan.cycle_steps, run by lrplot.engines.free
-
 
 # Whether the installed torch's recurrences are ones lrplot has (lrplot.plan.releases): the
 # torch-free planner's own question, asked of the same decision.

@@ -10,6 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+# The schedulers this module steps: the engines run them with these functions, not with a
+# recurrence of lrplot.plan.recurrences.
+CYCLES = ("OneCycleLR", "CyclicLR", "SWALR")
+
 
 def _anneal(kind: str, start: float, end: float, pct: float) -> float:
     if kind == "cos":
