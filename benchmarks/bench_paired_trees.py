@@ -22,8 +22,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from children import child_usage
 
 LITERAL = "total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n"
 ROWS = {
@@ -36,14 +37,8 @@ ROWS = {
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU seconds of one child process."""
-    start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        error = child.stderr.read().decode(errors="replace")[-500:] if child.stderr else ""
-        raise SystemExit(f"failed: {' '.join(command)}: {error}")
-    return wall, usage.ru_utime + usage.ru_stime
+    used = child_usage(command, cwd, env)
+    return used.wall, used.cpu
 
 
 def main() -> None:

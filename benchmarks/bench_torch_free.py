@@ -20,11 +20,11 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from children import child_usage
 
 ROOT = Path(__file__).resolve().parent.parent
 # Children compile and cache their bytecode as an installed package does, even where the
@@ -71,13 +71,8 @@ TYPICAL = [
 
 def measure(args: list[str], cwd: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(args)}: {process.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
-    return seconds, usage.ru_maxrss / 1024
+    used = child_usage(args, cwd, ENV)
+    return used.wall, used.rss
 
 
 def paired(a: list[str], b: list[str], rounds: int, cwd: str) -> tuple[float, float, float, float]:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from children import child_usage
 
 HAND_WRITTEN = """
 import sys
@@ -54,13 +55,8 @@ CONFIG = {
 
 def measure(args: list[str], cwd: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(args)}: {process.stderr.read().decode()[-500:]}")
-    return seconds, usage.ru_maxrss / 1024
+    used = child_usage(args, cwd)
+    return used.wall, used.rss
 
 
 def case(kind: str, steps: int, rounds: int, folder: str, engine: str) -> tuple[float, float, float, float]:

@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_torch_free import CONFIGS, HAND_WRITTEN
+from children import child_usage
 
 ROOT = Path(__file__).resolve().parent.parent
 LITERAL = "total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n"
@@ -60,14 +61,8 @@ def environment() -> dict[str, str]:
 
 def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        error = process.stderr.read().decode(errors="replace")[-500:] if process.stderr else ""
-        raise SystemExit(f"failed: {' '.join(command)}: {error}")
-    return seconds, usage.ru_maxrss / 1024
+    used = child_usage(command, cwd, env)
+    return used.wall, used.rss
 
 
 def interleaved(commands: dict[str, list[str]], rounds: int, cwd: Path, env: dict[str, str]) -> dict:
