@@ -6,7 +6,7 @@ would otherwise end in a KeyboardInterrupt traceback printed by the console scri
 import happens before any of lrplot's handlers exist). The garbage collector is quieted
 before those imports (most of start-up's new objects) and numpy's OpenBLAS is asked for no
 worker threads (lrplot.commands.collector says why for both), and torch, when a command
-imports it, speaks through lrplot.commands.torch_import (numpy 2's traceback beside torch 2.2 as
+imports it, speaks through lrplot.torch_import (numpy 2's traceback beside torch 2.2 as
 one line).
 """
 
@@ -18,7 +18,7 @@ import sys
 def main() -> None:
     """Import the command line, then run it; Ctrl-C at any point ends with one line and 130."""
     try:
-        from lrplot.commands import torch_import
+        from lrplot import torch_import
         from lrplot.commands.collector import one_blas_thread, quiet_collector
 
         quiet_collector()

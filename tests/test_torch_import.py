@@ -1,5 +1,5 @@
 """torch's import in the command line: numpy 2's banner beside a torch built for NumPy 1.x is
-one warning line (lrplot.commands.torch_import), everything else torch writes passes through."""
+one warning line (lrplot.torch_import), everything else torch writes passes through."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ __version__ = "2.2.2+cpu"
 
 PROBE = """
 import sys, warnings
-from lrplot.commands import torch_import
+from lrplot import torch_import
 from lrplot.commands.errors import warnings_as_lines
 torch_import.install()
 torch_import.install()
@@ -59,6 +59,14 @@ def test_the_banner_and_the_bridge_warning_become_one_line(tmp_path: Path) -> No
     assert "pip install 'numpy<2'" in lines[1] and len(lines) == 2
 
 
+def test_the_forkserver_drops_the_banner_without_a_word(tmp_path: Path) -> None:
+    """lrplot.engines.quiet_torch, the first module a command's forkserver imports."""
+    probe = "import lrplot.engines.quiet_torch\nimport torch\nprint(torch.__version__)\n"
+    done = _run(tmp_path, FAKE_TORCH, probe)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "2.2.2+cpu\n" and done.stderr == "torch's own line\n"
+
+
 def test_a_torch_that_imports_cleanly_says_nothing(tmp_path: Path) -> None:
     done = _run(tmp_path, "import sys\nsys.stderr.write('torch says this\\n')\n__version__ = '2.13.0'\n")
     assert done.returncode == 0, done.stderr
@@ -75,7 +83,7 @@ def test_without_the_finder_torch_speaks_as_it_does(tmp_path: Path) -> None:
 def test_the_finder_is_installed_once_and_not_after_torch() -> None:
     import torch  # noqa: F401
 
-    from lrplot.commands import torch_import
+    from lrplot import torch_import
 
     before = list(sys.meta_path)
     torch_import.install()  # torch is imported already: nothing to do
@@ -96,3 +104,12 @@ def test_real_torch_2_2_beside_numpy_2(tmp_path: Path) -> None:
     )
     if numpy2.stdout.startswith("2"):
         assert "was built for NumPy 1.x" in done.stderr
+    (tmp_path / "two.yaml").write_text(
+        "total_step: 10\ncurves:\n  - scheduler: {name: StepLR, step_size: 3}\n"
+        "  - scheduler: {name: StepLR, step_size: 5}\n"
+    )
+    parallel = [python, "-m", "lrplot", "plot", "two.yaml", "-o", "two.csv", "--engine", "torch", "-j", "2"]
+    done = subprocess.run(parallel, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Failed to initialize NumPy" not in done.stderr  # the workers'
+    assert done.stderr.count("was built for NumPy 1.x") == (1 if numpy2.stdout.startswith("2") else 0)

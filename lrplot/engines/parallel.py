@@ -62,6 +62,7 @@ def run_parallel(
 ) -> list[tuple[CurveResult, list[str]]]:
     """Run every curve of ``config`` in up to ``workers`` processes, results in config order,
     each by the engine its plan (``plans``, one per curve) says."""
+    from lrplot import torch_import
     from lrplot.limits import lifted
     from lrplot.plan.classes import allowed_imports, dynamo_import_skipped
     from lrplot.read.files import read_scope
@@ -70,7 +71,10 @@ def run_parallel(
     scope, force = read_scope(), lifted()
     _stop_forkserver_at_exit()
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["torch", "lrplot.engines.stepping"])
+    preload = ["torch", "lrplot.engines.stepping"]
+    if torch_import.installed():  # the command line's: its workers' torch speaks as the command's
+        preload.insert(0, "lrplot.engines.quiet_torch")
+    context.set_forkserver_preload(preload)
     total = sum(curve.total_step for curve in config.curves)
     results: dict[int, tuple[CurveResult, list[str]]] = {}
     done = 0

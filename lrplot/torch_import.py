@@ -1,5 +1,6 @@
 """torch's own import, as the command line lets it speak: numpy 2's traceback beside an old torch
-becomes one warning line (standard library only: installed before anything imports torch).
+becomes one warning line (standard library only: installed before anything imports torch, in
+the command's process and in the forkserver its parallel workers start from).
 
 torch releases before 2.3 are built against NumPy 1.x. ``pip install torch==2.2.2 lrplot`` pulls
 numpy 2 (matplotlib needs numpy, torch 2.2 declares none), and then every ``import torch``
@@ -10,7 +11,9 @@ the command's curves are right; the trace only breaks lrplot's promise of no tra
 command line therefore imports torch through :class:`TorchImportNotes`, which drops exactly that
 banner and warning during torch's own import and says it in one line instead (a Python
 warning, so ``-q`` drops it like any other). Anything else torch writes while importing passes
-through unchanged, in order. The Python API leaves a user's process as it is.
+through unchanged, in order. The forkserver of parallel runs (lrplot.engines.parallel) imports
+torch afresh; there the banner and warning are dropped without a word (the command said it).
+The Python API leaves a user's process as it is.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ class TorchImportNotes(importlib.abc.MetaPathFinder):
     the filter. A spec only looked up (lrplot reads torch's version without importing it) runs
     nothing; once torch is imported, Python never asks a finder for it again."""
 
+    def __init__(self, say: bool = True) -> None:
+        self.say = say
+
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
@@ -77,7 +83,7 @@ class TorchImportNotes(importlib.abc.MetaPathFinder):
             finally:
                 if sys.stderr is banner:
                     sys.stderr = stream
-            if banner.dropped:
+            if banner.dropped and self.say:
                 warnings.warn(old_torch_line(module), stacklevel=2)
 
         spec.loader.exec_module = exec_module  # type: ignore[method-assign]
@@ -94,12 +100,17 @@ def old_torch_line(torch: ModuleType) -> str:
     )
 
 
-def install() -> None:
+def install(say: bool = True) -> None:
     """Import torch through :class:`TorchImportNotes` from now on (idempotent; no-op once
-    torch is imported)."""
-    if "torch" in sys.modules or any(isinstance(finder, TorchImportNotes) for finder in sys.meta_path):
+    torch is imported). ``say``: replace the banner by one warning line, else drop it."""
+    if "torch" in sys.modules or installed():
         return
-    sys.meta_path.insert(0, TorchImportNotes())
+    sys.meta_path.insert(0, TorchImportNotes(say))
+
+
+def installed() -> bool:
+    """Whether this process imports torch through :class:`TorchImportNotes`."""
+    return any(isinstance(finder, TorchImportNotes) for finder in sys.meta_path)
 
 
 def uninstall() -> None:
