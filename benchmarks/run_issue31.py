@@ -10,6 +10,9 @@ alternately (A B A B ..., one warm-up each, so a change of load hits both sides 
 
 - the ``lrplot init`` starter plotted (PNG) and validated, and a 100-step literal
   CosineAnnealingLR config plotted and validated, against ``python -c "import torch"``;
+- the literal config read, validated and computed (and drawn) by dependency_floor.py, the
+  least any command on typer, pydantic, pyyaml, numpy (and matplotlib) pays: not lrplot, so
+  no target; it shows what share of a short row is lrplot's own;
 - 1,000,000 OneCycleLR steps plotted against the hand-written tutorial loop (import torch and
   pyplot, step, append ``param_groups[0]["lr"]``, ``plt.plot``, ``savefig``; the script of
   bench_torch_free.py);
@@ -41,6 +44,9 @@ from bench_torch_free import CONFIGS, HAND_WRITTEN
 from children import child_usage
 
 ROOT = Path(__file__).resolve().parent.parent
+FLOOR = Path(__file__).resolve().parent / "dependency_floor.py"
+FLOOR_VALIDATE = "floor: validate on lrplot's stack (not lrplot)"
+FLOOR_PLOT = "floor: plot on lrplot's stack (not lrplot)"
 LITERAL = "total_step: 100\ncurves:\n  - scheduler: {name: CosineAnnealingLR, T_max: 100}\n"
 
 # (row, reference, target time ratio, target RSS ratio or None)
@@ -101,6 +107,8 @@ def run(python: str, rounds: int, long_rounds: int, quick: bool) -> list[tuple[s
             "starter validate": [*lrplot, "validate", "starter.yaml", "-q"],
             "100-step literal plot": [*lrplot, "plot", "literal.yaml", "-o", "l.png", "-q"],
             "100-step literal validate": [*lrplot, "validate", "literal.yaml", "-q"],
+            FLOOR_VALIDATE: [python, str(FLOOR), "validate", "literal.yaml"],
+            FLOOR_PLOT: [python, str(FLOOR), "plot", "literal.yaml", "-o", "f.png"],
         }
         load = os.getloadavg()[0]
         short = interleaved(commands, rounds, work, env)
@@ -109,6 +117,10 @@ def run(python: str, rounds: int, long_rounds: int, quick: bool) -> list[tuple[s
             seconds, rss = short[name]
             rows.append(row(version, name, f"import torch {reference[0]:.2f} s", seconds, reference[0],
                             target, None, None, f"{load:.1f}"))  # fmt: skip
+        for name in (FLOOR_VALIDATE, FLOOR_PLOT):  # not lrplot: what its rows stand on
+            seconds, _ = short[name]
+            rows.append(row(version, name, f"import torch {reference[0]:.2f} s", seconds, reference[0],
+                            None, None, None, f"{load:.1f}"))  # fmt: skip
         (work / "hand.py").write_text(HAND_WRITTEN)
         cases = [("onecycle", 1_000_000, 0.1, None, ["-q"])]
         if not quick:
@@ -142,21 +154,22 @@ def row(
     reference: str,
     seconds: float,
     against: float,
-    target: float,
+    target: float | None,
     memory: tuple[float, float] | None,
     memory_target: float | None,
     load: str,
 ) -> tuple[str, ...]:
     ratio = seconds / against
-    met = ratio <= target
+    met = target is None or ratio <= target
     rss = "-"
     if memory is not None:
         rss = f"{memory[0]:.0f} / {memory[1]:.0f} MiB = {memory[0] / memory[1]:.2f}x"
         if memory_target is not None:
             rss += f" (<= {memory_target}x)"
             met = met and memory[0] / memory[1] <= memory_target
-    return (version, name, f"{seconds:.3f} s", reference, f"{ratio:.3f}x", f"<= {target}x", rss,
-            "yes" if met else "NO", load)  # fmt: skip
+    bar = "-" if target is None else f"<= {target}x"
+    verdict = "-" if target is None else "yes" if met else "NO"
+    return (version, name, f"{seconds:.3f} s", reference, f"{ratio:.3f}x", bar, rss, verdict, load)
 
 
 def main() -> None:
