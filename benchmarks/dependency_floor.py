@@ -1,4 +1,4 @@
-"""The least any command built on lrplot's stack pays: a floor under issue 31's short rows.
+"""What a bare command on lrplot's stack pays, beside issue 31's short rows.
 
     python benchmarks/dependency_floor.py validate literal.yaml
     python benchmarks/dependency_floor.py plot literal.yaml -o floor.png
@@ -13,10 +13,13 @@ cannot do without, uses each once, and nothing more.
 - ``plot`` also draws them as one line on a matplotlib ``Figure`` with the Agg canvas and saves
   a PNG of lrplot's default size (no pyplot, no legend, labels or grid).
 
-It starts as lrplot's entry point does (garbage collector quiet, one OpenBLAS thread), so the
-difference between an lrplot command and this one is lrplot's own work: its ~100 modules, its
-models, the plan, the engine, the linter and the figure's furniture. run_issue31.py runs it
-beside the rows it bounds. Never run by the tests.
+It starts as lrplot's entry point does (garbage collector quiet, one OpenBLAS thread). For
+``validate`` it is a floor: the difference between lrplot's command and this one is lrplot's own
+work (its ~100 modules, its models, the plan, the engine, the linter). ``plot`` imports
+matplotlib as a plain script does, with its artist docstrings generated; lrplot skips that
+(lrplot/render/startup.py), so its plot runs below this one, which is the matplotlib-only
+comparator the issue names rather than a floor. run_issue31.py runs both beside the rows they
+stand by. Never run by the tests.
 """
 
 from __future__ import annotations

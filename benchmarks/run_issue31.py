@@ -10,9 +10,10 @@ alternately (A B A B ..., one warm-up each, so a change of load hits both sides 
 
 - the ``lrplot init`` starter plotted (PNG) and validated, and a 100-step literal
   CosineAnnealingLR config plotted and validated, against ``python -c "import torch"``;
-- the literal config read, validated and computed (and drawn) by dependency_floor.py, the
-  least any command on typer, pydantic, pyyaml, numpy (and matplotlib) pays: not lrplot, so
-  no target; it shows what share of a short row is lrplot's own;
+- the literal config read, validated and computed (and drawn) by dependency_floor.py: not
+  lrplot, so no target. Its validate is the least any command on typer, pydantic, pyyaml and
+  numpy pays (what share of the short validate is lrplot's own); its plot is a plain
+  matplotlib script without pyplot, which lrplot's plot runs below;
 - 1,000,000 OneCycleLR steps plotted against the hand-written tutorial loop (import torch and
   pyplot, step, append ``param_groups[0]["lr"]``, ``plt.plot``, ``savefig``; the script of
   bench_torch_free.py);
